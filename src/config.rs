@@ -1,0 +1,474 @@
+//! Configuration: read once from the environment (and `.env`, loaded by `main`), validated, and
+//! passed down. Secrets are wrapped so that neither `Debug`, `Display` nor an error message can
+//! print them.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use url::Url;
+
+/// The SQLite file used when `DATABASE_URL` is unset, created in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://trakker.db";
+
+/// Shown when `DISCORD_TOKEN` is missing: where a token comes from and where it goes.
+pub const MISSING_TOKEN_HELP: &str = "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications (Bot → Reset Token) and put DISCORD_TOKEN=<token> in .env or the environment";
+
+/// A value that must never be printed: the bot token, a password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    #[must_use]
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that must send it (the gateway, a connection).
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// A connection URL whose password is redacted whenever it is displayed or debugged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl {
+    raw: Secret,
+    redacted: String,
+    scheme: String,
+}
+
+impl SecretUrl {
+    /// Parses a connection URL. The error never contains the URL itself.
+    ///
+    /// # Errors
+    /// When the value is not a URL; the error does not contain the value.
+    pub fn parse(raw: &str) -> Result<Self, url::ParseError> {
+        let parsed = Url::parse(raw)?;
+        let mut shown = parsed.clone();
+        if shown.password().is_some() {
+            // `set_password` only fails for URLs that cannot have one, which is not the case here.
+            let _ = shown.set_password(Some("[redacted]"));
+        }
+        Ok(Self {
+            raw: Secret::new(raw),
+            redacted: shown.to_string(),
+            scheme: parsed.scheme().to_owned(),
+        })
+    }
+
+    /// The URL with its password, for the driver that connects.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        self.raw.expose()
+    }
+
+    /// The scheme, lower-case (`sqlite`, `postgres`, `redis`, …).
+    #[must_use]
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretUrl({})", self.redacted)
+    }
+}
+
+impl fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted)
+    }
+}
+
+/// The database to use: `sqlite://…` or `postgres://…`.
+pub type DatabaseUrl = SecretUrl;
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Which shards this process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sharding {
+    /// As many shards as Discord recommends, all in this process.
+    Auto,
+    /// Shards `first..=last` of `total`: several processes can share one bot.
+    Range {
+        /// The first shard this process runs.
+        first: u32,
+        /// The last shard this process runs (inclusive).
+        last: u32,
+        /// The bot's total number of shards across all processes.
+        total: u32,
+    },
+}
+
+/// Everything trakker reads from its environment.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The bot token; only `run` needs it.
+    pub discord_token: Option<Secret>,
+    /// Where data is stored.
+    pub database_url: DatabaseUrl,
+    /// Redis for the cache; `None` keeps the cache in process.
+    pub redis_url: Option<SecretUrl>,
+    /// Log line format.
+    pub log_format: LogFormat,
+    /// Register commands in this guild only (instant, for development) instead of globally.
+    pub dev_guild_id: Option<u64>,
+    /// Which shards to run.
+    pub sharding: Sharding,
+    /// A local fake Discord to talk to instead of the real one (tests, demos).
+    pub discord_api_base: Option<Url>,
+    /// The operator enabled the privileged MESSAGE_CONTENT intent (emojis inside messages).
+    pub message_content_intent: bool,
+    /// The operator enabled the privileged GUILD_PRESENCES intent (time per game played).
+    pub presence_intent: bool,
+    /// How often batched activity counts are written to the database.
+    pub flush_interval: Duration,
+}
+
+/// A configuration value that cannot be used. Messages never contain secret values.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A URL variable does not parse or is not allowed.
+    #[error("{variable} is invalid: {reason}")]
+    InvalidUrl {
+        /// The variable's name.
+        variable: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A variable has a value of the wrong shape.
+    #[error("{variable} is invalid: {reason}")]
+    Invalid {
+        /// The variable's name.
+        variable: &'static str,
+        /// What is wrong and what is expected.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    ///
+    /// # Errors
+    /// When a variable is set to something unusable; the message names it.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup`, so tests need not touch the process environment.
+    ///
+    /// # Errors
+    /// When a variable is set to something unusable; the message names it.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let database_url = match get("DATABASE_URL") {
+            Some(raw) => parse_url("DATABASE_URL", &raw, &["sqlite", "postgres", "postgresql"])?,
+            None => parse_url("DATABASE_URL", DEFAULT_DATABASE_URL, &["sqlite"])?,
+        };
+        let redis_url = get("REDIS_URL")
+            .map(|raw| parse_url("REDIS_URL", &raw, &["redis", "rediss"]))
+            .transpose()?;
+        let log_format = match get("LOG_FORMAT").as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    variable: "LOG_FORMAT",
+                    reason: format!("`{other}` is neither `text` nor `json`"),
+                })
+            }
+        };
+        let dev_guild_id = get("DEV_GUILD_ID")
+            .map(|raw| parse_snowflake("DEV_GUILD_ID", &raw))
+            .transpose()?;
+        let sharding = parse_sharding(get("SHARD_COUNT").as_deref(), get("SHARDS").as_deref())?;
+        let discord_api_base = get("DISCORD_API_BASE")
+            .map(|raw| parse_api_base(&raw))
+            .transpose()?;
+        let flush_interval = match get("FLUSH_INTERVAL_MS") {
+            None => Duration::from_secs(1),
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(ms @ 10..=60_000) => Duration::from_millis(ms),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        variable: "FLUSH_INTERVAL_MS",
+                        reason: format!("`{raw}` is not a number of milliseconds from 10 to 60000"),
+                    })
+                }
+            },
+        };
+
+        Ok(Self {
+            discord_token: get("DISCORD_TOKEN").map(Secret::new),
+            database_url,
+            redis_url,
+            log_format,
+            dev_guild_id,
+            sharding,
+            discord_api_base,
+            message_content_intent: parse_flag("MESSAGE_CONTENT_INTENT", get("MESSAGE_CONTENT_INTENT"))?,
+            presence_intent: parse_flag("PRESENCE_INTENT", get("PRESENCE_INTENT"))?,
+            flush_interval,
+        })
+    }
+
+    /// The effective configuration as `name = value` lines, secrets redacted, for `check-config`.
+    #[must_use]
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        let or_unset = |value: Option<String>, unset: &str| value.unwrap_or_else(|| unset.to_owned());
+        vec![
+            (
+                "DISCORD_TOKEN",
+                or_unset(self.discord_token.as_ref().map(ToString::to_string), "(unset: `run` needs it)"),
+            ),
+            ("DATABASE_URL", self.database_url.to_string()),
+            (
+                "REDIS_URL",
+                or_unset(self.redis_url.as_ref().map(ToString::to_string), "(unset: in-process cache)"),
+            ),
+            ("LOG_FORMAT", format!("{:?}", self.log_format).to_lowercase()),
+            (
+                "DEV_GUILD_ID",
+                or_unset(self.dev_guild_id.map(|id| id.to_string()), "(unset: commands registered globally)"),
+            ),
+            (
+                "SHARDS",
+                match self.sharding {
+                    Sharding::Auto => "auto (Discord's recommended count, all in this process)".to_owned(),
+                    Sharding::Range { first, last, total } => format!("{first}-{last} of {total}"),
+                },
+            ),
+            (
+                "DISCORD_API_BASE",
+                or_unset(self.discord_api_base.as_ref().map(ToString::to_string), "(unset: discord.com)"),
+            ),
+            ("MESSAGE_CONTENT_INTENT", self.message_content_intent.to_string()),
+            ("PRESENCE_INTENT", self.presence_intent.to_string()),
+            ("FLUSH_INTERVAL_MS", self.flush_interval.as_millis().to_string()),
+        ]
+    }
+}
+
+fn parse_url(variable: &'static str, raw: &str, schemes: &[&str]) -> Result<SecretUrl, ConfigError> {
+    let url = SecretUrl::parse(raw).map_err(|_| ConfigError::InvalidUrl {
+        variable,
+        reason: "not a valid URL",
+    })?;
+    if !schemes.contains(&url.scheme()) {
+        return Err(ConfigError::Invalid {
+            variable,
+            reason: format!("the scheme `{}` is not one of {}", url.scheme(), schemes.join(", ")),
+        });
+    }
+    Ok(url)
+}
+
+fn parse_snowflake(variable: &'static str, raw: &str) -> Result<u64, ConfigError> {
+    raw.parse::<u64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ConfigError::Invalid {
+            variable,
+            reason: format!("`{raw}` is not a Discord id (a positive number)"),
+        })
+}
+
+fn parse_flag(variable: &'static str, raw: Option<String>) -> Result<bool, ConfigError> {
+    match raw.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some(other) => Err(ConfigError::Invalid {
+            variable,
+            reason: format!("`{other}` is not true or false"),
+        }),
+    }
+}
+
+/// `SHARD_COUNT` is the bot's total; `SHARDS` is this process's range (`3` or `0-3`).
+fn parse_sharding(count: Option<&str>, range: Option<&str>) -> Result<Sharding, ConfigError> {
+    let invalid = |variable: &'static str, reason: String| ConfigError::Invalid { variable, reason };
+    let Some(count) = count else {
+        return match range {
+            None => Ok(Sharding::Auto),
+            Some(_) => Err(invalid("SHARDS", "needs SHARD_COUNT, the bot's total number of shards".to_owned())),
+        };
+    };
+    let total: u32 = count
+        .parse()
+        .ok()
+        .filter(|n| (1..=4096).contains(n))
+        .ok_or_else(|| invalid("SHARD_COUNT", format!("`{count}` is not a shard count from 1 to 4096")))?;
+    let (first, last) = match range {
+        None => (0, total - 1),
+        Some(range) => {
+            let bounds = range.split_once('-').unwrap_or((range, range));
+            let parse = |s: &str| s.trim().parse::<u32>().ok();
+            match (parse(bounds.0), parse(bounds.1)) {
+                (Some(first), Some(last)) if first <= last && last < total => (first, last),
+                _ => {
+                    return Err(invalid(
+                        "SHARDS",
+                        format!("`{range}` is not a shard or range like `0-3` within 0..{total}"),
+                    ))
+                }
+            }
+        }
+    };
+    Ok(Sharding::Range { first, last, total })
+}
+
+/// `DISCORD_API_BASE` may only point at this machine: it carries the bot token.
+fn parse_api_base(raw: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: &'static str| ConfigError::InvalidUrl {
+        variable: "DISCORD_API_BASE",
+        reason,
+    };
+    let url = Url::parse(raw).map_err(|_| invalid("not a valid URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("it must be an http:// or https:// URL"));
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    };
+    if !loopback {
+        return Err(invalid(
+            "it must point at this machine (localhost, 127.0.0.0/8 or ::1): the bot token is sent there",
+        ));
+    }
+    if url.path() != "/" || url.query().is_some() || !url.username().is_empty() {
+        return Err(invalid("give only scheme, host and port, e.g. http://127.0.0.1:8080"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn an_empty_environment_uses_the_embedded_defaults() {
+        let config = config(&[]).expect("defaults are valid");
+        assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(config.database_url.scheme(), "sqlite");
+        assert!(config.redis_url.is_none());
+        assert!(config.discord_token.is_none());
+        assert_eq!(config.sharding, Sharding::Auto);
+        assert_eq!(config.flush_interval, Duration::from_secs(1));
+        assert_eq!(config.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_or_describe() {
+        let config = config(&[
+            ("DISCORD_TOKEN", "MTIz.token-value.xyz"),
+            ("DATABASE_URL", "postgres://trakker:hunter2pw@db.example:5432/trakker"),
+            ("REDIS_URL", "rediss://:redispass99@cache.example:6380"),
+        ])
+        .expect("valid");
+        let debug = format!("{config:?}");
+        let described = format!("{:?}", config.describe());
+        for shown in [debug, described] {
+            for secret in ["MTIz.token-value.xyz", "hunter2pw", "redispass99"] {
+                assert!(!shown.contains(secret), "{secret} leaked in {shown}");
+            }
+            assert!(shown.contains("db.example"), "the rest of the URL stays visible: {shown}");
+        }
+        assert_eq!(config.database_url.expose(), "postgres://trakker:hunter2pw@db.example:5432/trakker");
+    }
+
+    #[test]
+    fn a_bad_url_error_does_not_echo_the_value() {
+        let err = config(&[("REDIS_URL", "not a url with secret-ish-text")]).expect_err("invalid");
+        assert!(!err.to_string().contains("secret-ish-text"), "{err}");
+        assert!(err.to_string().contains("REDIS_URL"), "{err}");
+    }
+
+    #[test]
+    fn unknown_database_schemes_are_refused() {
+        let err = config(&[("DATABASE_URL", "mysql://localhost/trakker")]).expect_err("invalid");
+        assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn api_base_must_be_loopback_http() {
+        for ok in ["http://127.0.0.1:8080", "http://localhost:1", "https://[::1]:443", "http://127.5.6.7"] {
+            assert!(config(&[("DISCORD_API_BASE", ok)]).is_ok(), "{ok} is loopback");
+        }
+        for refused in [
+            "http://example.com:80",
+            "http://10.0.0.1:8080",
+            "ftp://127.0.0.1",
+            "http://127.0.0.1.example.com",
+            "http://127.0.0.1:8080/api/v10",
+        ] {
+            let err = config(&[("DISCORD_API_BASE", refused)]).expect_err(refused);
+            assert!(err.to_string().starts_with("DISCORD_API_BASE is invalid"), "{err}");
+        }
+    }
+
+    #[test]
+    fn sharding_ranges() {
+        let shards = |count: &str, range: &str| {
+            let mut vars = vec![("SHARD_COUNT", count)];
+            if !range.is_empty() {
+                vars.push(("SHARDS", range));
+            }
+            config(&vars).map(|c| c.sharding)
+        };
+        assert_eq!(shards("4", ""), Ok(Sharding::Range { first: 0, last: 3, total: 4 }));
+        assert_eq!(shards("4", "2-3"), Ok(Sharding::Range { first: 2, last: 3, total: 4 }));
+        assert_eq!(shards("4", "1"), Ok(Sharding::Range { first: 1, last: 1, total: 4 }));
+        assert!(shards("4", "3-4").is_err());
+        assert!(shards("0", "").is_err());
+        assert!(shards("4", "3-1").is_err());
+        assert!(config(&[("SHARDS", "0-1")]).is_err(), "a range without a total is ambiguous");
+    }
+
+    #[test]
+    fn flags_and_numbers_are_checked() {
+        assert!(config(&[("MESSAGE_CONTENT_INTENT", "yes")]).expect("valid").message_content_intent);
+        assert!(config(&[("MESSAGE_CONTENT_INTENT", "maybe")]).is_err());
+        assert!(config(&[("DEV_GUILD_ID", "abc")]).is_err());
+        assert!(config(&[("FLUSH_INTERVAL_MS", "5")]).is_err());
+        assert_eq!(
+            config(&[("FLUSH_INTERVAL_MS", "250")]).expect("valid").flush_interval,
+            Duration::from_millis(250)
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! trakker: a Discord bot for gaming communities.
+//!
+//! Where things live:
+//!
+//! - [`config`] — configuration from the environment; secrets that never print.
+//! - [`domain`] — pure product logic: ids, validated values, rules. No I/O.
+//! - [`store`] — every database query, behind the [`store::Store`] trait (SQLite or Postgres).
+//! - [`cache`] — the [`cache::Cache`] trait (Redis or in-process): leaderboards, hot reads.
+//! - [`discord`] — the only module that talks to Discord: the poise framework, commands, events.
+//! - [`app`] — start-up and shutdown: wires configuration, store, cache and Discord together.
+//!
+//! The binary's command line is in `main.rs`.
+
+pub mod app;
+pub mod cache;
+pub mod config;
+pub mod discord;
+pub mod domain;
+pub mod store;

@@ -1,0 +1,122 @@
+//! Storage: every query trakker runs lives below this module.
+//!
+//! [`Store`] is the one interface the rest of the bot sees. Two implementations sit behind it,
+//! picked by the scheme of `DATABASE_URL` in [`connect`]:
+//!
+//! - [`sqlite::SqliteStore`] — the embedded default: one file, WAL mode, nothing to install.
+//! - [`postgres::PostgresStore`] — production: several shard processes sharing one database.
+//!
+//! Each backend has its own append-only migrations (`migrations/sqlite`, `migrations/postgres`),
+//! applied at start-up and by `trakker migrate`. The conformance suite in
+//! `tests/store_conformance.rs` runs the same scenarios against both, so a query that behaves
+//! differently on the two is caught as a bug.
+
+pub mod postgres;
+pub mod records;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::config::DatabaseUrl;
+use crate::domain::ids::{GuildId, UserId};
+pub use records::{GuildRecord, GuildSettings, MemberRecord};
+
+/// Which database a [`Store`] talks to; shown by /about and `check-config`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend's name as users see it.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "SQLite",
+            Self::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// Why a storage call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or answered with an error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Applying the migrations failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// `DATABASE_URL` names a scheme trakker has no backend for.
+    #[error("unsupported database URL scheme `{0}`: use sqlite:// or postgres://")]
+    UnsupportedScheme(String),
+}
+
+/// The storage interface of the bot. Every method filters by guild: nothing crosses guilds.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which database this is.
+    fn backend(&self) -> Backend;
+
+    /// Applies every pending migration. Safe to run concurrently from several processes and to
+    /// run again: applied migrations are skipped.
+    async fn migrate(&self) -> Result<(), StoreError>;
+
+    /// A round trip to the database, for health checks.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Records a guild the bot is in (insert or refresh its name; clears `left_at`).
+    async fn upsert_guild(&self, guild: &GuildRecord) -> Result<(), StoreError>;
+
+    /// The guild as stored, if the bot has ever seen it.
+    async fn guild(&self, guild_id: GuildId) -> Result<Option<GuildRecord>, StoreError>;
+
+    /// Marks the guild as left (the bot was removed); its data stays.
+    async fn mark_guild_left(&self, guild_id: GuildId, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// The guild's settings, or the defaults when none were saved.
+    async fn settings(&self, guild_id: GuildId) -> Result<GuildSettings, StoreError>;
+
+    /// Saves the guild's settings, replacing the previous ones.
+    async fn save_settings(&self, guild_id: GuildId, settings: &GuildSettings) -> Result<(), StoreError>;
+
+    /// Inserts or refreshes members in one transaction (a GUILD_CREATE brings thousands at once).
+    /// Refreshing keeps `tracking_opt_out` and `joined_at` as stored; `left_at` is cleared.
+    async fn upsert_members(&self, guild_id: GuildId, members: &[MemberRecord]) -> Result<(), StoreError>;
+
+    /// One member as stored.
+    async fn member(&self, guild_id: GuildId, user_id: UserId) -> Result<Option<MemberRecord>, StoreError>;
+
+    /// Marks a member as having left the guild; their history stays.
+    async fn mark_member_left(&self, guild_id: GuildId, user_id: UserId, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Sets whether the member opted out of activity tracking. Returns `false` if the member is
+    /// unknown (nothing is written then).
+    async fn set_tracking_opt_out(&self, guild_id: GuildId, user_id: UserId, opt_out: bool) -> Result<bool, StoreError>;
+
+    /// Number of members currently in the guild (left members excluded).
+    async fn member_count(&self, guild_id: GuildId) -> Result<u64, StoreError>;
+
+    /// Closes the connection pool, waiting for running queries.
+    async fn close(&self);
+}
+
+/// Opens the store `url` names and applies pending migrations when `migrate` is true.
+///
+/// # Errors
+/// When the database cannot be reached or opened, or a migration fails.
+pub async fn connect(url: &DatabaseUrl, migrate: bool) -> Result<Box<dyn Store>, StoreError> {
+    let store: Box<dyn Store> = match url.scheme() {
+        "sqlite" => Box::new(sqlite::SqliteStore::open(url).await?),
+        "postgres" | "postgresql" => Box::new(postgres::PostgresStore::open(url).await?),
+        other => return Err(StoreError::UnsupportedScheme(other.to_owned())),
+    };
+    if migrate {
+        store.migrate().await?;
+    }
+    Ok(store)
+}
