@@ -141,9 +141,9 @@ pub struct Config {
     pub sharding: Sharding,
     /// A local fake Discord to talk to instead of the real one (tests, demos).
     pub discord_api_base: Option<Url>,
-    /// The operator enabled the privileged MESSAGE_CONTENT intent (emojis inside messages).
+    /// The operator enabled the privileged `MESSAGE_CONTENT` intent (emojis inside messages).
     pub message_content_intent: bool,
-    /// The operator enabled the privileged GUILD_PRESENCES intent (time per game played).
+    /// The operator enabled the privileged `GUILD_PRESENCES` intent (time per game played).
     pub presence_intent: bool,
     /// How often batched activity counts are written to the database.
     pub flush_interval: Duration,
@@ -170,111 +170,187 @@ pub enum ConfigError {
     },
 }
 
+/// Every problem found in the configuration, one per line when displayed.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
 impl Config {
     /// Reads the configuration from the process environment.
     ///
     /// # Errors
-    /// When a variable is set to something unusable; the message names it.
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// When variables are set to something unusable; the messages name them.
+    pub fn from_env() -> Result<Self, ConfigErrors> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads the configuration through `lookup`, so tests need not touch the process environment.
     ///
     /// # Errors
-    /// When a variable is set to something unusable; the message names it.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    /// When variables are set to something unusable; the messages name them.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigErrors> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        // Every variable is checked, so an operator sees all problems at once, not one per run.
+        let mut errors = Vec::new();
 
-        let database_url = match get("DATABASE_URL") {
-            Some(raw) => parse_url("DATABASE_URL", &raw, &["sqlite", "postgres", "postgresql"])?,
-            None => parse_url("DATABASE_URL", DEFAULT_DATABASE_URL, &["sqlite"])?,
-        };
-        let redis_url = get("REDIS_URL")
-            .map(|raw| parse_url("REDIS_URL", &raw, &["redis", "rediss"]))
-            .transpose()?;
-        let log_format = match get("LOG_FORMAT").as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    variable: "LOG_FORMAT",
-                    reason: format!("`{other}` is neither `text` nor `json`"),
-                })
-            }
-        };
-        let dev_guild_id = get("DEV_GUILD_ID")
-            .map(|raw| parse_snowflake("DEV_GUILD_ID", &raw))
-            .transpose()?;
-        let sharding = parse_sharding(get("SHARD_COUNT").as_deref(), get("SHARDS").as_deref())?;
-        let discord_api_base = get("DISCORD_API_BASE")
-            .map(|raw| parse_api_base(&raw))
-            .transpose()?;
-        let flush_interval = match get("FLUSH_INTERVAL_MS") {
-            None => Duration::from_secs(1),
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(ms @ 10..=60_000) => Duration::from_millis(ms),
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        variable: "FLUSH_INTERVAL_MS",
-                        reason: format!("`{raw}` is not a number of milliseconds from 10 to 60000"),
-                    })
-                }
+        let database_url = keep(
+            &mut errors,
+            match get("DATABASE_URL") {
+                Some(raw) => parse_url("DATABASE_URL", &raw, &["sqlite", "postgres", "postgresql"]),
+                None => parse_url("DATABASE_URL", DEFAULT_DATABASE_URL, &["sqlite"]),
             },
-        };
+        );
+        let redis_url = keep(
+            &mut errors,
+            get("REDIS_URL")
+                .map(|raw| parse_url("REDIS_URL", &raw, &["redis", "rediss"]))
+                .transpose(),
+        );
+        let log_format = keep(&mut errors, parse_log_format(get("LOG_FORMAT").as_deref()));
+        let dev_guild_id = keep(
+            &mut errors,
+            get("DEV_GUILD_ID")
+                .map(|raw| parse_snowflake("DEV_GUILD_ID", &raw))
+                .transpose(),
+        );
+        let sharding = keep(
+            &mut errors,
+            parse_sharding(get("SHARD_COUNT").as_deref(), get("SHARDS").as_deref()),
+        );
+        let discord_api_base = keep(
+            &mut errors,
+            get("DISCORD_API_BASE")
+                .map(|raw| parse_api_base(&raw))
+                .transpose(),
+        );
+        let flush_interval = keep(&mut errors, parse_flush_interval(get("FLUSH_INTERVAL_MS")));
+        let message_content_intent = keep(
+            &mut errors,
+            parse_flag(
+                "MESSAGE_CONTENT_INTENT",
+                get("MESSAGE_CONTENT_INTENT").as_deref(),
+            ),
+        );
+        let presence_intent = keep(
+            &mut errors,
+            parse_flag("PRESENCE_INTENT", get("PRESENCE_INTENT").as_deref()),
+        );
 
-        Ok(Self {
-            discord_token: get("DISCORD_TOKEN").map(Secret::new),
+        match (
             database_url,
             redis_url,
             log_format,
             dev_guild_id,
             sharding,
             discord_api_base,
-            message_content_intent: parse_flag("MESSAGE_CONTENT_INTENT", get("MESSAGE_CONTENT_INTENT"))?,
-            presence_intent: parse_flag("PRESENCE_INTENT", get("PRESENCE_INTENT"))?,
             flush_interval,
-        })
+            message_content_intent,
+            presence_intent,
+        ) {
+            (
+                Some(database_url),
+                Some(redis_url),
+                Some(log_format),
+                Some(dev_guild_id),
+                Some(sharding),
+                Some(discord_api_base),
+                Some(flush_interval),
+                Some(message_content_intent),
+                Some(presence_intent),
+            ) => Ok(Self {
+                discord_token: get("DISCORD_TOKEN").map(Secret::new),
+                database_url,
+                redis_url,
+                log_format,
+                dev_guild_id,
+                sharding,
+                discord_api_base,
+                message_content_intent,
+                presence_intent,
+                flush_interval,
+            }),
+            _ => Err(ConfigErrors(errors)),
+        }
     }
 
     /// The effective configuration as `name = value` lines, secrets redacted, for `check-config`.
     #[must_use]
     pub fn describe(&self) -> Vec<(&'static str, String)> {
-        let or_unset = |value: Option<String>, unset: &str| value.unwrap_or_else(|| unset.to_owned());
+        let or_unset =
+            |value: Option<String>, unset: &str| value.unwrap_or_else(|| unset.to_owned());
         vec![
             (
                 "DISCORD_TOKEN",
-                or_unset(self.discord_token.as_ref().map(ToString::to_string), "(unset: `run` needs it)"),
+                or_unset(
+                    self.discord_token.as_ref().map(ToString::to_string),
+                    "(unset: `run` needs it)",
+                ),
             ),
             ("DATABASE_URL", self.database_url.to_string()),
             (
                 "REDIS_URL",
-                or_unset(self.redis_url.as_ref().map(ToString::to_string), "(unset: in-process cache)"),
+                or_unset(
+                    self.redis_url.as_ref().map(ToString::to_string),
+                    "(unset: in-process cache)",
+                ),
             ),
-            ("LOG_FORMAT", format!("{:?}", self.log_format).to_lowercase()),
+            (
+                "LOG_FORMAT",
+                format!("{:?}", self.log_format).to_lowercase(),
+            ),
             (
                 "DEV_GUILD_ID",
-                or_unset(self.dev_guild_id.map(|id| id.to_string()), "(unset: commands registered globally)"),
+                or_unset(
+                    self.dev_guild_id.map(|id| id.to_string()),
+                    "(unset: commands registered globally)",
+                ),
             ),
             (
                 "SHARDS",
                 match self.sharding {
-                    Sharding::Auto => "auto (Discord's recommended count, all in this process)".to_owned(),
+                    Sharding::Auto => {
+                        "auto (Discord's recommended count, all in this process)".to_owned()
+                    }
                     Sharding::Range { first, last, total } => format!("{first}-{last} of {total}"),
                 },
             ),
             (
                 "DISCORD_API_BASE",
-                or_unset(self.discord_api_base.as_ref().map(ToString::to_string), "(unset: discord.com)"),
+                or_unset(
+                    self.discord_api_base.as_ref().map(ToString::to_string),
+                    "(unset: discord.com)",
+                ),
             ),
-            ("MESSAGE_CONTENT_INTENT", self.message_content_intent.to_string()),
+            (
+                "MESSAGE_CONTENT_INTENT",
+                self.message_content_intent.to_string(),
+            ),
             ("PRESENCE_INTENT", self.presence_intent.to_string()),
-            ("FLUSH_INTERVAL_MS", self.flush_interval.as_millis().to_string()),
+            (
+                "FLUSH_INTERVAL_MS",
+                self.flush_interval.as_millis().to_string(),
+            ),
         ]
     }
 }
 
-fn parse_url(variable: &'static str, raw: &str, schemes: &[&str]) -> Result<SecretUrl, ConfigError> {
+fn parse_url(
+    variable: &'static str,
+    raw: &str,
+    schemes: &[&str],
+) -> Result<SecretUrl, ConfigError> {
     let url = SecretUrl::parse(raw).map_err(|_| ConfigError::InvalidUrl {
         variable,
         reason: "not a valid URL",
@@ -282,10 +358,43 @@ fn parse_url(variable: &'static str, raw: &str, schemes: &[&str]) -> Result<Secr
     if !schemes.contains(&url.scheme()) {
         return Err(ConfigError::Invalid {
             variable,
-            reason: format!("the scheme `{}` is not one of {}", url.scheme(), schemes.join(", ")),
+            reason: format!(
+                "the scheme `{}` is not one of {}",
+                url.scheme(),
+                schemes.join(", ")
+            ),
         });
     }
     Ok(url)
+}
+
+/// The value of `result`, or `None` after noting its error.
+fn keep<T>(errors: &mut Vec<ConfigError>, result: Result<T, ConfigError>) -> Option<T> {
+    result.map_err(|error| errors.push(error)).ok()
+}
+
+fn parse_log_format(raw: Option<&str>) -> Result<LogFormat, ConfigError> {
+    match raw.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("text") => Ok(LogFormat::Text),
+        Some("json") => Ok(LogFormat::Json),
+        Some(other) => Err(ConfigError::Invalid {
+            variable: "LOG_FORMAT",
+            reason: format!("`{other}` is neither `text` nor `json`"),
+        }),
+    }
+}
+
+fn parse_flush_interval(raw: Option<String>) -> Result<Duration, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(Duration::from_secs(1));
+    };
+    match raw.parse::<u64>() {
+        Ok(ms @ 10..=60_000) => Ok(Duration::from_millis(ms)),
+        _ => Err(ConfigError::Invalid {
+            variable: "FLUSH_INTERVAL_MS",
+            reason: format!("`{raw}` is not a number of milliseconds from 10 to 60000"),
+        }),
+    }
 }
 
 fn parse_snowflake(variable: &'static str, raw: &str) -> Result<u64, ConfigError> {
@@ -298,8 +407,8 @@ fn parse_snowflake(variable: &'static str, raw: &str) -> Result<u64, ConfigError
         })
 }
 
-fn parse_flag(variable: &'static str, raw: Option<String>) -> Result<bool, ConfigError> {
-    match raw.as_deref().map(str::to_ascii_lowercase).as_deref() {
+fn parse_flag(variable: &'static str, raw: Option<&str>) -> Result<bool, ConfigError> {
+    match raw.map(str::to_ascii_lowercase).as_deref() {
         None | Some("0" | "false" | "no" | "off") => Ok(false),
         Some("1" | "true" | "yes" | "on") => Ok(true),
         Some(other) => Err(ConfigError::Invalid {
@@ -311,18 +420,27 @@ fn parse_flag(variable: &'static str, raw: Option<String>) -> Result<bool, Confi
 
 /// `SHARD_COUNT` is the bot's total; `SHARDS` is this process's range (`3` or `0-3`).
 fn parse_sharding(count: Option<&str>, range: Option<&str>) -> Result<Sharding, ConfigError> {
-    let invalid = |variable: &'static str, reason: String| ConfigError::Invalid { variable, reason };
+    let invalid =
+        |variable: &'static str, reason: String| ConfigError::Invalid { variable, reason };
     let Some(count) = count else {
         return match range {
             None => Ok(Sharding::Auto),
-            Some(_) => Err(invalid("SHARDS", "needs SHARD_COUNT, the bot's total number of shards".to_owned())),
+            Some(_) => Err(invalid(
+                "SHARDS",
+                "needs SHARD_COUNT, the bot's total number of shards".to_owned(),
+            )),
         };
     };
     let total: u32 = count
         .parse()
         .ok()
         .filter(|n| (1..=4096).contains(n))
-        .ok_or_else(|| invalid("SHARD_COUNT", format!("`{count}` is not a shard count from 1 to 4096")))?;
+        .ok_or_else(|| {
+            invalid(
+                "SHARD_COUNT",
+                format!("`{count}` is not a shard count from 1 to 4096"),
+            )
+        })?;
     let (first, last) = match range {
         None => (0, total - 1),
         Some(range) => {
@@ -364,7 +482,9 @@ fn parse_api_base(raw: &str) -> Result<Url, ConfigError> {
         ));
     }
     if url.path() != "/" || url.query().is_some() || !url.username().is_empty() {
-        return Err(invalid("give only scheme, host and port, e.g. http://127.0.0.1:8080"));
+        return Err(invalid(
+            "give only scheme, host and port, e.g. http://127.0.0.1:8080",
+        ));
     }
     Ok(url)
 }
@@ -375,9 +495,11 @@ mod tests {
 
     use super::*;
 
-    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Config::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -397,7 +519,10 @@ mod tests {
     fn secrets_never_show_in_debug_or_describe() {
         let config = config(&[
             ("DISCORD_TOKEN", "MTIz.token-value.xyz"),
-            ("DATABASE_URL", "postgres://trakker:hunter2pw@db.example:5432/trakker"),
+            (
+                "DATABASE_URL",
+                "postgres://trakker:hunter2pw@db.example:5432/trakker",
+            ),
             ("REDIS_URL", "rediss://:redispass99@cache.example:6380"),
         ])
         .expect("valid");
@@ -407,9 +532,15 @@ mod tests {
             for secret in ["MTIz.token-value.xyz", "hunter2pw", "redispass99"] {
                 assert!(!shown.contains(secret), "{secret} leaked in {shown}");
             }
-            assert!(shown.contains("db.example"), "the rest of the URL stays visible: {shown}");
+            assert!(
+                shown.contains("db.example"),
+                "the rest of the URL stays visible: {shown}"
+            );
         }
-        assert_eq!(config.database_url.expose(), "postgres://trakker:hunter2pw@db.example:5432/trakker");
+        assert_eq!(
+            config.database_url.expose(),
+            "postgres://trakker:hunter2pw@db.example:5432/trakker"
+        );
     }
 
     #[test]
@@ -427,8 +558,16 @@ mod tests {
 
     #[test]
     fn api_base_must_be_loopback_http() {
-        for ok in ["http://127.0.0.1:8080", "http://localhost:1", "https://[::1]:443", "http://127.5.6.7"] {
-            assert!(config(&[("DISCORD_API_BASE", ok)]).is_ok(), "{ok} is loopback");
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "https://[::1]:443",
+            "http://127.5.6.7",
+        ] {
+            assert!(
+                config(&[("DISCORD_API_BASE", ok)]).is_ok(),
+                "{ok} is loopback"
+            );
         }
         for refused in [
             "http://example.com:80",
@@ -438,7 +577,10 @@ mod tests {
             "http://127.0.0.1:8080/api/v10",
         ] {
             let err = config(&[("DISCORD_API_BASE", refused)]).expect_err(refused);
-            assert!(err.to_string().starts_with("DISCORD_API_BASE is invalid"), "{err}");
+            assert!(
+                err.to_string().starts_with("DISCORD_API_BASE is invalid"),
+                "{err}"
+            );
         }
     }
 
@@ -451,23 +593,65 @@ mod tests {
             }
             config(&vars).map(|c| c.sharding)
         };
-        assert_eq!(shards("4", ""), Ok(Sharding::Range { first: 0, last: 3, total: 4 }));
-        assert_eq!(shards("4", "2-3"), Ok(Sharding::Range { first: 2, last: 3, total: 4 }));
-        assert_eq!(shards("4", "1"), Ok(Sharding::Range { first: 1, last: 1, total: 4 }));
+        assert_eq!(
+            shards("4", ""),
+            Ok(Sharding::Range {
+                first: 0,
+                last: 3,
+                total: 4
+            })
+        );
+        assert_eq!(
+            shards("4", "2-3"),
+            Ok(Sharding::Range {
+                first: 2,
+                last: 3,
+                total: 4
+            })
+        );
+        assert_eq!(
+            shards("4", "1"),
+            Ok(Sharding::Range {
+                first: 1,
+                last: 1,
+                total: 4
+            })
+        );
         assert!(shards("4", "3-4").is_err());
         assert!(shards("0", "").is_err());
         assert!(shards("4", "3-1").is_err());
-        assert!(config(&[("SHARDS", "0-1")]).is_err(), "a range without a total is ambiguous");
+        assert!(
+            config(&[("SHARDS", "0-1")]).is_err(),
+            "a range without a total is ambiguous"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let err = config(&[
+            ("LOG_FORMAT", "xml"),
+            ("SHARD_COUNT", "zero"),
+            ("REDIS_URL", "http://x"),
+        ])
+        .expect_err("three problems");
+        assert_eq!(err.0.len(), 3, "{err}");
+        assert_eq!(err.to_string().lines().count(), 3);
     }
 
     #[test]
     fn flags_and_numbers_are_checked() {
-        assert!(config(&[("MESSAGE_CONTENT_INTENT", "yes")]).expect("valid").message_content_intent);
+        assert!(
+            config(&[("MESSAGE_CONTENT_INTENT", "yes")])
+                .expect("valid")
+                .message_content_intent
+        );
         assert!(config(&[("MESSAGE_CONTENT_INTENT", "maybe")]).is_err());
         assert!(config(&[("DEV_GUILD_ID", "abc")]).is_err());
         assert!(config(&[("FLUSH_INTERVAL_MS", "5")]).is_err());
         assert_eq!(
-            config(&[("FLUSH_INTERVAL_MS", "250")]).expect("valid").flush_interval,
+            config(&[("FLUSH_INTERVAL_MS", "250")])
+                .expect("valid")
+                .flush_interval,
             Duration::from_millis(250)
         );
     }

@@ -1,1 +1,163 @@
-fn main() {}
+//! The `trakker` command line: run the bot, apply migrations, or check the configuration.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use trakker::app::{self, App};
+use trakker::config::{Config, LogFormat, MISSING_TOKEN_HELP};
+use trakker::{discord, store};
+
+/// A Discord bot for gaming communities: squad stats, who plays when, and community activity.
+///
+/// Configuration comes from the environment and from a `.env` file in the working directory;
+/// see `.env.example`.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the bot (the default).
+    Run,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the effective configuration (secrets redacted) and check the database and Redis.
+    CheckConfig,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // A missing .env is normal (Heroku, Docker); a malformed one is worth saying.
+    if let Err(error) = dotenvy::dotenv() {
+        if !error.not_found() {
+            eprintln!("error: could not read .env: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(errors) => {
+            for error in &errors.0 {
+                eprintln!("error: {error}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log_format);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: could not start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Run) {
+            Command::Run => run(config).await,
+            Command::Migrate => migrate(&config).await,
+            Command::CheckConfig => Ok(check_config(&config).await),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "trakker stopped");
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,serenity=warn,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<ExitCode> {
+    if config.discord_token.is_none() {
+        eprintln!("error: {MISSING_TOKEN_HELP}");
+        return Ok(ExitCode::from(2));
+    }
+    let app = Arc::new(App::start(config).await?);
+    let result = discord::client::run(Arc::clone(&app)).await;
+    app.shutdown().await;
+    result?;
+    tracing::info!("stopped cleanly");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
+    let store = store::connect(&config.database_url, true).await?;
+    println!(
+        "migrations applied to {} ({})",
+        config.database_url,
+        store.backend().name()
+    );
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Exits non-zero only when the database fails: a dead Redis degrades the bot but does not stop
+/// it, so it is reported without failing the check.
+async fn check_config(config: &Config) -> ExitCode {
+    println!("configuration:");
+    for (name, value) in config.describe() {
+        println!("  {name} = {value}");
+    }
+    println!("checks:");
+    let database_ok = match store::connect(&config.database_url, false).await {
+        Ok(store) => {
+            let verdict = store.ping().await;
+            store.close().await;
+            match verdict {
+                Ok(()) => {
+                    println!("  database: ok ({})", store.backend().name());
+                    true
+                }
+                Err(error) => {
+                    println!("  database: FAILED: {error}");
+                    false
+                }
+            }
+        }
+        Err(error) => {
+            println!("  database: FAILED: {error}");
+            false
+        }
+    };
+    if config.redis_url.is_none() {
+        println!("  redis: not configured (in-process cache)");
+    } else {
+        match app::open_cache(config).await.ping().await {
+            Ok(()) => println!("  redis: ok"),
+            Err(error) => println!(
+                "  redis: FAILED: {error} (the bot still runs, answering from the database)"
+            ),
+        }
+    }
+    if config.discord_token.is_none() {
+        println!("  discord token: missing ({MISSING_TOKEN_HELP})");
+    } else {
+        println!("  discord token: set");
+    }
+    if database_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -32,7 +32,10 @@ mod tests {
 
     #[test]
     fn shows_the_two_largest_units() {
-        assert_eq!(humanize(Duration::from_secs(3 * 86_400 + 4 * 3_600 + 59)), "3d 4h");
+        assert_eq!(
+            humanize(Duration::from_secs(3 * 86_400 + 4 * 3_600 + 59)),
+            "3d 4h"
+        );
         assert_eq!(humanize(Duration::from_secs(12 * 60 + 5)), "12m 5s");
     }
 

@@ -1,0 +1,19 @@
+# Build stage: compile the release binary.
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked --bin trakker
+
+# Runtime stage: the binary alone on a slim base, as an unprivileged user.
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /data --create-home trakker
+COPY --from=build /src/target/release/trakker /usr/local/bin/trakker
+USER trakker
+WORKDIR /data
+# The SQLite default lives here; mount a volume to keep it: docker run -v trakker-data:/data …
+VOLUME ["/data"]
+ENTRYPOINT ["trakker"]
+CMD ["run"]

@@ -1,0 +1,28 @@
+//! /about: what is running and where it keeps its data.
+
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+
+use crate::discord::{CommandError, Context};
+use crate::domain::uptime;
+
+/// Shows the bot's version, uptime, and where it stores and caches data.
+#[poise::command(slash_command)]
+pub async fn about(ctx: Context<'_>) -> Result<(), CommandError> {
+    let app = ctx.data();
+    let cache = app.cache.backend().name();
+    let cache_state = if app.cache_health.observe(app.cache.ping().await).is_some() {
+        format!("{cache} (reachable)")
+    } else {
+        format!("{cache} (unreachable: answering from the database)")
+    };
+    let embed = serenity::CreateEmbed::new()
+        .title("trakker")
+        .description("Squad stats, who plays when, and community activity.")
+        .field("Version", env!("CARGO_PKG_VERSION"), true)
+        .field("Uptime", uptime::humanize(app.started_at.elapsed()), true)
+        .field("Storage", app.store.backend().name(), true)
+        .field("Cache", cache_state, true);
+    ctx.send(CreateReply::default().embed(embed)).await?;
+    Ok(())
+}

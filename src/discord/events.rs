@@ -1,0 +1,81 @@
+//! Gateway events that keep the store's view of guilds and members current.
+//!
+//! `GUILD_CREATE` arrives for every guild at start-up and after every reconnect that is not a
+//! resume, carrying the full member list; upserting it is idempotent, so seeing a guild twice
+//! changes nothing.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use poise::serenity_prelude as serenity;
+use serenity::FullEvent;
+
+use crate::app::App;
+use crate::discord::CommandError;
+use crate::domain::ids::{GuildId, UserId};
+use crate::store::{GuildRecord, MemberRecord};
+
+/// The framework's event hook.
+///
+/// # Errors
+/// When the store rejects a write; the framework's error hook logs it.
+pub async fn handle(
+    framework: poise::FrameworkContext<'_, Arc<App>, CommandError>,
+    event: &FullEvent,
+) -> Result<(), CommandError> {
+    let store = &framework.user_data.store;
+    match event {
+        FullEvent::GuildCreate { guild, .. } => {
+            let record = GuildRecord {
+                id: GuildId(guild.id.get()),
+                name: guild.name.clone(),
+                joined_at: to_utc(guild.joined_at),
+                left_at: None,
+            };
+            store.upsert_guild(&record).await?;
+            let members: Vec<MemberRecord> = guild.members.values().map(member_record).collect();
+            store.upsert_members(record.id, &members).await?;
+            tracing::info!(
+                guild = guild.id.get(),
+                members = members.len(),
+                "guild available"
+            );
+        }
+        FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
+            store
+                .mark_guild_left(GuildId(incomplete.id.get()), Utc::now())
+                .await?;
+            tracing::info!(guild = incomplete.id.get(), "removed from guild");
+        }
+        FullEvent::GuildMemberAddition { new_member } => {
+            store
+                .upsert_members(
+                    GuildId(new_member.guild_id.get()),
+                    &[member_record(new_member)],
+                )
+                .await?;
+        }
+        FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
+            store
+                .mark_member_left(GuildId(guild_id.get()), UserId(user.id.get()), Utc::now())
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn member_record(member: &serenity::Member) -> MemberRecord {
+    MemberRecord {
+        user_id: UserId(member.user.id.get()),
+        display_name: member.display_name().to_owned(),
+        is_bot: member.user.bot,
+        joined_at: member.joined_at.map_or_else(Utc::now, to_utc),
+        left_at: None,
+        tracking_opt_out: false,
+    }
+}
+
+fn to_utc(timestamp: serenity::Timestamp) -> DateTime<Utc> {
+    *timestamp
+}

@@ -1,0 +1,24 @@
+//! Everything that talks to Discord. This is the only module that imports serenity or poise:
+//! it turns gateway events and interactions into calls on the store, cache and domain, and
+//! renders the replies.
+//!
+//! - [`client`] — builds the serenity client (or one aimed at a local fake Discord), runs the
+//!   shards and stops them on SIGTERM or Ctrl-C.
+//! - [`intents`] — which gateway intents the bot asks for.
+//! - [`commands`] — the slash commands, thin: check input, call a service, reply.
+//! - [`events`] — gateway events that keep the store's guilds and members current.
+//! - [`error`] — the one error type of commands and the one place that reports errors.
+
+pub mod client;
+pub mod commands;
+pub mod error;
+pub mod events;
+pub mod intents;
+
+use std::sync::Arc;
+
+use crate::app::App;
+pub use error::CommandError;
+
+/// The poise context every command receives.
+pub type Context<'a> = poise::Context<'a, Arc<App>, CommandError>;

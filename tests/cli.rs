@@ -1,0 +1,162 @@
+//! The `trakker` command line as an operator meets it: a missing token, a refused API base,
+//! `migrate` on a new database, `check-config` with a dead Redis, and secrets that never print.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the real binary in `dir` with exactly `vars` as its environment, so neither the
+/// developer's shell nor a `.env` file in the checkout leaks in.
+fn trakker(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trakker"));
+    command.args(args).current_dir(dir).env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    command.output().expect("the trakker binary runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn run_without_a_token_says_where_a_token_comes_from_in_one_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = trakker(dir.path(), &["run"], &[]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line, got: {stderr}");
+    assert!(lines[0].contains("DISCORD_TOKEN"), "{stderr}");
+    assert!(
+        lines[0].contains("discord.com/developers/applications"),
+        "{stderr}"
+    );
+    assert!(lines[0].contains(".env"), "{stderr}");
+    assert!(
+        !dir.path().join("trakker.db").exists(),
+        "nothing is created before the configuration is complete"
+    );
+}
+
+#[test]
+fn a_non_loopback_api_base_is_refused_before_any_network_call() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = trakker(
+        dir.path(),
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", "token-that-must-stay-here"),
+            ("DISCORD_API_BASE", "http://example.com:80"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let all = text(&output);
+    assert!(all.contains("DISCORD_API_BASE is invalid"), "{all}");
+    assert!(all.contains("this machine"), "{all}");
+    assert!(!all.contains("token-that-must-stay-here"), "{all}");
+    assert!(
+        !dir.path().join("trakker.db").exists(),
+        "refused before opening anything"
+    );
+}
+
+#[test]
+fn every_configuration_problem_is_listed_at_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = trakker(
+        dir.path(),
+        &["check-config"],
+        &[
+            ("LOG_FORMAT", "xml"),
+            ("SHARDS", "0-1"),
+            ("DATABASE_URL", "mysql://x/y"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for variable in ["LOG_FORMAT", "SHARDS", "DATABASE_URL"] {
+        assert!(
+            stderr.contains(variable),
+            "{variable} missing from: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn migrate_creates_a_new_sqlite_file_and_a_second_run_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = trakker(dir.path(), &["migrate"], &[]);
+    assert!(first.status.success(), "{}", text(&first));
+    let db = dir.path().join("trakker.db");
+    assert!(
+        db.exists(),
+        "the embedded default is created in the working directory"
+    );
+
+    let tables = || {
+        let output = trakker(dir.path(), &["check-config"], &[]);
+        assert!(output.status.success(), "{}", text(&output));
+        std::fs::metadata(&db).expect("db exists").len()
+    };
+    let size_after_first = tables();
+    let second = trakker(dir.path(), &["migrate"], &[]);
+    assert!(second.status.success(), "{}", text(&second));
+    assert_eq!(
+        tables(),
+        size_after_first,
+        "a second migrate writes nothing"
+    );
+}
+
+#[test]
+fn check_config_reports_a_dead_redis_and_still_gives_the_database_verdict() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    let output = trakker(
+        dir.path(),
+        &["check-config"],
+        &[
+            ("DISCORD_TOKEN", "MTIzNDU2.secret-token-value"),
+            ("REDIS_URL", "redis://:redis-secret-pw@127.0.0.1:1"),
+        ],
+    );
+    let all = text(&output);
+    assert!(
+        output.status.success(),
+        "the database is fine, so the check passes: {all}"
+    );
+    assert!(all.contains("database: ok (SQLite)"), "{all}");
+    assert!(all.contains("redis: FAILED"), "{all}");
+    assert!(
+        all.contains("127.0.0.1:1"),
+        "the URL is shown, redacted: {all}"
+    );
+    for secret in ["secret-token-value", "redis-secret-pw"] {
+        assert!(!all.contains(secret), "{secret} leaked: {all}");
+    }
+}
+
+#[test]
+fn check_config_fails_when_the_database_cannot_be_opened() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = trakker(
+        dir.path(),
+        &["check-config"],
+        &[(
+            "DATABASE_URL",
+            "postgres://trakker:db-secret-pw@127.0.0.1:1/trakker",
+        )],
+    );
+    let all = text(&output);
+    assert!(!output.status.success(), "{all}");
+    assert!(all.contains("database: FAILED"), "{all}");
+    assert!(!all.contains("db-secret-pw"), "{all}");
+}
