@@ -1,0 +1,153 @@
+//! End to end, through fakecord: the real binary connects, registers exactly its commands,
+//! keeps guild members in its store, answers /about, sends only valid request bodies, never
+//! prints its token, and exits 0 on SIGTERM. Run on SQLite always and on Postgres when reachable.
+
+mod support;
+
+use fakecord::api::GuildSpec;
+use support::bot::Bot;
+use support::db::{FreshPostgres, TempSqlite};
+use trakker::config::DatabaseUrl;
+use trakker::domain::ids::GuildId;
+
+async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
+    let bot = Bot::start(database).await;
+
+    let registry = bot.discord.commands().await.expect("registered commands");
+    let names: Vec<&str> = registry
+        .global
+        .iter()
+        .filter_map(|command| command.get("name").and_then(|name| name.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        ["about"],
+        "fakecord received exactly the bot's commands"
+    );
+
+    let guild = bot
+        .discord
+        .create_guild(
+            GuildSpec::new("Night Owls")
+                .members(["ada", "bob", "cleo"])
+                .text_channel("general"),
+        )
+        .await
+        .expect("guild created");
+
+    let about = bot
+        .discord
+        .invoke(guild.id, "ada", "about", Vec::new())
+        .await
+        .expect("/about answers");
+    assert!(!about.ephemeral, "/about is a public answer");
+    let embed = about.embeds.first().expect("one embed");
+    let fields = embed["fields"].as_array().expect("fields");
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|field| field["name"] == name)
+            .and_then(|field| field["value"].as_str())
+            .unwrap_or_else(|| panic!("field {name} in {embed}"))
+            .to_owned()
+    };
+    assert_eq!(field("Version"), env!("CARGO_PKG_VERSION"));
+    assert_eq!(field("Storage"), expected_storage);
+    assert!(field("Cache").starts_with("in-process memory"), "{embed}");
+    assert!(!field("Uptime").is_empty());
+
+    // Serenity handles events concurrently, so GUILD_CREATE may still be in flight: wait for it.
+    let store = trakker::store::connect(database, false)
+        .await
+        .expect("open the bot's database");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut members = 0;
+    while tokio::time::Instant::now() < deadline {
+        members = store
+            .member_count(GuildId(guild.id.0))
+            .await
+            .expect("count members");
+        if members >= 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(members, 4, "ada, bob, cleo and the bot itself are stored");
+    store.close().await;
+
+    let requests = bot
+        .discord
+        .requests(&Default::default())
+        .await
+        .expect("request log");
+    let invalid: Vec<_> = requests
+        .iter()
+        .filter(|request| request.validation.starts_with("invalid"))
+        .map(|request| {
+            format!(
+                "{} {}: {}",
+                request.method, request.path, request.validation
+            )
+        })
+        .collect();
+    assert!(
+        invalid.is_empty(),
+        "bodies Discord would reject: {invalid:#?}"
+    );
+    let unexpected = bot
+        .discord
+        .unexpected_requests()
+        .await
+        .expect("unexpected log");
+    assert!(
+        unexpected.is_empty(),
+        "routes Discord does not have: {unexpected:#?}"
+    );
+
+    let token = bot.server.token().to_owned();
+    let (status, logs) = bot.stop().await;
+    assert!(
+        status.success(),
+        "SIGTERM ends with exit 0, got {status}\n{logs}"
+    );
+    assert!(logs.contains("stopped cleanly"), "{logs}");
+    assert!(!logs.contains(&token), "the token leaked into the log");
+}
+
+#[tokio::test]
+async fn a_guild_meets_the_bot_on_sqlite() {
+    let database = TempSqlite::new();
+    a_guild_meets_the_bot(database.url(), "SQLite").await;
+}
+
+#[tokio::test]
+async fn a_guild_meets_the_bot_on_postgres() {
+    let Some(database) = FreshPostgres::create().await else {
+        return;
+    };
+    a_guild_meets_the_bot(database.url(), "PostgreSQL").await;
+}
+
+#[tokio::test]
+async fn the_token_never_reaches_the_log_even_at_trace_level() {
+    let database = TempSqlite::new();
+    let bot = Bot::start_with(database.url(), &[("RUST_LOG", "trace")]).await;
+    let token = bot.server.token().to_owned();
+    let guild = bot
+        .discord
+        .create_guild(
+            GuildSpec::new("Loggers")
+                .members(["ada"])
+                .text_channel("general"),
+        )
+        .await
+        .expect("guild created");
+    bot.discord
+        .invoke(guild.id, "ada", "about", Vec::new())
+        .await
+        .expect("/about answers");
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+    assert!(logs.lines().count() > 20, "trace logging was on: {logs}");
+    assert!(!logs.contains(&token), "the token leaked at trace level");
+}
