@@ -1,8 +1,13 @@
 //! The `trakker` command line as an operator meets it: a missing token, a refused API base,
 //! `migrate` on a new database, `check-config` with a dead Redis, and secrets that never print.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
+
+use sqlx::Connection;
+use support::db::FreshPostgres;
 
 /// Runs the real binary in `dir` with exactly `vars` as its environment, so neither the
 /// developer's shell nor a `.env` file in the checkout leaks in.
@@ -90,8 +95,35 @@ fn every_configuration_problem_is_listed_at_once() {
     }
 }
 
-#[test]
-fn migrate_creates_a_new_sqlite_file_and_a_second_run_changes_nothing() {
+/// The applied migrations as `(version, checksum)`: unchanged when nothing was applied again.
+async fn applied_sqlite(url: &str) -> Vec<(i64, Vec<u8>)> {
+    let mut connection = sqlx::SqliteConnection::connect(url)
+        .await
+        .expect("open SQLite");
+    let rows = sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(&mut connection)
+        .await
+        .expect("read the migration ledger");
+    let _ = connection.close().await;
+    rows
+}
+
+async fn applied_postgres(url: &str) -> Vec<(i64, Vec<u8>, String)> {
+    let mut connection = sqlx::PgConnection::connect(url)
+        .await
+        .expect("open Postgres");
+    let rows = sqlx::query_as(
+        "SELECT version, checksum, installed_on::text FROM _sqlx_migrations ORDER BY version",
+    )
+    .fetch_all(&mut connection)
+    .await
+    .expect("read the migration ledger");
+    let _ = connection.close().await;
+    rows
+}
+
+#[tokio::test]
+async fn migrate_creates_a_new_sqlite_file_and_a_second_run_changes_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let first = trakker(dir.path(), &["migrate"], &[]);
     assert!(first.status.success(), "{}", text(&first));
@@ -100,19 +132,38 @@ fn migrate_creates_a_new_sqlite_file_and_a_second_run_changes_nothing() {
         db.exists(),
         "the embedded default is created in the working directory"
     );
+    let url = format!("sqlite://{}", db.display());
+    let after_first = applied_sqlite(&url).await;
+    assert!(!after_first.is_empty(), "the schema was created");
 
-    let tables = || {
-        let output = trakker(dir.path(), &["check-config"], &[]);
-        assert!(output.status.success(), "{}", text(&output));
-        std::fs::metadata(&db).expect("db exists").len()
-    };
-    let size_after_first = tables();
     let second = trakker(dir.path(), &["migrate"], &[]);
     assert!(second.status.success(), "{}", text(&second));
     assert_eq!(
-        tables(),
-        size_after_first,
-        "a second migrate writes nothing"
+        applied_sqlite(&url).await,
+        after_first,
+        "a second migrate applies nothing"
+    );
+}
+
+#[tokio::test]
+async fn migrate_creates_the_schema_in_a_new_postgres_database_and_a_second_run_changes_nothing() {
+    let Some(database) = FreshPostgres::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vars = [("DATABASE_URL", database.url().expose())];
+    let first = trakker(dir.path(), &["migrate"], &vars);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("PostgreSQL"), "{}", text(&first));
+    let after_first = applied_postgres(database.url().expose()).await;
+    assert!(!after_first.is_empty(), "the schema was created");
+
+    let second = trakker(dir.path(), &["migrate"], &vars);
+    assert!(second.status.success(), "{}", text(&second));
+    assert_eq!(
+        applied_postgres(database.url().expose()).await,
+        after_first,
+        "a second migrate applies nothing"
     );
 }
 
