@@ -1,0 +1,478 @@
+//! Bodies for creating guilds and for members joining them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{NameOrId, PermissionSet};
+use crate::snowflake::Snowflake;
+
+/// A guild to create: `POST /_fake/guilds`.
+///
+/// ```
+/// use fakecord::api::GuildSpec;
+///
+/// let spec = GuildSpec::new("Squad")
+///     .members(["ada", "bob"])
+///     .role("Mods", ["`MANAGE_GUILD`"])
+///     .text_channel("general")
+///     .voice_channel("Lobby");
+/// assert_eq!(spec.members.len(), 2);
+/// ```
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GuildSpec {
+    /// The guild's name.
+    pub name: String,
+    /// Its id; fakecord mints one when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Snowflake>,
+    /// Name or id of the owner, which must be one of `members`; the first member otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<NameOrId>,
+    /// Members, as names (`"ada"`) or full specs.
+    pub members: Vec<MemberSpec>,
+    /// Roles besides `@everyone` (whose id is the guild id).
+    pub roles: Vec<RoleSpec>,
+    /// Text, voice and category channels, in display order.
+    pub channels: Vec<ChannelSpec>,
+    /// Custom emojis.
+    pub emojis: Vec<EmojiSpec>,
+    /// Extra members named `member-0001`, `member-0002`, … for benchmarks.
+    pub generated_members: u32,
+    /// Permissions of `@everyone`; Discord's defaults when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub everyone_permissions: Option<PermissionSet>,
+}
+
+impl GuildSpec {
+    /// A guild with this name and nothing in it.
+    #[must_use]
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Use this id (for example to place the guild on a given shard).
+    #[must_use]
+    pub fn id(mut self, id: impl Into<Snowflake>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Add one member.
+    #[must_use]
+    pub fn member(mut self, member: impl Into<MemberSpec>) -> Self {
+        self.members.push(member.into());
+        self
+    }
+
+    /// Add members by name.
+    #[must_use]
+    pub fn members<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.members
+            .extend(names.into_iter().map(|n| MemberSpec::new(n)));
+        self
+    }
+
+    /// Add a role with permissions given by serenity flag names.
+    #[must_use]
+    pub fn role<I, S>(mut self, name: impl Into<String>, permissions: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let names: Vec<String> = permissions
+            .into_iter()
+            .map(|p| p.as_ref().to_owned())
+            .collect();
+        self.roles.push(RoleSpec {
+            name: name.into(),
+            permission_names: names,
+            ..RoleSpec::default()
+        });
+        self
+    }
+
+    /// Add a text channel.
+    #[must_use]
+    pub fn text_channel(mut self, name: impl Into<String>) -> Self {
+        self.channels
+            .push(ChannelSpec::new(name, ChannelKind::Text));
+        self
+    }
+
+    /// Add a voice channel.
+    #[must_use]
+    pub fn voice_channel(mut self, name: impl Into<String>) -> Self {
+        self.channels
+            .push(ChannelSpec::new(name, ChannelKind::Voice));
+        self
+    }
+
+    /// Add a custom emoji.
+    #[must_use]
+    pub fn emoji(mut self, name: impl Into<String>) -> Self {
+        self.emojis.push(EmojiSpec::new(name));
+        self
+    }
+
+    /// Add `count` generated members.
+    #[must_use]
+    pub fn generated_members(mut self, count: u32) -> Self {
+        self.generated_members = count;
+        self
+    }
+}
+
+/// A member: a plain name in JSON (`"ada"`) or an object with more detail.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "MemberSpecWire")]
+pub struct MemberSpec {
+    /// Username; unique across fakecord, so the same name in two guilds is the same user.
+    pub name: String,
+    /// The user id; minted when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Snowflake>,
+    /// Role names or ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<NameOrId>,
+    /// Guild nickname.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nick: Option<String>,
+    /// Whether the user is a bot account.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
+}
+
+impl MemberSpec {
+    /// A member with this username.
+    #[must_use]
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Give the member a role (by name or id).
+    #[must_use]
+    pub fn with_role(mut self, role: impl Into<NameOrId>) -> Self {
+        self.roles.push(role.into());
+        self
+    }
+
+    /// Use this user id.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<Snowflake>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+}
+
+impl From<&str> for MemberSpec {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<String> for MemberSpec {
+    fn from(value: String) -> Self {
+        Self::new(value)
+    }
+}
+
+// Lets JSON bodies list members as bare names.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MemberSpecWire {
+    Name(String),
+    Full {
+        name: String,
+        #[serde(default)]
+        id: Option<Snowflake>,
+        #[serde(default)]
+        roles: Vec<NameOrId>,
+        #[serde(default)]
+        nick: Option<String>,
+        #[serde(default)]
+        bot: bool,
+    },
+}
+
+impl From<MemberSpecWire> for MemberSpec {
+    fn from(value: MemberSpecWire) -> Self {
+        match value {
+            MemberSpecWire::Name(name) => Self::new(name),
+            MemberSpecWire::Full {
+                name,
+                id,
+                roles,
+                nick,
+                bot,
+            } => Self {
+                name,
+                id,
+                roles,
+                nick,
+                bot,
+            },
+        }
+    }
+}
+
+/// A role in a [`GuildSpec`].
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RoleSpec {
+    /// The role's name.
+    pub name: String,
+    /// Its id; minted when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Snowflake>,
+    /// Permission bits (string, number or list of names).
+    pub permissions: PermissionSet,
+    /// More permissions by serenity flag name, added to `permissions`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub permission_names: Vec<String>,
+    /// Colour as `0xRRGGBB`.
+    pub color: u32,
+    /// Shown separately in the member list.
+    pub hoist: bool,
+}
+
+/// What a channel is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    /// A text channel (type 0).
+    #[default]
+    Text,
+    /// A voice channel (type 2).
+    Voice,
+    /// A category (type 4).
+    Category,
+    /// A public thread (type 11), created when a user posts "in a thread".
+    Thread,
+}
+
+impl ChannelKind {
+    /// Discord's channel type number.
+    #[must_use]
+    pub fn discord_type(self) -> u8 {
+        match self {
+            Self::Text => 0,
+            Self::Voice => 2,
+            Self::Category => 4,
+            Self::Thread => 11,
+        }
+    }
+}
+
+/// A channel in a [`GuildSpec`].
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChannelSpec {
+    /// The channel's name.
+    pub name: String,
+    /// Its id; minted when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Snowflake>,
+    /// Text, voice or category.
+    pub kind: ChannelKind,
+    /// The category it sits in, by name or id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<NameOrId>,
+}
+
+impl ChannelSpec {
+    /// A channel of this kind.
+    #[must_use]
+    pub fn new(name: impl Into<String>, kind: ChannelKind) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            ..Self::default()
+        }
+    }
+}
+
+/// A custom emoji: a plain name in JSON (`"pog"`) or an object.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "EmojiSpecWire")]
+pub struct EmojiSpec {
+    /// The emoji's name, as in `:pog:`.
+    pub name: String,
+    /// Its id; minted when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Snowflake>,
+    /// Whether it is animated.
+    #[serde(default)]
+    pub animated: bool,
+}
+
+impl EmojiSpec {
+    /// A still custom emoji with this name.
+    #[must_use]
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EmojiSpecWire {
+    Name(String),
+    Full {
+        name: String,
+        #[serde(default)]
+        id: Option<Snowflake>,
+        #[serde(default)]
+        animated: bool,
+    },
+}
+
+impl From<EmojiSpecWire> for EmojiSpec {
+    fn from(value: EmojiSpecWire) -> Self {
+        match value {
+            EmojiSpecWire::Name(name) => Self::new(name),
+            EmojiSpecWire::Full { name, id, animated } => Self { name, id, animated },
+        }
+    }
+}
+
+/// A created guild, with the ids of everything in it by name.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GuildInfo {
+    /// The guild id.
+    pub id: Snowflake,
+    /// The guild name.
+    pub name: String,
+    /// The owner's user id.
+    pub owner_id: Snowflake,
+    /// The shard the guild's events go to, given the advertised shard count.
+    pub shard: u32,
+    /// User ids by username (the bot included).
+    pub members: BTreeMap<String, Snowflake>,
+    /// Channel ids by name.
+    pub channels: BTreeMap<String, Snowflake>,
+    /// Role ids by name (`@everyone` included).
+    pub roles: BTreeMap<String, Snowflake>,
+    /// Custom emoji ids by name.
+    pub emojis: BTreeMap<String, Snowflake>,
+}
+
+/// A name that is not in a [`GuildInfo`].
+#[derive(Debug, thiserror::Error)]
+#[error("guild {guild} has no {what} named `{name}`")]
+pub struct NameError {
+    /// The guild's name.
+    pub guild: String,
+    /// "member", "channel", "role" or "emoji".
+    pub what: &'static str,
+    /// The missing name.
+    pub name: String,
+}
+
+impl GuildInfo {
+    fn find(
+        &self,
+        map: &BTreeMap<String, Snowflake>,
+        what: &'static str,
+        name: &str,
+    ) -> Result<Snowflake, NameError> {
+        map.get(name).copied().ok_or_else(|| NameError {
+            guild: self.name.clone(),
+            what,
+            name: name.to_owned(),
+        })
+    }
+
+    /// The id of the member with this username.
+    ///
+    /// # Errors
+    ///
+    /// [`NameError`] when there is no such member.
+    pub fn user(&self, name: &str) -> Result<Snowflake, NameError> {
+        self.find(&self.members, "member", name)
+    }
+
+    /// The id of the channel with this name.
+    ///
+    /// # Errors
+    ///
+    /// [`NameError`] when there is no such channel.
+    pub fn channel(&self, name: &str) -> Result<Snowflake, NameError> {
+        self.find(&self.channels, "channel", name)
+    }
+
+    /// The id of the role with this name.
+    ///
+    /// # Errors
+    ///
+    /// [`NameError`] when there is no such role.
+    pub fn role(&self, name: &str) -> Result<Snowflake, NameError> {
+        self.find(&self.roles, "role", name)
+    }
+
+    /// The id of the custom emoji with this name.
+    ///
+    /// # Errors
+    ///
+    /// [`NameError`] when there is no such emoji.
+    pub fn emoji(&self, name: &str) -> Result<Snowflake, NameError> {
+        self.find(&self.emojis, "emoji", name)
+    }
+}
+
+/// A user joining a guild: `POST /_fake/guilds/{guild}/members`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct JoinSpec {
+    /// Username (an existing user of that name is reused).
+    pub name: String,
+    /// The user id; minted when absent and the user is new.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Snowflake>,
+    /// Role names or ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<NameOrId>,
+    /// The invite code used to join; its `uses` goes up by one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
+}
+
+impl JoinSpec {
+    /// A user with this name joins.
+    #[must_use]
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Joins through this invite code.
+    #[must_use]
+    pub fn via_invite(mut self, code: impl Into<String>) -> Self {
+        self.invite = Some(code.into());
+        self
+    }
+}
+
+/// The member that joined.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MemberInfo {
+    /// The user id.
+    pub user_id: Snowflake,
+    /// The username.
+    pub name: String,
+}

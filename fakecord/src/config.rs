@@ -1,0 +1,135 @@
+//! Settings of one fakecord instance: where it listens, which bot it expects and how patient it
+//! is. Everything has a default that works for tests.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::snowflake::Snowflake;
+
+/// How fakecord is set up. Build it with [`Config::default`] and the `with_*` methods.
+#[derive(Clone)]
+pub struct Config {
+    /// Address to bind; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// The bot token the bot must present (with or without the `Bot ` prefix).
+    pub token: String,
+    /// The application id, which is also the bot user's id, as on Discord.
+    pub application_id: Snowflake,
+    /// The bot user's name.
+    pub bot_name: String,
+    /// Shard count advertised by `GET /gateway/bot`.
+    pub shards: u32,
+    /// Heartbeat interval sent in HELLO.
+    pub heartbeat_interval: Duration,
+    /// How long an interaction call on the control API waits for the bot by default.
+    pub interaction_timeout: Duration,
+    /// Dispatches kept per session for RESUME.
+    pub replay_capacity: usize,
+    /// The OpenAPI spec to validate the bot's request bodies with; `None` looks in the usual
+    /// places (`DISCORD_OPENAPI_SPEC`, then `../shared/discord-api-spec/openapi.json`).
+    pub openapi_spec: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            token: "fakecord-bot-token".to_owned(),
+            application_id: Snowflake(1_100_000_000_000_000_001),
+            bot_name: "trakker".to_owned(),
+            shards: 1,
+            heartbeat_interval: Duration::from_millis(41_250),
+            interaction_timeout: Duration::from_secs(10),
+            replay_capacity: 10_000,
+            openapi_spec: None,
+        }
+    }
+}
+
+impl Config {
+    /// Listen on this address.
+    #[must_use]
+    pub fn with_addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Expect this bot token.
+    #[must_use]
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = token.into();
+        self
+    }
+
+    /// Use this application (and bot user) id.
+    #[must_use]
+    pub fn with_application_id(mut self, id: impl Into<Snowflake>) -> Self {
+        self.application_id = id.into();
+        self
+    }
+
+    /// Call the bot user this.
+    #[must_use]
+    pub fn with_bot_name(mut self, name: impl Into<String>) -> Self {
+        self.bot_name = name.into();
+        self
+    }
+
+    /// Advertise this many shards in `GET /gateway/bot`.
+    #[must_use]
+    pub fn with_shards(mut self, shards: u32) -> Self {
+        self.shards = shards.max(1);
+        self
+    }
+
+    /// Wait this long for the bot to answer an interaction unless the caller says otherwise.
+    #[must_use]
+    pub fn with_interaction_timeout(mut self, timeout: Duration) -> Self {
+        self.interaction_timeout = timeout;
+        self
+    }
+
+    /// Ask the bot to heartbeat this often.
+    #[must_use]
+    pub fn with_heartbeat_interval(mut self, interval: Duration) -> Self {
+        self.heartbeat_interval = interval;
+        self
+    }
+
+    /// Validate request bodies against this OpenAPI spec file.
+    #[must_use]
+    pub fn with_openapi_spec(mut self, path: impl Into<PathBuf>) -> Self {
+        self.openapi_spec = Some(path.into());
+        self
+    }
+
+    /// The token without the `Bot ` prefix serenity adds.
+    pub(crate) fn bare_token(&self) -> &str {
+        bare_token(&self.token)
+    }
+}
+
+/// Strips the `Bot ` prefix from a token, if present.
+pub(crate) fn bare_token(token: &str) -> &str {
+    let token = token.trim();
+    token.strip_prefix("Bot ").unwrap_or(token)
+}
+
+// The token is a secret in real deployments, and people paste fakecord configs into logs.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("token", &"<redacted>")
+            .field("application_id", &self.application_id)
+            .field("bot_name", &self.bot_name)
+            .field("shards", &self.shards)
+            .field("heartbeat_interval", &self.heartbeat_interval)
+            .field("interaction_timeout", &self.interaction_timeout)
+            .field("replay_capacity", &self.replay_capacity)
+            .field("openapi_spec", &self.openapi_spec)
+            .finish()
+    }
+}

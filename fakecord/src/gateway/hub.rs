@@ -1,0 +1,418 @@
+//! The gateway hub: every session (connected or waiting to resume), their sequence numbers and
+//! replay buffers, and the routing of dispatches to them by shard and intents.
+//!
+//! A session outlives its socket so that RESUME can replay what the bot missed. Dispatches are
+//! numbered and queued under one lock, so each session sees strictly increasing sequence
+//! numbers in the order events happened; the socket task writes them out and reports how far it
+//! got through the session's `written` watch, which is what the bulk generator waits on.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde_json::Value;
+use serenity::model::gateway::GatewayIntents;
+use tokio::sync::{mpsc, watch};
+
+use super::check::{self, GateError};
+use super::{frame, intents, shard_of};
+use crate::api::SessionStatus;
+use crate::snowflake::Snowflake;
+
+/// What the hub asks a socket task to do.
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    /// Write a frame; `seq` is set for dispatches.
+    Frame { seq: Option<u64>, text: Arc<str> },
+    /// End without a close frame, like a network failure.
+    Drop,
+}
+
+/// The hub's handle on one socket.
+#[derive(Clone, Debug)]
+pub(crate) struct Link {
+    pub id: u64,
+    pub tx: mpsc::UnboundedSender<Outbound>,
+}
+
+/// A gateway session.
+#[derive(Debug)]
+struct Session {
+    id: String,
+    shard: [u32; 2],
+    intents: GatewayIntents,
+    compress: bool,
+    seq: u64,
+    replay: VecDeque<(u64, Arc<str>)>,
+    link: Option<Link>,
+    written: Arc<watch::Sender<u64>>,
+    resumes: u32,
+}
+
+impl Session {
+    fn receives(&self, guild: Option<Snowflake>, needs: Option<GatewayIntents>) -> bool {
+        let [shard_id, shard_count] = self.shard;
+        // DMs and guild-less events go to shard 0, as on Discord.
+        let on_shard = guild.map_or(shard_id == 0, |g| shard_of(g, shard_count) == shard_id);
+        on_shard && needs.is_none_or(|i| self.intents.contains(i))
+    }
+
+    /// Numbers, buffers and (if connected) sends one dispatch.
+    fn push(&mut self, event: &str, data: &Value, capacity: usize) -> u64 {
+        self.seq += 1;
+        let text: Arc<str> = frame::dispatch(self.seq, event, data).into();
+        self.replay.push_back((self.seq, Arc::clone(&text)));
+        while self.replay.len() > capacity {
+            self.replay.pop_front();
+        }
+        if let Some(link) = &self.link {
+            // A closed channel means the socket task ended; `detach` will clear the link.
+            let _ = link.tx.send(Outbound::Frame {
+                seq: Some(self.seq),
+                text,
+            });
+        }
+        self.seq
+    }
+}
+
+/// Where a dispatch went.
+#[derive(Debug, Default)]
+pub(crate) struct Delivery {
+    /// Sessions it was queued for (connected or waiting to resume).
+    pub sessions: usize,
+    /// For each connected session: its `written` watch and the sequence number to wait for.
+    pub waits: Vec<(watch::Receiver<u64>, u64)>,
+}
+
+/// The outcome of a RESUME.
+pub(crate) enum Resume {
+    /// Replayed `replayed` dispatches, then RESUMED.
+    Resumed {
+        compress: bool,
+        written: Arc<watch::Sender<u64>>,
+    },
+    /// Unknown session, or events it missed are gone: the client must identify again.
+    Invalid,
+}
+
+/// A gateway control requested through the control API.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Control {
+    /// Op 7.
+    Reconnect,
+    /// Op 9 with `d` = resumable.
+    InvalidSession { resumable: bool },
+    /// Close the socket without a close frame.
+    DropSocket,
+}
+
+/// All sessions.
+#[derive(Debug)]
+pub(crate) struct Hub {
+    sessions: Mutex<HashMap<String, Session>>,
+    replay_capacity: usize,
+    bot_id: Snowflake,
+}
+
+/// A new session's parameters, from IDENTIFY.
+pub(crate) struct NewSession {
+    pub id: String,
+    pub shard: [u32; 2],
+    pub intents: GatewayIntents,
+    pub compress: bool,
+}
+
+impl Hub {
+    /// An empty hub.
+    pub(crate) fn new(replay_capacity: usize, bot_id: Snowflake) -> Self {
+        Self {
+            sessions: Mutex::new(HashMap::new()),
+            replay_capacity: replay_capacity.max(1),
+            bot_id,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Session>> {
+        // A panic while holding the lock leaves plain data behind; keep serving.
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Opens a session after IDENTIFY and queues its first dispatches (`READY`, one `GUILD_CREATE` per guild).
+    /// Sessions of the same shard without a socket are forgotten: the bot identified afresh.
+    pub(crate) fn open(
+        &self,
+        new: NewSession,
+        link: Link,
+        initial: &[(&str, Value)],
+    ) -> Result<Arc<watch::Sender<u64>>, GateError> {
+        for (event, data) in initial {
+            check::verify(event, data)?;
+        }
+        let mut sessions = self.lock();
+        sessions.retain(|_, s| s.link.is_some() || s.shard != new.shard);
+        let written = Arc::new(watch::Sender::new(0));
+        let mut session = Session {
+            id: new.id.clone(),
+            shard: new.shard,
+            intents: new.intents,
+            compress: new.compress,
+            seq: 0,
+            replay: VecDeque::new(),
+            link: Some(link),
+            written: Arc::clone(&written),
+            resumes: 0,
+        };
+        for (event, data) in initial {
+            session.push(event, data, self.replay_capacity);
+        }
+        sessions.insert(new.id, session);
+        Ok(written)
+    }
+
+    /// Attaches a socket to a known session, replays what it missed after `seq`, then RESUMED.
+    pub(crate) fn resume(&self, session_id: &str, seq: u64, link: &Link) -> Resume {
+        let mut sessions = self.lock();
+        let Some(session) = sessions.get_mut(session_id) else {
+            return Resume::Invalid;
+        };
+        let oldest = session.replay.front().map_or(session.seq + 1, |(s, _)| *s);
+        // The client claims events we never sent, or some it missed fell out of the buffer.
+        if seq > session.seq || seq + 1 < oldest {
+            sessions.remove(session_id);
+            return Resume::Invalid;
+        }
+        if let Some(old) = session.link.replace(link.clone()) {
+            let _ = old.tx.send(Outbound::Drop);
+        }
+        session.written.send_replace(seq);
+        for (s, text) in session.replay.iter().filter(|(s, _)| *s > seq) {
+            let _ = link.tx.send(Outbound::Frame {
+                seq: Some(*s),
+                text: Arc::clone(text),
+            });
+        }
+        session.resumes += 1;
+        session.push("RESUMED", &serde_json::json!({}), self.replay_capacity);
+        Resume::Resumed {
+            compress: session.compress,
+            written: Arc::clone(&session.written),
+        }
+    }
+
+    /// Forgets a socket when it ends, unless a newer one already took its place.
+    pub(crate) fn detach(&self, session_id: &str, link_id: u64) {
+        if let Some(session) = self.lock().get_mut(session_id) {
+            if session.link.as_ref().is_some_and(|l| l.id == link_id) {
+                session.link = None;
+            }
+        }
+    }
+
+    /// Routes a dispatch to the sessions of `guild`'s shard that have the intent it needs.
+    ///
+    /// `render` shapes the payload for a session's intents (for example `GUILD_CREATE`). Every
+    /// distinct rendering, and the one for all intents, passes the serenity gate before
+    /// anything is queued, so a refused event reaches no session at all.
+    pub(crate) fn dispatch_with(
+        &self,
+        event: &str,
+        guild: Option<Snowflake>,
+        render: impl Fn(GatewayIntents) -> Value,
+    ) -> Result<Delivery, GateError> {
+        let needs = intents::required(event, guild.is_some());
+        let shaped = |i: GatewayIntents| {
+            let mut data = render(i);
+            if !i.contains(GatewayIntents::MESSAGE_CONTENT) {
+                intents::hide_content(event, &mut data, self.bot_id);
+            }
+            data
+        };
+        let mut sessions = self.lock();
+        let mut renders: Vec<(GatewayIntents, Value)> = Vec::new();
+        for i in std::iter::once(GatewayIntents::all()).chain(
+            sessions
+                .values()
+                .filter(|s| s.receives(guild, needs))
+                .map(|s| s.intents),
+        ) {
+            if !renders.iter().any(|(known, _)| *known == i) {
+                let data = shaped(i);
+                check::verify(event, &data)?;
+                renders.push((i, data));
+            }
+        }
+        let mut delivery = Delivery::default();
+        for session in sessions.values_mut().filter(|s| s.receives(guild, needs)) {
+            let Some((_, data)) = renders.iter().find(|(i, _)| *i == session.intents) else {
+                continue;
+            };
+            let seq = session.push(event, data, self.replay_capacity);
+            delivery.sessions += 1;
+            if session.link.is_some() {
+                delivery.waits.push((session.written.subscribe(), seq));
+            }
+        }
+        Ok(delivery)
+    }
+
+    /// [`Self::dispatch_with`] for a payload that is the same for every session.
+    pub(crate) fn dispatch(
+        &self,
+        event: &str,
+        guild: Option<Snowflake>,
+        data: &Value,
+    ) -> Result<Delivery, GateError> {
+        self.dispatch_with(event, guild, |_| data.clone())
+    }
+
+    /// Applies a control to the connected sessions of `shard` (all when `None`).
+    pub(crate) fn control(&self, shard: Option<u32>, action: Control) -> usize {
+        let mut sessions = self.lock();
+        let mut affected = 0;
+        let mut forget = Vec::new();
+        for session in sessions.values_mut() {
+            if shard.is_some_and(|s| s != session.shard[0]) {
+                continue;
+            }
+            let Some(link) = &session.link else { continue };
+            let message = match action {
+                Control::Reconnect => Outbound::Frame {
+                    seq: None,
+                    text: frame::control(frame::op::RECONNECT, &Value::Null).into(),
+                },
+                Control::InvalidSession { resumable } => {
+                    if !resumable {
+                        forget.push(session.id.clone());
+                    }
+                    Outbound::Frame {
+                        seq: None,
+                        text: frame::control(frame::op::INVALID_SESSION, &Value::Bool(resumable))
+                            .into(),
+                    }
+                }
+                Control::DropSocket => Outbound::Drop,
+            };
+            if link.tx.send(message).is_ok() {
+                affected += 1;
+            }
+        }
+        for id in forget {
+            sessions.remove(&id);
+        }
+        affected
+    }
+
+    /// Whether some connected session would receive events of `guild`.
+    pub(crate) fn has_listener(&self, guild: Option<Snowflake>) -> bool {
+        self.lock()
+            .values()
+            .any(|s| s.link.is_some() && s.receives(guild, None))
+    }
+
+    /// Every session, for `GET /_fake/status`.
+    pub(crate) fn status(&self) -> Vec<SessionStatus> {
+        let mut list: Vec<SessionStatus> = self
+            .lock()
+            .values()
+            .map(|s| SessionStatus {
+                session_id: s.id.clone(),
+                shard: s.shard,
+                connected: s.link.is_some(),
+                intents: s.intents.bits(),
+                intent_names: s.intents.iter_names().map(|(n, _)| n.to_owned()).collect(),
+                seq: s.seq,
+                written_seq: *s.written.borrow(),
+                resumes: s.resumes,
+                compress: s.compress,
+            })
+            .collect();
+        list.sort_by(|a, b| a.shard.cmp(&b.shard).then(b.connected.cmp(&a.connected)));
+        list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn link(id: u64) -> (Link, mpsc::UnboundedReceiver<Outbound>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Link { id, tx }, rx)
+    }
+
+    fn typing(channel: u64) -> Value {
+        json!({"channel_id": channel.to_string(), "user_id": "2", "timestamp": 1_700_000_000})
+    }
+
+    fn seqs(rx: &mut mpsc::UnboundedReceiver<Outbound>) -> Vec<u64> {
+        let mut out = Vec::new();
+        while let Ok(Outbound::Frame { seq: Some(s), .. }) = rx.try_recv() {
+            out.push(s);
+        }
+        out
+    }
+
+    fn open(hub: &Hub, id: &str, shard: [u32; 2], link: Link) {
+        hub.open(
+            NewSession {
+                id: id.into(),
+                shard,
+                intents: GatewayIntents::all(),
+                compress: false,
+            },
+            link,
+            &[],
+        )
+        .expect("open");
+    }
+
+    #[test]
+    fn resume_replays_exactly_what_was_missed() {
+        let hub = Hub::new(100, Snowflake(1));
+        let (first, mut rx1) = link(1);
+        open(&hub, "s", [0, 1], first);
+        hub.dispatch("TYPING_START", None, &typing(1))
+            .expect("dispatch");
+        assert_eq!(seqs(&mut rx1), vec![1]);
+        hub.detach("s", 1);
+        hub.dispatch("TYPING_START", None, &typing(2))
+            .expect("dispatch while away");
+        let (second, mut rx2) = link(2);
+        assert!(matches!(
+            hub.resume("s", 1, &second),
+            Resume::Resumed { .. }
+        ));
+        assert_eq!(seqs(&mut rx2), vec![2, 3], "the missed event, then RESUMED");
+    }
+
+    #[test]
+    fn guild_events_go_to_the_guild_shard_only() {
+        let hub = Hub::new(100, Snowflake(1));
+        let (a, mut rx_a) = link(1);
+        let (b, mut rx_b) = link(2);
+        open(&hub, "a", [0, 2], a);
+        open(&hub, "b", [1, 2], b);
+        let guild_on_shard_1 = Snowflake(1 << 22);
+        hub.dispatch(
+            "INVITE_DELETE",
+            Some(guild_on_shard_1),
+            &json!({"channel_id": "1", "guild_id": guild_on_shard_1, "code": "x"}),
+        )
+        .expect("dispatch");
+        assert!(seqs(&mut rx_a).is_empty());
+        assert_eq!(seqs(&mut rx_b), vec![1]);
+    }
+
+    #[test]
+    fn refused_payloads_reach_nobody() {
+        let hub = Hub::new(100, Snowflake(1));
+        let (a, mut rx) = link(1);
+        open(&hub, "a", [0, 1], a);
+        assert!(hub
+            .dispatch("TYPING_START", None, &json!({"nope": 1}))
+            .is_err());
+        assert!(seqs(&mut rx).is_empty());
+    }
+}

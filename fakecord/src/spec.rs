@@ -1,0 +1,73 @@
+//! Validation of the bot's request bodies against Discord's OpenAPI spec, when the spec file is
+//! available; each recorded request carries the verdict as text.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use serde_json::Value;
+use tracing::{info, warn};
+
+use crate::openapi::{SpecValidator, Validation};
+
+/// The spec validator, if a spec was found and loaded.
+#[derive(Debug, Clone)]
+pub(crate) struct SpecGate {
+    validator: Option<Arc<SpecValidator>>,
+}
+
+/// Loaded specs by path. Tests start many fakecords in one process; the spec is large and
+/// its compiled validators are worth sharing.
+static LOADED: OnceLock<Mutex<HashMap<PathBuf, Arc<SpecValidator>>>> = OnceLock::new();
+
+impl SpecGate {
+    /// Loads the spec at `path`, or wherever [`SpecValidator::locate`] finds one. Logs one
+    /// line when validation is skipped.
+    pub(crate) fn load(path: Option<&Path>) -> Self {
+        let Some(path) = path.map(Path::to_path_buf).or_else(SpecValidator::locate) else {
+            info!("no Discord OpenAPI spec found; request bodies are not validated (set DISCORD_OPENAPI_SPEC)");
+            return Self { validator: None };
+        };
+        let cache = LOADED.get_or_init(Mutex::default);
+        let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(validator) = cache.get(&path) {
+            return Self {
+                validator: Some(Arc::clone(validator)),
+            };
+        }
+        match SpecValidator::load(&path) {
+            Ok(validator) => {
+                info!(path = %path.display(), "validating request bodies against the Discord OpenAPI spec");
+                let validator = Arc::new(validator);
+                cache.insert(path, Arc::clone(&validator));
+                Self {
+                    validator: Some(validator),
+                }
+            }
+            Err(e) => {
+                warn!(error = %e, "request bodies are not validated");
+                Self { validator: None }
+            }
+        }
+    }
+
+    /// Whether a spec is loaded.
+    pub(crate) fn enabled(&self) -> bool {
+        self.validator.is_some()
+    }
+
+    /// The verdict on one request: `valid`, `invalid: …`, `no-schema`, `unknown-route` or
+    /// `skipped`. `path` is the path as sent (`/api/v10/…`); `body` is the JSON body or the
+    /// multipart `payload_json`, `None` when there is none.
+    pub(crate) fn check(&self, method: &str, path: &str, body: Option<&Value>) -> String {
+        let Some(validator) = &self.validator else {
+            return "skipped".to_owned();
+        };
+        match validator.validate_request(method, path, body.unwrap_or(&Value::Null)) {
+            Validation::Valid => "valid".to_owned(),
+            Validation::Invalid(problems) => format!("invalid: {}", problems.join("; ")),
+            Validation::NoSchema => "no-schema".to_owned(),
+            Validation::UnknownRoute => "unknown-route".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Creating guilds from a [`GuildSpec`], and members joining and leaving.
+
+use std::collections::BTreeMap;
+
+use serenity::model::Permissions;
+
+use super::{Channel, ChannelHome, CustomEmoji, Guild, Member, Role, World, WorldError};
+use crate::api::{ChannelKind, GuildInfo, GuildSpec, JoinSpec, NameOrId, PermissionSet};
+use crate::snowflake::{now_timestamp, Snowflake, Snowflakes};
+
+/// What `@everyone` may do when the spec does not say: Discord's defaults for a new server.
+pub(crate) fn default_everyone_permissions() -> u64 {
+    (Permissions::CREATE_INSTANT_INVITE
+        | Permissions::ADD_REACTIONS
+        | Permissions::STREAM
+        | Permissions::VIEW_CHANNEL
+        | Permissions::SEND_MESSAGES
+        | Permissions::EMBED_LINKS
+        | Permissions::ATTACH_FILES
+        | Permissions::READ_MESSAGE_HISTORY
+        | Permissions::MENTION_EVERYONE
+        | Permissions::USE_EXTERNAL_EMOJIS
+        | Permissions::CONNECT
+        | Permissions::SPEAK
+        | Permissions::USE_VAD
+        | Permissions::CHANGE_NICKNAME
+        | Permissions::USE_APPLICATION_COMMANDS
+        | Permissions::SEND_MESSAGES_IN_THREADS
+        | Permissions::CREATE_PUBLIC_THREADS)
+        .bits()
+}
+
+/// The roles of a new guild: `@everyone` (id = guild id), the spec's roles, and the bot's
+/// managed role last. Returns them with the bot role's id.
+fn build_roles(
+    guild_id: Snowflake,
+    spec: &GuildSpec,
+    bot: &super::User,
+    ids: &Snowflakes,
+) -> Result<(Vec<Role>, Snowflake), WorldError> {
+    let mut roles = vec![Role {
+        id: guild_id,
+        name: "@everyone".to_owned(),
+        permissions: spec
+            .everyone_permissions
+            .map_or_else(default_everyone_permissions, |p| p.0),
+        position: 0,
+        color: 0,
+        hoist: false,
+        managed: false,
+        bot_id: None,
+    }];
+    for (position, role) in spec.roles.iter().enumerate() {
+        let by_name =
+            PermissionSet::from_names(&role.permission_names).map_err(WorldError::Invalid)?;
+        roles.push(Role {
+            id: role.id.unwrap_or_else(|| ids.next()),
+            name: role.name.clone(),
+            permissions: role.permissions.0 | by_name.0,
+            position: u16::try_from(position + 1).unwrap_or(u16::MAX),
+            color: role.color,
+            hoist: role.hoist,
+            managed: false,
+            bot_id: None,
+        });
+    }
+    let bot_role = Role {
+        id: ids.next(),
+        name: bot.username.clone(),
+        permissions: Permissions::ADMINISTRATOR.bits(),
+        position: u16::try_from(roles.len()).unwrap_or(u16::MAX),
+        color: 0,
+        hoist: false,
+        managed: true,
+        bot_id: Some(bot.id),
+    };
+    let bot_role_id = bot_role.id;
+    roles.push(bot_role);
+    Ok((roles, bot_role_id))
+}
+
+/// The channels of a new guild, in the spec's order, with parents resolved.
+fn build_channels(spec: &GuildSpec, ids: &Snowflakes) -> Result<Vec<Channel>, WorldError> {
+    let mut channels = Vec::with_capacity(spec.channels.len());
+    for (position, ch) in spec.channels.iter().enumerate() {
+        if ch.kind == ChannelKind::Thread {
+            return Err(WorldError::Invalid(format!(
+                "channel `{}`: threads are created by posting with `thread`",
+                ch.name
+            )));
+        }
+        channels.push(Channel {
+            id: ch.id.unwrap_or_else(|| ids.next()),
+            name: ch.name.clone(),
+            kind: ch.kind,
+            position: u16::try_from(position).unwrap_or(u16::MAX),
+            parent_id: None,
+            owner_id: None,
+        });
+    }
+    // A second pass, so a channel may name a category listed after it.
+    for (index, ch) in spec.channels.iter().enumerate() {
+        if let Some(parent) = &ch.parent {
+            let category = channels
+                .iter()
+                .find(|c| {
+                    c.kind == ChannelKind::Category
+                        && (Some(c.id) == parent.as_id() || c.name == parent.as_str())
+                })
+                .ok_or_else(|| WorldError::UnknownChannel(parent.to_string()))?;
+            channels[index].parent_id = Some(category.id);
+        }
+    }
+    Ok(channels)
+}
+
+impl World {
+    /// Creates a guild the bot is in. The bot joins as a member with a managed role that has
+    /// Administrator, so serenity's cache-based permission checks never get in the way.
+    pub(crate) fn create_guild(
+        &mut self,
+        spec: &GuildSpec,
+        ids: &Snowflakes,
+    ) -> Result<Snowflake, WorldError> {
+        if spec.name.trim().is_empty() {
+            return Err(WorldError::Invalid("a guild needs a name".to_owned()));
+        }
+        let id = spec.id.unwrap_or_else(|| ids.next());
+        if self.guilds.contains_key(&id) {
+            return Err(WorldError::Invalid(format!("guild {id} already exists")));
+        }
+        let now = now_timestamp();
+        let (roles, bot_role_id) = build_roles(id, spec, self.bot(), ids)?;
+        let mut guild = Guild {
+            id,
+            name: spec.name.clone(),
+            owner_id: self.bot_id,
+            joined_at: now.clone(),
+            roles,
+            channels: build_channels(spec, ids)?,
+            emojis: spec
+                .emojis
+                .iter()
+                .map(|e| CustomEmoji {
+                    id: e.id.unwrap_or_else(|| ids.next()),
+                    name: e.name.clone(),
+                    animated: e.animated,
+                })
+                .collect(),
+            members: BTreeMap::new(),
+            voice: BTreeMap::new(),
+            invites: BTreeMap::new(),
+            presences: BTreeMap::new(),
+        };
+
+        let mut member_specs = spec.members.clone();
+        member_specs.extend((1..=spec.generated_members).map(|n| format!("member-{n:04}").into()));
+        let mut member_ids = Vec::with_capacity(member_specs.len());
+        for m in &member_specs {
+            let user = self.ensure_user(&m.name, m.id, m.bot, || ids.next())?;
+            let roles = m
+                .roles
+                .iter()
+                .map(|r| guild.role(r).map(|r| r.id))
+                .collect::<Result<Vec<_>, _>>()?;
+            let member = Member {
+                user_id: user,
+                nick: m.nick.clone(),
+                roles,
+                joined_at: now.clone(),
+            };
+            guild.members.insert(user, member);
+            member_ids.push(user);
+        }
+        let bot_member = Member {
+            user_id: self.bot_id,
+            nick: None,
+            roles: vec![bot_role_id],
+            joined_at: now,
+        };
+        guild.members.insert(self.bot_id, bot_member);
+
+        guild.owner_id = match &spec.owner {
+            Some(owner) => {
+                let user = self.user(owner)?.id;
+                if !guild.members.contains_key(&user) {
+                    return Err(WorldError::NotMember {
+                        user: owner.to_string(),
+                        guild: id,
+                    });
+                }
+                user
+            }
+            None => member_ids.first().copied().unwrap_or(self.bot_id),
+        };
+
+        for channel in &guild.channels {
+            self.register_channel(channel.id, ChannelHome::Guild(id));
+        }
+        self.guilds.insert(id, guild);
+        Ok(id)
+    }
+
+    /// The ids of everything in a guild by name.
+    pub(crate) fn guild_info(&self, id: Snowflake, shards: u32) -> Result<GuildInfo, WorldError> {
+        let guild = self.guild(id)?;
+        let members = guild
+            .members
+            .keys()
+            .filter_map(|u| self.users.get(u))
+            .map(|u| (u.username.clone(), u.id))
+            .collect();
+        Ok(GuildInfo {
+            id,
+            name: guild.name.clone(),
+            owner_id: guild.owner_id,
+            shard: crate::gateway::shard_of(id, shards),
+            members,
+            channels: guild
+                .channels
+                .iter()
+                .map(|c| (c.name.clone(), c.id))
+                .collect(),
+            roles: guild.roles.iter().map(|r| (r.name.clone(), r.id)).collect(),
+            emojis: guild
+                .emojis
+                .iter()
+                .map(|e| (e.name.clone(), e.id))
+                .collect(),
+        })
+    }
+
+    /// A user joins a guild, optionally through an invite whose `uses` goes up.
+    pub(crate) fn join_guild(
+        &mut self,
+        guild_id: Snowflake,
+        spec: &JoinSpec,
+        ids: &Snowflakes,
+    ) -> Result<Snowflake, WorldError> {
+        let guild = self.guild(guild_id)?;
+        let roles = spec
+            .roles
+            .iter()
+            .map(|r| guild.role(r).map(|r| r.id))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(code) = &spec.invite {
+            let invite = guild
+                .invites
+                .get(code)
+                .ok_or_else(|| WorldError::UnknownInvite(code.clone()))?;
+            if invite.max_uses != 0 && invite.uses >= u64::from(invite.max_uses) {
+                return Err(WorldError::Invalid(format!("invite `{code}` is used up")));
+            }
+        }
+        let user = self.ensure_user(&spec.name, spec.id, false, || ids.next())?;
+        let guild = self.guild_mut(guild_id)?;
+        if guild.members.contains_key(&user) {
+            return Err(WorldError::Invalid(format!(
+                "`{}` is already a member of guild {guild_id}",
+                spec.name
+            )));
+        }
+        if let Some(invite) = spec.invite.as_ref().and_then(|c| guild.invites.get_mut(c)) {
+            invite.uses += 1;
+        }
+        guild.members.insert(
+            user,
+            Member {
+                user_id: user,
+                nick: None,
+                roles,
+                joined_at: now_timestamp(),
+            },
+        );
+        Ok(user)
+    }
+
+    /// A member leaves a guild. Returns whether they were in voice (they leave it too).
+    pub(crate) fn leave_guild(
+        &mut self,
+        guild_id: Snowflake,
+        who: &NameOrId,
+    ) -> Result<(Snowflake, bool), WorldError> {
+        let user = self.member_id(guild_id, who)?;
+        if user == self.bot_id {
+            return Err(WorldError::Invalid(
+                "the bot cannot leave through the control API".into(),
+            ));
+        }
+        let guild = self.guild_mut(guild_id)?;
+        guild.members.remove(&user);
+        guild.presences.remove(&user);
+        let was_in_voice = guild.voice.remove(&user).is_some();
+        Ok((user, was_in_voice))
+    }
+}
