@@ -31,12 +31,20 @@ pub async fn run(app: Arc<App>) -> anyhow::Result<()> {
             .ratelimiter_disabled(true);
     }
 
-    let framework = framework(Arc::clone(&app));
-    let mut client =
-        serenity::ClientBuilder::new_with_http(http.build(), intents::for_config(config))
-            .framework(framework)
+    let http = http.build();
+    if let Some(base) = &config.discord_api_base {
+        // If this call fails, serenity silently falls back to Discord's real gateway, which would
+        // send the token to discord.com while the operator asked for a local server.
+        http.get_gateway()
             .await
-            .context("could not build the Discord client")?;
+            .with_context(|| format!("the local Discord at {base} did not answer GET /gateway"))?;
+    }
+
+    let framework = framework(Arc::clone(&app));
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents::for_config(config))
+        .framework(framework)
+        .await
+        .context("could not build the Discord client")?;
 
     let shard_manager = Arc::clone(&client.shard_manager);
     let stopper = tokio::spawn(async move {
