@@ -62,7 +62,7 @@ impl SecretUrl {
         let mut shown = parsed.clone();
         if shown.password().is_some() {
             // `set_password` only fails for URLs that cannot have one, which is not the case here.
-            let _ = shown.set_password(Some("[redacted]"));
+            let _ = shown.set_password(Some("redacted"));
         }
         Ok(Self {
             raw: Secret::new(raw),

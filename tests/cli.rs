@@ -211,3 +211,21 @@ fn check_config_fails_when_the_database_cannot_be_opened() {
     assert!(all.contains("database: FAILED"), "{all}");
     assert!(!all.contains("db-secret-pw"), "{all}");
 }
+
+#[test]
+fn a_local_api_base_that_does_not_answer_stops_the_bot_instead_of_reaching_discord() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Port 1 on loopback: nothing listens, so GET /gateway fails at once.
+    let output = trakker(
+        dir.path(),
+        &["run"],
+        &[
+            ("DISCORD_TOKEN", "token-for-nowhere"),
+            ("DISCORD_API_BASE", "http://127.0.0.1:1"),
+        ],
+    );
+    let all = text(&output);
+    assert!(!output.status.success(), "{all}");
+    assert!(all.contains("did not answer GET /gateway"), "{all}");
+    assert!(!all.contains("token-for-nowhere"), "{all}");
+}

@@ -17,15 +17,33 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::domain::ids::GuildId;
+
 pub use health::CacheHealth;
-pub use key::CacheKey;
+pub use key::{CacheKey, CacheKeyError};
 
 /// Why a cache call failed. Callers fall back to the store; users never see this.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
-    /// Redis could not be reached, timed out, or answered with an error.
-    #[error("redis: {0}")]
-    Redis(String),
+    /// Redis could not be reached or did not answer in time: an outage, logged once by
+    /// [`CacheHealth`] until it ends.
+    #[error("redis unavailable: {0}")]
+    Unavailable(String),
+    /// The cache answered but refused the call (a key holding another type, a score that is not
+    /// a number). A bug in the caller, not an outage.
+    #[error("cache refused the call: {0}")]
+    Rejected(String),
+    /// A key could not be built from its parts. A bug in the caller, not an outage.
+    #[error(transparent)]
+    InvalidKey(#[from] CacheKeyError),
+}
+
+impl CacheError {
+    /// Whether this error means the cache is unreachable (as opposed to a wrong call).
+    #[must_use]
+    pub const fn is_outage(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
 }
 
 /// Which cache a [`Cache`] is; shown by /about and `check-config`.
@@ -57,6 +75,13 @@ pub struct Ranked {
     pub score: f64,
 }
 
+/// `ttl` as Redis applies it (`SET … PX`): whole milliseconds, rounded up, at least one, so
+/// both caches expire a value at the same moment.
+fn expiry_millis(ttl: Duration) -> u64 {
+    let millis = ttl.as_nanos().div_ceil(1_000_000).max(1);
+    u64::try_from(millis).unwrap_or(u64::MAX)
+}
+
 /// Cache operations. Every method is bounded in time: a dead Redis answers with an error quickly
 /// instead of making a command wait.
 #[async_trait]
@@ -64,14 +89,40 @@ pub trait Cache: Send + Sync + 'static {
     /// Which cache this is.
     fn backend(&self) -> CacheBackend;
 
+    /// The deployment prefix every key of this cache starts with.
+    fn prefix(&self) -> &str;
+
+    /// The key `name` of `guild` in this cache's prefix (see [`CacheKey::guild`]).
+    ///
+    /// # Errors
+    /// [`CacheError::InvalidKey`] when the prefix or `name` is malformed.
+    fn guild_key(&self, guild: GuildId, name: &str) -> Result<CacheKey, CacheError> {
+        Ok(CacheKey::guild(self.prefix(), guild, name)?)
+    }
+
+    /// The key `name` that belongs to no guild, in this cache's prefix (see [`CacheKey::global`]).
+    ///
+    /// # Errors
+    /// [`CacheError::InvalidKey`] when the prefix or `name` is malformed.
+    fn global_key(&self, name: &str) -> Result<CacheKey, CacheError> {
+        Ok(CacheKey::global(self.prefix(), name)?)
+    }
+
     /// A round trip, for health checks.
     async fn ping(&self) -> Result<(), CacheError>;
 
     /// The value stored at `key`, if any and not expired.
     async fn get(&self, key: &CacheKey) -> Result<Option<String>, CacheError>;
 
-    /// Stores `value` at `key`, expiring after `ttl` when given.
-    async fn set(&self, key: &CacheKey, value: &str, ttl: Option<Duration>) -> Result<(), CacheError>;
+    /// Stores `value` at `key` (replacing whatever was there, of any type), expiring after `ttl`
+    /// when given. Redis counts expiry in milliseconds, so `ttl` is rounded up to a whole
+    /// millisecond, and at least one.
+    async fn set(
+        &self,
+        key: &CacheKey,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<(), CacheError>;
 
     /// Removes `key`, whatever its type. Removing a missing key is not an error.
     async fn delete(&self, key: &CacheKey) -> Result<(), CacheError>;
@@ -80,6 +131,7 @@ pub trait Cache: Send + Sync + 'static {
     async fn exists(&self, key: &CacheKey) -> Result<bool, CacheError>;
 
     /// Adds `delta` to `member`'s score in the sorted set (creating either); returns the new score.
+    /// A result that is not a number (`inf + -inf`) is refused and changes nothing.
     async fn zincr(&self, key: &CacheKey, member: &str, delta: f64) -> Result<f64, CacheError>;
 
     /// `member`'s score, if it is in the set.
@@ -89,13 +141,28 @@ pub trait Cache: Send + Sync + 'static {
     /// ordered by member, descending, as Redis does.
     async fn zrank_desc(&self, key: &CacheKey, member: &str) -> Result<Option<u64>, CacheError>;
 
-    /// The `limit` highest entries, highest first (ties as in [`Cache::zrank_desc`]).
+    /// The `limit` highest entries, highest first (ties as in [`Cache::zrank_desc`]). A `limit`
+    /// of 0 gives none.
     async fn ztop(&self, key: &CacheKey, limit: usize) -> Result<Vec<Ranked>, CacheError>;
 
     /// Number of members in the set.
     async fn zcard(&self, key: &CacheKey) -> Result<u64, CacheError>;
 
     /// Replaces the whole set with `entries` atomically: readers see the old set or the new one,
-    /// never a half-written one. Used to rebuild a leaderboard from the store.
+    /// never a half-written one. Used to rebuild a leaderboard from the store. A member listed
+    /// twice keeps its last score; no entries removes the key; a score that is not a number is
+    /// refused and changes nothing.
     async fn zreplace(&self, key: &CacheKey, entries: &[Ranked]) -> Result<(), CacheError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_is_rounded_up_to_whole_milliseconds() {
+        assert_eq!(expiry_millis(Duration::ZERO), 1);
+        assert_eq!(expiry_millis(Duration::from_micros(1_500)), 2);
+        assert_eq!(expiry_millis(Duration::from_secs(3)), 3_000);
+    }
 }

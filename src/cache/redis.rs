@@ -1,0 +1,481 @@
+//! The Redis cache: shared by every shard process, used when `REDIS_URL` is set.
+//!
+//! # A dead Redis never fails a command
+//!
+//! Every call is bounded: a connection attempt gives up after [`CONNECTION_TIMEOUT`], an answer
+//! after [`RESPONSE_TIMEOUT`], and the whole call after [`CALL_DEADLINE`] whatever happens inside
+//! the driver. After a call fails for want of Redis, the connection is replaced by a fresh one
+//! that connects on first use, and for [`RETRY_PAUSE`] calls fail at once without touching the
+//! network: during an outage at most one call per pause waits for a timeout, the others fall
+//! back to the store immediately. Redis coming back needs nothing from anyone: the next call
+//! after a pause connects again.
+//!
+//! # Start-up
+//!
+//! [`RedisCache::connect`] never fails. It pings once: if Redis answers it logs `connected`; if
+//! not, it logs one warning saying the bot runs without it, and the connection is retried on use
+//! as above. A URL the driver cannot use at all (a bad database number, say) is logged as an
+//! error and every call then answers [`CacheError::Unavailable`]: the bot still runs, from the
+//! database. `trakker check-config` pings too, so an operator can see the problem before a start.
+//!
+//! # TLS
+//!
+//! `rediss://` connects over TLS, verified against the Mozilla root certificates bundled with
+//! the binary. Heroku Redis presents a self-signed certificate: append `#insecure` to the URL
+//! (`rediss://:password@host:port#insecure`) to skip verification, as the driver supports.
+//! The connection is still encrypted, but no longer authenticated; use it only where the
+//! provider requires it.
+//!
+//! # Secrets
+//!
+//! Log lines show the URL with its password redacted, and the password (as written and
+//! decoded) is scrubbed from every error text before it leaves this module.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{ErrorKind, RedisError, RedisResult, ServerErrorKind};
+use tokio::time::Instant;
+
+use super::{expiry_millis, key, Cache, CacheBackend, CacheError, CacheKey, Ranked};
+use crate::config::SecretUrl;
+
+/// How long one connection attempt (TCP, TLS, AUTH) may take. Long enough for a TLS handshake
+/// to a Redis in another region, short enough that a command does not notice.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long Redis may take to answer one command; a healthy one answers in a millisecond.
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
+/// The hard bound on one call, connecting included, whatever the driver does.
+pub const CALL_DEADLINE: Duration = Duration::from_millis(1500);
+/// After a failure, calls fail at once for this long before one tries to connect again.
+pub const RETRY_PAUSE: Duration = Duration::from_secs(1);
+
+/// A cache in Redis, safe to share between tasks.
+pub struct RedisCache {
+    prefix: String,
+    /// The URL as logs may show it (password redacted).
+    shown_url: String,
+    /// Texts that must not appear in any error message: the password, as written and decoded.
+    secrets: Vec<String>,
+    link: Link,
+}
+
+enum Link {
+    /// The driver accepted the URL; the connection may still be down. Boxed: it is much larger
+    /// than the other variant.
+    Ready(Box<Mutex<Connection>>),
+    /// The driver refused the URL: every call fails with this reason.
+    Unusable(String),
+}
+
+struct Connection {
+    client: redis::Client,
+    manager: ConnectionManager,
+    /// Counts replacements, so that of many calls failing on one connection only the first
+    /// replaces it.
+    generation: u64,
+    /// Until when calls fail without trying, after a failure.
+    paused_until: Option<Instant>,
+}
+
+impl RedisCache {
+    /// A cache in the Redis at `url`, with keys under `prefix`. Never fails and returns within
+    /// about [`CALL_DEADLINE`]: when Redis is down it logs a warning and connects later, on use.
+    pub async fn connect(url: &SecretUrl, prefix: &str) -> Self {
+        if let Err(error) = key::validate_prefix(prefix) {
+            tracing::error!(%error, "the Redis cache has an unusable key prefix");
+        }
+        let shown_url = url.to_string();
+        let secrets = password_forms(url.expose());
+        let link = match redis::Client::open(url.expose()) {
+            Ok(client) => {
+                match ConnectionManager::new_lazy_with_config(client.clone(), manager_config()) {
+                    Ok(manager) => Link::Ready(Box::new(Mutex::new(Connection {
+                        client,
+                        manager,
+                        generation: 0,
+                        paused_until: None,
+                    }))),
+                    Err(error) => Link::Unusable(scrub(&secrets, &error.to_string())),
+                }
+            }
+            Err(error) => Link::Unusable(scrub(&secrets, &error.to_string())),
+        };
+        let cache = Self {
+            prefix: prefix.to_owned(),
+            shown_url,
+            secrets,
+            link,
+        };
+        match (&cache.link, cache.ping().await) {
+            (Link::Unusable(reason), _) => tracing::error!(
+                url = %cache.shown_url,
+                "REDIS_URL cannot be used ({reason}); the bot runs without a cache, answering from the database"
+            ),
+            (Link::Ready(_), Ok(())) => {
+                tracing::info!(url = %cache.shown_url, "connected to Redis");
+            }
+            (Link::Ready(_), Err(error)) => tracing::warn!(
+                url = %cache.shown_url,
+                "Redis is not reachable at start-up ({error}); the bot runs, answering from the database, and reconnects when Redis is back"
+            ),
+        }
+        cache
+    }
+
+    /// The connection to use for one call and its generation, or an error at once while Redis is
+    /// known to be down or the URL unusable.
+    fn checkout(&self) -> Result<(ConnectionManager, u64), CacheError> {
+        let connection = match &self.link {
+            Link::Ready(connection) => lock(connection),
+            Link::Unusable(reason) => {
+                return Err(CacheError::Unavailable(format!(
+                    "{}: {reason}",
+                    self.shown_url
+                )));
+            }
+        };
+        if connection
+            .paused_until
+            .is_some_and(|until| Instant::now() < until)
+        {
+            return Err(CacheError::Unavailable(format!(
+                "{}: down at the last attempt, retrying shortly",
+                self.shown_url
+            )));
+        }
+        Ok((connection.manager.clone(), connection.generation))
+    }
+
+    /// Replaces the connection of `generation` by a fresh one and pauses calls for a moment.
+    /// Done here rather than left to the connection manager: it does not reconnect after a
+    /// response timeout (a Redis that vanished without closing the socket), nor once its own
+    /// reconnection has failed with something other than an I/O error.
+    fn replace(&self, generation: u64) {
+        let Link::Ready(connection) = &self.link else {
+            return;
+        };
+        let mut connection = lock(connection);
+        if connection.generation != generation {
+            return; // another call already replaced it
+        }
+        match ConnectionManager::new_lazy_with_config(connection.client.clone(), manager_config()) {
+            Ok(manager) => connection.manager = manager,
+            // Only a configuration error fails here, and the client was built from the same
+            // configuration before; keep the old connection, which reconnects by itself.
+            Err(error) => {
+                tracing::debug!(error = %self.scrub(&error.to_string()), "kept the Redis connection");
+            }
+        }
+        connection.generation += 1;
+        connection.paused_until = Some(Instant::now() + RETRY_PAUSE);
+    }
+
+    /// Runs one call with the deadline, classifying its failure.
+    async fn call<T, F, Fut>(&self, op: F) -> Result<T, CacheError>
+    where
+        F: FnOnce(ConnectionManager) -> Fut + Send,
+        Fut: Future<Output = RedisResult<T>> + Send,
+    {
+        let (manager, generation) = self.checkout()?;
+        match tokio::time::timeout(CALL_DEADLINE, op(manager)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) if is_refusal(&error) => {
+                Err(CacheError::Rejected(self.scrub(&error.to_string())))
+            }
+            Ok(Err(error)) => {
+                self.replace(generation);
+                let reason = self.scrub(&error.to_string());
+                Err(CacheError::Unavailable(format!(
+                    "{}: {reason}",
+                    self.shown_url
+                )))
+            }
+            Err(_elapsed) => {
+                self.replace(generation);
+                Err(CacheError::Unavailable(format!(
+                    "{}: no answer within {} ms",
+                    self.shown_url,
+                    CALL_DEADLINE.as_millis()
+                )))
+            }
+        }
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        scrub(&self.secrets, text)
+    }
+}
+
+impl fmt::Debug for RedisCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Written by hand: the driver's client would print the connection info, password included.
+        f.debug_struct("RedisCache")
+            .field("url", &self.shown_url)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+fn manager_config() -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+        .set_response_timeout(Some(RESPONSE_TIMEOUT))
+        // One attempt per connection: retrying is paced by `RETRY_PAUSE` above, so that no call
+        // waits through the driver's own backoff.
+        .set_number_of_retries(0)
+}
+
+fn lock(connection: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // The critical sections only swap fields; a panic cannot leave one half-updated.
+    connection.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Whether Redis answered and refused the call (a bug in the call), as opposed to not being
+/// reachable or usable (an outage).
+fn is_refusal(error: &RedisError) -> bool {
+    match error.kind() {
+        ErrorKind::Server(ServerErrorKind::ResponseError | ServerErrorKind::ExecAbort)
+        | ErrorKind::UnexpectedReturnType => true,
+        // Codes the driver does not know: WRONGTYPE is the caller's mistake; others (NOAUTH,
+        // WRONGPASS) are the deployment's, and are logged once as an outage.
+        ErrorKind::Extension => error.code() == Some("WRONGTYPE"),
+        _ => false,
+    }
+}
+
+/// The password of `url` as written and percent-decoded; empty forms are left out, since
+/// scrubbing an empty string would mangle every message.
+fn password_forms(url: &str) -> Vec<String> {
+    let Some(password) = url::Url::parse(url)
+        .ok()
+        .and_then(|url| url.password().map(str::to_owned))
+    else {
+        return Vec::new();
+    };
+    let decoded = percent_decode(&password);
+    let mut forms = vec![password];
+    if !forms.contains(&decoded) {
+        forms.push(decoded);
+    }
+    forms.retain(|form| !form.is_empty());
+    forms
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+fn scrub(secrets: &[String], text: &str) -> String {
+    secrets.iter().fold(text.to_owned(), |text, secret| {
+        text.replace(secret.as_str(), "[redacted]")
+    })
+}
+
+#[async_trait]
+impl Cache for RedisCache {
+    fn backend(&self) -> CacheBackend {
+        CacheBackend::Redis
+    }
+
+    fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    async fn ping(&self) -> Result<(), CacheError> {
+        self.call(|mut conn| async move { redis::cmd("PING").query_async::<()>(&mut conn).await })
+            .await
+    }
+
+    async fn get(&self, key: &CacheKey) -> Result<Option<String>, CacheError> {
+        let key = key.as_str();
+        self.call(|mut conn| async move { redis::cmd("GET").arg(key).query_async(&mut conn).await })
+            .await
+    }
+
+    async fn set(
+        &self,
+        key: &CacheKey,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<(), CacheError> {
+        let mut command = redis::cmd("SET");
+        command.arg(key.as_str()).arg(value);
+        if let Some(ttl) = ttl {
+            command.arg("PX").arg(expiry_millis(ttl));
+        }
+        self.call(|mut conn| async move { command.query_async::<()>(&mut conn).await })
+            .await
+    }
+
+    async fn delete(&self, key: &CacheKey) -> Result<(), CacheError> {
+        let key = key.as_str();
+        self.call(|mut conn| async move {
+            redis::cmd("DEL")
+                .arg(key)
+                .query_async::<()>(&mut conn)
+                .await
+        })
+        .await
+    }
+
+    async fn exists(&self, key: &CacheKey) -> Result<bool, CacheError> {
+        let key = key.as_str();
+        let count: u64 =
+            self.call(|mut conn| async move {
+                redis::cmd("EXISTS").arg(key).query_async(&mut conn).await
+            })
+            .await?;
+        Ok(count > 0)
+    }
+
+    async fn zincr(&self, key: &CacheKey, member: &str, delta: f64) -> Result<f64, CacheError> {
+        let key = key.as_str();
+        self.call(|mut conn| async move {
+            redis::cmd("ZINCRBY")
+                .arg(key)
+                .arg(delta)
+                .arg(member)
+                .query_async(&mut conn)
+                .await
+        })
+        .await
+    }
+
+    async fn zscore(&self, key: &CacheKey, member: &str) -> Result<Option<f64>, CacheError> {
+        let key = key.as_str();
+        self.call(|mut conn| async move {
+            redis::cmd("ZSCORE")
+                .arg(key)
+                .arg(member)
+                .query_async(&mut conn)
+                .await
+        })
+        .await
+    }
+
+    async fn zrank_desc(&self, key: &CacheKey, member: &str) -> Result<Option<u64>, CacheError> {
+        let key = key.as_str();
+        self.call(|mut conn| async move {
+            redis::cmd("ZREVRANK")
+                .arg(key)
+                .arg(member)
+                .query_async(&mut conn)
+                .await
+        })
+        .await
+    }
+
+    async fn ztop(&self, key: &CacheKey, limit: usize) -> Result<Vec<Ranked>, CacheError> {
+        if limit == 0 {
+            // `ZREVRANGE key 0 -1` would mean "all of them".
+            return Ok(Vec::new());
+        }
+        let key = key.as_str();
+        // A limit beyond i64 is "all of them", which -1 says.
+        let stop = i64::try_from(limit - 1).unwrap_or(-1);
+        // ZREVRANGE rather than `ZRANGE … REV`: the latter needs Redis 6.2, and hosted plans lag.
+        let entries: Vec<(String, f64)> = self
+            .call(|mut conn| async move {
+                redis::cmd("ZREVRANGE")
+                    .arg(key)
+                    .arg(0)
+                    .arg(stop)
+                    .arg("WITHSCORES")
+                    .query_async(&mut conn)
+                    .await
+            })
+            .await?;
+        Ok(entries
+            .into_iter()
+            .map(|(member, score)| Ranked { member, score })
+            .collect())
+    }
+
+    async fn zcard(&self, key: &CacheKey) -> Result<u64, CacheError> {
+        let key = key.as_str();
+        self.call(
+            |mut conn| async move { redis::cmd("ZCARD").arg(key).query_async(&mut conn).await },
+        )
+        .await
+    }
+
+    async fn zreplace(&self, key: &CacheKey, entries: &[Ranked]) -> Result<(), CacheError> {
+        // Refused before sending: inside MULTI, a bad score would fail the ZADD after the DEL
+        // had run, leaving the set empty instead of unchanged.
+        if entries.iter().any(|entry| entry.score.is_nan()) {
+            return Err(CacheError::Rejected(
+                "ERR value is not a valid float".to_owned(),
+            ));
+        }
+        let key = key.as_str();
+        let mut pipeline = redis::pipe();
+        // MULTI … EXEC: other clients see the old set or the new one, never the gap between.
+        pipeline.atomic().cmd("DEL").arg(key).ignore();
+        if !entries.is_empty() {
+            let zadd = pipeline.cmd("ZADD").arg(key);
+            for entry in entries {
+                zadd.arg(entry.score).arg(&entry.member);
+            }
+            zadd.ignore();
+        }
+        self.call(|mut conn| async move { pipeline.query_async::<()>(&mut conn).await })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_scrubbed_as_written_and_decoded() {
+        let forms = password_forms("rediss://user:p%40ss%3Aw0rd@cache.example:6380#insecure");
+        assert_eq!(forms, ["p%40ss%3Aw0rd", "p@ss:w0rd"]);
+        assert_eq!(
+            scrub(&forms, "AUTH p@ss:w0rd failed"),
+            "AUTH [redacted] failed"
+        );
+        assert!(password_forms("redis://127.0.0.1:6379").is_empty());
+        assert!(password_forms("redis://user:@127.0.0.1:6379").is_empty());
+    }
+
+    #[test]
+    fn a_truncated_escape_is_kept_as_written() {
+        assert_eq!(percent_decode("ab%4"), "ab%4");
+        assert_eq!(percent_decode("%zz%41"), "%zzA");
+    }
+
+    #[tokio::test]
+    async fn an_unusable_url_makes_every_call_fail_without_leaking_the_password() {
+        let url =
+            SecretUrl::parse("redis://:hunter2secret@127.0.0.1:6379/not-a-db").expect("a URL");
+        let cache = RedisCache::connect(&url, "test").await;
+        let error = cache.ping().await.expect_err("the URL is unusable");
+        assert!(error.is_outage());
+        assert!(!error.to_string().contains("hunter2secret"), "{error}");
+        assert!(!format!("{cache:?}").contains("hunter2secret"));
+    }
+}

@@ -1,0 +1,559 @@
+//! The cache conformance suite: one set of scenarios, run against the in-process cache always
+//! and against Redis when one is reachable. The same expectations for both backends are what
+//! prove the in-process cache behaves as Redis does (ordering of ties above all).
+//!
+//! Then the outage stories, on private `redis-server` processes: a Redis that dies, one that
+//! stops answering, and one that is not there at start-up. Each call must fail fast, the outage
+//! must be noted once, and the cache must come back by itself.
+
+#[path = "support/cache.rs"]
+mod cache_support;
+
+use std::future::Future;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cache_support::{free_port, random_prefix, redis_url, PrivateRedis, SharedRedis};
+use trakker::cache::memory::MemoryCache;
+use trakker::cache::redis::RedisCache;
+use trakker::cache::{Cache, CacheError, CacheHealth, CacheKey, Ranked};
+use trakker::domain::ids::GuildId;
+
+/// Two clients of one cache: for Redis two connections, for memory the same cache twice.
+struct Caches {
+    one: Arc<dyn Cache>,
+    two: Arc<dyn Cache>,
+}
+
+/// Writes each scenario's test twice: `memory::<scenario>` and `redis::<scenario>`.
+macro_rules! scenarios {
+    ($($scenario:ident),+ $(,)?) => {
+        mod memory {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let cache: Arc<dyn Cache> = Arc::new(MemoryCache::new(&random_prefix()));
+                    super::$scenario(&Caches { one: cache.clone(), two: cache }).await;
+                }
+            )+
+        }
+
+        mod redis {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let Some(shared) = SharedRedis::open() else { return };
+                    let one = Arc::new(RedisCache::connect(&shared.url, &shared.prefix).await);
+                    let two = Arc::new(RedisCache::connect(&shared.url, &shared.prefix).await);
+                    super::$scenario(&Caches { one, two }).await;
+                    // `shared` deletes the test's keys as it drops, passed or failed.
+                }
+            )+
+        }
+    };
+}
+
+scenarios!(
+    a_value_is_stored_read_and_deleted,
+    a_value_expires_after_its_ttl_and_a_rewrite_without_ttl_keeps_it,
+    zincr_accumulates_and_returns_the_new_score,
+    ranks_and_top_follow_redis_order_for_ties,
+    an_empty_or_missing_leaderboard_has_no_ranks,
+    zreplace_swaps_the_whole_set,
+    zreplace_is_seen_whole_or_not_at_all,
+    two_guilds_and_two_prefixes_never_share_a_key,
+    a_key_of_the_other_type_is_refused_not_an_outage,
+    a_score_that_is_not_a_number_is_refused_and_changes_nothing,
+);
+
+fn key(cache: &dyn Cache, guild: u64, name: &str) -> CacheKey {
+    cache.guild_key(GuildId(guild), name).expect("a valid key")
+}
+
+fn ranked(member: &str, score: f64) -> Ranked {
+    Ranked {
+        member: member.to_owned(),
+        score,
+    }
+}
+
+fn members(entries: &[Ranked]) -> Vec<&str> {
+    entries.iter().map(|entry| entry.member.as_str()).collect()
+}
+
+fn is_refusal<T: std::fmt::Debug>(result: &Result<T, CacheError>) -> bool {
+    matches!(result, Err(CacheError::Rejected(_)))
+}
+
+async fn a_value_is_stored_read_and_deleted(c: &Caches) {
+    let cache = &*c.one;
+    let motd = key(cache, 1, "motd");
+    assert_eq!(cache.get(&motd).await.expect("get"), None);
+    assert!(!cache.exists(&motd).await.expect("exists"));
+
+    cache.set(&motd, "gg", None).await.expect("set");
+    assert_eq!(cache.get(&motd).await.expect("get").as_deref(), Some("gg"));
+    assert!(cache.exists(&motd).await.expect("exists"));
+    assert_eq!(
+        c.two.get(&motd).await.expect("get").as_deref(),
+        Some("gg"),
+        "one store"
+    );
+
+    cache.set(&motd, "wp", None).await.expect("overwrite");
+    assert_eq!(cache.get(&motd).await.expect("get").as_deref(), Some("wp"));
+
+    cache.delete(&motd).await.expect("delete");
+    assert_eq!(cache.get(&motd).await.expect("get"), None);
+    cache
+        .delete(&motd)
+        .await
+        .expect("deleting a missing key is fine");
+}
+
+async fn a_value_expires_after_its_ttl_and_a_rewrite_without_ttl_keeps_it(c: &Caches) {
+    let cache = &*c.one;
+    let short = key(cache, 1, "short");
+    let rewritten = key(cache, 1, "rewritten");
+    let ttl = Some(Duration::from_millis(400));
+    cache.set(&short, "soon gone", ttl).await.expect("set");
+    cache.set(&rewritten, "first", ttl).await.expect("set");
+    assert_eq!(
+        cache.get(&short).await.expect("get").as_deref(),
+        Some("soon gone")
+    );
+    cache
+        .set(&rewritten, "kept", None)
+        .await
+        .expect("set without ttl");
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(cache.get(&short).await.expect("get"), None, "expired");
+    assert!(!cache.exists(&short).await.expect("exists"));
+    assert_eq!(
+        cache.get(&rewritten).await.expect("get").as_deref(),
+        Some("kept"),
+        "a plain SET clears the earlier TTL"
+    );
+}
+
+#[expect(
+    clippy::float_cmp,
+    reason = "scores must come back exactly: these values are exact in binary and Redis replies round-trip"
+)]
+async fn zincr_accumulates_and_returns_the_new_score(c: &Caches) {
+    let cache = &*c.one;
+    let kills = key(cache, 1, "lb:kills:season:3");
+    assert_eq!(cache.zincr(&kills, "ada", 1.0).await.expect("zincr"), 1.0);
+    assert_eq!(cache.zincr(&kills, "ada", 2.5).await.expect("zincr"), 3.5);
+    assert_eq!(cache.zincr(&kills, "bob", -1.0).await.expect("zincr"), -1.0);
+    assert_eq!(
+        c.two.zincr(&kills, "ada", 0.5).await.expect("zincr"),
+        4.0,
+        "one store"
+    );
+
+    assert_eq!(
+        cache.zscore(&kills, "ada").await.expect("zscore"),
+        Some(4.0)
+    );
+    assert_eq!(
+        cache.zscore(&kills, "bob").await.expect("zscore"),
+        Some(-1.0)
+    );
+    assert_eq!(cache.zscore(&kills, "cy").await.expect("zscore"), None);
+    assert_eq!(cache.zcard(&kills).await.expect("zcard"), 2);
+    assert!(cache.exists(&kills).await.expect("exists"));
+}
+
+async fn ranks_and_top_follow_redis_order_for_ties(c: &Caches) {
+    let cache = &*c.one;
+    let kills = key(cache, 1, "lb:kills");
+    // Five members tie on 10. Redis orders ties by member, byte-wise, descending:
+    // "émile" (0xC3…) > "eve" > "bob" > "ada" > "Zed" (upper case sorts first) > "10".
+    for (member, scores) in [
+        ("ada", &[4.0, 6.0][..]),
+        ("bob", &[10.0]),
+        ("cy", &[7.0]),
+        ("dee", &[12.0]),
+        ("eve", &[9.5, 0.5]),
+        ("Zed", &[10.0]),
+        ("10", &[10.0]),
+        ("émile", &[10.0]),
+        ("last", &[-3.25]),
+    ] {
+        for &score in scores {
+            cache.zincr(&kills, member, score).await.expect("zincr");
+        }
+    }
+    let expected = [
+        "dee", "émile", "eve", "bob", "ada", "Zed", "10", "cy", "last",
+    ];
+
+    let top = cache.ztop(&kills, 100).await.expect("ztop");
+    assert_eq!(members(&top), expected);
+    assert_eq!(top[0], ranked("dee", 12.0));
+    assert_eq!(top[4], ranked("ada", 10.0));
+    assert_eq!(top[8], ranked("last", -3.25));
+
+    for (rank, member) in expected.iter().enumerate() {
+        let found = cache.zrank_desc(&kills, member).await.expect("zrank");
+        assert_eq!(found, Some(rank as u64), "rank of {member}");
+    }
+    assert_eq!(
+        members(&cache.ztop(&kills, 3).await.expect("ztop")),
+        ["dee", "émile", "eve"]
+    );
+    assert_eq!(cache.ztop(&kills, 0).await.expect("ztop"), []);
+    assert_eq!(
+        cache.zrank_desc(&kills, "nobody").await.expect("zrank"),
+        None
+    );
+}
+
+async fn an_empty_or_missing_leaderboard_has_no_ranks(c: &Caches) {
+    let cache = &*c.one;
+    let missing = key(cache, 1, "lb:nothing");
+    assert_eq!(cache.ztop(&missing, 10).await.expect("ztop"), []);
+    assert_eq!(
+        cache.zrank_desc(&missing, "ada").await.expect("zrank"),
+        None
+    );
+    assert_eq!(cache.zscore(&missing, "ada").await.expect("zscore"), None);
+    assert_eq!(cache.zcard(&missing).await.expect("zcard"), 0);
+    assert!(!cache.exists(&missing).await.expect("exists"));
+}
+
+async fn zreplace_swaps_the_whole_set(c: &Caches) {
+    let cache = &*c.one;
+    let board = key(cache, 1, "lb:kills");
+    cache.zincr(&board, "old-a", 5.0).await.expect("zincr");
+    cache.zincr(&board, "old-b", 50.0).await.expect("zincr");
+
+    let rebuilt = [ranked("ada", 3.0), ranked("bob", 9.0), ranked("ada", 4.0)];
+    cache.zreplace(&board, &rebuilt).await.expect("zreplace");
+    let top = cache.ztop(&board, 10).await.expect("ztop");
+    assert_eq!(
+        top,
+        [ranked("bob", 9.0), ranked("ada", 4.0)],
+        "a repeated member keeps its last score"
+    );
+    assert_eq!(
+        cache.zscore(&board, "old-b").await.expect("zscore"),
+        None,
+        "old members are gone"
+    );
+
+    cache
+        .zreplace(&board, &[])
+        .await
+        .expect("zreplace with nothing");
+    assert!(
+        !cache.exists(&board).await.expect("exists"),
+        "an empty set is no set"
+    );
+}
+
+async fn zreplace_is_seen_whole_or_not_at_all(c: &Caches) {
+    // Large enough that Redis reads the ZADD in several pieces and serves other clients between
+    // them: without MULTI a reader would then see the set deleted or half-filled.
+    const SIZE: u32 = 4000;
+    let board = key(&*c.one, 1, "lb:rebuilt");
+    let build = |tag: &str| -> Vec<Ranked> {
+        (0..SIZE)
+            .map(|i| ranked(&format!("{tag}{i:04}"), f64::from(i)))
+            .collect()
+    };
+    let (old, new) = (build("old"), build("new"));
+    c.one.zreplace(&board, &old).await.expect("zreplace");
+
+    // One client rebuilds the board again and again while another reads it: every read must
+    // show one complete version.
+    let writer = async {
+        for round in 0..20 {
+            let version = if round % 2 == 0 { &new } else { &old };
+            c.one.zreplace(&board, version).await.expect("zreplace");
+        }
+    };
+    let reader = async {
+        for _ in 0..60 {
+            let top = c.two.ztop(&board, usize::MAX).await.expect("ztop");
+            let whole = |tag: &str| {
+                top.len() == SIZE as usize && top.iter().all(|e| e.member.starts_with(tag))
+            };
+            assert!(
+                whole("old") || whole("new"),
+                "a half-written board of {} members",
+                top.len()
+            );
+        }
+    };
+    tokio::join!(writer, reader);
+}
+
+async fn two_guilds_and_two_prefixes_never_share_a_key(c: &Caches) {
+    let cache = &*c.one;
+    let first = key(cache, 1, "lb:kills");
+    let second = key(cache, 2, "lb:kills");
+    let global = cache.global_key("lb:kills").expect("a valid key");
+    let other_bot = CacheKey::guild(&format!("{}.other", cache.prefix()), GuildId(1), "lb:kills")
+        .expect("a valid key");
+
+    cache.zincr(&first, "ada", 1.0).await.expect("zincr");
+    cache.zincr(&second, "ada", 20.0).await.expect("zincr");
+    cache.zincr(&global, "ada", 300.0).await.expect("zincr");
+    cache.zincr(&other_bot, "ada", 4000.0).await.expect("zincr");
+    assert_eq!(
+        cache.zscore(&first, "ada").await.expect("zscore"),
+        Some(1.0)
+    );
+    assert_eq!(
+        cache.zscore(&second, "ada").await.expect("zscore"),
+        Some(20.0)
+    );
+    assert_eq!(
+        cache.zscore(&global, "ada").await.expect("zscore"),
+        Some(300.0)
+    );
+    assert_eq!(
+        cache.zscore(&other_bot, "ada").await.expect("zscore"),
+        Some(4000.0)
+    );
+
+    cache.delete(&first).await.expect("delete");
+    assert!(
+        cache.exists(&second).await.expect("exists"),
+        "deleting guild 1's key spares guild 2"
+    );
+    assert!(cache.exists(&other_bot).await.expect("exists"));
+
+    // A prefix that would reach into another guild's keys cannot be built at all.
+    assert!(CacheKey::guild(&format!("{}:g:2", cache.prefix()), GuildId(1), "lb").is_err());
+}
+
+async fn a_key_of_the_other_type_is_refused_not_an_outage(c: &Caches) {
+    let cache = &*c.one;
+    let text = key(cache, 1, "text");
+    let board = key(cache, 1, "board");
+    cache.set(&text, "hello", None).await.expect("set");
+    cache.zincr(&board, "ada", 1.0).await.expect("zincr");
+
+    assert!(is_refusal(&cache.zincr(&text, "ada", 1.0).await));
+    assert!(is_refusal(&cache.ztop(&text, 5).await));
+    assert!(is_refusal(&cache.zrank_desc(&text, "ada").await));
+    assert!(is_refusal(&cache.get(&board).await));
+    assert_eq!(
+        cache.get(&text).await.expect("get").as_deref(),
+        Some("hello"),
+        "unchanged"
+    );
+
+    cache
+        .set(&board, "now text", None)
+        .await
+        .expect("SET replaces a key of any type");
+    assert_eq!(
+        cache.get(&board).await.expect("get").as_deref(),
+        Some("now text")
+    );
+}
+
+#[expect(
+    clippy::float_cmp,
+    reason = "scores must come back exactly: these values are exact in binary and Redis replies round-trip"
+)]
+async fn a_score_that_is_not_a_number_is_refused_and_changes_nothing(c: &Caches) {
+    let cache = &*c.one;
+    let board = key(cache, 1, "board");
+    assert_eq!(
+        cache
+            .zincr(&board, "ada", f64::INFINITY)
+            .await
+            .expect("zincr"),
+        f64::INFINITY
+    );
+    assert!(
+        is_refusal(&cache.zincr(&board, "ada", f64::NEG_INFINITY).await),
+        "inf - inf"
+    );
+    assert!(is_refusal(
+        &cache.zreplace(&board, &[ranked("bob", f64::NAN)]).await
+    ));
+    assert_eq!(
+        cache.ztop(&board, 5).await.expect("ztop"),
+        [ranked("ada", f64::INFINITY)]
+    );
+}
+
+/// The keys a Redis test wrote are gone once it ends.
+#[tokio::test]
+async fn redis_tests_leave_no_keys_behind() {
+    let Some(shared) = SharedRedis::open() else {
+        return;
+    };
+    let cache = RedisCache::connect(&shared.url, &shared.prefix).await;
+    for guild in 1..=3 {
+        cache
+            .zincr(&key(&cache, guild, "lb"), "ada", 1.0)
+            .await
+            .expect("zincr");
+    }
+    assert_eq!(shared.key_count(), 3);
+    shared.delete_keys();
+    assert_eq!(shared.key_count(), 0);
+}
+
+/// Awaits a cache call, failing the test if it hangs instead of failing fast. Generous on
+/// purpose: it catches a hang, it does not measure speed.
+async fn answered<T>(call: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(5), call)
+        .await
+        .expect("a cache call hung instead of failing fast")
+}
+
+/// Calls `set` until it succeeds, as the bot's commands would, for up to 20 s.
+async fn until_back(cache: &RedisCache, health: &CacheHealth, key: &CacheKey) {
+    for _ in 0..200 {
+        if health
+            .observe(answered(cache.set(key, "back", None)).await)
+            .is_some()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the cache did not come back after Redis did");
+}
+
+fn assert_outage<T: std::fmt::Debug>(result: &Result<T, CacheError>) {
+    assert!(
+        matches!(result, Err(error) if error.is_outage()),
+        "expected an outage: {result:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_redis_that_dies_fails_fast_then_comes_back_by_itself() {
+    let Some(mut server) = PrivateRedis::start().await else {
+        return;
+    };
+    let cache = RedisCache::connect(&server.url(), "outage").await;
+    let health = CacheHealth::default();
+    let motd = key(&cache, 1, "motd");
+    assert_eq!(
+        health.observe(cache.set(&motd, "before", None).await),
+        Some(())
+    );
+
+    server.stop();
+    for _ in 0..3 {
+        let result = answered(cache.get(&motd)).await;
+        assert_outage(&result);
+        assert_eq!(
+            health.observe(result),
+            None,
+            "a failed call reads as a miss"
+        );
+    }
+    assert!(!health.is_available());
+    assert_eq!(health.outages(), 1, "one outage, noted once");
+
+    server.restart().await;
+    until_back(&cache, &health, &motd).await;
+    assert_eq!(
+        health.observe(cache.get(&motd).await),
+        Some(Some("back".to_owned()))
+    );
+    assert!(health.is_available());
+    assert_eq!((health.outages(), health.recoveries()), (1, 1));
+}
+
+#[tokio::test]
+async fn a_redis_that_stops_answering_fails_fast_then_comes_back_by_itself() {
+    let Some(server) = PrivateRedis::start().await else {
+        return;
+    };
+    let cache = RedisCache::connect(&server.url(), "frozen").await;
+    let health = CacheHealth::default();
+    let board = key(&cache, 1, "lb");
+    assert_eq!(
+        health.observe(cache.zincr(&board, "ada", 1.0).await),
+        Some(1.0)
+    );
+
+    // The socket stays open but nothing answers: only timeouts can end these calls.
+    server.freeze();
+    for _ in 0..3 {
+        let result = answered(cache.ztop(&board, 10)).await;
+        assert_outage(&result);
+        health.observe(result);
+    }
+    assert_eq!(health.outages(), 1);
+
+    server.thaw();
+    until_back(&cache, &health, &board).await;
+    assert_eq!(health.recoveries(), 1);
+}
+
+/// Log lines written while a test runs on this thread, to check what they reveal.
+#[derive(Clone, Default)]
+struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for CapturedLogs {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLogs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn nothing_listening_at_start_up_fails_fast_and_redis_is_picked_up_when_it_starts() {
+    let logs = CapturedLogs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    // The test runtime runs on this thread only, so a thread-local subscriber sees every line.
+    let _logging = tracing::subscriber::set_default(subscriber);
+
+    let port = free_port();
+    let password = "s3cret-pw-42";
+    let url = redis_url(port, Some(password));
+    let cache = answered(RedisCache::connect(&url, "boot")).await;
+    let health = CacheHealth::default();
+    let error = answered(cache.ping()).await.expect_err("nothing listens");
+    assert!(error.is_outage(), "{error}");
+    health.note_failure(&error);
+    assert!(!error.to_string().contains(password), "{error}");
+    assert!(
+        logs.text().contains("not reachable at start-up"),
+        "{}",
+        logs.text()
+    );
+
+    // Redis starts after the bot: the cache connects on use, with no help.
+    let Some(_server) = PrivateRedis::start_on(port, Some(password)).await else {
+        return;
+    };
+    until_back(&cache, &health, &key(&cache, 1, "motd")).await;
+    assert_eq!(health.recoveries(), 1);
+    assert!(
+        !logs.text().contains(password),
+        "a log line revealed the password: {}",
+        logs.text()
+    );
+}
