@@ -77,7 +77,7 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
 
     let requests = bot
         .discord
-        .requests(&Default::default())
+        .requests(&fakecord::api::RequestFilter::default())
         .await
         .expect("request log");
     let invalid: Vec<_> = requests

@@ -11,6 +11,7 @@
 //! `tests/store_conformance.rs` runs the same scenarios against both, so a query that behaves
 //! differently on the two is caught as a bug.
 
+mod normalize;
 pub mod postgres;
 pub mod records;
 pub mod sqlite;
@@ -51,12 +52,19 @@ pub enum StoreError {
     /// Applying the migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The guild has no row yet: settings and members can only be saved for a guild recorded
+    /// with [`Store::upsert_guild`] first. Nothing was written.
+    #[error("guild {0} is not recorded yet")]
+    UnknownGuild(GuildId),
     /// `DATABASE_URL` names a scheme trakker has no backend for.
     #[error("unsupported database URL scheme `{0}`: use sqlite:// or postgres://")]
     UnsupportedScheme(String),
 }
 
 /// The storage interface of the bot. Every method filters by guild: nothing crosses guilds.
+///
+/// Times are kept in UTC to the millisecond on every backend: anything finer is truncated on
+/// write, so a value reads back the same whichever database holds it.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Which database this is.
@@ -69,34 +77,66 @@ pub trait Store: Send + Sync + 'static {
     /// A round trip to the database, for health checks.
     async fn ping(&self) -> Result<(), StoreError>;
 
-    /// Records a guild the bot is in (insert or refresh its name; clears `left_at`).
+    /// Records a guild the bot is in: inserts it, or refreshes its name. `joined_at` keeps the
+    /// first value stored; `left_at` is cleared (whatever the record says), since the bot is in it.
     async fn upsert_guild(&self, guild: &GuildRecord) -> Result<(), StoreError>;
 
     /// The guild as stored, if the bot has ever seen it.
     async fn guild(&self, guild_id: GuildId) -> Result<Option<GuildRecord>, StoreError>;
 
-    /// Marks the guild as left (the bot was removed); its data stays.
-    async fn mark_guild_left(&self, guild_id: GuildId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Marks the guild as left (the bot was removed); its data stays. A guild already marked left
+    /// keeps its first `left_at`; an unknown guild is ignored.
+    async fn mark_guild_left(&self, guild_id: GuildId, at: DateTime<Utc>)
+        -> Result<(), StoreError>;
 
     /// The guild's settings, or the defaults when none were saved.
     async fn settings(&self, guild_id: GuildId) -> Result<GuildSettings, StoreError>;
 
     /// Saves the guild's settings, replacing the previous ones.
-    async fn save_settings(&self, guild_id: GuildId, settings: &GuildSettings) -> Result<(), StoreError>;
+    ///
+    /// The guild must have been recorded with [`Store::upsert_guild`]: a settings row is never
+    /// created for a guild without one, and [`StoreError::UnknownGuild`] is returned instead.
+    async fn save_settings(
+        &self,
+        guild_id: GuildId,
+        settings: &GuildSettings,
+    ) -> Result<(), StoreError>;
 
-    /// Inserts or refreshes members in one transaction (a GUILD_CREATE brings thousands at once).
-    /// Refreshing keeps `tracking_opt_out` and `joined_at` as stored; `left_at` is cleared.
-    async fn upsert_members(&self, guild_id: GuildId, members: &[MemberRecord]) -> Result<(), StoreError>;
+    /// Inserts or refreshes members in one transaction (a `GUILD_CREATE` brings thousands at once).
+    /// Refreshing keeps `tracking_opt_out` and `joined_at` as stored and updates `display_name` and
+    /// `is_bot`; `left_at` is cleared in every case, since the members are present. When a user
+    /// appears twice in `members`, the last entry counts. Unknown guild: [`StoreError::UnknownGuild`],
+    /// nothing written.
+    async fn upsert_members(
+        &self,
+        guild_id: GuildId,
+        members: &[MemberRecord],
+    ) -> Result<(), StoreError>;
 
     /// One member as stored.
-    async fn member(&self, guild_id: GuildId, user_id: UserId) -> Result<Option<MemberRecord>, StoreError>;
+    async fn member(
+        &self,
+        guild_id: GuildId,
+        user_id: UserId,
+    ) -> Result<Option<MemberRecord>, StoreError>;
 
-    /// Marks a member as having left the guild; their history stays.
-    async fn mark_member_left(&self, guild_id: GuildId, user_id: UserId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Marks a member as having left the guild; their history stays. A member already marked left
+    /// keeps their first `left_at`; an unknown member is ignored.
+    async fn mark_member_left(
+        &self,
+        guild_id: GuildId,
+        user_id: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// Sets whether the member opted out of activity tracking. Returns `false` if the member is
     /// unknown (nothing is written then).
-    async fn set_tracking_opt_out(&self, guild_id: GuildId, user_id: UserId, opt_out: bool) -> Result<bool, StoreError>;
+    async fn set_tracking_opt_out(
+        &self,
+        guild_id: GuildId,
+        user_id: UserId,
+        opt_out: bool,
+    ) -> Result<bool, StoreError>;
 
     /// Number of members currently in the guild (left members excluded).
     async fn member_count(&self, guild_id: GuildId) -> Result<u64, StoreError>;

@@ -1,0 +1,13 @@
+//! Helpers shared by the integration tests: throw-away databases (see [`db`]).
+//!
+//! Every test binary includes this module with `mod support;` and uses a different part of it.
+
+// Each test binary compiles this module on its own and uses only some of it; `expect` would fail
+// in the binaries that happen to use everything.
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of the shared helpers"
+)]
+
+pub mod bot;
+pub mod db;
