@@ -4,8 +4,7 @@
 
 mod support;
 
-use fakecord::api::GuildSpec;
-use support::bot::Bot;
+use support::bot::{eventually, Bot};
 use support::db::{FreshPostgres, TempSqlite};
 use trakker::config::DatabaseUrl;
 use trakker::domain::ids::GuildId;
@@ -25,15 +24,7 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
         "fakecord received exactly the bot's commands"
     );
 
-    let guild = bot
-        .discord
-        .create_guild(
-            GuildSpec::new("Night Owls")
-                .members(["ada", "bob", "cleo"])
-                .text_channel("general"),
-        )
-        .await
-        .expect("guild created");
+    let guild = bot.guild("Night Owls", &["ada", "bob", "cleo"]).await;
 
     let about = bot
         .discord
@@ -60,18 +51,16 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
     let store = trakker::store::connect(database, false)
         .await
         .expect("open the bot's database");
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    let mut members = 0;
-    while tokio::time::Instant::now() < deadline {
-        members = store
+    let count = || async {
+        let members = store
             .member_count(GuildId(guild.id.0))
             .await
             .expect("count members");
-        if members >= 4 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+        (members >= 4).then_some(members)
+    };
+    let members = eventually(std::time::Duration::from_secs(20), count)
+        .await
+        .unwrap_or_default();
     assert_eq!(members, 4, "ada, bob, cleo and the bot itself are stored");
     store.close().await;
 
@@ -133,15 +122,7 @@ async fn the_token_never_reaches_the_log_even_at_trace_level() {
     let database = TempSqlite::new();
     let bot = Bot::start_with(database.url(), &[("RUST_LOG", "trace")]).await;
     let token = bot.server.token().to_owned();
-    let guild = bot
-        .discord
-        .create_guild(
-            GuildSpec::new("Loggers")
-                .members(["ada"])
-                .text_channel("general"),
-        )
-        .await
-        .expect("guild created");
+    let guild = bot.guild("Loggers", &["ada"]).await;
     bot.discord
         .invoke(guild.id, "ada", "about", Vec::new())
         .await

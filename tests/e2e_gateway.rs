@@ -6,8 +6,8 @@ mod support;
 
 use std::time::Duration;
 
-use fakecord::api::{CommandInvocation, GuildInfo, GuildSpec, JoinSpec};
-use support::bot::Bot;
+use fakecord::api::{CommandInvocation, JoinSpec};
+use support::bot::{eventually, Bot};
 use support::db::TempSqlite;
 use trakker::domain::ids::{GuildId, UserId};
 
@@ -21,15 +21,7 @@ enum Disruption {
 async fn the_bot_comes_back_after(disruption: Disruption) {
     let database = TempSqlite::new();
     let bot = Bot::start(database.url()).await;
-    let guild: GuildInfo = bot
-        .discord
-        .create_guild(
-            GuildSpec::new("Squad")
-                .members(["ada"])
-                .text_channel("general"),
-        )
-        .await
-        .expect("guild created");
+    let guild = bot.guild("Squad", &["ada"]).await;
     let before = bot.discord.status().await.expect("status");
 
     match disruption {
@@ -48,17 +40,13 @@ async fn the_bot_comes_back_after(disruption: Disruption) {
     let store = trakker::store::connect(database.url(), false)
         .await
         .expect("open the bot's database");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let stored = loop {
-        let member = store
+    let stored = eventually(Duration::from_secs(30), || async {
+        store
             .member(GuildId(guild.id.0), UserId(dan.user_id.0))
             .await
-            .expect("read member");
-        if member.is_some() || tokio::time::Instant::now() > deadline {
-            break member;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+            .expect("read member")
+    })
+    .await;
     let dan_record = stored.unwrap_or_else(|| {
         panic!(
             "dan's join during the {disruption:?} gap never reached the bot\n{}",
@@ -117,15 +105,7 @@ async fn after_a_dropped_socket_the_bot_resumes_and_sees_the_missed_join() {
 async fn interactions_the_bot_cannot_serve_leave_it_running() {
     let database = TempSqlite::new();
     let bot = Bot::start(database.url()).await;
-    let guild = bot
-        .discord
-        .create_guild(
-            GuildSpec::new("Squad")
-                .members(["ada"])
-                .text_channel("general"),
-        )
-        .await
-        .expect("guild created");
+    let guild = bot.guild("Squad", &["ada"]).await;
 
     // A command the bot never registered: Discord would show "interaction failed".
     let unknown = bot

@@ -85,6 +85,21 @@ impl Bot {
         bot
     }
 
+    /// Creates a guild with a `general` text channel and `members`, as the bot sees it join.
+    ///
+    /// # Panics
+    /// When fakecord refuses the guild.
+    pub async fn guild(&self, name: &str, members: &[&str]) -> fakecord::api::GuildInfo {
+        self.discord
+            .create_guild(
+                fakecord::api::GuildSpec::new(name)
+                    .members(members.iter().copied())
+                    .text_channel("general"),
+            )
+            .await
+            .expect("guild created")
+    }
+
     /// Everything the bot wrote to stdout and stderr so far.
     #[must_use]
     pub fn logs(&self) -> String {
@@ -114,6 +129,25 @@ impl Bot {
         let logs = self.logs();
         self.server.shutdown().await;
         (status, logs)
+    }
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, or `None` once `timeout` has passed: for
+/// state the bot writes from event handlers, which serenity runs concurrently.
+pub async fn eventually<T, F, Fut>(timeout: Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
