@@ -11,6 +11,7 @@ use anyhow::Context as _;
 
 use crate::cache::{self, Cache, CacheHealth};
 use crate::config::Config;
+use crate::squad::Leaderboards;
 use crate::store::{self, Store};
 
 /// The key prefix trakker's cache entries live under, so several bots can share one Redis.
@@ -24,6 +25,8 @@ pub struct App {
     pub cache: Arc<dyn Cache>,
     /// Notes cache outages so they are logged once, not once per command.
     pub cache_health: CacheHealth,
+    /// Leaderboards served from the cache, always equal to the ledger.
+    pub boards: Leaderboards,
     /// When this process started, for /about's uptime.
     pub started_at: Instant,
     /// The configuration the bot runs with.
@@ -47,10 +50,13 @@ impl App {
             cache = cache.backend().name(),
             "storage ready"
         );
+        let cache_health = CacheHealth::default();
+        let boards = Leaderboards::new(Arc::clone(&cache), cache_health.clone());
         Ok(Self {
             store,
             cache,
-            cache_health: CacheHealth::default(),
+            cache_health,
+            boards,
             started_at: Instant::now(),
             config,
         })

@@ -6,6 +6,7 @@
 //! - [`domain`] — pure product logic: ids, validated values, rules. No I/O.
 //! - [`store`] — every database query, behind the [`store::Store`] trait (SQLite or Postgres).
 //! - [`cache`] — the [`cache::Cache`] trait (Redis or in-process): leaderboards, hot reads.
+//! - [`squad`] — squad-stats services: leaderboards kept in the cache, session summaries.
 //! - [`discord`] — the only module that talks to Discord: the poise framework, commands, events.
 //! - [`app`] — start-up and shutdown: wires configuration, store, cache and Discord together.
 //!
@@ -16,4 +17,5 @@ pub mod cache;
 pub mod config;
 pub mod discord;
 pub mod domain;
+pub mod squad;
 pub mod store;

@@ -11,7 +11,7 @@ use poise::serenity_prelude as serenity;
 
 use crate::app::App;
 use crate::config::Sharding;
-use crate::discord::{commands, error, events, intents, CommandError};
+use crate::discord::{commands, error, events, intents, sweeper, CommandError};
 
 /// Connects to Discord and runs until SIGTERM or Ctrl-C, then stops every shard and returns.
 ///
@@ -88,6 +88,7 @@ fn framework(app: Arc<App>) -> poise::Framework<Arc<App>, CommandError> {
                     }
                 }
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+                sweeper::spawn(Arc::clone(&ctx.http), Arc::clone(&app));
                 Ok(app)
             })
         })

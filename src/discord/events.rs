@@ -1,4 +1,5 @@
-//! Gateway events that keep the store's view of guilds and members current.
+//! Gateway events that keep the store's view of guilds and members current, and clicks on
+//! buttons that outlive the command that drew them (history paging).
 //!
 //! `GUILD_CREATE` arrives for every guild at start-up and after every reconnect that is not a
 //! resume, carrying the full member list; upserting it is idempotent, so seeing a guild twice
@@ -11,6 +12,7 @@ use poise::serenity_prelude as serenity;
 use serenity::FullEvent;
 
 use crate::app::App;
+use crate::discord::commands::history;
 use crate::discord::CommandError;
 use crate::domain::ids::{GuildId, UserId};
 use crate::store::{GuildRecord, MemberRecord};
@@ -54,6 +56,11 @@ pub async fn handle(
                     &[member_record(new_member)],
                 )
                 .await?;
+        }
+        FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(click),
+        } if click.data.custom_id.starts_with(history::BUTTON_PREFIX) => {
+            history::on_button(framework.serenity_context, framework.user_data, click).await?;
         }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
             store

@@ -1,5 +1,13 @@
 //! Pure product logic with no I/O: identifiers, validated values and the rules the services
 //! apply. Everything here is unit-tested without Discord, a database or a clock.
 
+pub mod access;
+pub mod board;
 pub mod ids;
+pub mod kills;
+pub mod names;
+pub mod player_stats;
+pub mod reaction;
+pub mod session_summary;
+pub mod team_stats;
 pub mod uptime;

@@ -15,13 +15,17 @@ mod normalize;
 pub mod postgres;
 pub mod records;
 pub mod sqlite;
+pub mod squad;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::config::DatabaseUrl;
 use crate::domain::ids::{GuildId, UserId};
-pub use records::{GuildRecord, GuildSettings, MemberRecord};
+pub use records::{
+    GameSession, GuildRecord, GuildSettings, MemberRecord, Season, SessionEnd, TrackerAccess,
+};
+pub use squad::SquadStore;
 
 /// Which database a [`Store`] talks to; shown by /about and `check-config`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +70,7 @@ pub enum StoreError {
 /// Times are kept in UTC to the millisecond on every backend: anything finer is truncated on
 /// write, so a value reads back the same whichever database holds it.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: SquadStore + Send + Sync + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
 

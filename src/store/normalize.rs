@@ -5,7 +5,37 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::records::MemberRecord;
+use super::records::{GuildSettings, MemberRecord, TrackerAccess};
+use crate::domain::ids::RoleId;
+
+/// A `guild_settings` row as both backends select it: admin role, default timezone, tracker
+/// access mode, tracker role, reaction emoji, idle minutes.
+pub(super) type SettingsRow = (
+    Option<i64>,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<String>,
+    i64,
+);
+
+/// Settings from their row. An idle limit outside `u32` (only a hand-edited row can hold one)
+/// falls back to the default.
+pub(super) fn settings_from_row(
+    (admin_role_id, default_timezone, tracker_mode, tracker_role_id, reaction_emoji, idle): SettingsRow,
+) -> GuildSettings {
+    let defaults = GuildSettings::default();
+    GuildSettings {
+        admin_role_id: admin_role_id.map(RoleId::from_db),
+        default_timezone,
+        tracker_access: TrackerAccess::from_db(&tracker_mode, tracker_role_id.map(RoleId::from_db)),
+        reaction_emoji,
+        session_idle_minutes: u32::try_from(idle)
+            .ok()
+            .filter(|minutes| *minutes > 0)
+            .unwrap_or(defaults.session_idle_minutes),
+    }
+}
 
 /// `at` as unix milliseconds, the unit SQLite stores (sub-millisecond parts are dropped).
 pub(super) fn to_millis(at: DateTime<Utc>) -> i64 {

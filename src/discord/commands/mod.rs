@@ -9,6 +9,36 @@
     reason = "the doc comment becomes the command's description"
 )]
 pub mod about;
+#[expect(
+    missing_docs,
+    reason = "the doc comment becomes the command's description"
+)]
+pub mod config;
+#[expect(
+    missing_docs,
+    reason = "the doc comment becomes the command's description"
+)]
+pub mod history;
+#[expect(
+    missing_docs,
+    reason = "the doc comment becomes the command's description"
+)]
+pub mod season;
+#[expect(
+    missing_docs,
+    reason = "the doc comment becomes the command's description"
+)]
+pub mod session;
+#[expect(
+    missing_docs,
+    reason = "the doc comment becomes the command's description"
+)]
+pub mod stats;
+#[expect(
+    missing_docs,
+    reason = "the doc comment becomes the command's description"
+)]
+pub mod track;
 
 use std::sync::Arc;
 
@@ -18,5 +48,16 @@ use crate::discord::CommandError;
 /// Every command the bot registers, in the order Discord lists them.
 #[must_use]
 pub fn all() -> Vec<poise::Command<Arc<App>, CommandError>> {
-    vec![about::about()]
+    vec![
+        track::track(),
+        track::untrack(),
+        stats::leaderboard(),
+        stats::stats(),
+        stats::team_stats(),
+        history::history(),
+        session::session(),
+        season::season(),
+        config::config(),
+        about::about(),
+    ]
 }

@@ -16,7 +16,11 @@ use sqlx::sqlite::{
 };
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 
-use super::normalize::{from_millis, last_entry_per_user, to_millis};
+mod squad;
+
+use super::normalize::{
+    from_millis, last_entry_per_user, settings_from_row, to_millis, SettingsRow,
+};
 use super::{Backend, GuildRecord, GuildSettings, MemberRecord, Store, StoreError};
 use crate::config::DatabaseUrl;
 use crate::domain::ids::{GuildId, RoleId, UserId};
@@ -180,6 +184,7 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip(self), err)]
     async fn upsert_guild(&self, guild: &GuildRecord) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO guilds (id, name, joined_at, left_at) VALUES (?1, ?2, ?3, NULL)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name, left_at = NULL",
@@ -187,8 +192,10 @@ impl Store for SqliteStore {
         .bind(guild.id.to_db())
         .bind(&guild.name)
         .bind(to_millis(guild.joined_at))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        Self::seed_games(&mut tx, guild.id, guild.joined_at).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -218,19 +225,15 @@ impl Store for SqliteStore {
 
     #[tracing::instrument(skip(self), err)]
     async fn settings(&self, guild_id: GuildId) -> Result<GuildSettings, StoreError> {
-        let row: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
-            "SELECT admin_role_id, default_timezone FROM guild_settings WHERE guild_id = ?1",
+        let row: Option<SettingsRow> = sqlx::query_as(
+            "SELECT admin_role_id, default_timezone, tracker_access, tracker_role_id, reaction_emoji,
+                    session_idle_minutes
+             FROM guild_settings WHERE guild_id = ?1",
         )
         .bind(guild_id.to_db())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map_or_else(
-            GuildSettings::default,
-            |(admin_role_id, default_timezone)| GuildSettings {
-                admin_role_id: admin_role_id.map(RoleId::from_db),
-                default_timezone,
-            },
-        ))
+        Ok(row.map_or_else(GuildSettings::default, settings_from_row))
     }
 
     #[tracing::instrument(skip(self), err)]
@@ -240,17 +243,28 @@ impl Store for SqliteStore {
         settings: &GuildSettings,
     ) -> Result<(), StoreError> {
         // The existence check and the write are one statement, so a guild cannot slip in between.
+        let (tracker_mode, tracker_role) = settings.tracker_access.to_db();
         let written = sqlx::query(
-            "INSERT INTO guild_settings (guild_id, admin_role_id, default_timezone, updated_at)
-             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM guilds WHERE id = ?1)
+            "INSERT INTO guild_settings (guild_id, admin_role_id, default_timezone, tracker_access,
+                 tracker_role_id, reaction_emoji, session_idle_minutes, updated_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+             WHERE EXISTS (SELECT 1 FROM guilds WHERE id = ?1)
              ON CONFLICT (guild_id) DO UPDATE SET
                  admin_role_id = excluded.admin_role_id,
                  default_timezone = excluded.default_timezone,
+                 tracker_access = excluded.tracker_access,
+                 tracker_role_id = excluded.tracker_role_id,
+                 reaction_emoji = excluded.reaction_emoji,
+                 session_idle_minutes = excluded.session_idle_minutes,
                  updated_at = excluded.updated_at",
         )
         .bind(guild_id.to_db())
         .bind(settings.admin_role_id.map(RoleId::to_db))
         .bind(settings.default_timezone.as_deref())
+        .bind(tracker_mode)
+        .bind(tracker_role.map(RoleId::to_db))
+        .bind(settings.reaction_emoji.as_deref())
+        .bind(i32::try_from(settings.session_idle_minutes).unwrap_or(i32::MAX))
         .bind(to_millis(Utc::now()))
         .execute(&self.pool)
         .await?

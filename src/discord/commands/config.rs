@@ -1,0 +1,243 @@
+//! /config: a manager's settings for the guild — its game list, who may /track, the admin role,
+//! the /track reaction and how long a quiet session lasts. Every subcommand checks on the server
+//! that the caller has Manage Server or the admin role.
+
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+
+use crate::discord::{checks, CommandError, Context};
+use crate::domain::ids::{GuildId, RoleId};
+use crate::domain::names::GameName;
+use crate::domain::reaction::ReactionEmoji;
+use crate::store::records::DEFAULT_TRACK_REACTION;
+use crate::store::{GuildSettings, TrackerAccess};
+
+/// The longest idle limit for sessions, in hours: a week.
+const MAX_IDLE_HOURS: i64 = 168;
+
+/// Server settings for trakker (managers only).
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("games", "tracker_role", "admin_role", "reactions", "session_idle"),
+    subcommand_required
+)]
+#[expect(
+    clippy::unused_async,
+    reason = "poise runs only the subcommands; the parent must still be an async command"
+)]
+pub async fn config(_ctx: Context<'_>) -> Result<(), CommandError> {
+    Ok(())
+}
+
+/// Checks the caller is a manager and returns the guild and its settings.
+async fn manager_settings(ctx: Context<'_>) -> Result<(GuildId, GuildSettings), CommandError> {
+    let guild = checks::guild(ctx)?;
+    let settings = ctx.data().store.settings(guild).await?;
+    checks::require_manager(&checks::caller(ctx), &settings)?;
+    Ok((guild, settings))
+}
+
+/// The games this server plays: add, remove or list them.
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("add", "remove", "list"),
+    subcommand_required
+)]
+#[expect(
+    clippy::unused_async,
+    reason = "poise runs only the subcommands; the parent must still be an async command"
+)]
+pub async fn games(_ctx: Context<'_>) -> Result<(), CommandError> {
+    Ok(())
+}
+
+/// Add a game to this server's list.
+#[poise::command(slash_command, guild_only)]
+pub async fn add(
+    ctx: Context<'_>,
+    #[description = "The game's name"]
+    #[max_length = 50]
+    name: String,
+) -> Result<(), CommandError> {
+    let (guild, _) = manager_settings(ctx).await?;
+    let game = GameName::parse(&name).map_err(CommandError::User)?;
+    if ctx.data().store.add_game(guild, &game).await? {
+        ctx.say(format!("Added **{}** to the game list.", game.as_str()))
+            .await?;
+        Ok(())
+    } else {
+        Err(CommandError::user(format!(
+            "{} is already in the game list.",
+            game.as_str()
+        )))
+    }
+}
+
+/// Remove a game from this server's list (its history stays).
+#[poise::command(slash_command, guild_only)]
+pub async fn remove(
+    ctx: Context<'_>,
+    #[description = "The game's name"]
+    #[autocomplete = "checks::autocomplete_game"]
+    name: String,
+) -> Result<(), CommandError> {
+    let (guild, _) = manager_settings(ctx).await?;
+    let game = GameName::parse(&name).map_err(CommandError::User)?;
+    if ctx.data().store.remove_game(guild, &game).await? {
+        ctx.say(format!(
+            "Removed **{}** from the game list; its history stays.",
+            game.as_str()
+        ))
+        .await?;
+        Ok(())
+    } else {
+        Err(CommandError::user(format!(
+            "{} is not in the game list.",
+            game.as_str()
+        )))
+    }
+}
+
+/// List this server's games.
+#[poise::command(slash_command, guild_only)]
+pub async fn list(ctx: Context<'_>) -> Result<(), CommandError> {
+    let (guild, _) = manager_settings(ctx).await?;
+    let games = ctx.data().store.games(guild).await?;
+    let text = if games.is_empty() {
+        "The game list is empty; add one with /config games add.".to_owned()
+    } else {
+        games.join("\n")
+    };
+    ctx.send(
+        CreateReply::default().embed(
+            serenity::CreateEmbed::new()
+                .title("Games")
+                .description(text),
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Who may record kills.
+#[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
+pub enum TrackerMode {
+    /// Every member.
+    #[name = "everyone"]
+    Everyone,
+    /// Members with a role (and managers).
+    #[name = "role"]
+    Role,
+    /// Managers only.
+    #[name = "managers"]
+    Managers,
+}
+
+/// Choose who may use /track: everyone, members with a role, or managers only.
+#[poise::command(slash_command, guild_only, rename = "tracker-role")]
+pub async fn tracker_role(
+    ctx: Context<'_>,
+    #[description = "Everyone, a role, or managers"] mode: TrackerMode,
+    #[description = "The role, for mode \"role\""] role: Option<serenity::Role>,
+) -> Result<(), CommandError> {
+    let (guild, mut settings) = manager_settings(ctx).await?;
+    settings.tracker_access = match (mode, role) {
+        (TrackerMode::Everyone, None) => TrackerAccess::Everyone,
+        (TrackerMode::Managers, None) => TrackerAccess::Managers,
+        (TrackerMode::Role, Some(role)) => TrackerAccess::Role(RoleId(role.id.get())),
+        (TrackerMode::Role, None) => {
+            return Err(CommandError::user("Pick the role trackers need."));
+        }
+        (_, Some(_)) => {
+            return Err(CommandError::user(
+                "A role only goes with mode \"role\"; leave it out for everyone or managers.",
+            ));
+        }
+    };
+    ctx.data().store.save_settings(guild, &settings).await?;
+    let who = match settings.tracker_access {
+        TrackerAccess::Everyone => "every member".to_owned(),
+        TrackerAccess::Role(role) => format!("members with <@&{role}> and managers"),
+        TrackerAccess::Managers => "managers only".to_owned(),
+    };
+    ctx.send(
+        CreateReply::default()
+            .content(format!("/track is now open to {who}."))
+            .allowed_mentions(serenity::CreateAllowedMentions::new()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Set (or clear) the role whose members count as managers, besides Manage Server.
+#[poise::command(slash_command, guild_only, rename = "admin-role")]
+pub async fn admin_role(
+    ctx: Context<'_>,
+    #[description = "The admin role; leave empty to clear it"] role: Option<serenity::Role>,
+) -> Result<(), CommandError> {
+    let (guild, mut settings) = manager_settings(ctx).await?;
+    settings.admin_role_id = role.as_ref().map(|role| RoleId(role.id.get()));
+    ctx.data().store.save_settings(guild, &settings).await?;
+    let text = match settings.admin_role_id {
+        Some(role) => format!("Members with <@&{role}> can now use manager commands."),
+        None => "The admin role is cleared: only Manage Server counts.".to_owned(),
+    };
+    ctx.send(
+        CreateReply::default()
+            .content(text)
+            .allowed_mentions(serenity::CreateAllowedMentions::new()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Set the emoji the bot adds to /track replies (a standard or a custom emoji).
+#[poise::command(slash_command, guild_only)]
+pub async fn reactions(
+    ctx: Context<'_>,
+    #[description = "The emoji; leave empty for the default 🎯"]
+    #[max_length = 64]
+    emoji: Option<String>,
+) -> Result<(), CommandError> {
+    let (guild, mut settings) = manager_settings(ctx).await?;
+    let parsed = emoji
+        .as_deref()
+        .map(ReactionEmoji::parse)
+        .transpose()
+        .map_err(CommandError::User)?;
+    settings.reaction_emoji = parsed.as_ref().map(ReactionEmoji::to_db);
+    ctx.data().store.save_settings(guild, &settings).await?;
+    let shown = parsed.map_or_else(
+        || DEFAULT_TRACK_REACTION.to_owned(),
+        |emoji| emoji.display(),
+    );
+    ctx.say(format!("/track replies now get {shown}.")).await?;
+    Ok(())
+}
+
+/// How many hours a session may go without a /track before it ends by itself.
+#[poise::command(slash_command, guild_only, rename = "session-idle")]
+pub async fn session_idle(
+    ctx: Context<'_>,
+    #[description = "Hours, 1 to 168 (default 6)"]
+    #[min = 1]
+    #[max = 168]
+    hours: i64,
+) -> Result<(), CommandError> {
+    let (guild, mut settings) = manager_settings(ctx).await?;
+    if !(1..=MAX_IDLE_HOURS).contains(&hours) {
+        return Err(CommandError::user(format!(
+            "The idle limit must be 1 to {MAX_IDLE_HOURS} hours."
+        )));
+    }
+    settings.session_idle_minutes = u32::try_from(hours * 60).unwrap_or(u32::MAX);
+    ctx.data().store.save_settings(guild, &settings).await?;
+    ctx.say(format!(
+        "Sessions now end by themselves after {hours} h without a /track."
+    ))
+    .await?;
+    Ok(())
+}

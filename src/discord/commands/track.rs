@@ -1,0 +1,151 @@
+//! /track and /untrack: append to the kill ledger, and take an entry back out of every total.
+
+use chrono::Utc;
+use poise::serenity_prelude as serenity;
+use poise::CreateReply;
+
+use crate::discord::{checks, render, CommandError, Context};
+use crate::domain::access::check_undo;
+use crate::domain::ids::ChannelId;
+use crate::domain::kills::{check_victim, KillCount, KillKind, NewEntry, Note, MAX_NOTE_CHARS};
+use crate::domain::reaction::ReactionEmoji;
+use crate::store::records::DEFAULT_TRACK_REACTION;
+
+/// Kill or team kill, as the /track option offers them.
+#[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
+pub enum KindChoice {
+    /// An enemy.
+    #[name = "kill"]
+    Kill,
+    /// A teammate.
+    #[name = "teamkill"]
+    Teamkill,
+}
+
+impl From<KindChoice> for KillKind {
+    fn from(choice: KindChoice) -> Self {
+        match choice {
+            KindChoice::Kill => Self::Kill,
+            KindChoice::Teamkill => Self::Teamkill,
+        }
+    }
+}
+
+/// Record kills (or a team kill) for a squad member.
+#[poise::command(slash_command, guild_only)]
+pub async fn track(
+    ctx: Context<'_>,
+    #[description = "Who got the kills"] player: serenity::User,
+    #[description = "How many (1 to 100)"]
+    #[min = 1]
+    #[max = 100]
+    kills: i64,
+    #[description = "Kill (default) or team kill"] kind: Option<KindChoice>,
+    #[description = "For a team kill: the teammate who went down"] victim: Option<serenity::User>,
+    #[description = "The game (default: the session's game)"]
+    #[autocomplete = "checks::autocomplete_game"]
+    game: Option<String>,
+    #[description = "A note, up to 200 characters"]
+    #[max_length = 200]
+    note: Option<String>,
+) -> Result<(), CommandError> {
+    let guild = checks::guild(ctx)?;
+    let app = ctx.data();
+    let caller = checks::caller(ctx);
+    let settings = app.store.settings(guild).await?;
+    if !caller.may_track(settings.tracker_access, settings.admin_role_id) {
+        return Err(CommandError::user(
+            "This server only lets its trackers record kills; ask a manager for the tracker role.",
+        ));
+    }
+    let player_id = checks::member_option(ctx, &player)?;
+    let count = KillCount::parse(kills).map_err(CommandError::User)?;
+    let kind: KillKind = kind.map_or(KillKind::Kill, Into::into);
+    let victim_id = match &victim {
+        Some(victim) => Some(checks::member_option(ctx, victim)?),
+        None => None,
+    };
+    let victim_id = check_victim(kind, player_id, victim_id).map_err(CommandError::User)?;
+    let note = Note::parse(note.as_deref().unwrap_or_default()).map_err(|_| {
+        CommandError::user(format!(
+            "Notes can be at most {MAX_NOTE_CHARS} characters; nothing was recorded."
+        ))
+    })?;
+    let game = checks::game_option(ctx, guild, game.as_deref()).await?;
+    let new = NewEntry {
+        guild_id: guild,
+        player_id,
+        kind,
+        count,
+        victim_id,
+        note,
+        recorded_by: caller.user_id,
+        recorded_at: Utc::now(),
+        channel_id: ChannelId(ctx.channel_id().get()),
+        game: game.map(|game| game.as_str().to_owned()),
+    };
+    let recorded = app.boards.record(app.store.as_ref(), &new).await?;
+    let season = app.store.running_season(guild).await?;
+    let reply = ctx
+        .send(
+            CreateReply::default()
+                .content(render::tracked(&recorded, season.as_ref()))
+                .allowed_mentions(serenity::CreateAllowedMentions::new()),
+        )
+        .await?;
+    let emoji = settings
+        .reaction_emoji
+        .as_deref()
+        .and_then(ReactionEmoji::from_db)
+        .unwrap_or_else(|| ReactionEmoji::Unicode(DEFAULT_TRACK_REACTION.to_owned()));
+    // The entry is recorded and the reply sent: a reaction that fails (a custom emoji deleted
+    // since) is not worth an error to the user.
+    match reply.message().await {
+        Ok(message) => {
+            if let Err(error) = message.react(ctx, render::reaction_type(&emoji)).await {
+                tracing::warn!(%error, guild = %guild, "could not react to a /track reply");
+            }
+        }
+        Err(error) => tracing::warn!(%error, "could not fetch the /track reply to react"),
+    }
+    Ok(())
+}
+
+/// Undo your last entry (within 15 minutes), or any entry by its id if you are a manager.
+#[poise::command(slash_command, guild_only)]
+pub async fn untrack(
+    ctx: Context<'_>,
+    #[description = "The entry's number from /history (default: your last entry)"]
+    #[min = 1]
+    entry: Option<i64>,
+) -> Result<(), CommandError> {
+    let guild = checks::guild(ctx)?;
+    let app = ctx.data();
+    let caller = checks::caller(ctx);
+    let target = match entry {
+        Some(id) if id < 1 => return Err(CommandError::user("Entry numbers start at 1.")),
+        Some(id) => app.store.ledger_entry(guild, id).await?.ok_or_else(|| {
+            CommandError::user(format!("There is no entry #{id} in this server."))
+        })?,
+        None => app
+            .store
+            .last_entry_by(guild, caller.user_id)
+            .await?
+            .ok_or_else(|| CommandError::user("You have no entry left to undo."))?,
+    };
+    let settings = app.store.settings(guild).await?;
+    let is_manager = caller.is_manager(settings.admin_role_id);
+    check_undo(&target, caller.user_id, is_manager, Utc::now()).map_err(CommandError::User)?;
+    let undone = app
+        .boards
+        .undo(app.store.as_ref(), guild, target.id, caller.user_id)
+        .await?
+        .ok_or_else(|| CommandError::user(format!("Entry #{} is already undone.", target.id)))?;
+    ctx.send(
+        CreateReply::default()
+            .content(render::untracked(&undone))
+            .allowed_mentions(serenity::CreateAllowedMentions::new()),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! Names users type: games, seasons and sessions. Each is trimmed, must not be empty and has a
+//! length limit that keeps embeds readable; games also get a case-insensitive key, so "apex
+//! legends" and "Apex Legends" are one game.
+
+/// The longest game name, in characters.
+pub const MAX_GAME_CHARS: usize = 50;
+/// The longest season name, in characters.
+pub const MAX_SEASON_CHARS: usize = 50;
+/// The longest session name, in characters.
+pub const MAX_SESSION_CHARS: usize = 80;
+
+/// Titles a new guild's game list starts with; `/config games` edits the list.
+pub const DEFAULT_GAMES: [&str; 8] = [
+    "PUBG",
+    "Escape from Tarkov",
+    "Apex Legends",
+    "Call of Duty: Warzone",
+    "Fortnite",
+    "Hunt: Showdown",
+    "Arena Breakout",
+    "Counter-Strike 2",
+];
+
+/// Trims `text` and checks it is 1 to `max` characters long; `what` names it in the refusal.
+fn checked(text: &str, max: usize, what: &str) -> Result<String, String> {
+    let text = text.trim();
+    let chars = text.chars().count();
+    if chars == 0 {
+        return Err(format!("The {what} cannot be empty."));
+    }
+    if chars > max {
+        return Err(format!(
+            "The {what} can be at most {max} characters; yours has {chars}."
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(format!(
+            "The {what} cannot contain line breaks or control characters."
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// A game's name as the guild spells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GameName(String);
+
+impl GameName {
+    /// Checks a game name.
+    ///
+    /// # Errors
+    /// A sentence for the user when it is empty, too long or holds control characters.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        checked(text, MAX_GAME_CHARS, "game name").map(Self)
+    }
+
+    /// The name as given.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name compared without case, the same way by every backend.
+    #[must_use]
+    pub fn key(&self) -> String {
+        game_key(&self.0)
+    }
+}
+
+/// The case-insensitive key of a game name.
+#[must_use]
+pub fn game_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+/// A short code for a game that is safe in a cache key: 16 hex digits of a 64-bit FNV-1a hash of
+/// [`game_key`]. Stable across processes and releases, so every shard names a game's leaderboard
+/// the same way.
+#[must_use]
+pub fn game_code(name: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in game_key(name).bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// A season's name ("Wipe 12", "Summer 2026").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeasonName(String);
+
+impl SeasonName {
+    /// Checks a season name.
+    ///
+    /// # Errors
+    /// A sentence for the user when it is empty, too long or holds control characters.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        checked(text, MAX_SEASON_CHARS, "season name").map(Self)
+    }
+
+    /// The name.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A game session's optional name ("Friday night raids").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionName(String);
+
+impl SessionName {
+    /// Checks a session name.
+    ///
+    /// # Errors
+    /// A sentence for the user when it is empty, too long or holds control characters.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        checked(text, MAX_SESSION_CHARS, "session name").map(Self)
+    }
+
+    /// The name.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed() {
+        assert_eq!(GameName::parse("  PUBG ").expect("ok").as_str(), "PUBG");
+    }
+
+    #[test]
+    fn empty_and_blank_names_are_refused() {
+        assert!(SeasonName::parse("")
+            .expect_err("empty")
+            .contains("cannot be empty"));
+        assert!(SeasonName::parse("   ").is_err());
+    }
+
+    #[test]
+    fn a_season_name_of_200_characters_is_refused() {
+        let refusal = SeasonName::parse(&"S".repeat(200)).expect_err("too long");
+        assert!(refusal.contains("at most 50"), "{refusal}");
+        assert!(SeasonName::parse(&"S".repeat(50)).is_ok());
+    }
+
+    #[test]
+    fn line_breaks_are_refused() {
+        assert!(GameName::parse("Apex\nLegends").is_err());
+    }
+
+    #[test]
+    fn game_codes_ignore_case_and_fit_a_cache_key() {
+        assert_eq!(game_code("Apex Legends"), game_code(" apex legends"));
+        assert_ne!(game_code("Apex Legends"), game_code("PUBG"));
+        let code = game_code("Call of Duty: Warzone");
+        assert_eq!(code.len(), 16);
+        assert!(code.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn the_default_games_are_valid_names() {
+        for game in DEFAULT_GAMES {
+            assert_eq!(GameName::parse(game).expect("valid").as_str(), game);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Leaderboards served from the cache and always equal to the ledger.
+//!
+//! Each board ([`BoardScope`]) is a sorted set in the cache. A board is *fresh* in this process
+//! once it was rebuilt from the store; from then on every /track and /untrack that counts on it
+//! adjusts it with `ZINCRBY`, so a read is one `ZREVRANGE` plus one `ZREVRANK`. A board that is
+//! not fresh is rebuilt from the store the first time it is read.
+//!
+//! Why this stays exact:
+//! - A guild's interactions all reach the one process running its shard, so one process owns a
+//!   guild's boards. Within it, a per-guild lock lets any number of writes (store commit, then
+//!   increments) run together, while a rebuild waits for them and holds them off: a rebuild never
+//!   misses a write that committed, nor sees one twice.
+//! - Nothing in the cache is trusted at start-up: every board starts stale, so increments lost
+//!   to a crash between the commit and the cache are never served.
+//! - When a cache call fails, every board of the guild becomes stale and reads answer from the
+//!   store until a rebuild succeeds. While the cache is down it is only tried again every few
+//!   seconds, so commands do not wait on a dead Redis.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::{Days, Utc};
+use tokio::sync::RwLock;
+
+use crate::cache::{Cache, CacheHealth, Ranked};
+use crate::domain::board::{ranked, BoardScope, Span, Standing};
+use crate::domain::ids::{GuildId, UserId};
+use crate::domain::kills::{LedgerEntry, NewEntry};
+use crate::store::squad::Recorded;
+use crate::store::{Store, StoreError};
+
+/// How often a cache that failed is tried again.
+const RETRY_AFTER_OUTAGE: Duration = Duration::from_secs(5);
+
+/// Windows older than this many days are no longer kept current (no period reaches further).
+const OLDEST_WINDOW_DAYS: u64 = 31;
+
+/// A board as a reader sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoardView {
+    /// The top players, best first.
+    pub top: Vec<Standing>,
+    /// The caller's 1-based position and total, when they are on the board.
+    pub caller: Option<(u64, i64)>,
+}
+
+/// The leaderboards of every guild this process serves.
+pub struct Leaderboards {
+    cache: Arc<dyn Cache>,
+    health: CacheHealth,
+    guilds: Mutex<HashMap<GuildId, Arc<GuildBoards>>>,
+    /// When the cache last failed, as milliseconds since `epoch`; negative when it never did.
+    failed_at: AtomicI64,
+    epoch: Instant,
+}
+
+#[derive(Default)]
+struct GuildBoards {
+    /// Writes hold it shared; a rebuild holds it exclusively.
+    lock: RwLock<()>,
+    fresh: Mutex<HashSet<BoardScope>>,
+}
+
+impl GuildBoards {
+    fn fresh(&self) -> std::sync::MutexGuard<'_, HashSet<BoardScope>> {
+        // The set holds no invariant a panic could break half-way.
+        self.fresh.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Leaderboards {
+    /// Boards kept in `cache`, reporting outages to `health`.
+    #[must_use]
+    pub fn new(cache: Arc<dyn Cache>, health: CacheHealth) -> Self {
+        Self {
+            cache,
+            health,
+            guilds: Mutex::default(),
+            failed_at: AtomicI64::new(-1),
+            epoch: Instant::now(),
+        }
+    }
+
+    fn guild(&self, guild: GuildId) -> Arc<GuildBoards> {
+        let mut guilds = self.guilds.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(guilds.entry(guild).or_default())
+    }
+
+    /// Whether the cache is worth a call: it is not in an outage, or the last failure is old
+    /// enough to try again.
+    fn cache_worth_trying(&self) -> bool {
+        let failed_at = self.failed_at.load(Ordering::Relaxed);
+        failed_at < 0 || self.millis_since_epoch() - failed_at >= millis(RETRY_AFTER_OUTAGE)
+    }
+
+    fn millis_since_epoch(&self) -> i64 {
+        i64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// Notes a failed cache call: every board of `boards` goes stale.
+    fn cache_failed(&self, boards: &GuildBoards, error: &crate::cache::CacheError) {
+        self.health.note_failure(error);
+        if error.is_outage() {
+            self.failed_at
+                .store(self.millis_since_epoch(), Ordering::Relaxed);
+        }
+        boards.fresh().clear();
+    }
+
+    fn cache_answered(&self) {
+        self.health.note_success();
+        self.failed_at.store(-1, Ordering::Relaxed);
+    }
+
+    /// Appends `new` to the ledger and keeps the fresh boards current.
+    ///
+    /// # Errors
+    /// When the store fails; the cache never makes this fail.
+    pub async fn record(&self, store: &dyn Store, new: &NewEntry) -> Result<Recorded, StoreError> {
+        let boards = self.guild(new.guild_id);
+        let _writing = boards.lock.read().await;
+        let recorded = store.record_kill(new).await?;
+        self.adjust(&boards, &recorded.entry, f64::from(recorded.entry.count))
+            .await;
+        Ok(recorded)
+    }
+
+    /// Marks entry `id` undone and takes it off the fresh boards; `None` when there is no such
+    /// entry or it was already undone.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn undo(
+        &self,
+        store: &dyn Store,
+        guild: GuildId,
+        id: i64,
+        by: UserId,
+    ) -> Result<Option<LedgerEntry>, StoreError> {
+        let boards = self.guild(guild);
+        let _writing = boards.lock.read().await;
+        let Some(undone) = store.undo_entry(guild, id, by, Utc::now()).await? else {
+            return Ok(None);
+        };
+        // The boards counted the entry as it was before the undo.
+        let counted = LedgerEntry {
+            undone_at: None,
+            undone_by: None,
+            ..undone.clone()
+        };
+        self.adjust(&boards, &counted, -f64::from(counted.count))
+            .await;
+        Ok(Some(undone))
+    }
+
+    /// Adds `delta` for `entry` to every fresh board that counts it.
+    async fn adjust(&self, boards: &GuildBoards, entry: &LedgerEntry, delta: f64) {
+        let targets: Vec<BoardScope> = {
+            let mut fresh = boards.fresh();
+            let oldest = Utc::now()
+                .date_naive()
+                .checked_sub_days(Days::new(OLDEST_WINDOW_DAYS));
+            fresh.retain(|scope| match (scope.span, oldest) {
+                (Span::Since(day), Some(oldest)) => day >= oldest,
+                _ => true,
+            });
+            fresh
+                .iter()
+                .filter(|scope| scope.includes(entry))
+                .cloned()
+                .collect()
+        };
+        let member = entry.player_id.to_string();
+        for scope in targets {
+            let result = match self.cache.guild_key(entry.guild_id, &scope.cache_name()) {
+                Ok(key) => self.cache.zincr(&key, &member, delta).await.map(drop),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = result {
+                self.cache_failed(boards, &error);
+                return;
+            }
+        }
+    }
+
+    /// The top `limit` of a board and `caller`'s place on it: from the cache when the board is
+    /// fresh, else from the store (rebuilding the cache's copy on the way).
+    ///
+    /// # Errors
+    /// When the store fails; the cache never makes this fail.
+    pub async fn view(
+        &self,
+        store: &dyn Store,
+        guild: GuildId,
+        scope: &BoardScope,
+        caller: UserId,
+        limit: usize,
+    ) -> Result<BoardView, StoreError> {
+        let boards = self.guild(guild);
+        if boards.fresh().contains(scope) {
+            let _reading = boards.lock.read().await;
+            match self.read_cached(guild, scope, caller, limit).await {
+                Ok(view) => {
+                    self.cache_answered();
+                    return Ok(view);
+                }
+                Err(error) => self.cache_failed(&boards, &error),
+            }
+        }
+        let _rebuilding = boards.lock.write().await;
+        let standings = ranked(store.board_totals(guild, scope).await?);
+        if self.cache_worth_trying() {
+            let entries: Vec<Ranked> = standings
+                .iter()
+                .map(|standing| Ranked {
+                    member: standing.player.to_string(),
+                    // Totals are far below 2^53, where f64 stops being exact.
+                    #[expect(clippy::cast_precision_loss, reason = "totals stay far below 2^53")]
+                    score: standing.total as f64,
+                })
+                .collect();
+            let result = match self.cache.guild_key(guild, &scope.cache_name()) {
+                Ok(key) => self.cache.zreplace(&key, &entries).await,
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok(()) => {
+                    self.cache_answered();
+                    boards.fresh().insert(scope.clone());
+                }
+                Err(error) => self.cache_failed(&boards, &error),
+            }
+        }
+        Ok(view_of(standings, caller, limit))
+    }
+
+    async fn read_cached(
+        &self,
+        guild: GuildId,
+        scope: &BoardScope,
+        caller: UserId,
+        limit: usize,
+    ) -> Result<BoardView, crate::cache::CacheError> {
+        let key = self.cache.guild_key(guild, &scope.cache_name())?;
+        let member = caller.to_string();
+        let top = self.cache.ztop(&key, limit).await?;
+        let rank = self.cache.zrank_desc(&key, &member).await?;
+        let own_score = self.cache.zscore(&key, &member).await?;
+        let top: Vec<Standing> = top
+            .into_iter()
+            .filter_map(|entry| {
+                let player = entry.member.parse().ok().map(UserId)?;
+                Some(Standing {
+                    player,
+                    total: score_to_total(entry.score),
+                })
+            })
+            .filter(|standing| standing.total > 0)
+            .collect();
+        let caller = match (rank, own_score.map(score_to_total)) {
+            (Some(rank), Some(total)) if total > 0 => Some((rank + 1, total)),
+            _ => None,
+        };
+        Ok(BoardView { top, caller })
+    }
+}
+
+/// A board's view from its full ranking.
+fn view_of(standings: Vec<Standing>, caller: UserId, limit: usize) -> BoardView {
+    let position = standings
+        .iter()
+        .position(|standing| standing.player == caller);
+    let caller = position.map(|index| (index as u64 + 1, standings[index].total));
+    let mut top = standings;
+    top.truncate(limit);
+    BoardView { top, caller }
+}
+
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "scores are sums of whole numbers far below 2^53"
+)]
+fn score_to_total(score: f64) -> i64 {
+    score.round() as i64
+}
+
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
