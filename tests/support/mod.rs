@@ -6,8 +6,11 @@
 // in the binaries that happen to use everything.
 #![allow(
     dead_code,
+    unused_macros,
     reason = "each test binary uses a different subset of the shared helpers"
 )]
 
 pub mod bot;
+#[macro_use]
+pub mod conformance;
 pub mod db;

@@ -1,0 +1,699 @@
+//! Squad stats in the store, on every backend: the kill ledger, undo, board totals, history
+//! pages, sessions, seasons, game lists and the settings that go with them. The same scenarios
+//! run on SQLite and on a fresh Postgres database (see `support::conformance`).
+
+#[macro_use]
+mod support;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use trakker::config::DatabaseUrl;
+use trakker::domain::board::{ranked, BoardScope, Span, Standing};
+use trakker::domain::ids::{ChannelId, GuildId, RoleId, UserId};
+use trakker::domain::kills::{KillCount, KillKind, NewEntry, Note};
+use trakker::domain::names::{GameName, SeasonName, SessionName, DEFAULT_GAMES};
+use trakker::store::squad::SessionStart;
+use trakker::store::{
+    self, GuildRecord, GuildSettings, SessionEnd, Store, StoreError, TrackerAccess,
+};
+
+conformance! {
+    fresh: [],
+    migrated: [
+        a_new_guild_gets_the_default_games_once_and_edits_stick,
+        a_kill_joins_the_running_session_and_season,
+        a_kill_in_an_unknown_guild_is_refused,
+        an_undone_entry_stays_in_the_ledger_and_counts_nowhere,
+        board_totals_follow_kind_span_and_game,
+        history_pages_run_newest_first,
+        one_session_runs_per_channel_and_ends_once,
+        idle_sessions_follow_each_guilds_limit,
+        starting_a_season_ends_the_running_one,
+        fifty_concurrent_kills_for_one_player_all_count,
+        two_guilds_with_the_same_players_never_mix,
+        folded_entries_sum_per_player_game_and_session,
+        squad_settings_round_trip,
+    ],
+}
+
+async fn migrated_store(url: &DatabaseUrl) -> Box<dyn Store> {
+    store::connect(url, true)
+        .await
+        .expect("open and migrate the store")
+}
+
+const GUILD: GuildId = GuildId(100);
+const OTHER_GUILD: GuildId = GuildId(200);
+const ADA: UserId = UserId(1);
+const BOB: UserId = UserId(2);
+const GENERAL: ChannelId = ChannelId(10);
+const RAIDS: ChannelId = ChannelId(11);
+
+fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, hour, minute, 0)
+        .single()
+        .expect("valid time")
+}
+
+async fn guild(store: &dyn Store, id: GuildId) {
+    store
+        .upsert_guild(&GuildRecord {
+            id,
+            name: format!("guild {id}"),
+            joined_at: at(0, 0),
+            left_at: None,
+        })
+        .await
+        .expect("guild stored");
+}
+
+fn kill(guild: GuildId, player: UserId, count: i64, when: DateTime<Utc>) -> NewEntry {
+    NewEntry {
+        guild_id: guild,
+        player_id: player,
+        kind: KillKind::Kill,
+        count: KillCount::parse(count).expect("valid count"),
+        victim_id: None,
+        note: None,
+        recorded_by: player,
+        recorded_at: when,
+        channel_id: GENERAL,
+        game: None,
+    }
+}
+
+fn teamkill(guild: GuildId, player: UserId, victim: UserId, when: DateTime<Utc>) -> NewEntry {
+    NewEntry {
+        kind: KillKind::Teamkill,
+        victim_id: Some(victim),
+        ..kill(guild, player, 1, when)
+    }
+}
+
+fn game(name: &str) -> GameName {
+    GameName::parse(name).expect("valid game")
+}
+
+fn totals(standings: Vec<Standing>) -> Vec<(u64, i64)> {
+    ranked(standings)
+        .into_iter()
+        .map(|standing| (standing.player.0, standing.total))
+        .collect()
+}
+
+async fn a_new_guild_gets_the_default_games_once_and_edits_stick(store: &dyn Store) {
+    guild(store, GUILD).await;
+    let games = store.games(GUILD).await.expect("games");
+    assert_eq!(games.len(), DEFAULT_GAMES.len());
+    assert!(games.contains(&"PUBG".to_owned()));
+
+    assert!(
+        store
+            .remove_game(GUILD, &game("pubg"))
+            .await
+            .expect("remove"),
+        "case-insensitive"
+    );
+    assert!(
+        !store
+            .remove_game(GUILD, &game("PUBG"))
+            .await
+            .expect("remove"),
+        "already gone"
+    );
+    assert!(store
+        .add_game(GUILD, &game("Minecraft"))
+        .await
+        .expect("add"));
+    assert!(
+        !store
+            .add_game(GUILD, &game("MINECRAFT"))
+            .await
+            .expect("add"),
+        "listed once"
+    );
+
+    // The bot sees the guild again (a reconnect): the managers' edits stay.
+    guild(store, GUILD).await;
+    let games = store.games(GUILD).await.expect("games");
+    assert!(
+        !games.contains(&"PUBG".to_owned()),
+        "removed games stay removed"
+    );
+    assert!(games.contains(&"Minecraft".to_owned()));
+    assert!(matches!(
+        store.add_game(OTHER_GUILD, &game("Chess")).await,
+        Err(StoreError::UnknownGuild(_))
+    ));
+}
+
+async fn a_kill_joins_the_running_session_and_season(store: &dyn Store) {
+    guild(store, GUILD).await;
+    let (season, ended) = store
+        .start_season(
+            GUILD,
+            &SeasonName::parse("Wipe 1").expect("name"),
+            ADA,
+            at(1, 0),
+        )
+        .await
+        .expect("season");
+    assert_eq!(ended, None);
+    let SessionStart::Started(session) = store
+        .start_session(
+            GUILD,
+            GENERAL,
+            Some(&game("Escape from Tarkov")),
+            None,
+            ADA,
+            at(20, 0),
+        )
+        .await
+        .expect("session")
+    else {
+        panic!("no session was running");
+    };
+
+    let mut first = kill(GUILD, ADA, 3, at(20, 30));
+    first.note = Note::parse("clutch").expect("note");
+    let recorded = store.record_kill(&first).await.expect("recorded");
+    assert_eq!(recorded.entry.session_id, Some(session.id));
+    assert_eq!(recorded.entry.season_id, Some(season.id));
+    assert_eq!(
+        recorded.entry.game.as_deref(),
+        Some("Escape from Tarkov"),
+        "the session's game"
+    );
+    assert_eq!(recorded.entry.note.as_deref(), Some("clutch"));
+    assert_eq!(recorded.season_total, 3);
+
+    let second = store
+        .record_kill(&kill(GUILD, ADA, 2, at(20, 40)))
+        .await
+        .expect("recorded");
+    assert_eq!(second.season_total, 5);
+    assert!(second.entry.id > recorded.entry.id, "ids grow");
+
+    // A kill in another channel is outside the session.
+    let elsewhere = NewEntry {
+        channel_id: RAIDS,
+        ..kill(GUILD, ADA, 1, at(20, 45))
+    };
+    let elsewhere = store.record_kill(&elsewhere).await.expect("recorded");
+    assert_eq!(elsewhere.entry.session_id, None);
+    assert_eq!(elsewhere.entry.game, None);
+
+    let running = store
+        .running_session(GUILD, GENERAL)
+        .await
+        .expect("read")
+        .expect("running");
+    assert_eq!(
+        running.last_activity_at,
+        at(20, 40),
+        "the session is kept awake"
+    );
+    assert_eq!(
+        store
+            .ledger_entry(GUILD, recorded.entry.id)
+            .await
+            .expect("read"),
+        Some(recorded.entry)
+    );
+}
+
+async fn a_kill_in_an_unknown_guild_is_refused(store: &dyn Store) {
+    let refused = store
+        .record_kill(&kill(OTHER_GUILD, ADA, 1, at(20, 0)))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::UnknownGuild(id)) if id == OTHER_GUILD),
+        "{refused:?}"
+    );
+}
+
+async fn an_undone_entry_stays_in_the_ledger_and_counts_nowhere(store: &dyn Store) {
+    guild(store, GUILD).await;
+    let kept = store
+        .record_kill(&kill(GUILD, ADA, 4, at(20, 0)))
+        .await
+        .expect("kept");
+    let undone = store
+        .record_kill(&kill(GUILD, ADA, 6, at(20, 5)))
+        .await
+        .expect("recorded");
+    assert_eq!(
+        store
+            .last_entry_by(GUILD, ADA)
+            .await
+            .expect("read")
+            .map(|e| e.id),
+        Some(undone.entry.id)
+    );
+
+    let marked = store
+        .undo_entry(GUILD, undone.entry.id, BOB, at(20, 6))
+        .await
+        .expect("undo")
+        .expect("it was counting");
+    assert_eq!(marked.undone_at, Some(at(20, 6)));
+    assert_eq!(marked.undone_by, Some(BOB));
+    assert_eq!(
+        store
+            .undo_entry(GUILD, undone.entry.id, BOB, at(20, 7))
+            .await
+            .expect("undo"),
+        None,
+        "undoing twice writes nothing"
+    );
+    assert_eq!(
+        store
+            .undo_entry(OTHER_GUILD, kept.entry.id, BOB, at(20, 7))
+            .await
+            .expect("undo"),
+        None
+    );
+
+    let board = BoardScope::new(KillKind::Kill, Span::AllTime, None);
+    assert_eq!(
+        totals(store.board_totals(GUILD, &board).await.expect("totals")),
+        [(ADA.0, 4)]
+    );
+    let entries = store.player_entries(GUILD, ADA).await.expect("entries");
+    assert_eq!(
+        entries.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [kept.entry.id]
+    );
+    assert_eq!(
+        store
+            .last_entry_by(GUILD, ADA)
+            .await
+            .expect("read")
+            .map(|e| e.id),
+        Some(kept.entry.id),
+        "the undone entry is no longer the last one to undo"
+    );
+    let history = store.history(GUILD, None, None, 20).await.expect("history");
+    assert_eq!(history.entries.len(), 2, "the ledger keeps both");
+    assert!(history.entries[0].undone_at.is_some());
+    let next = store
+        .record_kill(&kill(GUILD, ADA, 1, at(20, 10)))
+        .await
+        .expect("recorded");
+    assert_eq!(next.season_total, 5, "4 kept + 1, the undone 6 left out");
+}
+
+async fn board_totals_follow_kind_span_and_game(store: &dyn Store) {
+    guild(store, GUILD).await;
+    let old = Utc::now() - Duration::days(40);
+    let recent = Utc::now() - Duration::hours(1);
+    store
+        .record_kill(&kill(GUILD, ADA, 5, old))
+        .await
+        .expect("old");
+    let with_game = NewEntry {
+        game: Some("PUBG".to_owned()),
+        ..kill(GUILD, BOB, 2, recent)
+    };
+    store.record_kill(&with_game).await.expect("pubg");
+    store
+        .record_kill(&teamkill(GUILD, ADA, BOB, recent))
+        .await
+        .expect("teamkill");
+    let (season, _) = store
+        .start_season(
+            GUILD,
+            &SeasonName::parse("S2").expect("name"),
+            ADA,
+            Utc::now(),
+        )
+        .await
+        .expect("season");
+    store
+        .record_kill(&kill(GUILD, BOB, 1, Utc::now()))
+        .await
+        .expect("in season");
+
+    let board = |kind, span, game: Option<&str>| BoardScope::new(kind, span, game);
+    let week = Span::Since(trakker::domain::board::window_start(Utc::now(), 7));
+    let cases = [
+        (
+            board(KillKind::Kill, Span::AllTime, None),
+            vec![(ADA.0, 5), (BOB.0, 3)],
+        ),
+        (board(KillKind::Kill, week, None), vec![(BOB.0, 3)]),
+        (
+            board(KillKind::Kill, Span::AllTime, Some("pubg")),
+            vec![(BOB.0, 2)],
+        ),
+        (
+            board(KillKind::Kill, Span::Season(season.id), None),
+            vec![(BOB.0, 1)],
+        ),
+        (
+            board(KillKind::Teamkill, Span::AllTime, None),
+            vec![(ADA.0, 1)],
+        ),
+    ];
+    for (scope, expected) in cases {
+        assert_eq!(
+            totals(store.board_totals(GUILD, &scope).await.expect("totals")),
+            expected,
+            "{scope:?}"
+        );
+    }
+}
+
+async fn history_pages_run_newest_first(store: &dyn Store) {
+    guild(store, GUILD).await;
+    let mut ids = Vec::new();
+    for minute in 0..25 {
+        let player = if minute % 2 == 0 { ADA } else { BOB };
+        ids.push(
+            store
+                .record_kill(&kill(GUILD, player, 1, at(20, minute)))
+                .await
+                .expect("recorded")
+                .entry
+                .id,
+        );
+    }
+    let first = store.history(GUILD, None, None, 20).await.expect("page");
+    assert_eq!(first.entries.len(), 20);
+    assert!(first.has_older);
+    assert_eq!(first.entries[0].id, ids[24], "newest first");
+    let before = first.entries.last().map(|e| e.id);
+    let second = store.history(GUILD, None, before, 20).await.expect("page");
+    assert_eq!(
+        second.entries.iter().map(|e| e.id).collect::<Vec<_>>(),
+        ids[..5].iter().rev().copied().collect::<Vec<_>>()
+    );
+    assert!(!second.has_older);
+    let adas = store
+        .history(GUILD, Some(ADA), None, 20)
+        .await
+        .expect("page");
+    assert_eq!(adas.entries.len(), 13);
+    assert!(adas.entries.iter().all(|e| e.player_id == ADA));
+    assert!(store
+        .history(OTHER_GUILD, None, None, 20)
+        .await
+        .expect("page")
+        .entries
+        .is_empty());
+}
+
+async fn one_session_runs_per_channel_and_ends_once(store: &dyn Store) {
+    guild(store, GUILD).await;
+    let name = SessionName::parse("Friday raids").expect("name");
+    let pubg = game("PUBG");
+    let start = |channel, at| {
+        store.start_session(GUILD, channel, Some(&pubg), Some(&name), ADA, at)
+    };
+    let SessionStart::Started(first) = start(GENERAL, at(18, 0)).await.expect("start") else {
+        panic!("first start");
+    };
+    let again = start(GENERAL, at(18, 1)).await.expect("start");
+    assert_eq!(
+        again,
+        SessionStart::AlreadyRunning(first.clone()),
+        "one per channel"
+    );
+    assert!(matches!(
+        start(RAIDS, at(18, 2)).await.expect("start"),
+        SessionStart::Started(_)
+    ));
+
+    store
+        .record_kill(&kill(GUILD, ADA, 2, at(18, 30)))
+        .await
+        .expect("recorded");
+    let ended = store
+        .end_session(GUILD, GENERAL, Some(BOB), at(19, 0), SessionEnd::Command)
+        .await
+        .expect("end")
+        .expect("it was running");
+    assert_eq!(ended.ended_at, Some(at(19, 0)));
+    assert_eq!(ended.end_reason, Some(SessionEnd::Command));
+    assert_eq!(
+        store
+            .end_session(GUILD, GENERAL, Some(BOB), at(19, 1), SessionEnd::Command)
+            .await
+            .expect("end"),
+        None,
+        "ending twice gives nothing"
+    );
+    assert_eq!(
+        store
+            .session_entries(GUILD, ended.id)
+            .await
+            .expect("entries")
+            .len(),
+        1
+    );
+
+    let SessionStart::Started(second) = start(GENERAL, at(20, 0)).await.expect("start") else {
+        panic!("a new session after the end");
+    };
+    assert_eq!(
+        store
+            .previous_session(GUILD, &second)
+            .await
+            .expect("previous")
+            .map(|s| s.id),
+        Some(first.id),
+        "the previous ended session of the same game"
+    );
+}
+
+async fn idle_sessions_follow_each_guilds_limit(store: &dyn Store) {
+    guild(store, GUILD).await;
+    guild(store, OTHER_GUILD).await;
+    let hourly = GuildSettings {
+        session_idle_minutes: 60,
+        ..GuildSettings::default()
+    };
+    store.save_settings(GUILD, &hourly).await.expect("settings");
+    for guild_id in [GUILD, OTHER_GUILD] {
+        store
+            .start_session(guild_id, GENERAL, None, None, ADA, at(10, 0))
+            .await
+            .expect("start");
+    }
+    let idle = store.idle_sessions(at(11, 30)).await.expect("idle");
+    assert_eq!(
+        idle.iter().map(|s| s.guild_id).collect::<Vec<_>>(),
+        [GUILD],
+        "60 min vs the default 6 h"
+    );
+    assert!(store
+        .idle_sessions(at(10, 59))
+        .await
+        .expect("idle")
+        .is_empty());
+    assert_eq!(store.idle_sessions(at(16, 1)).await.expect("idle").len(), 2);
+}
+
+async fn starting_a_season_ends_the_running_one(store: &dyn Store) {
+    guild(store, GUILD).await;
+    assert_eq!(
+        store.end_season(GUILD, ADA, at(1, 0)).await.expect("end"),
+        None
+    );
+    let name = |text| SeasonName::parse(text).expect("name");
+    let (one, _) = store
+        .start_season(GUILD, &name("One"), ADA, at(2, 0))
+        .await
+        .expect("start");
+    let (two, ended) = store
+        .start_season(GUILD, &name("Two"), ADA, at(3, 0))
+        .await
+        .expect("start");
+    assert_eq!(
+        ended.map(|s| (s.id, s.ended_at)),
+        Some((one.id, Some(at(3, 0))))
+    );
+    assert_eq!(
+        store
+            .running_season(GUILD)
+            .await
+            .expect("running")
+            .map(|s| s.id),
+        Some(two.id)
+    );
+    let list = store.seasons(GUILD).await.expect("list");
+    assert_eq!(
+        list.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["Two", "One"]
+    );
+    assert!(store.seasons(OTHER_GUILD).await.expect("list").is_empty());
+    store
+        .end_season(GUILD, ADA, at(4, 0))
+        .await
+        .expect("end")
+        .expect("two was running");
+    assert_eq!(store.running_season(GUILD).await.expect("running"), None);
+}
+
+async fn fifty_concurrent_kills_for_one_player_all_count(store: &dyn Store) {
+    guild(store, GUILD).await;
+    let writes = (0..50).map(|i| async move {
+        store
+            .record_kill(&kill(GUILD, ADA, 1 + i % 3, Utc::now()))
+            .await
+    });
+    let results = futures_join_all(writes).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let expected: i64 = (0..50).map(|i| 1 + i % 3).sum();
+    let board = BoardScope::new(KillKind::Kill, Span::AllTime, None);
+    assert_eq!(
+        totals(store.board_totals(GUILD, &board).await.expect("totals")),
+        [(ADA.0, expected)]
+    );
+    let mut ids: Vec<i64> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|r| r.entry.id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 50, "every entry got its own id");
+}
+
+/// Runs futures concurrently on this task and collects their results in order.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    let pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    let mut pending = pinned;
+    std::future::poll_fn(move |cx| {
+        let mut done = true;
+        for (index, future) in pending.iter_mut().enumerate() {
+            if outputs[index].is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(output) => outputs[index] = Some(output),
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(outputs.iter_mut().filter_map(Option::take).collect())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+async fn two_guilds_with_the_same_players_never_mix(store: &dyn Store) {
+    guild(store, GUILD).await;
+    guild(store, OTHER_GUILD).await;
+    let mine = store
+        .record_kill(&kill(GUILD, ADA, 7, at(20, 0)))
+        .await
+        .expect("recorded");
+    store
+        .record_kill(&kill(OTHER_GUILD, ADA, 2, at(20, 0)))
+        .await
+        .expect("recorded");
+    let board = BoardScope::new(KillKind::Kill, Span::AllTime, None);
+    assert_eq!(
+        totals(store.board_totals(GUILD, &board).await.expect("totals")),
+        [(ADA.0, 7)]
+    );
+    assert_eq!(
+        totals(
+            store
+                .board_totals(OTHER_GUILD, &board)
+                .await
+                .expect("totals")
+        ),
+        [(ADA.0, 2)]
+    );
+    assert_eq!(
+        store
+            .player_entries(OTHER_GUILD, ADA)
+            .await
+            .expect("entries")
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .ledger_entry(OTHER_GUILD, mine.entry.id)
+            .await
+            .expect("read"),
+        None
+    );
+    assert_eq!(
+        store
+            .last_entry_by(OTHER_GUILD, ADA)
+            .await
+            .expect("read")
+            .map(|e| e.count),
+        Some(2)
+    );
+}
+
+async fn folded_entries_sum_per_player_game_and_session(store: &dyn Store) {
+    guild(store, GUILD).await;
+    store
+        .start_session(GUILD, GENERAL, Some(&game("PUBG")), None, ADA, at(20, 0))
+        .await
+        .expect("start");
+    for minute in [1, 2, 3] {
+        store
+            .record_kill(&kill(GUILD, ADA, 2, at(20, minute)))
+            .await
+            .expect("recorded");
+    }
+    store
+        .record_kill(&kill(GUILD, BOB, 5, at(20, 4)))
+        .await
+        .expect("recorded");
+    let folded = store
+        .folded_entries(GUILD, None, None, None)
+        .await
+        .expect("folded");
+    let mut sums: Vec<(u64, u32, Option<String>)> = folded
+        .iter()
+        .map(|e| (e.player_id.0, e.count, e.game.clone()))
+        .collect();
+    sums.sort();
+    assert_eq!(
+        sums,
+        [
+            (ADA.0, 6, Some("PUBG".to_owned())),
+            (BOB.0, 5, Some("PUBG".to_owned()))
+        ]
+    );
+    let ada = folded.iter().find(|e| e.player_id == ADA).expect("ada");
+    assert_eq!(ada.recorded_at, at(20, 1), "the earliest time of the group");
+    assert!(store
+        .folded_entries(GUILD, None, None, Some("Fortnite"))
+        .await
+        .expect("folded")
+        .is_empty());
+}
+
+async fn squad_settings_round_trip(store: &dyn Store) {
+    guild(store, GUILD).await;
+    let defaults = store.settings(GUILD).await.expect("settings");
+    assert_eq!(defaults.tracker_access, TrackerAccess::Everyone);
+    assert_eq!(defaults.session_idle_minutes, 360);
+    let chosen = GuildSettings {
+        admin_role_id: Some(RoleId(5)),
+        tracker_access: TrackerAccess::Role(RoleId(u64::MAX - 1)),
+        reaction_emoji: Some("chicken_dinner:123".to_owned()),
+        session_idle_minutes: 90,
+        ..GuildSettings::default()
+    };
+    store.save_settings(GUILD, &chosen).await.expect("save");
+    assert_eq!(store.settings(GUILD).await.expect("read"), chosen);
+    let managers = GuildSettings {
+        tracker_access: TrackerAccess::Managers,
+        ..chosen
+    };
+    store.save_settings(GUILD, &managers).await.expect("save");
+    assert_eq!(store.settings(GUILD).await.expect("read"), managers);
+}
