@@ -6,15 +6,14 @@
 //! stops answering, and one that is not there at start-up. Each call must fail fast, the outage
 //! must be noted once, and the cache must come back by itself.
 
-#[path = "support/cache.rs"]
-mod cache_support;
-
 use std::future::Future;
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cache_support::{free_port, random_prefix, redis_url, PrivateRedis, SharedRedis};
+mod support;
+
+use support::cache::{free_port, random_prefix, redis_url, PrivateRedis, SharedRedis};
 use trakker::cache::memory::MemoryCache;
 use trakker::cache::redis::RedisCache;
 use trakker::cache::{Cache, CacheError, CacheHealth, CacheKey, Ranked};

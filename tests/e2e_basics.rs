@@ -20,8 +20,29 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
         .collect();
     assert_eq!(
         names,
-        ["about"],
+        [
+            "track",
+            "untrack",
+            "leaderboard",
+            "stats",
+            "team-stats",
+            "history",
+            "session",
+            "season",
+            "config",
+            "about"
+        ],
         "fakecord received exactly the bot's commands"
+    );
+    let described = registry.global.iter().all(|command| {
+        command["description"]
+            .as_str()
+            .is_some_and(|text| !text.is_empty())
+    });
+    assert!(
+        described,
+        "every command has help text: {:#?}",
+        registry.global
     );
 
     let guild = bot.guild("Night Owls", &["ada", "bob", "cleo"]).await;

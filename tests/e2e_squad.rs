@@ -1,42 +1,496 @@
-//! Squad stats end to end, through fakecord: /track, /untrack, /history, /stats, /leaderboard,
-//! sessions and seasons, checked against what the bot answered and what its database holds.
+//! Squad stats end to end, through fakecord: /track, /untrack, /leaderboard, /stats, /history,
+//! sessions and seasons, checked against what the bot answered, what its database holds and what
+//! its cache holds — including while Redis is gone and across a restart.
 
 mod support;
 
 use std::time::Duration;
 
-use fakecord::api::{CommandInvocation, OptionSpec};
+use fakecord::api::{CommandInvocation, ComponentClick, GuildInfo, InteractionOutcome, OptionSpec};
+use fakecord::Snowflake;
 use support::bot::Bot;
-use support::db::TempSqlite;
+use support::cache::PrivateRedis;
+use support::db::{FreshPostgres, TempSqlite};
+use trakker::config::DatabaseUrl;
+use trakker::domain::board::{BoardScope, Span};
+use trakker::domain::ids::GuildId;
+use trakker::domain::kills::KillKind;
+
+/// Choice options travel as the index of the choice (poise registers them as integers):
+/// `period` is season, all-time, 7 days, 30 days; `kind` is kill, teamkill.
+const PERIOD_ALL_TIME: i64 = 1;
+const KIND_TEAMKILL: i64 = 1;
+
+/// How long one command may take, generous for a loaded CI machine.
+const ANSWER: Duration = Duration::from_secs(20);
+
+async fn run(bot: &Bot, invocation: CommandInvocation) -> InteractionOutcome {
+    let name = invocation.command.clone();
+    bot.discord
+        .invoke_with(invocation.timeout(ANSWER))
+        .await
+        .unwrap_or_else(|error| panic!("/{name} answers: {error}\n{}", bot.logs()))
+}
+
+async fn track(
+    bot: &Bot,
+    guild: &GuildInfo,
+    by: &str,
+    player: &str,
+    kills: i64,
+) -> InteractionOutcome {
+    let player = guild.user(player).expect("a member");
+    let outcome = run(
+        bot,
+        CommandInvocation::new(guild.id, by, "track")
+            .option(OptionSpec::new("player", player.to_string()))
+            .option(OptionSpec::new("kills", kills)),
+    )
+    .await;
+    assert!(
+        !outcome.ephemeral,
+        "/track was refused: {}",
+        outcome.content
+    );
+    outcome
+}
+
+/// The /leaderboard embed as text, as `user` sees it.
+async fn leaderboard(bot: &Bot, guild: &GuildInfo, user: &str, options: Vec<OptionSpec>) -> String {
+    let outcome = run(
+        bot,
+        CommandInvocation::new(guild.id, user, "leaderboard").options(options),
+    )
+    .await;
+    assert!(!outcome.ephemeral, "{}", outcome.content);
+    outcome
+        .embeds
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
+/// The /stats embed of `user` as text.
+async fn stats(bot: &Bot, guild: &GuildInfo, user: &str) -> String {
+    let outcome = run(bot, CommandInvocation::new(guild.id, user, "stats")).await;
+    outcome
+        .embeds
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
+/// Every body the bot sent passed Discord's OpenAPI spec and went to a route Discord has.
+async fn assert_discord_accepted_everything(bot: &Bot) {
+    let requests = bot
+        .discord
+        .requests(&fakecord::api::RequestFilter::default())
+        .await
+        .expect("request log");
+    let invalid: Vec<String> = requests
+        .iter()
+        .filter(|request| request.validation.starts_with("invalid"))
+        .map(|request| {
+            format!(
+                "{} {}: {}",
+                request.method, request.path, request.validation
+            )
+        })
+        .collect();
+    assert!(
+        invalid.is_empty(),
+        "bodies Discord would reject: {invalid:#?}"
+    );
+    let unexpected = bot
+        .discord
+        .unexpected_requests()
+        .await
+        .expect("unexpected log");
+    assert!(
+        unexpected.is_empty(),
+        "routes Discord does not have: {unexpected:#?}"
+    );
+}
+
+/// `user`'s all-time kills as the ledger has them.
+async fn ledger_kills(database: &DatabaseUrl, guild: Snowflake, user: Snowflake) -> i64 {
+    let store = trakker::store::connect(database, false)
+        .await
+        .expect("open the bot's database");
+    let totals = store
+        .board_totals(
+            GuildId(guild.0),
+            &BoardScope::new(KillKind::Kill, Span::AllTime, None),
+        )
+        .await
+        .expect("totals");
+    store.close().await;
+    totals
+        .iter()
+        .find(|standing| standing.player.0 == user.0)
+        .map_or(0, |standing| standing.total)
+}
+
+/// `user`'s score on the all-time kills board in Redis, if the board is there.
+async fn redis_score(redis: &PrivateRedis, guild: Snowflake, user: Snowflake) -> Option<f64> {
+    let client = redis::Client::open(redis.url().expose()).expect("redis url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis connects");
+    let key = format!("trakker:g:{}:lb:kills:all:all", guild.0);
+    redis::cmd("ZSCORE")
+        .arg(key)
+        .arg(user.to_string())
+        .query_async(&mut conn)
+        .await
+        .expect("ZSCORE")
+}
+
+async fn fifty_concurrent_tracks_all_land(database: &DatabaseUrl) {
+    let Some(redis) = PrivateRedis::start().await else {
+        return;
+    };
+    let bot = Bot::start_with(database, &[("REDIS_URL", redis.url().expose())]).await;
+    let guild = bot
+        .guild("Squad", &["ada", "bob", "cleo", "dan", "eve"])
+        .await;
+    let ada = guild.user("ada").expect("ada");
+    // Read the board once so the cache holds it and every /track below increments it.
+    let empty = leaderboard(&bot, &guild, "ada", Vec::new()).await;
+    assert!(empty.contains("Nobody is on this board yet"), "{empty}");
+
+    let recorders = ["ada", "bob", "cleo", "dan", "eve"];
+    let calls = (0..50_i64).map(|i| {
+        let invocation = CommandInvocation::new(
+            guild.id,
+            recorders[usize::try_from(i).unwrap_or(0) % 5],
+            "track",
+        )
+        .option(OptionSpec::new("player", ada.to_string()))
+        .option(OptionSpec::new("kills", 1 + i % 3))
+        .timeout(ANSWER);
+        bot.discord.invoke_with(invocation)
+    });
+    let outcomes = futures::future::join_all(calls).await;
+    for outcome in &outcomes {
+        let outcome = outcome.as_ref().expect("every /track answers");
+        assert!(!outcome.ephemeral, "{}", outcome.content);
+    }
+    let expected: i64 = (0..50).map(|i| 1 + i % 3).sum();
+
+    assert_eq!(
+        ledger_kills(database, guild.id, ada).await,
+        expected,
+        "the store"
+    );
+    #[expect(clippy::cast_precision_loss, reason = "a small whole number")]
+    let cached = expected as f64;
+    assert_eq!(
+        redis_score(&redis, guild.id, ada).await,
+        Some(cached),
+        "the cache"
+    );
+    let board = leaderboard(&bot, &guild, "ada", Vec::new()).await;
+    assert!(
+        board.contains(&format!("You are #1 with {expected} kills")),
+        "{board}"
+    );
+    let mine = stats(&bot, &guild, "ada").await;
+    assert!(mine.contains(&format!("Kills: **{expected}**")), "{mine}");
+
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}
 
 #[tokio::test]
-async fn ada_tracks_kills_and_tops_the_board() {
+async fn fifty_concurrent_tracks_all_land_on_sqlite() {
     let database = TempSqlite::new();
-    let bot = Bot::start(database.url()).await;
+    fifty_concurrent_tracks_all_land(database.url()).await;
+}
+
+#[tokio::test]
+async fn fifty_concurrent_tracks_all_land_on_postgres() {
+    let Some(database) = FreshPostgres::create().await else {
+        return;
+    };
+    fifty_concurrent_tracks_all_land(database.url()).await;
+}
+
+#[tokio::test]
+async fn the_board_equals_the_ledger_after_untrack_a_season_change_and_a_restart() {
+    let database = TempSqlite::new();
+    let Some(redis) = PrivateRedis::start().await else {
+        return;
+    };
+    let mut bot = Bot::start_with(database.url(), &[("REDIS_URL", redis.url().expose())]).await;
     let guild = bot.guild("Squad", &["ada", "bob"]).await;
     let ada = guild.user("ada").expect("ada");
 
-    let tracked = bot
-        .discord
-        .invoke_with(
-            CommandInvocation::new(guild.id, "bob", "track")
-                .option(OptionSpec::new("player", ada.to_string()))
-                .option(OptionSpec::new("kills", 3))
-                .timeout(Duration::from_secs(10)),
-        )
+    track(&bot, &guild, "ada", "ada", 5).await;
+    track(&bot, &guild, "ada", "ada", 4).await;
+    assert!(leaderboard(&bot, &guild, "ada", Vec::new())
         .await
-        .expect("/track answers");
-    assert!(!tracked.ephemeral, "{tracked:?}");
-    assert!(tracked.content.contains("**3** kills"), "{}", tracked.content);
+        .contains("You are #1 with 9 kills"));
 
-    let board = bot
-        .discord
-        .invoke(guild.id, "ada", "leaderboard", Vec::new())
+    let undo = run(&bot, CommandInvocation::new(guild.id, "ada", "untrack")).await;
+    assert!(!undo.ephemeral, "{}", undo.content);
+    assert!(undo.content.contains("Undid entry"), "{}", undo.content);
+    assert!(leaderboard(&bot, &guild, "ada", Vec::new())
         .await
-        .expect("/leaderboard answers");
-    let text = board.embeds[0].to_string();
-    assert!(text.contains(&format!("<@{ada}> — **3**")), "{text}");
-    assert!(text.contains("You are #1 with 3 kills"), "{text}");
+        .contains("You are #1 with 5 kills"));
+
+    let season = run(
+        &bot,
+        CommandInvocation::new(guild.id, "ada", "season start")
+            .option(OptionSpec::new("name", "Wipe 2"))
+            .permissions(fakecord::api::PermissionSet::all()),
+    )
+    .await;
+    assert!(!season.ephemeral, "{}", season.content);
+    let fresh = leaderboard(&bot, &guild, "ada", Vec::new()).await;
+    assert!(
+        fresh.contains("Nobody is on this board yet"),
+        "a new season starts at zero: {fresh}"
+    );
+    track(&bot, &guild, "bob", "ada", 2).await;
+    let season_board = leaderboard(&bot, &guild, "ada", Vec::new()).await;
+    assert!(
+        season_board.contains("You are #1 with 2 kills"),
+        "{season_board}"
+    );
+    let all_time = vec![OptionSpec::new("period", PERIOD_ALL_TIME)];
+    assert!(leaderboard(&bot, &guild, "ada", all_time.clone())
+        .await
+        .contains("You are #1 with 7 kills"));
+
+    // A crash between a commit and its increment would leave the cache behind the ledger: fake
+    // that by tampering with Redis, then check the restarted bot does not trust it.
+    let client = redis::Client::open(redis.url().expose()).expect("redis url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    let key = format!("trakker:g:{}:lb:kills:all:all", guild.id.0);
+    let _: () = redis::cmd("ZADD")
+        .arg(&key)
+        .arg(1)
+        .arg(ada.to_string())
+        .query_async(&mut conn)
+        .await
+        .expect("ZADD");
+
+    bot.restart().await;
+    let after = leaderboard(&bot, &guild, "ada", all_time).await;
+    assert!(
+        after.contains("You are #1 with 7 kills"),
+        "rebuilt from the ledger: {after}"
+    );
+    assert_eq!(redis_score(&redis, guild.id, ada).await, Some(7.0));
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}
+
+#[tokio::test]
+async fn every_command_answers_from_the_store_while_redis_is_down() {
+    let database = TempSqlite::new();
+    let Some(mut redis) = PrivateRedis::start().await else {
+        return;
+    };
+    let bot = Bot::start_with(database.url(), &[("REDIS_URL", redis.url().expose())]).await;
+    let guild = bot.guild("Squad", &["ada", "bob"]).await;
+    let ada = guild.user("ada").expect("ada");
+    track(&bot, &guild, "bob", "ada", 3).await;
+    assert!(leaderboard(&bot, &guild, "ada", Vec::new())
+        .await
+        .contains("You are #1 with 3 kills"));
+
+    redis.stop();
+    track(&bot, &guild, "bob", "ada", 4).await;
+    assert!(leaderboard(&bot, &guild, "ada", Vec::new())
+        .await
+        .contains("You are #1 with 7 kills"));
+    assert!(stats(&bot, &guild, "ada").await.contains("Kills: **7**"));
+    let history = run(&bot, CommandInvocation::new(guild.id, "ada", "history")).await;
+    assert!(!history.ephemeral, "{}", history.content);
+    let undo = run(&bot, CommandInvocation::new(guild.id, "bob", "untrack")).await;
+    assert!(!undo.ephemeral, "{}", undo.content);
+    assert!(leaderboard(&bot, &guild, "ada", Vec::new())
+        .await
+        .contains("You are #1 with 3 kills"));
+
+    redis.restart().await;
+    // The bot tries Redis again a few seconds after the outage; until then it answers from the
+    // store, and afterwards the board is rebuilt into the new, empty Redis.
+    let rebuilt = support::bot::eventually(Duration::from_secs(20), || async {
+        let board = leaderboard(&bot, &guild, "ada", Vec::new()).await;
+        assert!(board.contains("You are #1 with 3 kills"), "{board}");
+        redis_score(&redis, guild.id, ada).await
+    })
+    .await;
+    assert_eq!(
+        rebuilt,
+        Some(3.0),
+        "the board is back in Redis and equal to the ledger"
+    );
+    assert_eq!(ledger_kills(database.url(), guild.id, ada).await, 3);
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+    assert_eq!(
+        logs.matches("cache unavailable").count(),
+        1,
+        "the outage is logged once: {logs}"
+    );
+}
+
+#[tokio::test]
+async fn two_guilds_with_the_same_members_never_see_each_others_numbers() {
+    let database = TempSqlite::new();
+    let bot = Bot::start(database.url()).await;
+    let north = bot.guild("North", &["ada", "bob"]).await;
+    let south = bot.guild("South", &["ada", "bob"]).await;
+    assert_eq!(
+        north.user("ada").ok(),
+        south.user("ada").ok(),
+        "the same user in both"
+    );
+    track(&bot, &north, "ada", "ada", 8).await;
+    track(&bot, &south, "ada", "ada", 2).await;
+    track(&bot, &south, "bob", "bob", 3).await;
+    let north_board = leaderboard(&bot, &north, "ada", Vec::new()).await;
+    assert!(
+        north_board.contains("You are #1 with 8 kills"),
+        "{north_board}"
+    );
+    let south_board = leaderboard(&bot, &south, "ada", Vec::new()).await;
+    assert!(
+        south_board.contains("You are #2 with 2 kills"),
+        "{south_board}"
+    );
+    assert!(stats(&bot, &south, "ada").await.contains("Kills: **2**"));
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}
+
+#[tokio::test]
+async fn a_session_ends_with_a_summary_that_compares_it_with_the_last_one() {
+    let database = TempSqlite::new();
+    let bot = Bot::start(database.url()).await;
+    let guild = bot.guild("Squad", &["ada", "bob", "cleo"]).await;
+    let start = |name: &'static str| {
+        CommandInvocation::new(guild.id, "ada", "session start")
+            .option(OptionSpec::new("game", "PUBG"))
+            .option(OptionSpec::new("name", name))
+    };
+    let started = run(&bot, start("Friday")).await;
+    assert!(!started.ephemeral, "{}", started.content);
+    track(&bot, &guild, "ada", "ada", 4).await;
+    track(&bot, &guild, "ada", "bob", 1).await;
+    let first = run(&bot, CommandInvocation::new(guild.id, "bob", "session end")).await;
+    assert!(!first.ephemeral, "{}", first.content);
+
+    assert!(!run(&bot, start("Saturday")).await.ephemeral);
+    let bob = guild.user("bob").expect("bob");
+    let cleo = guild.user("cleo").expect("cleo");
+    track(&bot, &guild, "ada", "bob", 6).await;
+    let teamkill = run(
+        &bot,
+        CommandInvocation::new(guild.id, "ada", "track")
+            .option(OptionSpec::new("player", cleo.to_string()))
+            .option(OptionSpec::new("kills", 1))
+            .option(OptionSpec::new("kind", KIND_TEAMKILL))
+            .option(OptionSpec::new("victim", bob.to_string())),
+    )
+    .await;
+    assert!(!teamkill.ephemeral, "{}", teamkill.content);
+    let status = run(
+        &bot,
+        CommandInvocation::new(guild.id, "cleo", "session status"),
+    )
+    .await;
+    assert!(
+        status.embeds[0]
+            .to_string()
+            .contains("Session running: Saturday (PUBG)"),
+        "{:?}",
+        status.embeds
+    );
+
+    let summary = run(
+        &bot,
+        CommandInvocation::new(guild.id, "cleo", "session end"),
+    )
+    .await;
+    let text = summary.embeds[0].to_string();
+    assert!(text.contains("Session over: Saturday (PUBG)"), "{text}");
+    assert!(
+        text.contains("6 kills · 1 team kills · 2 players"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("<@{bob}> with 6 kills")),
+        "MVP: {text}"
+    );
+    assert!(
+        text.contains(&format!("<@{cleo}> with 1")),
+        "most team kills: {text}"
+    );
+    assert!(
+        text.contains("▲ 1 more kills"),
+        "6 kills against 5 last time: {text}"
+    );
+    let ended_again = run(
+        &bot,
+        CommandInvocation::new(guild.id, "cleo", "session end"),
+    )
+    .await;
+    assert!(ended_again.ephemeral, "no session left to end");
+    assert_discord_accepted_everything(&bot).await;
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}
+
+#[tokio::test]
+async fn history_pages_through_the_ledger_with_buttons() {
+    let database = TempSqlite::new();
+    let bot = Bot::start(database.url()).await;
+    let guild = bot.guild("Squad", &["ada"]).await;
+    let mut last = None;
+    for kills in 1..=25 {
+        last = track(&bot, &guild, "ada", "ada", kills).await.message_id;
+    }
+    let tracked = last.expect("the /track reply is a message");
+    let reactions = support::bot::eventually(ANSWER, || async {
+        let message = bot.discord.message(tracked).await.ok()?;
+        (!message.reactions.is_empty()).then_some(message.reactions)
+    })
+    .await
+    .unwrap_or_default();
+    assert_eq!(
+        reactions
+            .first()
+            .map(|reaction| (reaction.emoji.as_str(), reaction.me)),
+        Some(("🎯", true)),
+        "the bot reacts to its /track reply"
+    );
+    let first = run(&bot, CommandInvocation::new(guild.id, "ada", "history")).await;
+    let text = first.embeds[0].to_string();
+    assert!(
+        text.contains("`#25`") && text.contains("`#6`") && !text.contains("`#5`"),
+        "{text}"
+    );
+    let message = first.message_id.expect("the reply is a message");
+    let older = bot
+        .discord
+        .click(ComponentClick::button(message, "ada", "history:0:6"))
+        .await
+        .expect("the button answers");
+    let page = older.embeds[0].to_string();
+    assert!(
+        page.contains("`#5`") && page.contains("`#1`") && !page.contains("`#6`"),
+        "{page}"
+    );
+    assert_discord_accepted_everything(&bot).await;
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
 }

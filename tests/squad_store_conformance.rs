@@ -406,9 +406,8 @@ async fn one_session_runs_per_channel_and_ends_once(store: &dyn Store) {
     guild(store, GUILD).await;
     let name = SessionName::parse("Friday raids").expect("name");
     let pubg = game("PUBG");
-    let start = |channel, at| {
-        store.start_session(GUILD, channel, Some(&pubg), Some(&name), ADA, at)
-    };
+    let start =
+        |channel, at| store.start_session(GUILD, channel, Some(&pubg), Some(&name), ADA, at);
     let SessionStart::Started(first) = start(GENERAL, at(18, 0)).await.expect("start") else {
         panic!("first start");
     };
@@ -541,7 +540,7 @@ async fn fifty_concurrent_kills_for_one_player_all_count(store: &dyn Store) {
             .record_kill(&kill(GUILD, ADA, 1 + i % 3, Utc::now()))
             .await
     });
-    let results = futures_join_all(writes).await;
+    let results = futures::future::join_all(writes).await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     let expected: i64 = (0..50).map(|i| 1 + i % 3).sum();
     let board = BoardScope::new(KillKind::Kill, Span::AllTime, None);
@@ -557,32 +556,6 @@ async fn fifty_concurrent_kills_for_one_player_all_count(store: &dyn Store) {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 50, "every entry got its own id");
-}
-
-/// Runs futures concurrently on this task and collects their results in order.
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl IntoIterator<Item = F>,
-) -> Vec<F::Output> {
-    let pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    let mut pending = pinned;
-    std::future::poll_fn(move |cx| {
-        let mut done = true;
-        for (index, future) in pending.iter_mut().enumerate() {
-            if outputs[index].is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(output) => outputs[index] = Some(output),
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            std::task::Poll::Ready(outputs.iter_mut().filter_map(Option::take).collect())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await
 }
 
 async fn two_guilds_with_the_same_players_never_mix(store: &dyn Store) {

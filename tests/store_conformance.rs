@@ -310,6 +310,7 @@ async fn settings_default_then_saved_then_read_back(store: &dyn Store) {
     let berlin = GuildSettings {
         admin_role_id: Some(RoleId(1_083_476_523_012_345_678)),
         default_timezone: Some("Europe/Berlin".to_owned()),
+        ..GuildSettings::default()
     };
     store.save_settings(SQUAD, &berlin).await.expect("save");
     assert_eq!(store.settings(SQUAD).await.expect("read"), berlin);
@@ -317,6 +318,7 @@ async fn settings_default_then_saved_then_read_back(store: &dyn Store) {
     let cleared = GuildSettings {
         admin_role_id: None,
         default_timezone: Some("America/New_York".to_owned()),
+        ..GuildSettings::default()
     };
     store
         .save_settings(SQUAD, &cleared)
@@ -333,6 +335,7 @@ async fn settings_of_an_unknown_guild_are_refused(store: &dyn Store) {
     let berlin = GuildSettings {
         admin_role_id: None,
         default_timezone: Some("Europe/Berlin".to_owned()),
+        ..GuildSettings::default()
     };
 
     let refused = store.save_settings(SQUAD, &berlin).await;
@@ -364,6 +367,7 @@ async fn settings_of_guild_a_never_visible_from_guild_b(store: &dyn Store) {
     let tokyo = GuildSettings {
         admin_role_id: Some(RoleId(42)),
         default_timezone: Some("Asia/Tokyo".to_owned()),
+        ..GuildSettings::default()
     };
 
     store.save_settings(SQUAD, &tokyo).await.expect("save A");
@@ -641,6 +645,7 @@ async fn snowflakes_above_i64_max_round_trip_exactly(store: &dyn Store) {
     let settings = GuildSettings {
         admin_role_id: Some(role_id),
         default_timezone: None,
+        ..GuildSettings::default()
     };
     store
         .save_settings(guild_id, &settings)

@@ -33,7 +33,14 @@ impl CommandError {
 
 impl From<crate::store::StoreError> for CommandError {
     fn from(error: crate::store::StoreError) -> Self {
-        Self::Internal(error.into())
+        match error {
+            // The interaction raced the guild's GUILD_CREATE (the bot was just added): nothing
+            // was written, and a retry a moment later works.
+            crate::store::StoreError::UnknownGuild(_) => Self::user(
+                "trakker is still setting up this server; please try again in a few seconds.",
+            ),
+            other => Self::Internal(other.into()),
+        }
     }
 }
 

@@ -22,7 +22,9 @@ pub struct Bot {
     pub discord: Fakecord,
     child: Child,
     logs: Arc<Mutex<String>>,
-    _workdir: tempfile::TempDir,
+    database: DatabaseUrl,
+    vars: Vec<(String, String)>,
+    workdir: tempfile::TempDir,
 }
 
 impl Bot {
@@ -44,45 +46,68 @@ impl Bot {
             .expect("fakecord starts");
         let discord = server.client();
         let workdir = tempfile::tempdir().expect("a working directory");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_trakker"));
-        command
-            .arg("run")
-            .current_dir(workdir.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("DISCORD_TOKEN", server.token())
-            .env("DISCORD_API_BASE", server.base_url())
-            .env("DATABASE_URL", database.expose())
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        for (name, value) in vars {
-            command.env(name, value);
-        }
-        let mut child = command.spawn().expect("the trakker binary starts");
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
         let logs = Arc::new(Mutex::new(String::new()));
-        collect(child.stdout.take(), Arc::clone(&logs));
-        collect(child.stderr.take(), Arc::clone(&logs));
+        let child = spawn(&server, database, &vars, workdir.path(), &logs);
         let bot = Self {
             server,
             discord,
             child,
             logs,
-            _workdir: workdir,
+            database: database.clone(),
+            vars,
+            workdir,
         };
-        if let Err(error) = bot
+        bot.wait_until_registered().await;
+        bot
+    }
+
+    async fn wait_until_registered(&self) {
+        if let Err(error) = self
             .discord
             .wait_for_command("about", None, START_TIMEOUT)
             .await
         {
             panic!(
                 "the bot did not register its commands: {error}\n--- bot log ---\n{}",
-                bot.logs()
+                self.logs()
             );
         }
-        bot
+    }
+
+    /// Stops the bot with SIGTERM and starts it again on the same database and fake Discord, as
+    /// a deploy would; returns once it is connected again.
+    ///
+    /// # Panics
+    /// When the bot does not stop cleanly or does not come back.
+    pub async fn restart(&mut self) {
+        let status = self.terminate().await;
+        assert!(
+            status.success(),
+            "the bot stopped cleanly before the restart\n{}",
+            self.logs()
+        );
+        let connections_before = self.logs().matches("connected to Discord").count();
+        self.child = spawn(
+            &self.server,
+            &self.database,
+            &self.vars,
+            self.workdir.path(),
+            &self.logs,
+        );
+        let connected = eventually(START_TIMEOUT, || async {
+            (self.logs().matches("connected to Discord").count() > connections_before).then_some(())
+        })
+        .await;
+        assert!(connected.is_some(), "the bot came back\n{}", self.logs());
+    }
+
+    /// Kills the bot with SIGKILL, as a crash would, without waiting for anything to flush.
+    pub async fn kill(&mut self) {
+        self.child.kill().await.expect("SIGKILL delivered");
     }
 
     /// Creates a guild with a `general` text channel and `members`, as the bot sees it join.
@@ -90,14 +115,40 @@ impl Bot {
     /// # Panics
     /// When fakecord refuses the guild.
     pub async fn guild(&self, name: &str, members: &[&str]) -> fakecord::api::GuildInfo {
-        self.discord
-            .create_guild(
-                fakecord::api::GuildSpec::new(name)
-                    .members(members.iter().copied())
-                    .text_channel("general"),
-            )
+        self.guild_from(
+            fakecord::api::GuildSpec::new(name)
+                .members(members.iter().copied())
+                .text_channel("general"),
+        )
+        .await
+    }
+
+    /// Creates a guild from `spec` and waits until the bot has stored it (with its default game
+    /// list), as it has before any member can run a command there on Discord.
+    ///
+    /// # Panics
+    /// When fakecord refuses the guild or the bot does not store it in time.
+    pub async fn guild_from(&self, spec: fakecord::api::GuildSpec) -> fakecord::api::GuildInfo {
+        let guild = self
+            .discord
+            .create_guild(spec)
             .await
-            .expect("guild created")
+            .expect("guild created");
+        let store = trakker::store::connect(&self.database, false)
+            .await
+            .expect("open the bot's database");
+        let id = trakker::domain::ids::GuildId(guild.id.0);
+        let stored = eventually(START_TIMEOUT, || async {
+            store.guild(id).await.ok().flatten().map(drop)
+        })
+        .await;
+        store.close().await;
+        assert!(
+            stored.is_some(),
+            "the bot stored the guild\n{}",
+            self.logs()
+        );
+        guild
     }
 
     /// Everything the bot wrote to stdout and stderr so far.
@@ -114,6 +165,13 @@ impl Bot {
     /// # Panics
     /// When the bot does not exit within 15 seconds.
     pub async fn stop(mut self) -> (ExitStatus, String) {
+        let status = self.terminate().await;
+        let logs = self.logs();
+        self.server.shutdown().await;
+        (status, logs)
+    }
+
+    async fn terminate(&mut self) -> ExitStatus {
         let pid = self.child.id().expect("the bot is still running");
         let sent = std::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])
@@ -126,10 +184,39 @@ impl Bot {
             .expect("wait for the bot");
         // Give the log readers a moment to drain the pipes.
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let logs = self.logs();
-        self.server.shutdown().await;
-        (status, logs)
+        status
     }
+}
+
+/// Starts the bot binary against `server` and `database`, its output appended to `logs`.
+fn spawn(
+    server: &RunningServer,
+    database: &DatabaseUrl,
+    vars: &[(String, String)],
+    workdir: &std::path::Path,
+    logs: &Arc<Mutex<String>>,
+) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trakker"));
+    command
+        .arg("run")
+        .current_dir(workdir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DISCORD_TOKEN", server.token())
+        .env("DISCORD_API_BASE", server.base_url())
+        .env("DATABASE_URL", database.expose())
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("the trakker binary starts");
+    collect(child.stdout.take(), Arc::clone(logs));
+    collect(child.stderr.take(), Arc::clone(logs));
+    child
 }
 
 /// Polls `check` every 50 ms until it returns `Some`, or `None` once `timeout` has passed: for

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: throw-away databases (see [`db`]).
+//! Helpers shared by the integration tests: throw-away databases ([`db`]), Redis servers
+//! ([`cache`]), the bot process ([`bot`]) and the conformance macro ([`conformance`]).
 //!
 //! Every test binary includes this module with `mod support;` and uses a different part of it.
 
@@ -11,6 +12,7 @@
 )]
 
 pub mod bot;
+pub mod cache;
 #[macro_use]
 pub mod conformance;
 pub mod db;

@@ -147,6 +147,8 @@ pub async fn tracker_role(
     settings.tracker_access = match (mode, role) {
         (TrackerMode::Everyone, None) => TrackerAccess::Everyone,
         (TrackerMode::Managers, None) => TrackerAccess::Managers,
+        // @everyone's id is the guild's: every member has it, though Discord never lists it.
+        (TrackerMode::Role, Some(role)) if role.id.get() == guild.0 => TrackerAccess::Everyone,
         (TrackerMode::Role, Some(role)) => TrackerAccess::Role(RoleId(role.id.get())),
         (TrackerMode::Role, None) => {
             return Err(CommandError::user("Pick the role trackers need."));
@@ -179,6 +181,11 @@ pub async fn admin_role(
     #[description = "The admin role; leave empty to clear it"] role: Option<serenity::Role>,
 ) -> Result<(), CommandError> {
     let (guild, mut settings) = manager_settings(ctx).await?;
+    if role.as_ref().is_some_and(|role| role.id.get() == guild.0) {
+        return Err(CommandError::user(
+            "@everyone cannot be the admin role: that would make every member a manager.",
+        ));
+    }
     settings.admin_role_id = role.as_ref().map(|role| RoleId(role.id.get()));
     ctx.data().store.save_settings(guild, &settings).await?;
     let text = match settings.admin_role_id {
@@ -208,6 +215,18 @@ pub async fn reactions(
         .map(ReactionEmoji::parse)
         .transpose()
         .map_err(CommandError::User)?;
+    if let Some(ReactionEmoji::Custom { id, name, .. }) = &parsed {
+        let known = ctx.guild().is_some_and(|cached| {
+            cached
+                .emojis
+                .contains_key(&serenity::EmojiId::new((*id).max(1)))
+        });
+        if !known {
+            return Err(CommandError::user(format!(
+                ":{name}: is not one of this server's emojis; pick one from this server."
+            )));
+        }
+    }
     settings.reaction_emoji = parsed.as_ref().map(ReactionEmoji::to_db);
     ctx.data().store.save_settings(guild, &settings).await?;
     let shown = parsed.map_or_else(
