@@ -423,10 +423,7 @@ async fn a_session_ends_with_a_summary_that_compares_it_with_the_last_one() {
     .await;
     let text = summary.embeds[0].to_string();
     assert!(text.contains("Session over: Saturday (PUBG)"), "{text}");
-    assert!(
-        text.contains("6 kills · 1 team kills · 2 players"),
-        "{text}"
-    );
+    assert!(text.contains("6 kills · 1 team kill · 2 players"), "{text}");
     assert!(
         text.contains(&format!("<@{bob}> with 6 kills")),
         "MVP: {text}"
@@ -491,6 +488,58 @@ async fn history_pages_through_the_ledger_with_buttons() {
         "{page}"
     );
     assert_discord_accepted_everything(&bot).await;
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}
+
+#[tokio::test]
+async fn a_session_idle_past_the_limit_ends_by_itself_with_its_summary() {
+    let database = TempSqlite::new();
+    let mut bot = Bot::start(database.url()).await;
+    let guild = bot.guild("Squad", &["ada"]).await;
+    let started = run(
+        &bot,
+        CommandInvocation::new(guild.id, "ada", "session start"),
+    )
+    .await;
+    assert!(!started.ephemeral, "{}", started.content);
+    track(&bot, &guild, "ada", "ada", 2).await;
+
+    // Seven quiet hours pass (the default limit is six): age the session in the database, then
+    // restart so the sweep, which runs at start-up and every minute, sees it.
+    let pool = sqlx::SqlitePool::connect(database.url().expose())
+        .await
+        .expect("open the file");
+    let seven_hours: i64 = 7 * 3600 * 1000;
+    sqlx::query("UPDATE game_sessions SET started_at = started_at - ?1, last_activity_at = last_activity_at - ?1")
+        .bind(seven_hours)
+        .execute(&pool)
+        .await
+        .expect("age the session");
+    pool.close().await;
+    bot.restart().await;
+
+    let general = guild.channel("general").expect("general");
+    let discord = &bot.discord;
+    let summary = support::bot::eventually(ANSWER, || async move {
+        let messages = discord.bot_messages(general).await.ok()?;
+        messages
+            .into_iter()
+            .find_map(|message| message.embeds.first().map(ToString::to_string))
+            .filter(|embed| embed.contains("Session over (idle)"))
+    })
+    .await
+    .unwrap_or_else(|| panic!("no idle summary was posted\n{}", bot.logs()));
+    assert!(
+        summary.contains("2 kills · 0 team kills · 1 player"),
+        "{summary}"
+    );
+    let ended = run(
+        &bot,
+        CommandInvocation::new(guild.id, "ada", "session status"),
+    )
+    .await;
+    assert!(ended.ephemeral, "the session is over: {}", ended.content);
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
 }

@@ -24,6 +24,16 @@ use crate::store::{GameSession, Season, SessionEnd};
 /// The accent colour of trakker's embeds.
 const COLOUR: u32 = 0x00E5_8A2E;
 
+/// `n` with the noun that agrees with it: "1 kill", "3 kills".
+#[must_use]
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// A user as a mention; replies send no pings (allowed mentions are empty).
 #[must_use]
 pub fn mention(user: UserId) -> String {
@@ -283,10 +293,10 @@ pub fn session_summary(ended: &EndedSession, running: bool) -> serenity::CreateE
         .field(
             "Totals",
             format!(
-                "{} kills · {} team kills · {} players",
-                summary.total_kills,
-                summary.total_teamkills,
-                summary.lines.len()
+                "{} · {} · {}",
+                count(summary.total_kills, "kill", "kills"),
+                count(summary.total_teamkills, "team kill", "team kills"),
+                count(summary.lines.len() as u64, "player", "players")
             ),
             false,
         )
