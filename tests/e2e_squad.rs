@@ -80,38 +80,6 @@ async fn stats(bot: &Bot, guild: &GuildInfo, user: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Every body the bot sent passed Discord's OpenAPI spec and went to a route Discord has.
-async fn assert_discord_accepted_everything(bot: &Bot) {
-    let requests = bot
-        .discord
-        .requests(&fakecord::api::RequestFilter::default())
-        .await
-        .expect("request log");
-    let invalid: Vec<String> = requests
-        .iter()
-        .filter(|request| request.validation.starts_with("invalid"))
-        .map(|request| {
-            format!(
-                "{} {}: {}",
-                request.method, request.path, request.validation
-            )
-        })
-        .collect();
-    assert!(
-        invalid.is_empty(),
-        "bodies Discord would reject: {invalid:#?}"
-    );
-    let unexpected = bot
-        .discord
-        .unexpected_requests()
-        .await
-        .expect("unexpected log");
-    assert!(
-        unexpected.is_empty(),
-        "routes Discord does not have: {unexpected:#?}"
-    );
-}
-
 /// `user`'s all-time kills as the ledger has them.
 async fn ledger_kills(database: &DatabaseUrl, guild: Snowflake, user: Snowflake) -> i64 {
     let store = trakker::store::connect(database, false)
@@ -442,7 +410,7 @@ async fn a_session_ends_with_a_summary_that_compares_it_with_the_last_one() {
     )
     .await;
     assert!(ended_again.ephemeral, "no session left to end");
-    assert_discord_accepted_everything(&bot).await;
+    bot.assert_discord_accepted_everything().await;
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
 }
@@ -487,7 +455,7 @@ async fn history_pages_through_the_ledger_with_buttons() {
         page.contains("`#5`") && page.contains("`#1`") && !page.contains("`#6`"),
         "{page}"
     );
-    assert_discord_accepted_everything(&bot).await;
+    bot.assert_discord_accepted_everything().await;
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
 }

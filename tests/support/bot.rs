@@ -151,6 +151,42 @@ impl Bot {
         guild
     }
 
+    /// Asserts that every body the bot sent passed Discord's OpenAPI spec and went to a route
+    /// Discord has.
+    ///
+    /// # Panics
+    /// Listing the offending requests, when one did not.
+    pub async fn assert_discord_accepted_everything(&self) {
+        let requests = self
+            .discord
+            .requests(&fakecord::api::RequestFilter::default())
+            .await
+            .expect("request log");
+        let invalid: Vec<String> = requests
+            .iter()
+            .filter(|request| request.validation.starts_with("invalid"))
+            .map(|request| {
+                format!(
+                    "{} {}: {}",
+                    request.method, request.path, request.validation
+                )
+            })
+            .collect();
+        assert!(
+            invalid.is_empty(),
+            "bodies Discord would reject: {invalid:#?}"
+        );
+        let unexpected = self
+            .discord
+            .unexpected_requests()
+            .await
+            .expect("unexpected log");
+        assert!(
+            unexpected.is_empty(),
+            "routes Discord does not have: {unexpected:#?}"
+        );
+    }
+
     /// Everything the bot wrote to stdout and stderr so far.
     #[must_use]
     pub fn logs(&self) -> String {

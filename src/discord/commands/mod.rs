@@ -2,43 +2,18 @@
 //! anything), call a service or the store, render the reply. The `///` comment on a command is
 //! its description in Discord's command picker.
 
-// poise's command macro turns a command's `///` comment into its Discord description and leaves
-// the generated function without one.
-#[expect(
-    missing_docs,
-    reason = "the doc comment becomes the command's description"
-)]
-pub mod about;
-#[expect(
-    missing_docs,
-    reason = "the doc comment becomes the command's description"
-)]
-pub mod config;
-#[expect(
-    missing_docs,
-    reason = "the doc comment becomes the command's description"
-)]
-pub mod history;
-#[expect(
-    missing_docs,
-    reason = "the doc comment becomes the command's description"
-)]
-pub mod season;
-#[expect(
-    missing_docs,
-    reason = "the doc comment becomes the command's description"
-)]
-pub mod session;
-#[expect(
-    missing_docs,
-    reason = "the doc comment becomes the command's description"
-)]
-pub mod stats;
-#[expect(
-    missing_docs,
-    reason = "the doc comment becomes the command's description"
-)]
-pub mod track;
+/// Declares the command modules. poise's command macro turns a command's `///` comment into its
+/// Discord description and leaves the generated function without one, hence the `expect`.
+macro_rules! command_modules {
+    ($($module:ident),* $(,)?) => {
+        $(
+            #[expect(missing_docs, reason = "the doc comment becomes the command's description")]
+            pub mod $module;
+        )*
+    };
+}
+
+command_modules!(about, config, history, season, session, stats, track);
 
 use std::sync::Arc;
 
