@@ -511,3 +511,18 @@ async fn a_session_idle_past_the_limit_ends_by_itself_with_its_summary() {
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
 }
+
+#[tokio::test]
+async fn a_redis_that_is_unreachable_from_the_start_changes_nothing_for_users() {
+    let database = TempSqlite::new();
+    let nobody_listens = support::cache::redis_url(support::cache::free_port(), None);
+    let bot = Bot::start_with(database.url(), &[("REDIS_URL", nobody_listens.expose())]).await;
+    let guild = bot.guild("Squad", &["ada", "bob"]).await;
+    track(&bot, &guild, "bob", "ada", 3).await;
+    track(&bot, &guild, "ada", "bob", 1).await;
+    let board = leaderboard(&bot, &guild, "bob", Vec::new()).await;
+    assert!(board.contains("You are #2 with 1 kill"), "{board}");
+    assert!(stats(&bot, &guild, "ada").await.contains("Kills: **3**"));
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}

@@ -78,7 +78,7 @@ pub fn tracked(recorded: &Recorded, season: Option<&Season>) -> String {
         "{} +{what}{victim}: **{}** {} {scope}{game} · entry #{}{note}",
         mention(entry.player_id),
         recorded.season_total,
-        entry.kind.plural(),
+        entry.kind.noun(recorded.season_total),
         entry.id,
     )
 }
@@ -90,7 +90,7 @@ pub fn untracked(entry: &LedgerEntry) -> String {
         "Undid entry #{}: {} {} for {}. It stays in /history, marked undone, and counts nowhere.",
         entry.id,
         entry.count,
-        entry.kind.plural(),
+        entry.kind.noun(i64::from(entry.count)),
         mention(entry.player_id)
     )
 }
@@ -123,7 +123,7 @@ fn history_line(entry: &LedgerEntry) -> String {
         entry.count,
     );
     line.push(' ');
-    line.push_str(entry.kind.plural());
+    line.push_str(entry.kind.noun(i64::from(entry.count)));
     if let Some(victim) = entry.victim_id {
         line.push_str(&format!(" on {}", mention(victim)));
     }
@@ -196,7 +196,7 @@ pub fn leaderboard(
         description.push_str(&format!("{medal} {} — **{total}**\n", mention(*player)));
     }
     let you = match view.caller {
-        Some((rank, total)) => format!("You are #{rank} with {total} {}.", kind.plural()),
+        Some((rank, total)) => format!("You are #{rank} with {total} {}.", kind.noun(total)),
         None => format!("{} is not on this board yet.", mention(caller)),
     };
     let title = format!(

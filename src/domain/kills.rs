@@ -54,6 +54,17 @@ impl KillKind {
         }
     }
 
+    /// The word for `n` of this kind as users read it: "1 kill", "2 team kills" (without the
+    /// number).
+    #[must_use]
+    pub const fn noun(self, n: i64) -> &'static str {
+        match (self, n) {
+            (Self::Kill, 1) => "kill",
+            (Self::Teamkill, 1) => "team kill",
+            (kind, _) => kind.plural(),
+        }
+    }
+
     /// The plural as users read it: "kills" or "team kills".
     #[must_use]
     pub const fn plural(self) -> &'static str {
