@@ -4,13 +4,18 @@
 //! /about shows. It is built once, before the gateway connects, so a database that cannot be
 //! opened stops the process with a clear message instead of failing the first command.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
+
+use tokio::task::JoinHandle;
 
 use anyhow::Context as _;
 
 use crate::cache::{self, Cache, CacheHealth};
 use crate::config::Config;
+use crate::ingest::voice::{spawn_heartbeat, VoiceLog, VoiceWriter};
+use crate::ingest::{Ingest, IngestTasks, Telemetry, SHUTDOWN_FLUSH_DEADLINE};
 use crate::squad::Leaderboards;
 use crate::store::{self, Store};
 
@@ -27,10 +32,25 @@ pub struct App {
     pub cache_health: CacheHealth,
     /// Leaderboards served from the cache, always equal to the ledger.
     pub boards: Leaderboards,
+    /// Counters from gateway events, batched into the store.
+    pub ingest: Ingest,
+    /// Voice events, written at once and in order.
+    pub voice: VoiceLog,
+    /// What the activity handlers learned about each guild (invite access, recent messages).
+    pub telemetry: Telemetry,
     /// When this process started, for /about's uptime.
     pub started_at: Instant,
     /// The configuration the bot runs with.
     pub config: Config,
+    background: Mutex<Background>,
+}
+
+/// Tasks to stop, in order, when the process exits.
+#[derive(Default)]
+struct Background {
+    ingest: Option<IngestTasks>,
+    voice: Option<VoiceWriter>,
+    heartbeats: HashMap<u32, JoinHandle<()>>,
 }
 
 impl App {
@@ -52,18 +72,61 @@ impl App {
         );
         let cache_health = CacheHealth::default();
         let boards = Leaderboards::new(Arc::clone(&cache), cache_health.clone());
+        let (ingest, ingest_tasks) = Ingest::start(Arc::clone(&store), config.flush_interval);
+        let (voice, voice_writer) = VoiceLog::start(Arc::clone(&store));
         Ok(Self {
             store,
             cache,
             cache_health,
             boards,
+            ingest,
+            voice,
+            telemetry: Telemetry::default(),
+            background: Mutex::new(Background {
+                ingest: Some(ingest_tasks),
+                voice: Some(voice_writer),
+                heartbeats: HashMap::new(),
+            }),
             started_at: Instant::now(),
             config,
         })
     }
 
-    /// Flushes and closes what needs closing before the process exits.
+    /// Starts writing `shard`'s heartbeat, once per shard for the life of the process.
+    pub fn keep_heartbeat(&self, shard: u32) {
+        let mut background = self.background();
+        background
+            .heartbeats
+            .entry(shard)
+            .or_insert_with(|| spawn_heartbeat(self.voice.clone(), shard));
+    }
+
+    fn background(&self) -> std::sync::MutexGuard<'_, Background> {
+        self.background
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes every pending count and voice event, then closes the store. Called once the
+    /// gateway is closed, so no new event arrives meanwhile.
     pub async fn shutdown(&self) {
+        let (ingest, voice) = {
+            let mut background = self.background();
+            for (_, heartbeat) in background.heartbeats.drain() {
+                heartbeat.abort();
+            }
+            (background.ingest.take(), background.voice.take())
+        };
+        if let Some(ingest) = ingest {
+            ingest.shutdown().await;
+            tracing::info!(
+                events = self.ingest.recorded(),
+                "activity events recorded by this process"
+            );
+        }
+        if let Some(voice) = voice {
+            voice.finish(SHUTDOWN_FLUSH_DEADLINE).await;
+        }
         self.store.close().await;
     }
 }

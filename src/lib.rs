@@ -6,6 +6,8 @@
 //! - [`domain`] — pure product logic: ids, validated values, rules. No I/O.
 //! - [`store`] — every database query, behind the [`store::Store`] trait (SQLite or Postgres).
 //! - [`cache`] — the [`cache::Cache`] trait (Redis or in-process): leaderboards, hot reads.
+//! - [`ingest`] — the pipeline that turns gateway events into counts: channel, aggregator,
+//!   batched writer; nothing lost to restarts or outages.
 //! - [`squad`] — squad-stats services: leaderboards kept in the cache, session summaries.
 //! - [`discord`] — the only module that talks to Discord: the poise framework, commands, events.
 //! - [`app`] — start-up and shutdown: wires configuration, store, cache and Discord together.
@@ -17,5 +19,6 @@ pub mod cache;
 pub mod config;
 pub mod discord;
 pub mod domain;
+pub mod ingest;
 pub mod squad;
 pub mod store;

@@ -30,6 +30,9 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
             "session",
             "season",
             "config",
+            "top",
+            "me",
+            "user",
             "about"
         ],
         "fakecord received exactly the bot's commands"

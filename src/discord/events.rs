@@ -12,6 +12,7 @@ use poise::serenity_prelude as serenity;
 use serenity::FullEvent;
 
 use crate::app::App;
+use crate::discord::activity;
 use crate::discord::commands::history;
 use crate::discord::CommandError;
 use crate::domain::ids::{GuildId, UserId};
@@ -26,6 +27,7 @@ pub async fn handle(
     event: &FullEvent,
 ) -> Result<(), CommandError> {
     let store = &framework.user_data.store;
+    activity::record(framework.serenity_context, framework.user_data, event).await;
     match event {
         FullEvent::GuildCreate { guild, .. } => {
             let record = GuildRecord {

@@ -7,11 +7,13 @@
 //! - [`intents`] — which gateway intents the bot asks for.
 //! - [`commands`] — the slash commands, thin: check input, call a service, reply.
 //! - [`events`] — gateway events that keep the store's guilds and members current.
+//! - [`activity`] — gateway events that become community activity: counters, voice, invites.
 //! - [`checks`] — the server-side checks every command repeats: guild, caller, members, games.
 //! - [`render`] — reply texts and embeds.
 //! - [`sweeper`] — ends idle game sessions and posts their summaries.
 //! - [`error`] — the one error type of commands and the one place that reports errors.
 
+pub mod activity;
 pub mod checks;
 pub mod client;
 pub mod commands;

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
 use crate::domain::board::{Period, Standing};
-use crate::domain::ids::UserId;
+use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::kills::{KillKind, LedgerEntry};
 use crate::domain::player_stats::PlayerStats;
 use crate::domain::reaction::ReactionEmoji;
@@ -18,6 +18,7 @@ use crate::domain::session_summary::humanize_duration;
 use crate::domain::team_stats::{sparkline, TeamStats};
 use crate::squad::sessions::EndedSession;
 use crate::squad::BoardView;
+use crate::store::activity::{MemberActivity, Metric};
 use crate::store::squad::Recorded;
 use crate::store::{GameSession, Season, SessionEnd};
 
@@ -425,4 +426,122 @@ pub fn seasons(seasons: &[Season]) -> serenity::CreateEmbed {
         .title("Seasons")
         .colour(COLOUR)
         .description(description)
+}
+
+/// Voice time as hours with one decimal: "12.5 h".
+#[must_use]
+pub fn hours(seconds: i64) -> String {
+    #[expect(clippy::cast_precision_loss, reason = "display only")]
+    let hours = seconds as f64 / 3600.0;
+    format!("{hours:.1} h")
+}
+
+/// The /top embed.
+pub fn activity_top(
+    standings: &[Standing],
+    metric: Metric,
+    period: &str,
+    channel: Option<ChannelId>,
+    caller: UserId,
+    limit: usize,
+) -> serenity::CreateEmbed {
+    let (title, show): (&str, fn(i64) -> String) = match metric {
+        Metric::Messages => ("Top posters", |n| {
+            count(n.unsigned_abs(), "message", "messages")
+        }),
+        Metric::VoiceSeconds => ("Most time in voice", hours),
+        Metric::Emojis => ("Top emoji users", |n| {
+            count(n.unsigned_abs(), "emoji", "emojis")
+        }),
+        Metric::AppCommands => ("Top command users", |n| {
+            count(n.unsigned_abs(), "command", "commands")
+        }),
+        Metric::Invites => ("Top inviters", |n| {
+            count(n.unsigned_abs(), "member brought in", "members brought in")
+        }),
+    };
+    let mut description = channel
+        .map(|channel| format!("In <#{channel}>\n"))
+        .unwrap_or_default();
+    if standings.is_empty() {
+        description.push_str("Nothing recorded for this period yet.");
+    }
+    for (index, standing) in standings.iter().take(limit).enumerate() {
+        description.push_str(&format!(
+            "`{}.` {} — {}\n",
+            index + 1,
+            mention(standing.player),
+            show(standing.total)
+        ));
+    }
+    let you = standings
+        .iter()
+        .position(|standing| standing.player == caller)
+        .map_or_else(
+            || "You are not on this ranking yet.".to_owned(),
+            |index| {
+                format!(
+                    "You are #{} with {}.",
+                    index + 1,
+                    show(standings[index].total)
+                )
+            },
+        );
+    serenity::CreateEmbed::new()
+        .title(format!("{title} · {period}"))
+        .colour(COLOUR)
+        .description(description)
+        .field("Your rank", you, false)
+}
+
+/// The /me and /user embed.
+pub fn activity_profile(
+    user: UserId,
+    activity: &MemberActivity,
+    companions: &[(UserId, chrono::TimeDelta)],
+    period: &str,
+) -> serenity::CreateEmbed {
+    let channels = activity
+        .top_channels
+        .iter()
+        .map(|(channel, messages)| {
+            format!("<#{channel}> — {}", count(*messages, "message", "messages"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let emojis = activity
+        .top_emojis
+        .iter()
+        .map(|(emoji, uses)| {
+            let shown = ReactionEmoji::from_db(emoji)
+                .map_or_else(|| emoji.clone(), |emoji| emoji.display());
+            format!("{shown} × {uses}")
+        })
+        .collect::<Vec<_>>()
+        .join("  ");
+    let friends = companions
+        .iter()
+        .map(|(other, time)| format!("{} — {}", mention(*other), hours(time.num_seconds())))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let or_none = |text: String| {
+        if text.is_empty() {
+            "–".to_owned()
+        } else {
+            text
+        }
+    };
+    serenity::CreateEmbed::new()
+        .title(format!("Activity · {period}"))
+        .colour(COLOUR)
+        .description(mention(user))
+        .field("Messages", activity.messages.to_string(), true)
+        .field(
+            "Voice",
+            hours(i64::try_from(activity.voice_seconds).unwrap_or(i64::MAX)),
+            true,
+        )
+        .field("Top channels", or_none(channels), false)
+        .field("Favourite emojis", or_none(emojis), false)
+        .field("Most voice time with", or_none(friends), false)
 }

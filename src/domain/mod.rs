@@ -2,8 +2,10 @@
 //! apply. Everything here is unit-tested without Discord, a database or a clock.
 
 pub mod access;
+pub mod activity;
 pub mod board;
 pub mod ids;
+pub mod invites;
 pub mod kills;
 pub mod names;
 pub mod player_stats;
@@ -11,3 +13,4 @@ pub mod reaction;
 pub mod session_summary;
 pub mod team_stats;
 pub mod uptime;
+pub mod voice;

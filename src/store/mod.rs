@@ -11,6 +11,7 @@
 //! `tests/store_conformance.rs` runs the same scenarios against both, so a query that behaves
 //! differently on the two is caught as a bug.
 
+pub mod activity;
 mod normalize;
 pub mod postgres;
 pub mod records;
@@ -22,6 +23,10 @@ use chrono::{DateTime, Utc};
 
 use crate::config::DatabaseUrl;
 use crate::domain::ids::{GuildId, UserId};
+pub use activity::{
+    ActivitySession, ActivityStore, InviteRecord, JoinRecord, JoinSource, MemberActivity, Metric,
+    VoiceFlags, VoiceSession,
+};
 pub use records::{
     GameSession, GuildRecord, GuildSettings, MemberRecord, Season, SessionEnd, TrackerAccess,
 };
@@ -70,7 +75,7 @@ pub enum StoreError {
 /// Times are kept in UTC to the millisecond on every backend: anything finer is truncated on
 /// write, so a value reads back the same whichever database holds it.
 #[async_trait]
-pub trait Store: SquadStore + Send + Sync + 'static {
+pub trait Store: SquadStore + ActivityStore + Send + Sync + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
 
@@ -141,6 +146,9 @@ pub trait Store: SquadStore + Send + Sync + 'static {
         user_id: UserId,
         opt_out: bool,
     ) -> Result<bool, StoreError>;
+
+    /// Members of the guild who opted out of activity tracking, by user id.
+    async fn opted_out_members(&self, guild_id: GuildId) -> Result<Vec<UserId>, StoreError>;
 
     /// Number of members currently in the guild (left members excluded).
     async fn member_count(&self, guild_id: GuildId) -> Result<u64, StoreError>;

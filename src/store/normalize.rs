@@ -1,11 +1,14 @@
 //! Value conversions both backends share, so that they store exactly the same thing: times cut to
-//! the millisecond and member batches with one entry per user, in one order.
+//! the millisecond, member and invite batches with one entry per key, rollup rows on whole hours,
+//! all in one order.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use super::activity::InviteRecord;
 use super::records::{GuildSettings, MemberRecord, TrackerAccess};
+use crate::domain::activity::{hour_of, Deltas, EmojiCounts, MessageCounts};
 use crate::domain::ids::RoleId;
 
 /// A `guild_settings` row as both backends select it: admin role, default timezone, tracker
@@ -71,6 +74,124 @@ pub(super) fn last_entry_per_user(members: &[MemberRecord]) -> Vec<&MemberRecord
     for member in members {
         // `insert` replaces an earlier entry; `collect` does not promise which duplicate it keeps.
         latest.insert(member.user_id, member);
+    }
+    latest.into_values().collect()
+}
+
+/// A counter as stored: databases hold signed 64-bit integers, and no real count comes near the
+/// limit, so a larger one is capped rather than wrapped to a negative number.
+pub(super) fn count_to_db(count: u64) -> i64 {
+    i64::try_from(count).unwrap_or(i64::MAX)
+}
+
+/// A counter read back; the schema keeps counters non-negative, so nothing is lost.
+pub(super) fn count_from_db(count: i64) -> u64 {
+    u64::try_from(count).unwrap_or(0)
+}
+
+/// An application id as stored: a snowflake, cast bit for bit like every id.
+#[expect(
+    clippy::cast_possible_wrap,
+    reason = "snowflakes are stored bit for bit in i64 columns"
+)]
+pub(super) const fn application_id_to_db(id: u64) -> i64 {
+    id as i64
+}
+
+/// An application id read back (bit-preserving).
+#[expect(
+    clippy::cast_sign_loss,
+    reason = "snowflakes are stored bit for bit in i64 columns"
+)]
+pub(super) const fn application_id_from_db(id: i64) -> u64 {
+    id as u64
+}
+
+/// A message rollup row's key in primary-key order: guild, hour, channel, user.
+pub(super) type MessageRowKey = (i64, DateTime<Utc>, i64, i64);
+
+/// An emoji rollup row's key in primary-key order: guild, hour, emoji, user.
+pub(super) type EmojiRowKey<'a> = (i64, DateTime<Utc>, &'a str, i64);
+
+/// An application-command rollup row's key in primary-key order: guild, hour, application,
+/// command, user.
+pub(super) type AppRowKey<'a> = (i64, DateTime<Utc>, i64, &'a str, i64);
+
+/// The rows [`Deltas`] adds to, as both backends write them.
+pub(super) struct RollupRows<'a> {
+    /// Message rows.
+    pub messages: Vec<(MessageRowKey, MessageCounts)>,
+    /// Emoji rows.
+    pub emojis: Vec<(EmojiRowKey<'a>, EmojiCounts)>,
+    /// Application-command rows and their uses.
+    pub apps: Vec<(AppRowKey<'a>, u64)>,
+}
+
+/// The rows `deltas` adds to: each key's hour is the start of the UTC hour holding it, keys that
+/// coincide once so cut are merged, and every table's rows are sorted by primary key.
+///
+/// Merging matters on Postgres, which refuses an upsert touching one row twice in a statement: a
+/// key with a stray minute in its hour must not make every retry of a flush fail. Sorting makes
+/// two writers lock rows in the same order (waiting, never deadlocking) and appends to each index
+/// in order.
+pub(super) fn rollup_rows(deltas: &Deltas) -> RollupRows<'_> {
+    let mut messages: BTreeMap<MessageRowKey, MessageCounts> = BTreeMap::new();
+    for (key, counts) in &deltas.messages {
+        let row = messages
+            .entry((
+                key.guild_id.to_db(),
+                hour_of(key.hour),
+                key.channel_id.to_db(),
+                key.user_id.to_db(),
+            ))
+            .or_default();
+        row.messages = row.messages.saturating_add(counts.messages);
+        row.with_attachments = row.with_attachments.saturating_add(counts.with_attachments);
+        row.replies = row.replies.saturating_add(counts.replies);
+        row.in_threads = row.in_threads.saturating_add(counts.in_threads);
+    }
+    let mut emojis: BTreeMap<EmojiRowKey<'_>, EmojiCounts> = BTreeMap::new();
+    for (key, counts) in &deltas.emojis {
+        let row = emojis
+            .entry((
+                key.guild_id.to_db(),
+                hour_of(key.hour),
+                key.emoji.as_str(),
+                key.user_id.to_db(),
+            ))
+            .or_default();
+        row.reactions_added = row.reactions_added.saturating_add(counts.reactions_added);
+        row.reactions_removed = row
+            .reactions_removed
+            .saturating_add(counts.reactions_removed);
+        row.in_messages = row.in_messages.saturating_add(counts.in_messages);
+    }
+    let mut apps: BTreeMap<AppRowKey<'_>, u64> = BTreeMap::new();
+    for (key, uses) in &deltas.apps {
+        let row = apps
+            .entry((
+                key.guild_id.to_db(),
+                hour_of(key.hour),
+                application_id_to_db(key.application_id),
+                key.command.as_str(),
+                key.user_id.to_db(),
+            ))
+            .or_default();
+        *row = row.saturating_add(*uses);
+    }
+    RollupRows {
+        messages: messages.into_iter().collect(),
+        emojis: emojis.into_iter().collect(),
+        apps: apps.into_iter().collect(),
+    }
+}
+
+/// One entry per invite code, the last one given winning, ordered by code (the same reasons as
+/// [`last_entry_per_user`]).
+pub(super) fn last_entry_per_code(invites: &[InviteRecord]) -> Vec<&InviteRecord> {
+    let mut latest = BTreeMap::new();
+    for invite in invites {
+        latest.insert(invite.code.as_str(), invite);
     }
     latest.into_values().collect()
 }

@@ -20,7 +20,14 @@ const MAX_IDLE_HOURS: i64 = 168;
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("games", "tracker_role", "admin_role", "reactions", "session_idle"),
+    subcommands(
+        "games",
+        "tracker_role",
+        "admin_role",
+        "reactions",
+        "session_idle",
+        "status"
+    ),
     subcommand_required
 )]
 #[expect(
@@ -258,5 +265,62 @@ pub async fn session_idle(
         "Sessions now end by themselves after {hours} h without a /track."
     ))
     .await?;
+    Ok(())
+}
+
+/// What trakker records here, which intents and permissions are missing, and what that costs.
+#[poise::command(slash_command, guild_only)]
+pub async fn status(ctx: Context<'_>) -> Result<(), CommandError> {
+    let (guild, _) = manager_settings(ctx).await?;
+    let app = ctx.data();
+    let on = |enabled: bool| if enabled { "✅" } else { "⚠️" };
+    let content = app.config.message_content_intent;
+    let presence = app.config.presence_intent;
+    let invites = !app.telemetry.invites_unreadable(guild);
+    let opted_out = app.store.opted_out_members(guild).await?.len();
+    let tracked = format!(
+        "✅ Messages (count, attachments, replies, threads — never their text)\n\
+         ✅ Reactions added and removed, per emoji\n\
+         ✅ Voice time, moves, mute, deafen and streaming\n\
+         ✅ Slash commands, trakker's and other apps'\n\
+         {} Emojis inside messages{}\n\
+         {} Time per game played{}\n\
+         {} Invites: who invited whom{}",
+        on(content),
+        if content {
+            ""
+        } else {
+            " — off: the operator has not enabled MESSAGE_CONTENT_INTENT, so only reactions count as emoji use"
+        },
+        on(presence),
+        if presence {
+            ""
+        } else {
+            " — off: the operator has not enabled PRESENCE_INTENT"
+        },
+        on(invites),
+        if invites {
+            ""
+        } else {
+            " — the bot lacks Manage Server here, so joins are recorded without their invite"
+        },
+    );
+    let embed = serenity::CreateEmbed::new()
+        .title("What trakker records here")
+        .description(tracked)
+        .field("Storage", app.store.backend().name(), true)
+        .field("Cache", app.cache.backend().name(), true)
+        .field(
+            "Waiting to be written",
+            format!("{} rows", app.ingest.pending_rows()),
+            true,
+        )
+        .field(
+            "Opted out",
+            format!("{opted_out} members are never recorded"),
+            true,
+        );
+    ctx.send(CreateReply::default().embed(embed).ephemeral(true))
+        .await?;
     Ok(())
 }

@@ -13,7 +13,7 @@ macro_rules! command_modules {
     };
 }
 
-command_modules!(about, config, history, season, session, stats, track);
+command_modules!(about, activity, config, history, season, session, stats, track);
 
 use std::sync::Arc;
 
@@ -33,6 +33,9 @@ pub fn all() -> Vec<poise::Command<Arc<App>, CommandError>> {
         session::session(),
         season::season(),
         config::config(),
+        activity::top(),
+        activity::me(),
+        activity::user(),
         about::about(),
     ]
 }

@@ -17,6 +17,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::Connection;
 
+mod activity;
 mod squad;
 
 use super::normalize::{last_entry_per_user, settings_from_row, truncate_to_millis, SettingsRow};
@@ -320,6 +321,17 @@ impl Store for PostgresStore {
         .await?
         .rows_affected();
         Ok(updated > 0)
+    }
+
+    #[tracing::instrument(skip(self), err)]
+    async fn opted_out_members(&self, guild_id: GuildId) -> Result<Vec<UserId>, StoreError> {
+        let users: Vec<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM members WHERE guild_id = $1 AND tracking_opt_out ORDER BY user_id",
+        )
+        .bind(guild_id.to_db())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(users.into_iter().map(UserId::from_db).collect())
     }
 
     #[tracing::instrument(skip(self), err)]

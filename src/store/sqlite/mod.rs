@@ -16,6 +16,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 
+mod activity;
 mod squad;
 
 use super::normalize::{
@@ -370,6 +371,17 @@ impl Store for SqliteStore {
         .await?
         .rows_affected();
         Ok(updated > 0)
+    }
+
+    #[tracing::instrument(skip(self), err)]
+    async fn opted_out_members(&self, guild_id: GuildId) -> Result<Vec<UserId>, StoreError> {
+        let users: Vec<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM members WHERE guild_id = ?1 AND tracking_opt_out = 1 ORDER BY user_id",
+        )
+        .bind(guild_id.to_db())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(users.into_iter().map(UserId::from_db).collect())
     }
 
     #[tracing::instrument(skip(self), err)]

@@ -1,0 +1,164 @@
+//! The ingest pipeline: how gateway events become counts in the database without a handler ever
+//! waiting on it, and without losing a count to a restart or an outage.
+//!
+//! ```text
+//! handlers ──► bounded channel ──► aggregator (folds into Deltas) ──► writer (one transaction
+//!                                                                      per flush interval)
+//! ```
+//!
+//! - [`Ingest::record`] only waits when the channel is full, that is when the aggregator is
+//!   behind; the aggregator never touches the database, so that wait is short and bounded.
+//! - The aggregator merges events into [`Deltas`] per rollup row: memory grows with distinct rows
+//!   between two flushes, not with events.
+//! - The writer takes everything pending each interval and writes it in one transaction. When the
+//!   database fails, the batch is merged back and retried with backoff; nothing is dropped, and
+//!   one line per minute says how much is waiting.
+//! - [`Ingest::shutdown`] (on SIGTERM) drains the channel and flushes until the database has
+//!   everything, then returns.
+
+mod telemetry;
+pub mod voice;
+mod writer;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+pub use telemetry::Telemetry;
+
+use crate::domain::activity::{ActivityEvent, Deltas};
+use crate::store::Store;
+
+/// Events the channel holds before handlers wait for the aggregator.
+const CHANNEL_CAPACITY: usize = 65_536;
+
+/// Events the aggregator takes from the channel per lock of the pending deltas.
+const BATCH: usize = 1_024;
+
+/// How long a shutdown keeps retrying a database that refuses the last flush: Heroku sends
+/// SIGKILL 30 s after SIGTERM.
+pub const SHUTDOWN_FLUSH_DEADLINE: Duration = Duration::from_secs(25);
+
+/// The handle gateway handlers record events through. Cloning shares the pipeline.
+#[derive(Clone)]
+pub struct Ingest {
+    sender: mpsc::Sender<ActivityEvent>,
+    pending: Arc<Mutex<Deltas>>,
+    recorded: Arc<AtomicU64>,
+}
+
+/// The running pipeline's tasks, for [`IngestTasks::shutdown`].
+pub struct IngestTasks {
+    aggregator: JoinHandle<()>,
+    close: watch::Sender<bool>,
+    pending: Arc<Mutex<Deltas>>,
+    writer: writer::Writer,
+}
+
+/// Locks the pending deltas; a panic elsewhere cannot leave them half-merged, since each merge
+/// is a sequence of additions that are each complete.
+fn lock(pending: &Mutex<Deltas>) -> std::sync::MutexGuard<'_, Deltas> {
+    pending.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Ingest {
+    /// Starts the aggregator and the writer, flushing to `store` every `flush_interval`.
+    #[must_use]
+    pub fn start(store: Arc<dyn Store>, flush_interval: Duration) -> (Self, IngestTasks) {
+        let (sender, receiver) = mpsc::channel(CHANNEL_CAPACITY);
+        let (close, closed) = watch::channel(false);
+        let pending = Arc::new(Mutex::new(Deltas::default()));
+        let aggregator = tokio::spawn(aggregate(receiver, closed, Arc::clone(&pending)));
+        let writer = writer::Writer::start(store, Arc::clone(&pending), flush_interval);
+        let tasks = IngestTasks {
+            aggregator,
+            close,
+            pending: Arc::clone(&pending),
+            writer,
+        };
+        let recorded = Arc::new(AtomicU64::new(0));
+        (
+            Self {
+                sender,
+                pending,
+                recorded,
+            },
+            tasks,
+        )
+    }
+
+    /// Records one event. Waits only while the channel is full.
+    pub async fn record(&self, event: ActivityEvent) {
+        self.recorded.fetch_add(1, Ordering::Relaxed);
+        if let Err(error) = self.sender.send(event).await {
+            // Only during shutdown: the channel is closed, so fold the event in directly and let
+            // the final flush carry it.
+            lock(&self.pending).add(error.0);
+        }
+    }
+
+    /// Events recorded since the process started.
+    #[must_use]
+    pub fn recorded(&self) -> u64 {
+        self.recorded.load(Ordering::Relaxed)
+    }
+
+    /// Rows waiting to be written (for /config status and logs).
+    #[must_use]
+    pub fn pending_rows(&self) -> usize {
+        lock(&self.pending).rows()
+    }
+}
+
+impl IngestTasks {
+    /// Closes the channel, folds in what it still holds, writes everything pending and returns
+    /// once it is stored, or after [`SHUTDOWN_FLUSH_DEADLINE`] with the database still refusing
+    /// (logged, with what is lost). Events recorded after this started go straight into the
+    /// pending deltas and are written too.
+    pub async fn shutdown(self) {
+        let _ = self.close.send(true);
+        if let Err(error) = self.aggregator.await {
+            tracing::error!(%error, "the aggregator task failed");
+        }
+        self.writer
+            .finish(self.pending, SHUTDOWN_FLUSH_DEADLINE)
+            .await;
+    }
+}
+
+/// Folds events from the channel into the pending deltas until it is closed and drained.
+async fn aggregate(
+    mut receiver: mpsc::Receiver<ActivityEvent>,
+    mut closed: watch::Receiver<bool>,
+    pending: Arc<Mutex<Deltas>>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        tokio::select! {
+            taken = receiver.recv_many(&mut batch, BATCH) => {
+                if taken == 0 {
+                    return;
+                }
+            }
+            _ = closed.changed() => {
+                // Refuse new events (senders fold them in themselves) and drain what is queued.
+                receiver.close();
+                while receiver.recv_many(&mut batch, BATCH).await > 0 {
+                    fold(&pending, &mut batch);
+                }
+                return;
+            }
+        }
+        fold(&pending, &mut batch);
+    }
+}
+
+fn fold(pending: &Mutex<Deltas>, batch: &mut Vec<ActivityEvent>) {
+    let mut deltas = lock(pending);
+    for event in batch.drain(..) {
+        deltas.add(event);
+    }
+}

@@ -1,0 +1,568 @@
+//! Community activity end to end, through fakecord: a scripted evening of a community whose
+//! expected rollups the test works out from the script itself, then compares with the store;
+//! and the paths where counts are usually lost — a crash mid-voice-session, SIGTERM during a
+//! burst, a gateway resume that replays events.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use fakecord::api::{
+    AttachmentSpec, BulkKind, BulkSpec, GuildInfo, GuildSpec, InviteSpec, JoinSpec, MessageSpec,
+    ReactionSpec, VoiceSpec,
+};
+use fakecord::Snowflake;
+use support::bot::{eventually, Bot};
+use support::db::{FreshPostgres, TempSqlite};
+use trakker::config::DatabaseUrl;
+use trakker::domain::ids::GuildId;
+use trakker::store::activity::JoinSource;
+use trakker::store::Store;
+
+/// How long counts may take to reach the store: a flush interval plus slack for a busy machine.
+const SETTLE: Duration = Duration::from_secs(30);
+
+/// One thing a member does during the evening.
+enum Step {
+    Post {
+        user: &'static str,
+        channel: &'static str,
+        text: &'static str,
+        attachment: bool,
+        reply_to_last: bool,
+        thread: Option<&'static str>,
+    },
+    React {
+        user: &'static str,
+        emoji: &'static str,
+    },
+    Unreact {
+        user: &'static str,
+        emoji: &'static str,
+    },
+    Voice {
+        user: &'static str,
+        channel: Option<&'static str>,
+        self_mute: bool,
+    },
+    Invite {
+        inviter: &'static str,
+        code: &'static str,
+    },
+    JoinVia {
+        user: &'static str,
+        code: &'static str,
+    },
+    Leave {
+        user: &'static str,
+    },
+}
+
+/// What the store should hold once the evening is over, worked out from the script alone.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Expected {
+    /// (channel, user) → (messages, with attachments, replies, in threads).
+    messages: BTreeMap<(String, String), (u64, u64, u64, u64)>,
+    /// (emoji, user) → (reactions added, removed, uses in message text).
+    reactions: BTreeMap<(String, String), (u64, u64, u64)>,
+    /// user → channels visited in order, and whether the last stay is still open.
+    voice: BTreeMap<String, (Vec<String>, bool)>,
+    /// joined user → (invite code, inviter), and whether they left.
+    joins: BTreeMap<String, (String, String, bool)>,
+}
+
+fn expected_from(script: &[Step]) -> Expected {
+    let mut expected = Expected::default();
+    let mut codes: BTreeMap<&str, &str> = BTreeMap::new();
+    for step in script {
+        match step {
+            Step::Post {
+                user,
+                channel,
+                text,
+                attachment,
+                reply_to_last,
+                thread,
+            } => {
+                for (emoji, count) in trakker::domain::activity::emojis_in(text) {
+                    expected
+                        .reactions
+                        .entry((emoji, (*user).to_owned()))
+                        .or_default()
+                        .2 += count;
+                }
+                let row = expected
+                    .messages
+                    .entry(((*channel).to_owned(), (*user).to_owned()))
+                    .or_default();
+                row.0 += 1;
+                row.1 += u64::from(*attachment);
+                row.2 += u64::from(*reply_to_last);
+                row.3 += u64::from(thread.is_some());
+            }
+            Step::React { user, emoji } => {
+                expected
+                    .reactions
+                    .entry(((*emoji).to_owned(), (*user).to_owned()))
+                    .or_default()
+                    .0 += 1;
+            }
+            Step::Unreact { user, emoji } => {
+                expected
+                    .reactions
+                    .entry(((*emoji).to_owned(), (*user).to_owned()))
+                    .or_default()
+                    .1 += 1;
+            }
+            Step::Voice { user, channel, .. } => {
+                let (visits, open) = expected.voice.entry((*user).to_owned()).or_default();
+                match channel {
+                    Some(channel) if visits.last().is_none_or(|last| last != channel) || !*open => {
+                        visits.push((*channel).to_owned());
+                        *open = true;
+                    }
+                    Some(_) => {}
+                    None => *open = false,
+                }
+            }
+            Step::Invite { inviter, code } => {
+                codes.insert(code, inviter);
+            }
+            Step::JoinVia { user, code } => {
+                let inviter = codes.get(code).copied().unwrap_or_default();
+                expected.joins.insert(
+                    (*user).to_owned(),
+                    ((*code).to_owned(), inviter.to_owned(), false),
+                );
+            }
+            Step::Leave { user } => {
+                if let Some(join) = expected.joins.get_mut(*user) {
+                    join.2 = true;
+                }
+            }
+        }
+    }
+    expected
+}
+
+#[expect(
+    clippy::too_many_lines,
+    reason = "the evening reads best as one script, one step per line group"
+)]
+fn evening() -> Vec<Step> {
+    use Step::{Invite, JoinVia, Leave, Post, React, Unreact, Voice};
+    let post = |user, channel| Post {
+        user,
+        channel,
+        text: "gg",
+        attachment: false,
+        reply_to_last: false,
+        thread: None,
+    };
+    vec![
+        Voice {
+            user: "ada",
+            channel: Some("lounge"),
+            self_mute: false,
+        },
+        post("ada", "general"),
+        Post {
+            user: "bob",
+            channel: "general",
+            text: "loot list attached 🔥🔥",
+            attachment: true,
+            reply_to_last: false,
+            thread: None,
+        },
+        Voice {
+            user: "bob",
+            channel: Some("lounge"),
+            self_mute: false,
+        },
+        Post {
+            user: "cleo",
+            channel: "general",
+            text: "nice 👍",
+            attachment: false,
+            reply_to_last: true,
+            thread: None,
+        },
+        React {
+            user: "ada",
+            emoji: "🔥",
+        },
+        React {
+            user: "bob",
+            emoji: "🔥",
+        },
+        React {
+            user: "cleo",
+            emoji: "👍",
+        },
+        Unreact {
+            user: "bob",
+            emoji: "🔥",
+        },
+        Voice {
+            user: "ada",
+            channel: Some("lounge"),
+            self_mute: true,
+        },
+        post("ada", "lfg"),
+        Post {
+            user: "bob",
+            channel: "lfg",
+            text: "plan in the thread",
+            attachment: false,
+            reply_to_last: false,
+            thread: Some("raid plans"),
+        },
+        Voice {
+            user: "cleo",
+            channel: Some("raid"),
+            self_mute: false,
+        },
+        Voice {
+            user: "bob",
+            channel: Some("raid"),
+            self_mute: false,
+        },
+        Invite {
+            inviter: "ada",
+            code: "adas-friends",
+        },
+        JoinVia {
+            user: "dan",
+            code: "adas-friends",
+        },
+        post("dan", "general"),
+        Invite {
+            inviter: "cleo",
+            code: "cleos-crew",
+        },
+        JoinVia {
+            user: "eve",
+            code: "cleos-crew",
+        },
+        Leave { user: "eve" },
+        Voice {
+            user: "ada",
+            channel: None,
+            self_mute: false,
+        },
+        post("cleo", "general"),
+        React {
+            user: "dan",
+            emoji: "🔥",
+        },
+    ]
+}
+
+/// Plays the script through fakecord, one step at a time, as the members would; returns the
+/// name of every user id seen (members who left are no longer in the guild's list).
+async fn play(bot: &Bot, guild: &GuildInfo, script: &[Step]) -> BTreeMap<u64, String> {
+    let discord = &bot.discord;
+    let mut names: BTreeMap<u64, String> = guild
+        .members
+        .iter()
+        .map(|(name, id)| (id.0, name.clone()))
+        .collect();
+    let mut last_message: Option<Snowflake> = None;
+    for step in script {
+        match step {
+            Step::Post {
+                user,
+                channel,
+                text,
+                attachment,
+                reply_to_last,
+                thread,
+            } => {
+                let mut spec = MessageSpec::new(*channel, *user, *text);
+                if *attachment {
+                    spec = spec.attach(AttachmentSpec::text("notes.txt", "loot"));
+                }
+                if *reply_to_last {
+                    spec = spec.reply_to(last_message.expect("a message to reply to"));
+                }
+                if let Some(thread) = thread {
+                    spec = spec.in_thread(*thread);
+                }
+                last_message = Some(
+                    discord
+                        .post_message(guild.id, spec)
+                        .await
+                        .expect("posted")
+                        .id,
+                );
+            }
+            Step::React { user, emoji } => {
+                let message = last_message.expect("a message to react to");
+                discord
+                    .react(guild.id, ReactionSpec::new(message, *user, emoji))
+                    .await
+                    .expect("reacted");
+            }
+            Step::Unreact { user, emoji } => {
+                let message = last_message.expect("a message");
+                discord
+                    .unreact(guild.id, ReactionSpec::new(message, *user, emoji))
+                    .await
+                    .expect("unreacted");
+            }
+            Step::Voice {
+                user,
+                channel,
+                self_mute,
+            } => {
+                let mut spec = match channel {
+                    Some(channel) => VoiceSpec::join(*user, *channel),
+                    None => VoiceSpec::leave(*user),
+                };
+                spec.self_mute = Some(*self_mute);
+                discord.voice(guild.id, spec).await.expect("voice changed");
+            }
+            Step::Invite { inviter, code } => {
+                let spec = InviteSpec {
+                    channel: "general".into(),
+                    inviter: Some((*inviter).into()),
+                    code: Some((*code).to_owned()),
+                    ..InviteSpec::default()
+                };
+                discord
+                    .create_invite(guild.id, spec)
+                    .await
+                    .expect("invite created");
+            }
+            Step::JoinVia { user, code } => {
+                let joined = discord
+                    .join(guild.id, JoinSpec::new(*user).via_invite(*code))
+                    .await
+                    .expect("joined");
+                names.insert(joined.user_id.0, joined.name);
+            }
+            Step::Leave { user } => {
+                discord.leave(guild.id, *user).await.expect("left");
+            }
+        }
+        // Members act a moment apart; events of one member keep their order on the gateway.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    names
+}
+
+/// What the store holds, in the shape of [`Expected`], with names for ids.
+async fn observed(store: &dyn Store, guild: &GuildInfo, names: &BTreeMap<u64, String>) -> Expected {
+    let id = GuildId(guild.id.0);
+    let name_of_user = |user: u64| {
+        names
+            .get(&user)
+            .cloned()
+            .unwrap_or_else(|| user.to_string())
+    };
+    let name_of_channel = |channel: u64| {
+        guild
+            .channels
+            .iter()
+            .find(|(_, id)| id.0 == channel)
+            .map_or_else(|| channel.to_string(), |(name, _)| name.clone())
+    };
+    let mut seen = Expected::default();
+    for (key, counts) in store.message_rows(id).await.expect("message rows") {
+        let row = seen
+            .messages
+            .entry((
+                name_of_channel(key.channel_id.0),
+                name_of_user(key.user_id.0),
+            ))
+            .or_default();
+        row.0 += counts.messages;
+        row.1 += counts.with_attachments;
+        row.2 += counts.replies;
+        row.3 += counts.in_threads;
+    }
+    for (key, counts) in store.emoji_rows(id).await.expect("emoji rows") {
+        let row = seen
+            .reactions
+            .entry((key.emoji.clone(), name_of_user(key.user_id.0)))
+            .or_default();
+        row.0 += counts.reactions_added;
+        row.1 += counts.reactions_removed;
+        row.2 += counts.in_messages;
+    }
+    let now = chrono::Utc::now() + chrono::TimeDelta::minutes(1);
+    let mut sessions = store
+        .voice_sessions(id, None, chrono::DateTime::UNIX_EPOCH, now)
+        .await
+        .expect("voice sessions");
+    sessions.sort_by_key(|session| (session.joined_at, session.id));
+    for session in sessions {
+        let (visits, open) = seen
+            .voice
+            .entry(name_of_user(session.user_id.0))
+            .or_default();
+        visits.push(name_of_channel(session.channel_id.0));
+        *open = session.left_at.is_none();
+    }
+    for join in store.joins(id).await.expect("joins") {
+        let JoinSource::Invite { code, inviter_id } = &join.source else {
+            continue;
+        };
+        let inviter = inviter_id
+            .map(|inviter| name_of_user(inviter.0))
+            .unwrap_or_default();
+        seen.joins.insert(
+            name_of_user(join.user_id.0),
+            (code.clone(), inviter, join.left_at.is_some()),
+        );
+    }
+    seen
+}
+
+async fn a_scripted_evening_is_counted_exactly(database: &DatabaseUrl) {
+    // Discord sends attachments and text only to bots with MESSAGE_CONTENT; the evening counts
+    // both, so the operator has turned it on.
+    let bot = Bot::start_with(database, &[("MESSAGE_CONTENT_INTENT", "true")]).await;
+    let guild = bot
+        .guild_from(
+            GuildSpec::new("Night Owls")
+                .members(["ada", "bob", "cleo"])
+                .text_channel("general")
+                .text_channel("lfg")
+                .voice_channel("lounge")
+                .voice_channel("raid"),
+        )
+        .await;
+    let script = evening();
+    let names = play(&bot, &guild, &script).await;
+    let mut expected = expected_from(&script);
+    // The thread's messages count for its channel, marked as in a thread.
+    assert!(expected
+        .messages
+        .contains_key(&("lfg".to_owned(), "bob".to_owned())));
+
+    let store = trakker::store::connect(database, false)
+        .await
+        .expect("open the bot's database");
+    let seen = eventually(SETTLE, || async {
+        let seen = observed(store.as_ref(), &guild, &names).await;
+        (seen == expected).then_some(seen)
+    })
+    .await;
+    if seen.is_none() {
+        let last = observed(store.as_ref(), &guild, &names).await;
+        expected.voice.retain(|_, _| true);
+        panic!(
+            "the store does not match the script\nexpected {expected:#?}\nobserved {last:#?}\n{}",
+            bot.logs()
+        );
+    }
+    // Ada muted herself in the lounge: the change is kept as it happened.
+    let ada = guild.user("ada").expect("ada");
+    let flags = store
+        .voice_flag_history(
+            GuildId(guild.id.0),
+            trakker::domain::ids::UserId(ada.0),
+            chrono::DateTime::UNIX_EPOCH,
+            chrono::Utc::now() + chrono::TimeDelta::minutes(1),
+        )
+        .await
+        .expect("flag history");
+    let muted: Vec<bool> = flags.iter().map(|(_, flags)| flags.self_mute).collect();
+    assert_eq!(muted, [false, true], "joined unmuted, then muted");
+    store.close().await;
+    bot.assert_discord_accepted_everything().await;
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}
+
+#[tokio::test]
+async fn a_scripted_evening_is_counted_exactly_on_sqlite() {
+    let database = TempSqlite::new();
+    a_scripted_evening_is_counted_exactly(database.url()).await;
+}
+
+#[tokio::test]
+async fn a_scripted_evening_is_counted_exactly_on_postgres() {
+    let Some(database) = FreshPostgres::create().await else {
+        return;
+    };
+    a_scripted_evening_is_counted_exactly(database.url()).await;
+}
+
+/// Messages counted in the store for the guild, all rows summed.
+async fn stored_messages(store: &dyn Store, guild: Snowflake) -> u64 {
+    store
+        .message_rows(GuildId(guild.0))
+        .await
+        .expect("message rows")
+        .iter()
+        .map(|(_, counts)| counts.messages)
+        .sum()
+}
+
+/// The number the bot logs at exit: activity events it recorded during its run.
+fn recorded_events(logs: &str) -> u64 {
+    logs.lines()
+        .filter(|line| line.contains("activity events recorded by this process"))
+        .find_map(|line| {
+            let (_, rest) = line.split_once("events=")?;
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("the bot did not report its event count\n{logs}"))
+}
+
+#[tokio::test]
+async fn sigterm_during_a_burst_of_100000_events_loses_nothing() {
+    let database = TempSqlite::new();
+    let bot = Bot::start(database.url()).await;
+    let guild = bot
+        .guild_from(
+            GuildSpec::new("Busy")
+                .generated_members(200)
+                .text_channel("general")
+                .text_channel("memes"),
+        )
+        .await;
+    let burst = tokio::spawn({
+        let discord = bot.discord.clone();
+        let guild = guild.id;
+        async move {
+            discord
+                .bulk(&BulkSpec::new(BulkKind::MessageCreate, 100_000, guild))
+                .await
+        }
+    });
+    // SIGTERM once the first counts are written, while the burst is still arriving.
+    let store = trakker::store::connect(database.url(), false)
+        .await
+        .expect("open");
+    let started = eventually(SETTLE, || async {
+        let counted = stored_messages(store.as_ref(), guild.id).await;
+        (counted > 0).then_some(counted)
+    })
+    .await
+    .expect("counts reach the store during the burst");
+    assert!(
+        started < 100_000,
+        "the burst is still going when SIGTERM arrives"
+    );
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "SIGTERM ends with exit 0\n{logs}");
+    burst.abort();
+    let recorded = recorded_events(&logs);
+    let counted = stored_messages(store.as_ref(), guild.id).await;
+    store.close().await;
+    assert!(
+        recorded > started,
+        "events arrived after the first flush: {recorded} vs {started}"
+    );
+    assert_eq!(
+        counted, recorded,
+        "every event the bot took in is in the store\n{logs}"
+    );
+}
