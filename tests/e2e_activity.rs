@@ -566,3 +566,94 @@ async fn sigterm_during_a_burst_of_100000_events_loses_nothing() {
         "every event the bot took in is in the store\n{logs}"
     );
 }
+
+#[tokio::test]
+async fn a_crash_mid_voice_session_is_reconciled_against_the_last_heartbeat() {
+    let database = TempSqlite::new();
+    let mut bot = Bot::start(database.url()).await;
+    let guild = bot
+        .guild_from(
+            GuildSpec::new("Crashers")
+                .members(["ada", "bob"])
+                .text_channel("general")
+                .voice_channel("lounge"),
+        )
+        .await;
+    let id = GuildId(guild.id.0);
+    for member in ["ada", "bob"] {
+        let joined = VoiceSpec::join(member, "lounge");
+        bot.discord
+            .voice(guild.id, joined)
+            .await
+            .expect("joins voice");
+    }
+    let store = trakker::store::connect(database.url(), false)
+        .await
+        .expect("open");
+    eventually(SETTLE, || async {
+        let open = store.open_voice_sessions(id).await.ok()?;
+        (open.len() == 2).then_some(())
+    })
+    .await
+    .expect("both sessions are open");
+
+    // The bot dies mid-session; Bob leaves while it is down; it comes back a little later.
+    bot.crash().await;
+    let heartbeat = store
+        .last_heartbeat(0)
+        .await
+        .expect("read")
+        .expect("the shard wrote a heartbeat before dying");
+    bot.discord
+        .voice(guild.id, VoiceSpec::leave("bob"))
+        .await
+        .expect("bob leaves");
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let restarted_at = chrono::Utc::now();
+    bot.relaunch().await;
+
+    let ada = trakker::domain::ids::UserId(guild.user("ada").expect("ada").0);
+    let bob = trakker::domain::ids::UserId(guild.user("bob").expect("bob").0);
+    let sessions = eventually(SETTLE, || async {
+        let sessions = store
+            .voice_sessions(id, None, chrono::DateTime::UNIX_EPOCH, chrono::Utc::now())
+            .await
+            .ok()?;
+        (sessions.len() == 3).then_some(sessions)
+    })
+    .await
+    .unwrap_or_else(|| panic!("the restart reconciled voice\n{}", bot.logs()));
+    let of = |user| {
+        sessions
+            .iter()
+            .filter(move |session| session.user_id == user)
+    };
+    let bobs: Vec<_> = of(bob).collect();
+    assert_eq!(bobs.len(), 1);
+    assert_eq!(
+        bobs[0].left_at,
+        Some(heartbeat),
+        "closed at the last heartbeat, not at restart"
+    );
+    let adas: Vec<_> = of(ada).collect();
+    assert_eq!(
+        adas.len(),
+        2,
+        "ada's stay is cut at the crash and resumed after it"
+    );
+    assert_eq!(
+        adas[0].left_at,
+        Some(heartbeat),
+        "the downtime is not counted"
+    );
+    assert!(adas[1].left_at.is_none(), "ada is still in voice");
+    assert!(
+        adas[1].joined_at >= restarted_at,
+        "her new session starts after the restart"
+    );
+    assert!(store.open_voice_sessions(id).await.expect("open").len() == 1);
+
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+    store.close().await;
+}

@@ -253,14 +253,17 @@ fn voice(
         return;
     }
     let at = Utc::now();
+    let shard = ctx.shard_id.0;
     let before = old.and_then(|old| old.channel_id);
     let op = match (before, new.channel_id) {
         (_, None) => VoiceOp::Leave {
+            shard,
             guild_id: guild,
             user_id: user,
             at,
         },
         (before, Some(channel)) if before != Some(channel) => VoiceOp::Join {
+            shard,
             guild_id: guild,
             channel_id: ChannelId(channel.get()),
             user_id: user,
@@ -273,6 +276,7 @@ fn voice(
                 return;
             }
             VoiceOp::Flags {
+                shard,
                 guild_id: guild,
                 user_id: user,
                 flags: flags_of(new),

@@ -28,6 +28,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 pub enum VoiceOp {
     /// Joined a channel, or moved to it.
     Join {
+        /// The guild's shard (each voice fact also proves the shard alive).
+        shard: u32,
         /// The guild.
         guild_id: GuildId,
         /// The channel.
@@ -43,6 +45,8 @@ pub enum VoiceOp {
     },
     /// Left voice.
     Leave {
+        /// The guild's shard (each voice fact also proves the shard alive).
+        shard: u32,
         /// The guild.
         guild_id: GuildId,
         /// Who.
@@ -52,6 +56,8 @@ pub enum VoiceOp {
     },
     /// Muted, deafened, started streaming… in the same channel.
     Flags {
+        /// The guild's shard (each voice fact also proves the shard alive).
+        shard: u32,
         /// The guild.
         guild_id: GuildId,
         /// Who.
@@ -185,6 +191,7 @@ async fn write(
 async fn apply(store: &dyn Store, memory: &mut Memory, op: &VoiceOp) -> Result<(), StoreError> {
     match op {
         VoiceOp::Join {
+            shard,
             guild_id,
             channel_id,
             user_id,
@@ -192,19 +199,25 @@ async fn apply(store: &dyn Store, memory: &mut Memory, op: &VoiceOp) -> Result<(
             flags,
             at,
         } => {
+            // The join records the member's flags on arrival too.
             store
                 .voice_join(*guild_id, *channel_id, *user_id, *afk, *flags, *at)
                 .await?;
-            store
-                .voice_flags_changed(*guild_id, *user_id, *flags, *at)
-                .await
+            proven_alive(store, memory, *shard, *at).await;
+            Ok(())
         }
         VoiceOp::Leave {
+            shard,
             guild_id,
             user_id,
             at,
-        } => store.voice_leave(*guild_id, *user_id, *at).await.map(drop),
+        } => {
+            store.voice_leave(*guild_id, *user_id, *at).await?;
+            proven_alive(store, memory, *shard, *at).await;
+            Ok(())
+        }
         VoiceOp::Flags {
+            shard,
             guild_id,
             user_id,
             flags,
@@ -212,7 +225,9 @@ async fn apply(store: &dyn Store, memory: &mut Memory, op: &VoiceOp) -> Result<(
         } => {
             store
                 .voice_flags_changed(*guild_id, *user_id, *flags, *at)
-                .await
+                .await?;
+            proven_alive(store, memory, *shard, *at).await;
+            Ok(())
         }
         VoiceOp::Reconcile {
             guild_id,
@@ -271,6 +286,19 @@ async fn apply(store: &dyn Store, memory: &mut Memory, op: &VoiceOp) -> Result<(
             memory.previous_run_heartbeat(store, *shard).await?;
             store.heartbeat(*shard, *at).await
         }
+    }
+}
+
+/// A voice fact written at `at` shows the shard was alive then: move its heartbeat forward, so a
+/// crash soon after closes sessions as late as is known to be true. Best effort: the fact itself
+/// is written, and a missed heartbeat only makes a later reconciliation more cautious.
+async fn proven_alive(store: &dyn Store, memory: &mut Memory, shard: u32, at: DateTime<Utc>) {
+    let result = match memory.previous_run_heartbeat(store, shard).await {
+        Ok(_) => store.heartbeat(shard, at).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = result {
+        tracing::debug!(%error, shard, "could not move the heartbeat forward");
     }
 }
 

@@ -90,6 +90,20 @@ impl Bot {
             "the bot stopped cleanly before the restart\n{}",
             self.logs()
         );
+        self.relaunch().await;
+    }
+
+    /// Kills the bot with SIGKILL, as a crash would: nothing is flushed. Start it again with
+    /// [`Bot::relaunch`].
+    pub async fn crash(&mut self) {
+        self.child.kill().await.expect("SIGKILL delivered");
+    }
+
+    /// Starts the bot again after [`Bot::crash`]; returns once it is connected.
+    ///
+    /// # Panics
+    /// When the bot does not come back.
+    pub async fn relaunch(&mut self) {
         let connections_before = self.logs().matches("connected to Discord").count();
         self.child = spawn(
             &self.server,
@@ -103,11 +117,6 @@ impl Bot {
         })
         .await;
         assert!(connected.is_some(), "the bot came back\n{}", self.logs());
-    }
-
-    /// Kills the bot with SIGKILL, as a crash would, without waiting for anything to flush.
-    pub async fn kill(&mut self) {
-        self.child.kill().await.expect("SIGKILL delivered");
     }
 
     /// Creates a guild with a `general` text channel and `members`, as the bot sees it join.
