@@ -657,3 +657,118 @@ async fn a_crash_mid_voice_session_is_reconciled_against_the_last_heartbeat() {
     assert!(status.success(), "{logs}");
     store.close().await;
 }
+
+#[tokio::test]
+async fn top_me_user_and_config_status_read_the_activity_back() {
+    let database = TempSqlite::new();
+    let bot = Bot::start(database.url()).await;
+    let guild = bot
+        .guild_from(
+            GuildSpec::new("Readers")
+                .members(["ada", "bob"])
+                .text_channel("general")
+                .voice_channel("lounge"),
+        )
+        .await;
+    for (user, text) in [("ada", "gg"), ("ada", "gg"), ("ada", "gg"), ("bob", "gg")] {
+        let message = MessageSpec::new("general", user, text);
+        bot.discord
+            .post_message(guild.id, message)
+            .await
+            .expect("posted");
+    }
+    for member in ["ada", "bob"] {
+        let joined = VoiceSpec::join(member, "lounge");
+        bot.discord
+            .voice(guild.id, joined)
+            .await
+            .expect("joins voice");
+    }
+    let store = trakker::store::connect(database.url(), false)
+        .await
+        .expect("open");
+    eventually(SETTLE, || async {
+        (stored_messages(store.as_ref(), guild.id).await == 4).then_some(())
+    })
+    .await
+    .expect("the messages are counted");
+    store.close().await;
+    let ask =
+        |user: &'static str, command: &'static str, options: Vec<fakecord::api::OptionSpec>| {
+            let invocation = fakecord::api::CommandInvocation::new(guild.id, user, command)
+                .options(options)
+                .timeout(SETTLE);
+            bot.discord.invoke_with(invocation)
+        };
+    let metric = |index: i64| vec![fakecord::api::OptionSpec::new("metric", index)];
+
+    let top = ask("bob", "top", metric(0)).await.expect("/top answers");
+    let text = top.embeds[0].to_string();
+    let (ada, bob) = (
+        guild.user("ada").expect("ada"),
+        guild.user("bob").expect("bob"),
+    );
+    assert!(
+        text.contains(&format!("`1.` <@{ada}> — 3 messages")),
+        "{text}"
+    );
+    assert!(text.contains("You are #2 with 1 message."), "{text}");
+
+    let me = ask("ada", "me", Vec::new()).await.expect("/me answers");
+    let text = me.embeds[0].to_string();
+    assert!(
+        text.contains("\"Messages\"") && text.contains("\"3\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("<@{bob}>")),
+        "bob is her voice companion: {text}"
+    );
+
+    let user = ask(
+        "ada",
+        "user",
+        vec![fakecord::api::OptionSpec::new("member", bob.to_string())],
+    )
+    .await
+    .expect("/user answers");
+    assert!(
+        user.embeds[0].to_string().contains(&format!("<@{ada}>")),
+        "{:?}",
+        user.embeds
+    );
+
+    let general = guild.channel("general").expect("general");
+    let refused = ask(
+        "ada",
+        "top",
+        vec![
+            fakecord::api::OptionSpec::new("metric", 2),
+            fakecord::api::OptionSpec::new("channel", general.to_string()),
+        ],
+    )
+    .await
+    .expect("/top answers");
+    assert!(
+        refused.ephemeral,
+        "a channel does not narrow emojis: {}",
+        refused.content
+    );
+
+    let status = bot
+        .discord
+        .invoke_with(
+            fakecord::api::CommandInvocation::new(guild.id, "ada", "config status")
+                .permissions(fakecord::api::PermissionSet::all())
+                .timeout(SETTLE),
+        )
+        .await
+        .expect("/config status answers");
+    let text = status.embeds[0].to_string();
+    assert!(status.ephemeral);
+    assert!(text.contains("Emojis inside messages — off"), "{text}");
+    assert!(text.contains("Time per game played — off"), "{text}");
+    bot.assert_discord_accepted_everything().await;
+    let (exit, logs) = bot.stop().await;
+    assert!(exit.success(), "{logs}");
+}
