@@ -659,6 +659,10 @@ async fn a_crash_mid_voice_session_is_reconciled_against_the_last_heartbeat() {
 }
 
 #[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one evening read back through four commands reads best as one scenario"
+)]
 async fn top_me_user_and_config_status_read_the_activity_back() {
     let database = TempSqlite::new();
     let bot = Bot::start(database.url()).await;
