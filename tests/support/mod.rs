@@ -16,3 +16,4 @@ pub mod cache;
 #[macro_use]
 pub mod conformance;
 pub mod db;
+pub mod proxy;
