@@ -117,15 +117,16 @@ impl App {
             }
             (background.ingest.take(), background.voice.take())
         };
+        let deadline = Instant::now() + SHUTDOWN_FLUSH_DEADLINE;
         if let Some(ingest) = ingest {
-            ingest.shutdown().await;
+            ingest.shutdown(deadline).await;
             tracing::info!(
                 events = self.ingest.recorded(),
                 "activity events recorded by this process"
             );
         }
         if let Some(voice) = voice {
-            voice.finish(SHUTDOWN_FLUSH_DEADLINE).await;
+            voice.finish(deadline).await;
         }
         self.store.close().await;
     }

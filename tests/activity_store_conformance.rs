@@ -22,7 +22,7 @@ conformance! {
     fresh: [],
     migrated: [
         a_flush_adds_to_every_rollup_row_by_the_hour,
-        the_same_deltas_applied_twice_count_twice,
+        two_batches_add_up_and_a_retried_batch_counts_once,
         a_key_with_minutes_in_its_hour_lands_on_the_hour,
         an_empty_flush_touches_nothing,
         twenty_thousand_rows_apply_in_one_call,
@@ -257,7 +257,10 @@ fn ada_and_bob_evening() -> Deltas {
 
 async fn a_flush_adds_to_every_rollup_row_by_the_hour(store: &dyn Store) {
     let deltas = ada_and_bob_evening();
-    store.apply_deltas(&deltas).await.expect("flushed");
+    store
+        .apply_deltas("batch-1", &deltas)
+        .await
+        .expect("flushed");
 
     let messages = store.message_rows(GUILD).await.expect("message rows");
     assert_eq!(
@@ -330,15 +333,28 @@ async fn a_flush_adds_to_every_rollup_row_by_the_hour(store: &dyn Store) {
     );
 }
 
-async fn the_same_deltas_applied_twice_count_twice(store: &dyn Store) {
-    // A flush that the writer retries after it did reach the database adds again: adding is the
-    // contract, and the writer only retries what failed.
+async fn two_batches_add_up_and_a_retried_batch_counts_once(store: &dyn Store) {
+    // Two flushes holding the same counts add up; the writer retrying a flush whose commit did
+    // reach the database (its answer was lost) uses the same batch id and is not counted again.
     let mut deltas = Deltas::default();
     posts(&mut deltas, GUILD, GENERAL, ADA, at(20, 0), 4);
     deltas.add(reaction(GUILD, "🔥", BOB, at(20, 0)));
     deltas.add(command(GUILD, "track", BOB, at(20, 0)));
-    store.apply_deltas(&deltas).await.expect("first flush");
-    store.apply_deltas(&deltas).await.expect("second flush");
+    assert!(store
+        .apply_deltas("run-1", &deltas)
+        .await
+        .expect("first flush"));
+    assert!(store
+        .apply_deltas("run-2", &deltas)
+        .await
+        .expect("second flush"));
+    assert!(
+        !store
+            .apply_deltas("run-2", &deltas)
+            .await
+            .expect("retried flush"),
+        "a batch already applied is recognised"
+    );
 
     let messages = store.message_rows(GUILD).await.expect("rows");
     assert_eq!(messages.len(), 1);
@@ -377,7 +393,10 @@ async fn a_key_with_minutes_in_its_hour_lands_on_the_hour(store: &dyn Store) {
             ..MessageCounts::default()
         },
     );
-    store.apply_deltas(&deltas).await.expect("flushed");
+    store
+        .apply_deltas("batch-2", &deltas)
+        .await
+        .expect("flushed");
 
     let rows = store.message_rows(GUILD).await.expect("rows");
     assert_eq!(rows.len(), 1, "merged into one row");
@@ -387,7 +406,7 @@ async fn a_key_with_minutes_in_its_hour_lands_on_the_hour(store: &dyn Store) {
 
 async fn an_empty_flush_touches_nothing(store: &dyn Store) {
     store
-        .apply_deltas(&Deltas::default())
+        .apply_deltas("batch-3", &Deltas::default())
         .await
         .expect("nothing to write");
     assert!(store.message_rows(GUILD).await.expect("rows").is_empty());
@@ -395,7 +414,7 @@ async fn an_empty_flush_touches_nothing(store: &dyn Store) {
     // Not even a connection: a closed store still accepts an empty flush.
     store.close().await;
     store
-        .apply_deltas(&Deltas::default())
+        .apply_deltas("batch-4", &Deltas::default())
         .await
         .expect("an empty flush never reaches the database");
 }
@@ -447,7 +466,10 @@ async fn twenty_thousand_rows_apply_in_one_call(store: &dyn Store) {
         );
     }
     assert_eq!(deltas.rows(), 20_000);
-    store.apply_deltas(&deltas).await.expect("flushed");
+    store
+        .apply_deltas("batch-5", &deltas)
+        .await
+        .expect("flushed");
 
     let messages = store.message_rows(GUILD).await.expect("rows");
     assert_eq!(messages.len(), 12_000);
@@ -468,7 +490,10 @@ async fn two_guilds_with_the_same_members_never_mix(store: &dyn Store) {
     posts(&mut deltas, GUILD, GENERAL, ADA, at(20, 0), 2);
     posts(&mut deltas, OTHER_GUILD, GENERAL, ADA, at(20, 0), 5);
     deltas.add(reaction(OTHER_GUILD, "🔥", ADA, at(20, 0)));
-    store.apply_deltas(&deltas).await.expect("flushed");
+    store
+        .apply_deltas("batch-6", &deltas)
+        .await
+        .expect("flushed");
     store
         .voice_join(OTHER_GUILD, LOUNGE, ADA, false, QUIET, at(20, 0))
         .await
@@ -814,7 +839,10 @@ async fn messages_emojis_and_commands_rank_members_since_an_hour(store: &dyn Sto
         deltas.add(command(GUILD, "track", BOB, at(20, 30)));
     }
     deltas.add(command(GUILD, "leaderboard", ADA, at(21, 30)));
-    store.apply_deltas(&deltas).await.expect("flushed");
+    store
+        .apply_deltas("batch-7", &deltas)
+        .await
+        .expect("flushed");
 
     assert_eq!(
         top(store, Metric::Messages, at(20, 0)).await,
@@ -1110,7 +1138,10 @@ async fn member_activity_sums_one_member(store: &dyn Store) {
         key: emoji_key(GUILD, "👻", ADA, at(20, 0)),
         added: false,
     });
-    store.apply_deltas(&deltas).await.expect("flushed");
+    store
+        .apply_deltas("batch-8", &deltas)
+        .await
+        .expect("flushed");
     // Voice: 20:00–20:30 in the lounge, 20:30–20:45 AFK, back in the lounge since 20:45.
     join_voice(store, ADA, LOUNGE, at(20, 0)).await;
     join_voice(store, ADA, AFK, at(20, 30)).await;

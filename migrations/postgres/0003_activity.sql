@@ -128,3 +128,11 @@ CREATE TABLE member_joins (
 CREATE INDEX member_joins_by_time ON member_joins (guild_id, joined_at);
 CREATE INDEX member_joins_by_member ON member_joins (guild_id, user_id, joined_at);
 CREATE INDEX member_joins_by_inviter ON member_joins (guild_id, inviter_id, joined_at) WHERE inviter_id IS NOT NULL;
+
+-- Flushes already applied, by id, so a flush retried after its commit was lost on the way back
+-- (the connection died after COMMIT) is recognised and not added twice. Pruned after a week.
+CREATE TABLE ingest_batches (
+    id         text        NOT NULL PRIMARY KEY,
+    applied_at timestamptz NOT NULL
+);
+CREATE INDEX ingest_batches_by_time ON ingest_batches (applied_at);

@@ -22,7 +22,7 @@ mod writer;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -38,8 +38,8 @@ const CHANNEL_CAPACITY: usize = 65_536;
 /// Events the aggregator takes from the channel per lock of the pending deltas.
 const BATCH: usize = 1_024;
 
-/// How long a shutdown keeps retrying a database that refuses the last flush: Heroku sends
-/// SIGKILL 30 s after SIGTERM.
+/// How long a shutdown keeps retrying a database that refuses the last writes, counters and voice
+/// together: Heroku sends SIGKILL 30 s after SIGTERM.
 pub const SHUTDOWN_FLUSH_DEADLINE: Duration = Duration::from_secs(25);
 
 /// The handle gateway handlers record events through. Cloning shares the pipeline.
@@ -47,6 +47,7 @@ pub const SHUTDOWN_FLUSH_DEADLINE: Duration = Duration::from_secs(25);
 pub struct Ingest {
     sender: mpsc::Sender<ActivityEvent>,
     pending: Arc<Mutex<Deltas>>,
+    flusher: Arc<writer::Flusher>,
     recorded: Arc<AtomicU64>,
 }
 
@@ -54,7 +55,6 @@ pub struct Ingest {
 pub struct IngestTasks {
     aggregator: JoinHandle<()>,
     close: watch::Sender<bool>,
-    pending: Arc<Mutex<Deltas>>,
     writer: writer::Writer,
 }
 
@@ -73,10 +73,10 @@ impl Ingest {
         let pending = Arc::new(Mutex::new(Deltas::default()));
         let aggregator = tokio::spawn(aggregate(receiver, closed, Arc::clone(&pending)));
         let writer = writer::Writer::start(store, Arc::clone(&pending), flush_interval);
+        let flusher = writer.flusher();
         let tasks = IngestTasks {
             aggregator,
             close,
-            pending: Arc::clone(&pending),
             writer,
         };
         let recorded = Arc::new(AtomicU64::new(0));
@@ -84,6 +84,7 @@ impl Ingest {
             Self {
                 sender,
                 pending,
+                flusher,
                 recorded,
             },
             tasks,
@@ -109,23 +110,21 @@ impl Ingest {
     /// Rows waiting to be written (for /config status and logs).
     #[must_use]
     pub fn pending_rows(&self) -> usize {
-        lock(&self.pending).rows()
+        lock(&self.pending).rows() + self.flusher.inflight_rows()
     }
 }
 
 impl IngestTasks {
     /// Closes the channel, folds in what it still holds, writes everything pending and returns
-    /// once it is stored, or after [`SHUTDOWN_FLUSH_DEADLINE`] with the database still refusing
-    /// (logged, with what is lost). Events recorded after this started go straight into the
+    /// once it is stored, or at `deadline` with the database still refusing (logged, with what is
+    /// lost). Events recorded after this started go straight into the
     /// pending deltas and are written too.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(self, deadline: Instant) {
         let _ = self.close.send(true);
         if let Err(error) = self.aggregator.await {
             tracing::error!(%error, "the aggregator task failed");
         }
-        self.writer
-            .finish(self.pending, SHUTDOWN_FLUSH_DEADLINE)
-            .await;
+        self.writer.finish(deadline).await;
     }
 }
 

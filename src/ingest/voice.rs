@@ -122,10 +122,11 @@ impl VoiceLog {
 }
 
 impl VoiceWriter {
-    /// Stops taking events and waits until everything queued is written, or `deadline` passes.
-    pub async fn finish(self, deadline: Duration) {
+    /// Stops taking events and waits until everything queued is written, or until `deadline`.
+    pub async fn finish(self, deadline: std::time::Instant) {
         let _ = self.close.send(true);
-        if tokio::time::timeout(deadline, self.task).await.is_err() {
+        let deadline = tokio::time::Instant::from_std(deadline);
+        if tokio::time::timeout_at(deadline, self.task).await.is_err() {
             tracing::error!("voice events were still waiting for the database at shutdown");
         }
     }

@@ -1,7 +1,11 @@
 //! The batched writer: every flush interval, everything pending goes to the database in one
-//! transaction; a failure puts it back and retries with backoff.
+//! transaction, under a batch id. A batch that fails stays as it is and is retried with the same
+//! id (with backoff) before anything newer, so a retry of a flush whose commit succeeded but
+//! whose answer was lost is recognised by the store and not counted twice. Events arriving
+//! meanwhile keep merging into the pending deltas.
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -9,17 +13,94 @@ use tokio::task::JoinHandle;
 
 use super::lock;
 use crate::domain::activity::Deltas;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// The longest wait between two attempts while the database is failing.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
+/// The longest wait between two attempts of the final flush at shutdown.
+const MAX_SHUTDOWN_BACKOFF: Duration = Duration::from_secs(5);
 
 /// How often an ongoing outage is reported.
 const OUTAGE_REPORT_EVERY: Duration = Duration::from_secs(60);
 
+/// Takes batches out of the pending deltas and writes them.
+pub(super) struct Flusher {
+    store: Arc<dyn Store>,
+    pending: Arc<Mutex<Deltas>>,
+    /// The batch being written, kept as it is until the store has it.
+    inflight: Mutex<Option<(String, Deltas)>>,
+    /// Unique to this process, so batch ids never collide across restarts or shards.
+    run: String,
+    next: AtomicU64,
+}
+
+/// The outcome of one flush.
+pub(super) enum Flush {
+    /// Nothing was pending.
+    Nothing,
+    /// Written.
+    Written { rows: usize, events: u64 },
+    /// The database refused it; it will be retried as it is.
+    Failed { rows: usize, error: StoreError },
+}
+
+impl Flusher {
+    pub(super) fn new(store: Arc<dyn Store>, pending: Arc<Mutex<Deltas>>) -> Self {
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos());
+        Self {
+            store,
+            pending,
+            inflight: Mutex::new(None),
+            run: format!("{started:x}-{:x}", std::process::id()),
+            next: AtomicU64::new(0),
+        }
+    }
+
+    /// Rows in the batch being retried, if any.
+    pub(super) fn inflight_rows(&self) -> usize {
+        self.inflight()
+            .as_ref()
+            .map_or(0, |(_, batch)| batch.rows())
+    }
+
+    fn inflight(&self) -> std::sync::MutexGuard<'_, Option<(String, Deltas)>> {
+        self.inflight.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes the batch being retried, or else everything pending as a new batch.
+    pub(super) async fn flush(&self) -> Flush {
+        let retry = self.inflight().take();
+        let (id, batch) = if let Some(inflight) = retry {
+            inflight
+        } else {
+            let batch = std::mem::take(&mut *lock(&self.pending));
+            if batch.is_empty() {
+                return Flush::Nothing;
+            }
+            let number = self.next.fetch_add(1, Ordering::Relaxed);
+            (format!("{}-{number}", self.run), batch)
+        };
+        let (rows, events) = (batch.rows(), batch.events);
+        match self.store.apply_deltas(&id, &batch).await {
+            Ok(true) => Flush::Written { rows, events },
+            Ok(false) => {
+                tracing::info!(batch = %id, rows, "a retried flush had been written already; not counted twice");
+                Flush::Written { rows, events }
+            }
+            Err(error) => {
+                *self.inflight() = Some((id, batch));
+                Flush::Failed { rows, error }
+            }
+        }
+    }
+}
+
 /// The running writer.
 pub(super) struct Writer {
-    store: Arc<dyn Store>,
+    flusher: Arc<Flusher>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -31,22 +112,31 @@ impl Writer {
         pending: Arc<Mutex<Deltas>>,
         interval: Duration,
     ) -> Self {
+        let flusher = Arc::new(Flusher::new(store, pending));
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(Arc::clone(&store), pending, interval, stopped));
-        Self { store, stop, task }
+        let task = tokio::spawn(run(Arc::clone(&flusher), interval, stopped));
+        Self {
+            flusher,
+            stop,
+            task,
+        }
     }
 
-    /// Stops the periodic flushes and writes what is left, retrying until `deadline` passes.
-    pub(super) async fn finish(self, pending: Arc<Mutex<Deltas>>, deadline: Duration) {
-        // The loop flushes between ticks; stop it first so the final flush runs alone.
+    /// The flusher, for reading how much is waiting.
+    pub(super) fn flusher(&self) -> Arc<Flusher> {
+        Arc::clone(&self.flusher)
+    }
+
+    /// Stops the periodic flushes and writes what is left, retrying until `deadline`.
+    pub(super) async fn finish(self, deadline: Instant) {
+        // The loop flushes between ticks; stop it first so the final flushes run alone.
         let _ = self.stop.send(true);
         if let Err(error) = self.task.await {
             tracing::error!(%error, "the writer task failed");
         }
-        let started = Instant::now();
         let mut backoff = Duration::from_millis(200);
         loop {
-            match flush(self.store.as_ref(), &pending).await {
+            match self.flusher.flush().await {
                 Flush::Nothing => return,
                 Flush::Written { rows, events } => {
                     tracing::info!(rows, events, "flushed pending counts before exit");
@@ -55,9 +145,10 @@ impl Writer {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Flush::Failed { rows, error } => {
-                    if started.elapsed() + backoff > deadline {
+                    if Instant::now() + backoff > deadline {
+                        let waiting = rows + lock(&self.flusher.pending).rows();
                         tracing::error!(
-                            rows,
+                            rows = waiting,
                             %error,
                             "the database refused the last flush until the shutdown deadline; these counts are lost"
                         );
@@ -65,48 +156,14 @@ impl Writer {
                     }
                     tracing::warn!(rows, %error, "the last flush failed; retrying before exit");
                     tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff = (backoff * 2).min(MAX_SHUTDOWN_BACKOFF);
                 }
             }
         }
     }
 }
 
-/// The outcome of one flush.
-enum Flush {
-    /// Nothing was pending.
-    Nothing,
-    /// Written.
-    Written { rows: usize, events: u64 },
-    /// The database refused it; it is pending again.
-    Failed {
-        rows: usize,
-        error: crate::store::StoreError,
-    },
-}
-
-/// Takes everything pending and writes it; on failure puts it back.
-async fn flush(store: &dyn Store, pending: &Mutex<Deltas>) -> Flush {
-    let batch = std::mem::take(&mut *lock(pending));
-    if batch.is_empty() {
-        return Flush::Nothing;
-    }
-    let (rows, events) = (batch.rows(), batch.events);
-    match store.apply_deltas(&batch).await {
-        Ok(()) => Flush::Written { rows, events },
-        Err(error) => {
-            lock(pending).merge(batch);
-            Flush::Failed { rows, error }
-        }
-    }
-}
-
-async fn run(
-    store: Arc<dyn Store>,
-    pending: Arc<Mutex<Deltas>>,
-    interval: Duration,
-    mut stopped: watch::Receiver<bool>,
-) {
+async fn run(flusher: Arc<Flusher>, interval: Duration, mut stopped: watch::Receiver<bool>) {
     let mut wait = interval;
     let mut failing_since: Option<Instant> = None;
     let mut last_report: Option<Instant> = None;
@@ -115,7 +172,7 @@ async fn run(
             () = tokio::time::sleep(wait) => {}
             _ = stopped.changed() => return,
         }
-        match flush(store.as_ref(), &pending).await {
+        match flusher.flush().await {
             Flush::Nothing => wait = interval,
             Flush::Written { rows, events } => {
                 if let Some(since) = failing_since.take() {
@@ -126,16 +183,19 @@ async fn run(
                         "database is back; pending counts written"
                     );
                     last_report = None;
+                    // Whatever piled up behind the retried batch goes out at once.
+                    wait = Duration::ZERO;
                 } else {
                     tracing::debug!(rows, events, "flushed");
+                    wait = interval;
                 }
-                wait = interval;
             }
             Flush::Failed { rows, error } => {
                 let since = *failing_since.get_or_insert_with(Instant::now);
                 if last_report.is_none_or(|at| at.elapsed() >= OUTAGE_REPORT_EVERY) {
+                    let pending = rows + lock(&flusher.pending).rows();
                     tracing::warn!(
-                        pending_rows = rows,
+                        pending_rows = pending,
                         outage_secs = since.elapsed().as_secs(),
                         %error,
                         "database unavailable; counts are kept and retried"

@@ -153,10 +153,12 @@ pub struct MemberActivity {
 #[async_trait]
 pub trait ActivityStore: Send + Sync {
     /// Adds every delta in one transaction with multi-row upserts; either all of it is written or
-    /// none of it (the caller keeps it and retries). Adding is the contract: the same deltas
-    /// applied twice count twice. A key's hour is taken as the start of the UTC hour holding it
-    /// ([`crate::domain::activity::hour_of`]). Empty deltas touch nothing.
-    async fn apply_deltas(&self, deltas: &Deltas) -> Result<(), StoreError>;
+    /// none of it (the caller keeps it and retries with the same `batch` id). A batch id already
+    /// applied is skipped and `false` returned: a retry whose first attempt committed but whose
+    /// answer was lost is not counted twice. Different batches add up, whatever they hold. A
+    /// key's hour is taken as the start of the UTC hour holding it
+    /// ([`crate::domain::activity::hour_of`]). Empty deltas touch nothing and return `true`.
+    async fn apply_deltas(&self, batch: &str, deltas: &Deltas) -> Result<bool, StoreError>;
 
     /// Opens a voice session and records `flags` as the member's flags at `at` (as
     /// [`ActivityStore::voice_flags_changed`] does); any session the member still has open in the

@@ -6,6 +6,7 @@
 //! `GREATEST(start, at)`, so events out of order never break the `left_at >= joined_at` check.
 
 use async_trait::async_trait;
+
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
@@ -27,6 +28,9 @@ use crate::store::normalize::{
     truncate_to_millis,
 };
 use crate::store::StoreError;
+
+/// How long applied flush ids are remembered: far longer than any retry takes.
+const BATCH_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 /// What refreshing a known invite changes: Discord's counts always, the rest only when the record
 /// knows it; a listed invite is no longer deleted.
@@ -140,12 +144,28 @@ impl PostgresStore {
 #[async_trait]
 impl ActivityStore for PostgresStore {
     #[tracing::instrument(skip(self, deltas), fields(rows = deltas.rows(), events = deltas.events), err)]
-    async fn apply_deltas(&self, deltas: &Deltas) -> Result<(), StoreError> {
+    async fn apply_deltas(&self, batch: &str, deltas: &Deltas) -> Result<bool, StoreError> {
         if deltas.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         let rows = rollup_rows(deltas);
         let mut tx = self.pool.begin().await?;
+        let first_time = sqlx::query(
+            "INSERT INTO ingest_batches (id, applied_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(batch)
+        .bind(truncate_to_millis(Utc::now()))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !first_time {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM ingest_batches WHERE applied_at < $1")
+            .bind(truncate_to_millis(Utc::now() - BATCH_MEMORY))
+            .execute(&mut *tx)
+            .await?;
         if !rows.messages.is_empty() {
             let (mut guilds, mut hours, mut channels, mut users) = (vec![], vec![], vec![], vec![]);
             let (mut messages, mut attachments, mut replies, mut threads) =
@@ -242,7 +262,7 @@ impl ActivityStore for PostgresStore {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     #[tracing::instrument(skip(self), err)]

@@ -6,6 +6,7 @@
 //! order never break the `left_at >= joined_at` check.
 
 use async_trait::async_trait;
+
 use chrono::{DateTime, Utc};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
@@ -27,6 +28,9 @@ use crate::store::normalize::{
     rollup_rows, to_millis,
 };
 use crate::store::StoreError;
+
+/// How long applied flush ids are remembered: far longer than any retry takes.
+const BATCH_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 /// Rollup rows written by one multi-row upsert: a flush of a busy minute takes a few.
 const ROLLUP_ROWS_PER_STATEMENT: usize = 4_000;
@@ -144,12 +148,28 @@ impl SqliteStore {
 #[async_trait]
 impl ActivityStore for SqliteStore {
     #[tracing::instrument(skip(self, deltas), fields(rows = deltas.rows(), events = deltas.events), err)]
-    async fn apply_deltas(&self, deltas: &Deltas) -> Result<(), StoreError> {
+    async fn apply_deltas(&self, batch: &str, deltas: &Deltas) -> Result<bool, StoreError> {
         if deltas.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         let rows = rollup_rows(deltas);
         let mut tx = self.begin_write().await?;
+        let first_time = sqlx::query(
+            "INSERT INTO ingest_batches (id, applied_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )
+        .bind(batch)
+        .bind(to_millis(Utc::now()))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !first_time {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM ingest_batches WHERE applied_at < ?1")
+            .bind(to_millis(Utc::now() - BATCH_MEMORY))
+            .execute(&mut *tx)
+            .await?;
         for chunk in rows.messages.chunks(ROLLUP_ROWS_PER_STATEMENT) {
             let mut upsert = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO message_rollups (guild_id, hour, channel_id, user_id, messages,
@@ -231,7 +251,7 @@ impl ActivityStore for SqliteStore {
                 .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     #[tracing::instrument(skip(self), err)]
