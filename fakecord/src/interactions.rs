@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::watch;
@@ -41,9 +41,21 @@ pub(crate) struct Pending {
     /// Whether the answer message was filled in after a deferral (edit or first follow-up).
     pub original_filled: bool,
     pub followups: Vec<Snowflake>,
+    /// When `INTERACTION_CREATE` was queued on the bot's gateway connection.
+    pub dispatched_at: Option<Instant>,
+    /// When the bot's callback (`POST /interactions/{id}/{token}/callback`) reached fakecord.
+    pub callback_at: Option<Instant>,
 }
 
 impl Pending {
+    /// Microseconds from dispatch to the callback's arrival, once both happened.
+    pub(crate) fn callback_micros(&self) -> Option<u64> {
+        let elapsed = self
+            .callback_at?
+            .checked_duration_since(self.dispatched_at?)?;
+        Some(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX))
+    }
+
     /// Whether the bot has given its answer: any callback except a deferred message (type 5),
     /// which counts once the message is filled in.
     pub(crate) fn answered(&self) -> bool {
@@ -228,5 +240,6 @@ pub(crate) fn outcome(world: &World, pending: &Pending, base: &str) -> Interacti
             .filter_map(|id| world.messages.get(id))
             .map(|m| m.view(world.bot_id, &world.attachments, base))
             .collect(),
+        callback_micros: pending.callback_micros(),
     }
 }

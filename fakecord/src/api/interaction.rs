@@ -299,4 +299,10 @@ pub struct InteractionOutcome {
     pub message_id: Option<Snowflake>,
     /// Follow-up messages, oldest first.
     pub followups: Vec<MessageView>,
+    /// Microseconds from `INTERACTION_CREATE` being queued on the bot's gateway connection to
+    /// the bot's callback (`POST /interactions/{id}/{token}/callback`) reaching fakecord: the
+    /// bot's latency to its first answer, for benchmarks. For a deferred answer (type 5) it
+    /// measures the deferral, not the later edit. `None` before the bot called back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_micros: Option<u64>,
 }

@@ -2,7 +2,7 @@
 //! for the bot's answer, hand it back.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -23,10 +23,14 @@ async fn send_and_wait(
 ) -> Reply<InteractionOutcome> {
     let id = built.pending.id;
     let guild = built.pending.guild_id;
+    let token = built.pending.token.clone();
     state.interactions.insert(built.pending);
     let delivery = state
         .hub
         .dispatch("INTERACTION_CREATE", guild, &built.payload);
+    // Taken once the frame is queued for the socket: the payload checks before it are
+    // fakecord's own work, not the bot's.
+    let dispatched_at = Instant::now();
     let reached = match delivery {
         Ok(d) => d.sessions,
         Err(e) => {
@@ -34,6 +38,13 @@ async fn send_and_wait(
             return Err(e.into());
         }
     };
+    state.interactions.update(&token, |p| {
+        // A callback cannot normally beat this line; if one did, it counts as instant.
+        p.dispatched_at = Some(
+            p.callback_at
+                .map_or(dispatched_at, |c| c.min(dispatched_at)),
+        );
+    });
     if reached == 0 {
         state.interactions.remove(id);
         let shard = guild.map_or(0, |g| crate::gateway::shard_of(g, state.config.shards));

@@ -499,6 +499,8 @@ fn finish(place: Place, kind: u8, name: String, data: Value, source: Option<Snow
             original: None,
             original_filled: false,
             followups: Vec::new(),
+            dispatched_at: None,
+            callback_at: None,
         },
         payload: Value::Object(payload),
     }

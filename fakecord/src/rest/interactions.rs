@@ -2,6 +2,7 @@
 //! follow-up messages through the application's webhook.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -80,6 +81,7 @@ pub(crate) async fn callback(
     Path((id, token)): Path<(Snowflake, String)>,
     Extension(body): Extension<RequestBody>,
 ) -> Result<StatusCode, DiscordError> {
+    let received = Instant::now();
     let pending = state
         .interactions
         .by_token(&token)
@@ -134,6 +136,7 @@ pub(crate) async fn callback(
         p.response_type = Some(response);
         p.response_data = data;
         p.original = original;
+        p.callback_at = Some(received);
     });
     drop(world);
     tracing::info!(interaction = %id, name = %pending.name, kind, "interaction answered");

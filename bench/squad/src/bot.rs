@@ -1,0 +1,130 @@
+//! The real `trakker` binary as a child process: started against fakecord with a database and
+//! an optional Redis, considered ready once it answers /about on a new gateway session, and
+//! stopped with SIGTERM as Heroku would.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use fakecord::api::CommandInvocation;
+use fakecord::{RunningServer, Snowflake};
+use tokio::process::{Child, Command};
+
+/// How to start one bot.
+pub(crate) struct Launch {
+    /// The `trakker` binary.
+    pub binary: PathBuf,
+    /// `DATABASE_URL`.
+    pub database_url: String,
+    /// `REDIS_URL`; the in-process cache when `None`.
+    pub redis_url: Option<String>,
+    /// `RUST_LOG`; the bot's default when `None`.
+    pub rust_log: Option<String>,
+    /// Where the bot's stdout and stderr go.
+    pub log_file: PathBuf,
+}
+
+/// A running bot.
+pub(crate) struct Bot {
+    child: Child,
+    log_file: PathBuf,
+}
+
+impl Bot {
+    /// Starts the bot and waits until it answers /about in `guild` on a session that did not
+    /// exist before (an earlier bot's session stays in fakecord, waiting for a resume).
+    pub(crate) async fn start(
+        server: &RunningServer,
+        launch: &Launch,
+        guild: Snowflake,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
+        let discord = server.client();
+        let known: HashSet<String> = discord
+            .status()
+            .await?
+            .sessions
+            .into_iter()
+            .map(|s| s.session_id)
+            .collect();
+        let log = std::fs::File::create(&launch.log_file)
+            .with_context(|| format!("create {}", launch.log_file.display()))?;
+        let mut command = Command::new(&launch.binary);
+        command
+            .arg("run")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("DISCORD_TOKEN", server.token())
+            .env("DISCORD_API_BASE", server.base_url())
+            .env("DATABASE_URL", &launch.database_url)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log))
+            .kill_on_drop(true);
+        if let Some(redis) = &launch.redis_url {
+            command.env("REDIS_URL", redis);
+        }
+        if let Some(filter) = &launch.rust_log {
+            command.env("RUST_LOG", filter);
+        }
+        let child = command
+            .spawn()
+            .with_context(|| format!("start {}", launch.binary.display()))?;
+        let bot = Self {
+            child,
+            log_file: launch.log_file.clone(),
+        };
+        let ready = discord
+            .wait_for(timeout, "a new gateway session answering /about", || {
+                let (discord, known) = (&discord, &known);
+                async move {
+                    let status = discord.status().await?;
+                    let fresh = status.sessions.iter().any(|s| {
+                        s.connected && s.written_seq >= 1 && !known.contains(&s.session_id)
+                    });
+                    if !fresh {
+                        return Ok(None);
+                    }
+                    let about = CommandInvocation::new(guild, "member-0001", "about")
+                        .timeout(Duration::from_secs(5));
+                    Ok(discord.invoke_with(about).await.ok())
+                }
+            })
+            .await;
+        if let Err(error) = ready {
+            anyhow::bail!(
+                "the bot did not get ready: {error}\n--- bot log ---\n{}",
+                bot.log_tail()
+            );
+        }
+        Ok(bot)
+    }
+
+    /// The last lines the bot wrote, for error messages.
+    pub(crate) fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log_file).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub(crate) async fn stop(mut self) -> anyhow::Result<()> {
+        let pid = self.child.id().context("the bot already exited")?;
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .context("run kill")?;
+        anyhow::ensure!(sent.success(), "could not send SIGTERM to the bot ({pid})");
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .context("the bot did not exit within 30 s of SIGTERM")??;
+        anyhow::ensure!(
+            status.success(),
+            "the bot exited with {status}\n--- bot log ---\n{}",
+            self.log_tail()
+        );
+        Ok(())
+    }
+}
