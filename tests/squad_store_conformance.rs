@@ -278,7 +278,7 @@ async fn an_undone_entry_stays_in_the_ledger_and_counts_nowhere(store: &dyn Stor
         totals(store.board_totals(GUILD, &board).await.expect("totals")),
         [(ADA.0, 4)]
     );
-    let entries = store.player_entries(GUILD, ADA).await.expect("entries");
+    let entries = store.player_tallies(GUILD, ADA).await.expect("tallies");
     assert_eq!(
         entries.iter().map(|e| e.id).collect::<Vec<_>>(),
         [kept.entry.id]
@@ -585,7 +585,7 @@ async fn two_guilds_with_the_same_players_never_mix(store: &dyn Store) {
     );
     assert_eq!(
         store
-            .player_entries(OTHER_GUILD, ADA)
+            .player_tallies(OTHER_GUILD, ADA)
             .await
             .expect("entries")
             .len(),

@@ -74,4 +74,9 @@ CREATE INDEX kill_ledger_by_guild ON kill_ledger (guild_id, id);
 CREATE INDEX kill_ledger_by_player ON kill_ledger (guild_id, player_id, id);
 CREATE INDEX kill_ledger_by_recorder ON kill_ledger (guild_id, recorded_by, id);
 CREATE INDEX kill_ledger_by_time ON kill_ledger (guild_id, recorded_at);
+-- Covers a player's whole counting ledger (/stats), their season total (/track) and a guild's
+-- board totals grouped by player, without touching the table.
+CREATE INDEX kill_ledger_tally ON kill_ledger
+    (guild_id, player_id, kind, season_id, count, id, session_id, recorded_at)
+    WHERE undone_at IS NULL;
 CREATE INDEX kill_ledger_by_session ON kill_ledger (guild_id, session_id) WHERE session_id IS NOT NULL;

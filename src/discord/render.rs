@@ -49,7 +49,7 @@ pub fn timestamp(at: DateTime<Utc>, style: char) -> String {
 
 /// The public reply to /track.
 #[must_use]
-pub fn tracked(recorded: &Recorded, season: Option<&Season>) -> String {
+pub fn tracked(recorded: &Recorded) -> String {
     let entry = &recorded.entry;
     let what = match (entry.kind, entry.count) {
         (KillKind::Kill, 1) => "1 kill".to_owned(),
@@ -61,10 +61,10 @@ pub fn tracked(recorded: &Recorded, season: Option<&Season>) -> String {
         .victim_id
         .map(|victim| format!(" on {}", mention(victim)))
         .unwrap_or_default();
-    let scope = season.map_or_else(
-        || "all time".to_owned(),
-        |season| format!("in {}", season.name),
-    );
+    let scope = recorded
+        .season_name
+        .as_deref()
+        .map_or_else(|| "all time".to_owned(), |season| format!("in {season}"));
     let game = entry
         .game
         .as_deref()

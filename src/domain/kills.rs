@@ -223,6 +223,43 @@ impl LedgerEntry {
     }
 }
 
+/// The part of a counting ledger entry that player stats fold: small enough to read a player's
+/// whole ledger quickly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tally {
+    /// The entry's number.
+    pub id: i64,
+    /// Kill or teamkill.
+    pub kind: KillKind,
+    /// How many.
+    pub count: u32,
+    /// The game session it belongs to.
+    pub session_id: Option<i64>,
+    /// The season that was running.
+    pub season_id: Option<i64>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl Tally {
+    /// The tallies of the entries that count (undone ones left out).
+    #[must_use]
+    pub fn of_counting(entries: &[LedgerEntry]) -> Vec<Self> {
+        entries
+            .iter()
+            .filter(|entry| entry.counts())
+            .map(|entry| Self {
+                id: entry.id,
+                kind: entry.kind,
+                count: entry.count,
+                session_id: entry.session_id,
+                season_id: entry.season_id,
+                recorded_at: entry.recorded_at,
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

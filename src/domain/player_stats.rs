@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::kills::{KillKind, LedgerEntry};
+use super::kills::{KillKind, Tally};
 
 /// The session in which a player recorded the most kills.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,10 +47,10 @@ impl PlayerStats {
     }
 }
 
-/// Folds the entries of one player, given in any order, into their stats.
+/// Folds the counting entries of one player, given in any order, into their stats.
 #[must_use]
-pub fn player_stats(entries: &[LedgerEntry]) -> PlayerStats {
-    let mut counting: Vec<&LedgerEntry> = entries.iter().filter(|entry| entry.counts()).collect();
+pub fn player_stats(entries: &[Tally]) -> PlayerStats {
+    let mut counting: Vec<&Tally> = entries.iter().collect();
     // The streak is a matter of order; the id settles entries recorded in the same instant.
     counting.sort_by_key(|entry| (entry.recorded_at, entry.id));
 
@@ -102,8 +102,14 @@ mod tests {
 
     use super::*;
     use crate::domain::ids::{ChannelId, GuildId, UserId};
+    use crate::domain::kills::LedgerEntry;
 
     const ADA: UserId = UserId(1);
+
+    /// The stats of Ada's entries as the store would hand them over (undone ones left out).
+    fn stats_of(entries: &[LedgerEntry]) -> PlayerStats {
+        player_stats(&Tally::of_counting(entries))
+    }
 
     /// 20:00 on a fixed evening, plus `minutes`.
     fn at(minutes: i64) -> DateTime<Utc> {
@@ -164,7 +170,7 @@ mod tests {
 
     #[test]
     fn ada_records_3_kills_then_a_teamkill_then_5_kills_longest_streak_5() {
-        let stats = player_stats(&[
+        let stats = stats_of(&[
             kills(1, 0, 3, None),
             teamkill(2, 10, None),
             kills(3, 20, 5, None),
@@ -178,7 +184,7 @@ mod tests {
     fn the_streak_follows_recording_time_not_the_order_given() {
         // Given out of order: 2 kills at 20:00, 4 at 20:30, a teamkill at 20:10. In time order the
         // teamkill splits 2 | 4, so the streak is 4, not 6.
-        let stats = player_stats(&[
+        let stats = stats_of(&[
             kills(3, 30, 4, None),
             kills(1, 0, 2, None),
             teamkill(2, 10, None),
@@ -187,7 +193,7 @@ mod tests {
 
         // Recorded in the same instant, the entry id decides: 3 kills (#4), a teamkill (#5), then
         // 2 kills (#6), so the streak is 3, not the 5 the order given would suggest.
-        let same_instant = player_stats(&[
+        let same_instant = stats_of(&[
             kills(6, 0, 2, None),
             kills(4, 0, 3, None),
             teamkill(5, 0, None),
@@ -197,7 +203,7 @@ mod tests {
 
     #[test]
     fn kills_in_a_row_add_up_across_entries_and_sessions() {
-        let stats = player_stats(&[
+        let stats = stats_of(&[
             kills(1, 0, 3, Some(10)),
             kills(2, 5, 2, None),
             kills(3, 90, 4, Some(11)),
@@ -207,7 +213,7 @@ mod tests {
 
     #[test]
     fn an_undone_teamkill_does_not_break_the_streak_and_undone_kills_count_nowhere() {
-        let stats = player_stats(&[
+        let stats = stats_of(&[
             kills(1, 0, 3, Some(10)),
             undone(teamkill(2, 10, Some(10))),
             kills(3, 20, 5, Some(10)),
@@ -229,7 +235,7 @@ mod tests {
 
     #[test]
     fn sessions_include_those_with_only_teamkills_and_the_average_ignores_kills_outside_sessions() {
-        let stats = player_stats(&[
+        let stats = stats_of(&[
             kills(1, 0, 6, Some(10)),
             teamkill(2, 60, Some(11)),
             kills(3, 120, 7, None),
@@ -242,7 +248,7 @@ mod tests {
 
     #[test]
     fn the_best_session_is_the_one_with_most_kills_and_the_earlier_id_on_a_tie() {
-        let stats = player_stats(&[
+        let stats = stats_of(&[
             kills(1, 0, 4, Some(30)),
             kills(2, 60, 2, Some(20)),
             kills(3, 61, 2, Some(20)),
@@ -257,7 +263,7 @@ mod tests {
             })
         );
 
-        let clear_winner = player_stats(&[kills(1, 0, 4, Some(30)), kills(2, 60, 5, Some(40))]);
+        let clear_winner = stats_of(&[kills(1, 0, 4, Some(30)), kills(2, 60, 5, Some(40))]);
         assert_eq!(
             clear_winner.best_session,
             Some(SessionBest {
@@ -269,7 +275,7 @@ mod tests {
 
     #[test]
     fn sessions_of_teamkills_only_give_no_best_session() {
-        let stats = player_stats(&[teamkill(1, 0, Some(10)), kills(2, 10, 3, None)]);
+        let stats = stats_of(&[teamkill(1, 0, Some(10)), kills(2, 10, 3, None)]);
         assert_eq!(stats.sessions, 1);
         assert_eq!(stats.best_session, None);
         assert_eq!(stats.kills_per_session(), Some(0.0));

@@ -9,7 +9,7 @@ use super::records::{GameSession, Season, SessionEnd};
 use super::StoreError;
 use crate::domain::board::{BoardScope, Standing};
 use crate::domain::ids::{ChannelId, GuildId, UserId};
-use crate::domain::kills::{KillKind, LedgerEntry, NewEntry};
+use crate::domain::kills::{KillKind, LedgerEntry, NewEntry, Tally};
 use crate::domain::names::{GameName, SeasonName, SessionName};
 
 /// What [`SquadStore::record_kill`] wrote.
@@ -20,6 +20,8 @@ pub struct Recorded {
     /// The player's total of this kind in the running season (all time when none runs),
     /// including this entry.
     pub season_total: i64,
+    /// The running season's name, if one runs.
+    pub season_name: Option<String>,
 }
 
 /// Why a session could not start.
@@ -92,12 +94,13 @@ pub trait SquadStore: Send + Sync {
         limit: u32,
     ) -> Result<HistoryPage, StoreError>;
 
-    /// Every counting (not undone) entry of one player, oldest first.
-    async fn player_entries(
+    /// What player stats need of every counting (not undone) entry of one player, in no
+    /// particular order. Served from a covering index: a player's whole ledger in one index scan.
+    async fn player_tallies(
         &self,
         guild_id: GuildId,
         player: UserId,
-    ) -> Result<Vec<LedgerEntry>, StoreError>;
+    ) -> Result<Vec<Tally>, StoreError>;
 
     /// Each player's total on a board, in no particular order (see [`crate::domain::board::ranked`]).
     async fn board_totals(
@@ -370,4 +373,28 @@ pub(super) fn prefixed(columns: &str, alias: &str) -> String {
         .map(|column| format!("{alias}{}", column.trim()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A row of [`SquadStore::player_tallies`] with the backend's time type `T`: id, kind, count,
+/// session, season, recorded at.
+pub(super) type TallyRow<T> = (i64, i64, i64, Option<i64>, Option<i64>, T);
+
+/// The columns of a [`TallyRow`], in order.
+pub(super) const TALLY_COLUMNS: &str = "id, CAST(kind AS BIGINT), CAST(count AS BIGINT), \
+     session_id, season_id, recorded_at";
+
+/// A tally from its row.
+pub(super) fn tally_from_row<T>(
+    (id, kind, count, session_id, season_id, recorded_at): TallyRow<T>,
+    time: impl Fn(T) -> Result<DateTime<Utc>, sqlx::Error>,
+) -> Result<Tally, sqlx::Error> {
+    Ok(Tally {
+        id,
+        kind: kind_from_db(kind)?,
+        count: u32::try_from(count)
+            .map_err(|_| sqlx::Error::Decode(format!("kill count {count} out of range").into()))?,
+        session_id,
+        season_id,
+        recorded_at: time(recorded_at)?,
+    })
 }

@@ -111,13 +111,13 @@ pub async fn stats(
         None => UserId(ctx.author().id.get()),
     };
     let season = app.store.running_season(guild).await?;
-    let entries = app.store.player_entries(guild, player).await?;
+    let entries = app.store.player_tallies(guild, player).await?;
     let all_time = player_stats(&entries);
     let in_season = season.as_ref().map(|season| {
         let mine: Vec<_> = entries
             .iter()
             .filter(|entry| entry.season_id == Some(season.id))
-            .cloned()
+            .copied()
             .collect();
         (season, player_stats(&mine))
     });

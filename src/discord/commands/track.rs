@@ -85,11 +85,10 @@ pub async fn track(
         game: game.map(|game| game.as_str().to_owned()),
     };
     let recorded = app.boards.record(app.store.as_ref(), &new).await?;
-    let season = app.store.running_season(guild).await?;
     let reply = ctx
         .send(
             CreateReply::default()
-                .content(render::tracked(&recorded, season.as_ref()))
+                .content(render::tracked(&recorded))
                 .allowed_mentions(serenity::CreateAllowedMentions::new()),
         )
         .await?;

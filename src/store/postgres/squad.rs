@@ -7,14 +7,14 @@ use sqlx::{Postgres, QueryBuilder};
 use super::PostgresStore;
 use crate::domain::board::{BoardScope, Span, Standing};
 use crate::domain::ids::{ChannelId, GuildId, UserId};
-use crate::domain::kills::{LedgerEntry, NewEntry, Note};
+use crate::domain::kills::{LedgerEntry, NewEntry, Note, Tally};
 use crate::domain::names::{game_key, GameName, SeasonName, SessionName, DEFAULT_GAMES};
 use crate::store::normalize::truncate_to_millis;
 use crate::store::records::{GameSession, Season, SessionEnd};
 use crate::store::squad::{
-    entry_from_row, folded_entry, prefixed, season_from_row, session_from_row, HistoryPage,
-    LedgerRow, Recorded, SeasonRow, SessionRow, SessionStart, SquadStore, LEDGER_COLUMNS,
-    SEASON_COLUMNS, SESSION_COLUMNS,
+    entry_from_row, folded_entry, prefixed, season_from_row, session_from_row, tally_from_row,
+    HistoryPage, LedgerRow, Recorded, SeasonRow, SessionRow, SessionStart, SquadStore, TallyRow,
+    LEDGER_COLUMNS, SEASON_COLUMNS, SESSION_COLUMNS, TALLY_COLUMNS,
 };
 use crate::store::StoreError;
 
@@ -118,18 +118,20 @@ impl SquadStore for PostgresStore {
     async fn record_kill(&self, new: &NewEntry) -> Result<Recorded, StoreError> {
         let guild = new.guild_id.to_db();
         let mut tx = self.pool.begin().await?;
-        let context: Option<(Option<i64>, Option<String>, Option<i64>)> = sqlx::query_as(
+        let context: Option<(Option<i64>, Option<String>, Option<i64>, Option<String>)> =
+            sqlx::query_as(
             "SELECT
                  (SELECT id FROM game_sessions WHERE guild_id = $1 AND channel_id = $2 AND ended_at IS NULL),
                  (SELECT game FROM game_sessions WHERE guild_id = $1 AND channel_id = $2 AND ended_at IS NULL),
-                 (SELECT id FROM seasons WHERE guild_id = $1 AND ended_at IS NULL)
+                 (SELECT id FROM seasons WHERE guild_id = $1 AND ended_at IS NULL),
+                 (SELECT name FROM seasons WHERE guild_id = $1 AND ended_at IS NULL)
              FROM guilds WHERE id = $1",
         )
         .bind(guild)
         .bind(new.channel_id.to_db())
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((session_id, session_game, season_id)) = context else {
+        let Some((session_id, session_game, season_id, season_name)) = context else {
             return Err(StoreError::UnknownGuild(new.guild_id));
         };
         let game = new.game.clone().or(session_game);
@@ -179,6 +181,7 @@ impl SquadStore for PostgresStore {
         Ok(Recorded {
             entry: entry(row)?,
             season_total,
+            season_name,
         })
     }
 
@@ -268,20 +271,23 @@ impl SquadStore for PostgresStore {
     }
 
     #[tracing::instrument(skip(self), err)]
-    async fn player_entries(
+    async fn player_tallies(
         &self,
         guild_id: GuildId,
         player: UserId,
-    ) -> Result<Vec<LedgerEntry>, StoreError> {
-        let rows: Vec<LedgerRow<DateTime<Utc>>> = sqlx::query_as(&format!(
-            "SELECT {LEDGER_COLUMNS} FROM kill_ledger
-             WHERE guild_id = $1 AND player_id = $2 AND undone_at IS NULL ORDER BY id"
+    ) -> Result<Vec<Tally>, StoreError> {
+        let rows: Vec<TallyRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+            "SELECT {TALLY_COLUMNS} FROM kill_ledger
+             WHERE guild_id = $1 AND player_id = $2 AND undone_at IS NULL"
         ))
         .bind(guild_id.to_db())
         .bind(player.to_db())
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(entry).collect::<Result<_, _>>()?)
+        Ok(rows
+            .into_iter()
+            .map(|row| tally_from_row(row, Ok))
+            .collect::<Result<_, _>>()?)
     }
 
     #[tracing::instrument(skip(self), err)]
