@@ -776,3 +776,52 @@ async fn top_me_user_and_config_status_read_the_activity_back() {
     let (exit, logs) = bot.stop().await;
     assert!(exit.success(), "{logs}");
 }
+
+#[tokio::test]
+async fn time_per_game_is_recorded_when_the_operator_enables_presences() {
+    let database = TempSqlite::new();
+    let bot = Bot::start_with(database.url(), &[("PRESENCE_INTENT", "true")]).await;
+    let guild = bot.guild("Gamers", &["ada"]).await;
+    let playing = |games: &[&str]| fakecord::api::PresenceSpec {
+        user: "ada".into(),
+        status: "online".to_owned(),
+        activities: games
+            .iter()
+            .map(|game| serde_json::json!({"name": game, "type": 0}))
+            .collect(),
+    };
+    for games in [&["Hunt: Showdown"][..], &["Hunt: Showdown"], &[]] {
+        bot.discord
+            .set_presence(guild.id, playing(games))
+            .await
+            .expect("presence");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let store = trakker::store::connect(database.url(), false)
+        .await
+        .expect("open");
+    let ada = trakker::domain::ids::UserId(guild.user("ada").expect("ada").0);
+    let sessions = eventually(SETTLE, || async {
+        let sessions = store
+            .activity_sessions(
+                GuildId(guild.id.0),
+                Some(ada),
+                chrono::DateTime::UNIX_EPOCH,
+                chrono::Utc::now(),
+            )
+            .await
+            .ok()?;
+        sessions
+            .first()
+            .is_some_and(|s| s.ended_at.is_some())
+            .then_some(sessions)
+    })
+    .await
+    .unwrap_or_else(|| panic!("the game session was recorded\n{}", bot.logs()));
+    assert_eq!(sessions.len(), 1, "playing on is one session: {sessions:?}");
+    assert_eq!(sessions[0].game, "Hunt: Showdown");
+    assert!(sessions[0].ended_at > Some(sessions[0].started_at));
+    store.close().await;
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}

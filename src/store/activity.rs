@@ -231,7 +231,9 @@ pub trait ActivityStore: Send + Sync {
     /// The last time shard `shard` was known alive.
     async fn last_heartbeat(&self, shard: u32) -> Result<Option<DateTime<Utc>>, StoreError>;
 
-    /// Opens a game-activity session (presence "Playing"), closing an open one of the same game.
+    /// Opens a game-activity session (presence "Playing") unless one of the same game is already
+    /// open: every presence update lists the games still being played, and playing on is one
+    /// session, not one per update.
     async fn activity_start(
         &self,
         guild_id: GuildId,

@@ -459,30 +459,17 @@ impl ActivityStore for PostgresStore {
         game: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let at = truncate_to_millis(at);
-        let mut tx = self.pool.begin().await?;
-        Self::lock_member(&mut tx, guild_id, user_id).await?;
-        sqlx::query(
-            "UPDATE activity_sessions SET ended_at = GREATEST(started_at, $4)
-             WHERE guild_id = $1 AND user_id = $2 AND game = $3 AND ended_at IS NULL",
-        )
-        .bind(guild_id.to_db())
-        .bind(user_id.to_db())
-        .bind(game)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
+        // The partial unique index allows one open session per game: playing on changes nothing.
         sqlx::query(
             "INSERT INTO activity_sessions (guild_id, user_id, game, started_at)
-             VALUES ($1, $2, $3, $4)",
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
         .bind(guild_id.to_db())
         .bind(user_id.to_db())
         .bind(game)
-        .bind(at)
-        .execute(&mut *tx)
+        .bind(truncate_to_millis(at))
+        .execute(&self.pool)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
