@@ -13,6 +13,7 @@ use fakecord::api::{
     ReactionSpec, VoiceSpec,
 };
 use fakecord::Snowflake;
+use support::activity::{recorded_events, stored_messages};
 use support::bot::{eventually, Bot};
 use support::db::{FreshPostgres, TempSqlite};
 use trakker::config::DatabaseUrl;
@@ -489,31 +490,6 @@ async fn a_scripted_evening_is_counted_exactly_on_postgres() {
         return;
     };
     a_scripted_evening_is_counted_exactly(database.url()).await;
-}
-
-/// Messages counted in the store for the guild, all rows summed.
-async fn stored_messages(store: &dyn Store, guild: Snowflake) -> u64 {
-    store
-        .message_rows(GuildId(guild.0))
-        .await
-        .expect("message rows")
-        .iter()
-        .map(|(_, counts)| counts.messages)
-        .sum()
-}
-
-/// The number the bot logs at exit: activity events it recorded during its run.
-fn recorded_events(logs: &str) -> u64 {
-    logs.lines()
-        .filter(|line| line.contains("activity events recorded by this process"))
-        .find_map(|line| {
-            let (_, rest) = line.split_once("events=")?;
-            rest.split(|c: char| !c.is_ascii_digit())
-                .next()?
-                .parse()
-                .ok()
-        })
-        .unwrap_or_else(|| panic!("the bot did not report its event count\n{logs}"))
 }
 
 #[tokio::test]

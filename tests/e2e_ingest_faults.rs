@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use fakecord::api::{BulkKind, BulkSpec, GuildSpec, MessageSpec, RawDispatch};
 use fakecord::Snowflake;
 use serde_json::json;
+use support::activity::{recorded_events, stored_messages};
 use support::bot::{eventually, Bot};
 use support::db::{FreshPostgres, TempSqlite};
 use support::proxy::CuttableProxy;
 use tokio::sync::watch;
 use trakker::config::DatabaseUrl;
-use trakker::domain::ids::GuildId;
 use trakker::store::Store;
 
 /// How long counts may take to reach the store: a flush interval plus slack for a busy machine.
@@ -32,31 +32,6 @@ const UNAVAILABLE: &str = "database unavailable; counts are kept and retried";
 
 /// The line the writer logs when a flush succeeds after an outage.
 const BACK: &str = "database is back";
-
-/// Messages counted in the store for the guild, all rows summed.
-async fn stored_messages(store: &dyn Store, guild: Snowflake) -> u64 {
-    store
-        .message_rows(GuildId(guild.0))
-        .await
-        .expect("message rows")
-        .iter()
-        .map(|(_, counts)| counts.messages)
-        .sum()
-}
-
-/// The number the bot logs at exit: activity events it recorded during its run.
-fn recorded_events(logs: &str) -> u64 {
-    logs.lines()
-        .filter(|line| line.contains("activity events recorded by this process"))
-        .find_map(|line| {
-            let (_, rest) = line.split_once("events=")?;
-            rest.split(|c: char| !c.is_ascii_digit())
-                .next()?
-                .parse()
-                .ok()
-        })
-        .unwrap_or_else(|| panic!("the bot did not report its event count\n{logs}"))
-}
 
 /// `database`'s URL with its host and port replaced by the proxy's: same database, same user.
 fn through(proxy: &CuttableProxy, database: &DatabaseUrl) -> DatabaseUrl {

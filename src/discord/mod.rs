@@ -10,6 +10,7 @@
 //! - [`activity`] — gateway events that become community activity: counters, voice, invites.
 //! - [`checks`] — the server-side checks every command repeats: guild, caller, members, games.
 //! - [`render`] — reply texts and embeds.
+//! - [`reply`] — public replies that mention members without pinging them.
 //! - [`sweeper`] — ends idle game sessions and posts their summaries.
 //! - [`error`] — the one error type of commands and the one place that reports errors.
 
@@ -21,6 +22,7 @@ pub mod error;
 pub mod events;
 pub mod intents;
 pub mod render;
+pub mod reply;
 pub mod sweeper;
 
 use std::sync::Arc;

@@ -11,6 +11,7 @@
     reason = "each test binary uses a different subset of the shared helpers"
 )]
 
+pub mod activity;
 pub mod bot;
 pub mod cache;
 #[macro_use]

@@ -3,9 +3,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use poise::serenity_prelude as serenity;
-use poise::CreateReply;
 
-use crate::discord::{checks, render, CommandError, Context};
+use crate::discord::{checks, render, reply, CommandError, Context};
 use crate::domain::board::{ranked, window_start};
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::voice::{time_together, Stay};
@@ -111,12 +110,7 @@ pub async fn top(
     );
     let caller = UserId(ctx.author().id.get());
     let embed = render::activity_top(&standings, metric, period.label(), channel_id, caller, TOP);
-    ctx.send(
-        CreateReply::default()
-            .embed(embed)
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
+    reply::embed(ctx, embed).await?;
     Ok(())
 }
 
@@ -171,11 +165,6 @@ async fn profile(
     let companions: Vec<(UserId, TimeDelta)> =
         time_together(user, &stays).into_iter().take(3).collect();
     let embed = render::activity_profile(user, &activity, &companions, period.label());
-    ctx.send(
-        CreateReply::default()
-            .embed(embed)
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
+    reply::embed(ctx, embed).await?;
     Ok(())
 }

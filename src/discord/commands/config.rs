@@ -5,7 +5,7 @@
 use poise::serenity_prelude as serenity;
 use poise::CreateReply;
 
-use crate::discord::{checks, CommandError, Context};
+use crate::discord::{checks, reply, CommandError, Context};
 use crate::domain::ids::{GuildId, RoleId};
 use crate::domain::names::GameName;
 use crate::domain::reaction::ReactionEmoji;
@@ -172,12 +172,7 @@ pub async fn tracker_role(
         TrackerAccess::Role(role) => format!("members with <@&{role}> and managers"),
         TrackerAccess::Managers => "managers only".to_owned(),
     };
-    ctx.send(
-        CreateReply::default()
-            .content(format!("/track is now open to {who}."))
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
+    reply::text(ctx, format!("/track is now open to {who}.")).await?;
     Ok(())
 }
 
@@ -199,12 +194,7 @@ pub async fn admin_role(
         Some(role) => format!("Members with <@&{role}> can now use manager commands."),
         None => "The admin role is cleared: only Manage Server counts.".to_owned(),
     };
-    ctx.send(
-        CreateReply::default()
-            .content(text)
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
+    reply::text(ctx, text).await?;
     Ok(())
 }
 

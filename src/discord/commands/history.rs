@@ -4,10 +4,9 @@
 //! (`history:{player or 0}:{before}`), so paging works after a restart and needs no state.
 
 use poise::serenity_prelude as serenity;
-use poise::CreateReply;
 
 use crate::app::App;
-use crate::discord::{checks, render, CommandError, Context};
+use crate::discord::{checks, render, reply, CommandError, Context};
 use crate::domain::ids::{GuildId, UserId};
 use crate::store::StoreError;
 
@@ -29,13 +28,8 @@ pub async fn history(
         None => None,
     };
     let (embed, buttons) = page(ctx.data(), guild, player, None).await?;
-    ctx.send(
-        CreateReply::default()
-            .embed(embed)
-            .components(buttons)
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
+    ctx.send(reply::quiet().embed(embed).components(buttons))
+        .await?;
     Ok(())
 }
 

@@ -1,10 +1,8 @@
 //! /session start | end | status: game sessions, one per text channel, with a summary at the end.
 
 use chrono::Utc;
-use poise::serenity_prelude as serenity;
-use poise::CreateReply;
 
-use crate::discord::{checks, render, CommandError, Context};
+use crate::discord::{checks, render, reply, CommandError, Context};
 use crate::domain::ids::ChannelId;
 use crate::domain::names::SessionName;
 use crate::squad::sessions;
@@ -85,12 +83,7 @@ pub async fn end(ctx: Context<'_>) -> Result<(), CommandError> {
     )
     .await?
     .ok_or_else(|| CommandError::user("No session is running in this channel."))?;
-    ctx.send(
-        CreateReply::default()
-            .embed(render::session_summary(&ended, false))
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
+    reply::embed(ctx, render::session_summary(&ended, false)).await?;
     Ok(())
 }
 
@@ -106,11 +99,6 @@ pub async fn status(ctx: Context<'_>) -> Result<(), CommandError> {
         .await?
         .ok_or_else(|| CommandError::user("No session is running in this channel."))?;
     let so_far = sessions::summary_of(app.store.as_ref(), running).await?;
-    ctx.send(
-        CreateReply::default()
-            .embed(render::session_summary(&so_far, true))
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
+    reply::embed(ctx, render::session_summary(&so_far, true)).await?;
     Ok(())
 }

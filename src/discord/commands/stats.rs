@@ -2,9 +2,8 @@
 
 use chrono::Utc;
 use poise::serenity_prelude as serenity;
-use poise::CreateReply;
 
-use crate::discord::{checks, render, CommandError, Context};
+use crate::discord::{checks, render, reply, CommandError, Context};
 use crate::domain::board::{BoardScope, Period, Span};
 use crate::domain::ids::UserId;
 use crate::domain::kills::KillKind;
@@ -89,12 +88,7 @@ pub async fn leaderboard(
         game.as_ref().map(GameName::as_str),
         caller,
     );
-    ctx.send(
-        CreateReply::default()
-            .embed(embed)
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
+    reply::embed(ctx, embed).await?;
     Ok(())
 }
 
@@ -136,12 +130,7 @@ pub async fn stats(
         &all_time,
         rank,
     );
-    ctx.send(
-        CreateReply::default()
-            .embed(embed)
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
+    reply::embed(ctx, embed).await?;
     Ok(())
 }
 
@@ -180,11 +169,6 @@ pub async fn team_stats(
         scope.push_str(" · ");
         scope.push_str(game.as_str());
     }
-    ctx.send(
-        CreateReply::default()
-            .embed(render::team_stats(&stats, &scope))
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
+    reply::embed(ctx, render::team_stats(&stats, &scope)).await?;
     Ok(())
 }

@@ -2,9 +2,8 @@
 
 use chrono::Utc;
 use poise::serenity_prelude as serenity;
-use poise::CreateReply;
 
-use crate::discord::{checks, render, CommandError, Context};
+use crate::discord::{checks, render, reply, CommandError, Context};
 use crate::domain::access::check_undo;
 use crate::domain::ids::ChannelId;
 use crate::domain::kills::{check_victim, KillCount, KillKind, NewEntry, Note, MAX_NOTE_CHARS};
@@ -85,13 +84,7 @@ pub async fn track(
         game: game.map(|game| game.as_str().to_owned()),
     };
     let recorded = app.boards.record(app.store.as_ref(), &new).await?;
-    let reply = ctx
-        .send(
-            CreateReply::default()
-                .content(render::tracked(&recorded))
-                .allowed_mentions(serenity::CreateAllowedMentions::new()),
-        )
-        .await?;
+    let reply = reply::text(ctx, render::tracked(&recorded)).await?;
     let emoji = settings
         .reaction_emoji
         .as_deref()
@@ -140,11 +133,6 @@ pub async fn untrack(
         .undo(app.store.as_ref(), guild, target.id, caller.user_id)
         .await?
         .ok_or_else(|| CommandError::user(format!("Entry #{} is already undone.", target.id)))?;
-    ctx.send(
-        CreateReply::default()
-            .content(render::untracked(&undone))
-            .allowed_mentions(serenity::CreateAllowedMentions::new()),
-    )
-    .await?;
+    reply::text(ctx, render::untracked(&undone)).await?;
     Ok(())
 }
