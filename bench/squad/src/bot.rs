@@ -13,7 +13,7 @@ use fakecord::{RunningServer, Snowflake};
 use tokio::process::{Child, Command};
 
 /// How to start one bot.
-pub(crate) struct Launch {
+pub struct Launch {
     /// The `trakker` binary.
     pub binary: PathBuf,
     /// `DATABASE_URL`.
@@ -24,10 +24,12 @@ pub(crate) struct Launch {
     pub rust_log: Option<String>,
     /// Where the bot's stdout and stderr go.
     pub log_file: PathBuf,
+    /// Further environment variables (e.g. `FLUSH_INTERVAL_MS`).
+    pub env: Vec<(String, String)>,
 }
 
 /// A running bot.
-pub(crate) struct Bot {
+pub struct Bot {
     child: Child,
     log_file: PathBuf,
 }
@@ -35,7 +37,7 @@ pub(crate) struct Bot {
 impl Bot {
     /// Starts the bot and waits until it answers /about in `guild` on a session that did not
     /// exist before (an earlier bot's session stays in fakecord, waiting for a resume).
-    pub(crate) async fn start(
+    pub async fn start(
         server: &RunningServer,
         launch: &Launch,
         guild: Snowflake,
@@ -69,6 +71,7 @@ impl Bot {
         if let Some(filter) = &launch.rust_log {
             command.env("RUST_LOG", filter);
         }
+        command.envs(launch.env.iter().map(|(name, value)| (name, value)));
         let child = command
             .spawn()
             .with_context(|| format!("start {}", launch.binary.display()))?;
@@ -102,15 +105,28 @@ impl Bot {
         Ok(bot)
     }
 
+    /// The bot's process id, to read its CPU time and memory from /proc.
+    #[must_use]
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Everything the bot wrote so far.
+    #[must_use]
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_file).unwrap_or_default()
+    }
+
     /// The last lines the bot wrote, for error messages.
-    pub(crate) fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log_file).unwrap_or_default();
+    #[must_use]
+    pub fn log_tail(&self) -> String {
+        let text = self.log();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
 
-    /// Sends SIGTERM and waits for a clean exit.
-    pub(crate) async fn stop(mut self) -> anyhow::Result<()> {
+    /// Sends SIGTERM, waits for a clean exit and returns everything the bot logged.
+    pub async fn stop(mut self) -> anyhow::Result<String> {
         let pid = self.child.id().context("the bot already exited")?;
         let sent = std::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])
@@ -125,6 +141,6 @@ impl Bot {
             "the bot exited with {status}\n--- bot log ---\n{}",
             self.log_tail()
         );
-        Ok(())
+        Ok(self.log())
     }
 }

@@ -1,6 +1,7 @@
 //! Throw-away databases for one benchmark run: a SQLite file in a temporary directory, or a fresh
 //! Postgres database `trakker_bench_<pid>` dropped at the end; the bulk load of the kill ledger;
-//! and the query plans of the statements /stats, /leaderboard and /track run.
+//! the query plans of the statements /stats, /leaderboard and /track run; and a reader of the
+//! activity rollups' totals.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use sqlx::{ConnectOptions, Connection, Row};
 
 /// Which database the bot runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Backend {
+pub enum Backend {
     /// A SQLite file.
     Sqlite,
     /// A Postgres database.
@@ -31,7 +32,7 @@ impl fmt::Display for Backend {
 }
 
 /// What to load: `rows` entries spread evenly over the last `days` days and over `players`.
-pub(crate) struct LedgerPlan {
+pub struct LedgerPlan {
     /// The guild, already stored by the bot.
     pub guild: u64,
     /// The channel the entries were recorded in.
@@ -68,7 +69,7 @@ fn to_db(id: u64) -> i64 {
 }
 
 /// A database that lives as long as the run.
-pub(crate) enum BenchDatabase {
+pub enum BenchDatabase {
     /// A SQLite file in the run's working directory.
     Sqlite {
         /// Where the bots' logs go.
@@ -94,7 +95,7 @@ pub(crate) enum BenchDatabase {
 impl BenchDatabase {
     /// A new, empty database: the bot applies its migrations when it starts.
     /// The SQLite file goes in `workdir`; `logs` is where the bots' logs go.
-    pub(crate) async fn create(
+    pub async fn create(
         backend: Backend,
         workdir: &Path,
         logs: &Path,
@@ -136,7 +137,8 @@ impl BenchDatabase {
     }
 
     /// Which backend this is.
-    pub(crate) fn backend(&self) -> Backend {
+    #[must_use]
+    pub fn backend(&self) -> Backend {
         match self {
             Self::Sqlite { .. } => Backend::Sqlite,
             Self::Postgres { .. } => Backend::Postgres,
@@ -144,14 +146,16 @@ impl BenchDatabase {
     }
 
     /// `DATABASE_URL` for the bot.
-    pub(crate) fn url(&self) -> &str {
+    #[must_use]
+    pub fn url(&self) -> &str {
         match self {
             Self::Sqlite { url, .. } | Self::Postgres { url, .. } => url,
         }
     }
 
     /// Where the bots' logs go.
-    pub(crate) fn dir(&self) -> &Path {
+    #[must_use]
+    pub fn dir(&self) -> &Path {
         match self {
             Self::Sqlite { dir, .. } | Self::Postgres { dir, .. } => dir,
         }
@@ -175,7 +179,7 @@ impl BenchDatabase {
     }
 
     /// Waits until the bot has stored `guild` (it does on `GUILD_CREATE`).
-    pub(crate) async fn wait_for_guild(&self, guild: u64, timeout: Duration) -> anyhow::Result<()> {
+    pub async fn wait_for_guild(&self, guild: u64, timeout: Duration) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let found: Option<i64> = match self {
@@ -214,7 +218,7 @@ impl BenchDatabase {
     /// row in twenty of each player's is a team kill, counts cycle 1 to 5, and times rise evenly
     /// with the id as an append-only ledger's do. No season is running, so every board the
     /// benchmark reads is the all-time one.
-    pub(crate) async fn load_ledger(&self, plan: &LedgerPlan) -> anyhow::Result<()> {
+    pub async fn load_ledger(&self, plan: &LedgerPlan) -> anyhow::Result<()> {
         match self {
             Self::Sqlite { path, .. } => load_sqlite(path, plan).await,
             Self::Postgres { .. } => load_postgres(&mut self.postgres().await?, plan).await,
@@ -222,7 +226,7 @@ impl BenchDatabase {
     }
 
     /// The server's version, for the report.
-    pub(crate) async fn server_version(&self) -> anyhow::Result<String> {
+    pub async fn server_version(&self) -> anyhow::Result<String> {
         Ok(match self {
             Self::Sqlite { path, .. } => {
                 let version: String = sqlx::query_scalar("SELECT sqlite_version()")
@@ -241,7 +245,7 @@ impl BenchDatabase {
 
     /// The plans of the statements behind /stats, /leaderboard (a rebuild) and /track, as the
     /// bot writes them in src/store (copied here: the bench does not link the bot).
-    pub(crate) async fn query_plans(&self, guild: u64, player: u64) -> anyhow::Result<Vec<String>> {
+    pub async fn query_plans(&self, guild: u64, player: u64) -> anyhow::Result<Vec<String>> {
         let (guild, player) = (to_db(guild), to_db(player));
         let statements = [
             (
@@ -294,8 +298,23 @@ impl BenchDatabase {
         Ok(out)
     }
 
+    /// A connection of its own that reads the activity rollups while the bot writes them.
+    pub async fn activity_reader(&self) -> anyhow::Result<ActivityReader> {
+        Ok(match self {
+            Self::Sqlite { path, .. } => ActivityReader::Sqlite(Box::new(
+                SqliteConnectOptions::new()
+                    .filename(path)
+                    .read_only(true)
+                    .busy_timeout(Duration::from_secs(30))
+                    .connect()
+                    .await?,
+            )),
+            Self::Postgres { .. } => ActivityReader::Postgres(Box::new(self.postgres().await?)),
+        })
+    }
+
     /// Drops the Postgres database (the SQLite file goes with the working directory).
-    pub(crate) async fn drop_database(&self) -> anyhow::Result<()> {
+    pub async fn drop_database(&self) -> anyhow::Result<()> {
         if let Self::Postgres { server, name, .. } = self {
             let mut admin = server.connect().await?;
             sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -397,7 +416,7 @@ async fn load_postgres(db: &mut PgConnection, plan: &LedgerPlan) -> anyhow::Resu
 }
 
 /// Empties the Redis database the Redis runs use, so no board survives from an earlier run.
-pub(crate) async fn flush_redis(url: &str) -> anyhow::Result<()> {
+pub async fn flush_redis(url: &str) -> anyhow::Result<()> {
     let client = redis::Client::open(url).context("--redis-url is not a Redis URL")?;
     let mut connection = client
         .get_multiplexed_async_connection()
@@ -408,4 +427,84 @@ pub(crate) async fn flush_redis(url: &str) -> anyhow::Result<()> {
         .await
         .context("FLUSHDB")?;
     Ok(())
+}
+
+/// What the activity rollups of one guild add up to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ActivityTotals {
+    /// `SUM(messages)` over `message_rollups`.
+    pub messages: u64,
+    /// `SUM(reactions_added)` over `emoji_rollups`.
+    pub reactions_added: u64,
+    /// `SUM(reactions_removed)` over `emoji_rollups`.
+    pub reactions_removed: u64,
+    /// `SUM(uses)` over `app_rollups` (the benchmark's own /about calls).
+    pub app_uses: u64,
+}
+
+impl ActivityTotals {
+    /// Every gateway event these rows count: one message, one reaction added or removed, or one
+    /// application command used.
+    #[must_use]
+    pub fn events(&self) -> u64 {
+        self.messages + self.reactions_added + self.reactions_removed + self.app_uses
+    }
+}
+
+/// A connection reading the rollups' totals, as the bot's own `message_rows` / `emoji_rows`
+/// would add them up.
+pub enum ActivityReader {
+    /// On the SQLite file (read-only; WAL lets it read while the bot writes).
+    Sqlite(Box<SqliteConnection>),
+    /// On the Postgres database.
+    Postgres(Box<PgConnection>),
+}
+
+impl ActivityReader {
+    /// The guild's totals, each table read in one statement.
+    pub async fn totals(&mut self, guild: u64) -> anyhow::Result<ActivityTotals> {
+        const MESSAGES: &str =
+            "SELECT CAST(COALESCE(SUM(messages), 0) AS BIGINT) FROM message_rollups WHERE guild_id = ";
+        const REACTIONS: &str = "SELECT CAST(COALESCE(SUM(reactions_added), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(reactions_removed), 0) AS BIGINT) FROM emoji_rollups WHERE guild_id = ";
+        const APPS: &str =
+            "SELECT CAST(COALESCE(SUM(uses), 0) AS BIGINT) FROM app_rollups WHERE guild_id = ";
+        let guild = to_db(guild);
+        let (messages, (added, removed), apps): (i64, (i64, i64), i64) = match self {
+            Self::Sqlite(db) => (
+                sqlx::query_scalar(&format!("{MESSAGES}?1"))
+                    .bind(guild)
+                    .fetch_one(&mut **db)
+                    .await?,
+                sqlx::query_as(&format!("{REACTIONS}?1"))
+                    .bind(guild)
+                    .fetch_one(&mut **db)
+                    .await?,
+                sqlx::query_scalar(&format!("{APPS}?1"))
+                    .bind(guild)
+                    .fetch_one(&mut **db)
+                    .await?,
+            ),
+            Self::Postgres(db) => (
+                sqlx::query_scalar(&format!("{MESSAGES}$1"))
+                    .bind(guild)
+                    .fetch_one(&mut **db)
+                    .await?,
+                sqlx::query_as(&format!("{REACTIONS}$1"))
+                    .bind(guild)
+                    .fetch_one(&mut **db)
+                    .await?,
+                sqlx::query_scalar(&format!("{APPS}$1"))
+                    .bind(guild)
+                    .fetch_one(&mut **db)
+                    .await?,
+            ),
+        };
+        Ok(ActivityTotals {
+            messages: u64::try_from(messages)?,
+            reactions_added: u64::try_from(added)?,
+            reactions_removed: u64::try_from(removed)?,
+            app_uses: u64::try_from(apps)?,
+        })
+    }
 }

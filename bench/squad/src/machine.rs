@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// The machine running the benchmark (and the bot, fakecord and the databases with it).
-pub(crate) struct Machine {
+pub struct Machine {
     cores: usize,
     cpu: String,
     memory_gib: Option<f64>,
@@ -12,7 +12,8 @@ pub(crate) struct Machine {
 
 impl Machine {
     /// Reads /proc; anything unreadable shows as "unknown".
-    pub(crate) fn describe() -> Self {
+    #[must_use]
+    pub fn describe() -> Self {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let cpu = cpuinfo
             .lines()

@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use fakecord::api::{CommandInvocation, GuildInfo, InteractionOutcome, OptionSpec};
 use fakecord::{Fakecord, Snowflake};
 
-use crate::database::Backend;
 use crate::report::CacheKind;
+use trakker_bench::database::Backend;
 
 /// A command the benchmark measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,9 +4,9 @@
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-use crate::database::Backend;
-use crate::machine::Machine;
 use crate::measure::{Command, Run, Sample};
+use trakker_bench::database::Backend;
+use trakker_bench::machine::Machine;
 
 /// Which cache the bot runs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -91,7 +91,7 @@ impl Report {
 pub(crate) fn command_line() -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut line =
-        "cargo build --release --bin trakker --bin squad && target/release/squad".to_owned();
+        "cargo build --release -p trakker -p trakker-bench --bin trakker --bin squad && target/release/squad".to_owned();
     for arg in args {
         line.push(' ');
         line.push_str(&arg);

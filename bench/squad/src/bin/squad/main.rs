@@ -12,15 +12,13 @@
 //! database nor the cache, is measured the same way as the floor (gateway, poise, REST).
 //!
 //! Module map:
-//! - [`bot`]: starting and stopping the `trakker` process.
-//! - [`database`]: throw-away databases, bulk loading the ledger, query plans.
+//! - [`trakker_bench::bot`]: starting and stopping the `trakker` process (shared).
+//! - [`trakker_bench::database`]: throw-away databases, bulk loading the ledger, query plans
+//!   (shared).
 //! - [`measure`]: invoking the commands and collecting the samples.
 //! - [`report`]: percentiles and the tables printed at the end.
-//! - [`machine`]: what the figures were measured on.
+//! - [`trakker_bench::machine`]: what the figures were measured on (shared).
 
-mod bot;
-mod database;
-mod machine;
 mod measure;
 mod report;
 
@@ -32,10 +30,11 @@ use clap::Parser;
 use fakecord::api::GuildSpec;
 use fakecord::FakeDiscord;
 
-use crate::bot::{Bot, Launch};
-use crate::database::{Backend, BenchDatabase, LedgerPlan};
 use crate::measure::Workload;
 use crate::report::{Configuration, Report};
+use trakker_bench::bot::{Bot, Launch};
+use trakker_bench::database::{self, Backend, BenchDatabase, LedgerPlan};
+use trakker_bench::machine;
 
 /// The benchmark's knobs; the defaults are the figures recorded in bench/RESULTS.md.
 #[derive(Debug, Parser)]
@@ -170,6 +169,7 @@ async fn measure_database(
         redis_url: (cache == report::CacheKind::Redis).then(|| args.redis_url.clone()),
         rust_log: args.bot_log.clone(),
         log_file: database.dir().join(log),
+        env: Vec::new(),
     };
     // A first bot applies the migrations and stores the guild (the ledger's foreign key).
     let first = Bot::start(
