@@ -167,11 +167,14 @@ async fn run(flusher: Arc<Flusher>, interval: Duration, mut stopped: watch::Rece
     let mut wait = interval;
     let mut failing_since: Option<Instant> = None;
     let mut last_report: Option<Instant> = None;
+    // Flushes start one interval apart, however long each takes to write.
+    let mut started = tokio::time::Instant::now();
     loop {
         tokio::select! {
-            () = tokio::time::sleep(wait) => {}
+            () = tokio::time::sleep_until(started + wait) => {}
             _ = stopped.changed() => return,
         }
+        started = tokio::time::Instant::now();
         match flusher.flush().await {
             Flush::Nothing => wait = interval,
             Flush::Written { rows, events } => {
