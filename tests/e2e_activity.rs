@@ -493,9 +493,21 @@ async fn a_scripted_evening_is_counted_exactly_on_postgres() {
 }
 
 #[tokio::test]
-async fn sigterm_during_a_burst_of_100000_events_loses_nothing() {
+async fn sigterm_during_a_burst_of_100000_events_loses_nothing_on_sqlite() {
     let database = TempSqlite::new();
-    let bot = Bot::start(database.url()).await;
+    sigterm_during_a_burst_of_100000_events_loses_nothing(database.url()).await;
+}
+
+#[tokio::test]
+async fn sigterm_during_a_burst_of_100000_events_loses_nothing_on_postgres() {
+    let Some(database) = FreshPostgres::create().await else {
+        return;
+    };
+    sigterm_during_a_burst_of_100000_events_loses_nothing(database.url()).await;
+}
+
+async fn sigterm_during_a_burst_of_100000_events_loses_nothing(database: &DatabaseUrl) {
+    let bot = Bot::start(database).await;
     let guild = bot
         .guild_from(
             GuildSpec::new("Busy")
@@ -514,7 +526,7 @@ async fn sigterm_during_a_burst_of_100000_events_loses_nothing() {
         }
     });
     // SIGTERM once the first counts are written, while the burst is still arriving.
-    let store = trakker::store::connect(database.url(), false)
+    let store = trakker::store::connect(database, false)
         .await
         .expect("open");
     let started = eventually(SETTLE, || async {
