@@ -813,3 +813,64 @@ async fn time_per_game_is_recorded_when_the_operator_enables_presences() {
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
 }
+
+#[tokio::test]
+async fn rapid_voice_moves_end_in_the_true_state_whatever_order_handlers_run_in() {
+    let database = TempSqlite::new();
+    let bot = Bot::start(database.url()).await;
+    let guild = bot
+        .guild_from(
+            GuildSpec::new("Hoppers")
+                .members(["ada"])
+                .text_channel("general")
+                .voice_channel("lounge")
+                .voice_channel("raid"),
+        )
+        .await;
+    // serenity runs each event's handler as its own task, so these may be handled out of order.
+    for _ in 0..20 {
+        for step in [
+            VoiceSpec::join("ada", "lounge"),
+            VoiceSpec::join("ada", "raid"),
+            VoiceSpec::leave("ada"),
+        ] {
+            bot.discord.voice(guild.id, step).await.expect("voice");
+        }
+    }
+    bot.discord
+        .voice(guild.id, VoiceSpec::join("ada", "raid"))
+        .await
+        .expect("voice");
+    let store = trakker::store::connect(database.url(), false)
+        .await
+        .expect("open");
+    let id = GuildId(guild.id.0);
+    let raid = guild.channel("raid").expect("raid");
+    let settled = eventually(SETTLE, || async {
+        let open = store.open_voice_sessions(id).await.ok()?;
+        (open.len() == 1 && open[0].channel_id.0 == raid.0).then_some(())
+    })
+    .await;
+    let sessions = store
+        .voice_sessions(
+            id,
+            None,
+            chrono::DateTime::UNIX_EPOCH,
+            chrono::Utc::now() + chrono::TimeDelta::minutes(1),
+        )
+        .await
+        .expect("sessions");
+    assert!(
+        settled.is_some(),
+        "ada ends in the raid channel: {sessions:#?}"
+    );
+    assert!(
+        sessions
+            .iter()
+            .all(|s| s.left_at.is_none_or(|left| left >= s.joined_at)),
+        "no stay ends before it starts"
+    );
+    store.close().await;
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}

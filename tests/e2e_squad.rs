@@ -526,3 +526,107 @@ async fn a_redis_that_is_unreachable_from_the_start_changes_nothing_for_users() 
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
 }
+
+#[tokio::test]
+async fn team_stats_seasons_and_the_game_list_read_back_what_was_recorded() {
+    let database = TempSqlite::new();
+    let bot = Bot::start(database.url()).await;
+    let guild = bot
+        .guild_from(
+            fakecord::api::GuildSpec::new("Squad")
+                .members(["ada", "bob"])
+                .text_channel("general")
+                .emoji("chicken_dinner"),
+        )
+        .await;
+    let manager = |command: &str| {
+        CommandInvocation::new(guild.id, "ada", command)
+            .permissions(fakecord::api::PermissionSet::all())
+    };
+    let added = run(
+        &bot,
+        manager("config games add").option(OptionSpec::new("name", "Minecraft")),
+    )
+    .await;
+    assert!(!added.ephemeral, "{}", added.content);
+    let removed = run(
+        &bot,
+        manager("config games remove").option(OptionSpec::new("name", "fortnite")),
+    )
+    .await;
+    assert!(!removed.ephemeral, "{}", removed.content);
+    let games = run(&bot, manager("config games list")).await.embeds[0].to_string();
+    assert!(
+        games.contains("Minecraft") && games.contains("PUBG") && !games.contains("Fortnite"),
+        "{games}"
+    );
+
+    let emoji = guild.emoji("chicken_dinner").expect("emoji");
+    let custom = format!("<:chicken_dinner:{emoji}>");
+    let reaction = run(
+        &bot,
+        manager("config reactions").option(OptionSpec::new("emoji", custom.clone())),
+    )
+    .await;
+    assert!(!reaction.ephemeral, "{}", reaction.content);
+    let season = run(
+        &bot,
+        manager("season start").option(OptionSpec::new("name", "Wipe 1")),
+    )
+    .await;
+    assert!(!season.ephemeral, "{}", season.content);
+
+    let session = CommandInvocation::new(guild.id, "bob", "session start")
+        .option(OptionSpec::new("game", "PUBG"));
+    assert!(!run(&bot, session).await.ephemeral);
+    let tracked = track(&bot, &guild, "bob", "ada", 4).await;
+    track(&bot, &guild, "ada", "bob", 2).await;
+    assert!(
+        !run(&bot, CommandInvocation::new(guild.id, "bob", "session end"))
+            .await
+            .ephemeral
+    );
+    let minecraft = CommandInvocation::new(guild.id, "bob", "track")
+        .option(OptionSpec::new(
+            "player",
+            guild.user("bob").expect("bob").to_string(),
+        ))
+        .option(OptionSpec::new("kills", 3))
+        .option(OptionSpec::new("game", "minecraft"));
+    assert!(!run(&bot, minecraft).await.ephemeral);
+
+    let team = run(&bot, CommandInvocation::new(guild.id, "bob", "team-stats")).await;
+    let text = team.embeds[0].to_string();
+    assert!(text.contains("Squad stats · Wipe 1"), "{text}");
+    assert!(
+        text.contains("**9** kills · **0** team kills · 2 players · 1 sessions"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PUBG — 6 kills") && text.contains("Minecraft — 3 kills"),
+        "{text}"
+    );
+    let seasons = run(&bot, CommandInvocation::new(guild.id, "bob", "season list")).await;
+    assert!(
+        seasons.embeds[0].to_string().contains("**Wipe 1**"),
+        "{:?}",
+        seasons.embeds
+    );
+
+    // The custom reaction lands on /track replies.
+    let message = tracked.message_id.expect("the reply is a message");
+    let discord = &bot.discord;
+    let reactions = support::bot::eventually(ANSWER, || async move {
+        let message = discord.message(message).await.ok()?;
+        (!message.reactions.is_empty()).then_some(message.reactions)
+    })
+    .await
+    .unwrap_or_default();
+    assert_eq!(
+        reactions.first().map(|reaction| reaction.emoji.clone()),
+        Some(format!("chicken_dinner:{emoji}"))
+    );
+    bot.assert_discord_accepted_everything().await;
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}

@@ -77,6 +77,6 @@ CREATE INDEX kill_ledger_by_time ON kill_ledger (guild_id, recorded_at);
 -- Covers a player's whole counting ledger (/stats), their season total (/track) and a guild's
 -- board totals grouped by player, without touching the table.
 CREATE INDEX kill_ledger_tally ON kill_ledger
-    (guild_id, player_id, kind, season_id, count, id, session_id, recorded_at)
+    (guild_id, player_id, kind, season_id, count, id, session_id, recorded_at, undone_at)
     WHERE undone_at IS NULL;
 CREATE INDEX kill_ledger_by_session ON kill_ledger (guild_id, session_id) WHERE session_id IS NOT NULL;

@@ -252,39 +252,37 @@ fn voice(
     if !tracked(app, guild, user, is_bot) {
         return;
     }
-    let at = Utc::now();
-    let shard = ctx.shard_id.0;
-    let before = old.and_then(|old| old.channel_id);
-    let op = match (before, new.channel_id) {
-        (_, None) => VoiceOp::Leave {
-            shard,
-            guild_id: guild,
-            user_id: user,
-            at,
-        },
-        (before, Some(channel)) if before != Some(channel) => VoiceOp::Join {
-            shard,
-            guild_id: guild,
-            channel_id: ChannelId(channel.get()),
-            user_id: user,
-            afk: afk_channel(ctx, guild_id) == Some(ChannelId(channel.get())),
-            flags: flags_of(new),
-            at,
-        },
-        (_, Some(_)) => {
-            if old.is_some_and(|old| flags_of(old) == flags_of(new)) {
-                return;
-            }
-            VoiceOp::Flags {
-                shard,
-                guild_id: guild,
-                user_id: user,
-                flags: flags_of(new),
-                at,
-            }
+    if old.is_some_and(|old| old.channel_id == new.channel_id && flags_of(old) == flags_of(new)) {
+        return;
+    }
+    // The cache holds the member's latest state: this event's, or a later one's if this task
+    // runs late (see `VoiceOp::Now`).
+    let latest = ctx
+        .cache
+        .guild(guild_id)
+        .map(|cached| cached.voice_states.get(&new.user_id).cloned());
+    let state = match latest {
+        Some(Some(state)) => state,
+        // Left voice: the cache drops the state.
+        Some(None) => {
+            let mut left = new.clone();
+            left.channel_id = None;
+            left
         }
+        None => new.clone(),
     };
-    app.voice.record(op);
+    let channel = state.channel_id.map(|channel| {
+        let channel = ChannelId(channel.get());
+        (channel, afk_channel(ctx, guild_id) == Some(channel))
+    });
+    app.voice.record(VoiceOp::Now {
+        shard: ctx.shard_id.0,
+        guild_id: guild,
+        user_id: user,
+        channel,
+        flags: flags_of(&state),
+        at: Utc::now(),
+    });
 }
 
 async fn presence(app: &App, presence: &serenity::Presence) {

@@ -26,43 +26,23 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// One voice fact to write.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VoiceOp {
-    /// Joined a channel, or moved to it.
-    Join {
-        /// The guild's shard (each voice fact also proves the shard alive).
-        shard: u32,
-        /// The guild.
-        guild_id: GuildId,
-        /// The channel.
-        channel_id: ChannelId,
-        /// Who.
-        user_id: UserId,
-        /// The guild's AFK channel.
-        afk: bool,
-        /// Their flags on arrival.
-        flags: VoiceFlags,
-        /// When.
-        at: DateTime<Utc>,
-    },
-    /// Left voice.
-    Leave {
+    /// The member's voice state as it is now: in `channel` (with `afk` when that is the guild's
+    /// AFK channel) or out of voice, with these flags.
+    ///
+    /// serenity hands gateway events to handlers as concurrent tasks, so two voice events of one
+    /// member can reach this queue in either order. Each therefore carries the member's latest
+    /// state (read from the cache, which is updated in gateway order), not a transition: applying
+    /// them in any order ends in the true state, and never opens a stay the member has left.
+    Now {
         /// The guild's shard (each voice fact also proves the shard alive).
         shard: u32,
         /// The guild.
         guild_id: GuildId,
         /// Who.
         user_id: UserId,
-        /// When.
-        at: DateTime<Utc>,
-    },
-    /// Muted, deafened, started streaming… in the same channel.
-    Flags {
-        /// The guild's shard (each voice fact also proves the shard alive).
-        shard: u32,
-        /// The guild.
-        guild_id: GuildId,
-        /// Who.
-        user_id: UserId,
-        /// The new flags.
+        /// Where they are, and whether it is the AFK channel; `None` when out of voice.
+        channel: Option<(ChannelId, bool)>,
+        /// Their flags.
         flags: VoiceFlags,
         /// When.
         at: DateTime<Utc>,
@@ -140,6 +120,9 @@ struct Memory {
     previous_run: HashMap<u32, Option<DateTime<Utc>>>,
     /// Guilds reconciled since this process started.
     reconciled: HashSet<GuildId>,
+    /// The flags last written for each member in voice, so an event that changes nothing else
+    /// (a repeat, or one overtaken by a later one) writes nothing.
+    flags: HashMap<(GuildId, UserId), VoiceFlags>,
 }
 
 impl Memory {
@@ -191,42 +174,43 @@ async fn write(
 
 async fn apply(store: &dyn Store, memory: &mut Memory, op: &VoiceOp) -> Result<(), StoreError> {
     match op {
-        VoiceOp::Join {
+        VoiceOp::Now {
             shard,
             guild_id,
-            channel_id,
             user_id,
-            afk,
+            channel,
             flags,
             at,
         } => {
-            // The join records the member's flags on arrival too.
-            store
-                .voice_join(*guild_id, *channel_id, *user_id, *afk, *flags, *at)
-                .await?;
-            proven_alive(store, memory, *shard, *at).await;
-            Ok(())
-        }
-        VoiceOp::Leave {
-            shard,
-            guild_id,
-            user_id,
-            at,
-        } => {
-            store.voice_leave(*guild_id, *user_id, *at).await?;
-            proven_alive(store, memory, *shard, *at).await;
-            Ok(())
-        }
-        VoiceOp::Flags {
-            shard,
-            guild_id,
-            user_id,
-            flags,
-            at,
-        } => {
-            store
-                .voice_flags_changed(*guild_id, *user_id, *flags, *at)
-                .await?;
+            let open = store
+                .open_voice_sessions(*guild_id)
+                .await?
+                .into_iter()
+                .find(|session| session.user_id == *user_id);
+            let key = (*guild_id, *user_id);
+            match (channel, open) {
+                (None, None) => {}
+                (None, Some(_)) => {
+                    store.voice_leave(*guild_id, *user_id, *at).await?;
+                    memory.flags.remove(&key);
+                }
+                (Some((channel, _)), Some(open)) if open.channel_id == *channel => {
+                    if memory.flags.get(&key) != Some(flags) {
+                        store
+                            .voice_flags_changed(*guild_id, *user_id, *flags, *at)
+                            .await?;
+                        memory.flags.insert(key, *flags);
+                    }
+                }
+                (Some((channel, afk)), _) => {
+                    // Joined, or moved: the store closes any open stay first. The join records
+                    // the flags on arrival.
+                    store
+                        .voice_join(*guild_id, *channel, *user_id, *afk, *flags, *at)
+                        .await?;
+                    memory.flags.insert(key, *flags);
+                }
+            }
             proven_alive(store, memory, *shard, *at).await;
             Ok(())
         }
@@ -271,6 +255,7 @@ async fn apply(store: &dyn Store, memory: &mut Memory, op: &VoiceOp) -> Result<(
                 store
                     .voice_join(*guild_id, *channel, *user, afk, flags, *at)
                     .await?;
+                memory.flags.insert((*guild_id, *user), flags);
             }
             memory.reconciled.insert(*guild_id);
             if !plan.close.is_empty() || !plan.open.is_empty() {

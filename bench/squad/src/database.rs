@@ -249,10 +249,11 @@ impl BenchDatabase {
         let (guild, player) = (to_db(guild), to_db(player));
         let statements = [
             (
-                "/stats: player_entries",
+                "/stats: player_tallies",
                 format!(
-                    "SELECT * FROM kill_ledger WHERE guild_id = {guild} AND player_id = {player} \
-                     AND undone_at IS NULL ORDER BY id"
+                    "SELECT id, CAST(kind AS BIGINT), CAST(count AS BIGINT), session_id, \
+                     season_id, recorded_at FROM kill_ledger WHERE guild_id = {guild} \
+                     AND player_id = {player} AND undone_at IS NULL"
                 ),
             ),
             (

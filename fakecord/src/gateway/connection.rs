@@ -5,6 +5,7 @@
 //! "drop the socket" is simply returning, which closes the TCP connection without a close
 //! frame, like a network failure.
 
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -24,6 +25,10 @@ use crate::server::AppState;
 use crate::wire;
 
 static NEXT_LINK: AtomicU64 = AtomicU64::new(1);
+
+/// The most frames written with one flush: queued frames go out together, in as few syscalls
+/// as the socket allows, while incoming frames (heartbeats) still get read between batches.
+const WRITE_BATCH: usize = 256;
 
 /// A frame the client sent: only `op` and `d` matter.
 #[derive(Deserialize)]
@@ -56,7 +61,6 @@ struct CloseWith(u16, String);
 /// What this socket is attached to.
 struct Attached {
     session_id: String,
-    compress: bool,
     written: Arc<watch::Sender<u64>>,
 }
 
@@ -64,6 +68,8 @@ struct Connection {
     state: Arc<AppState>,
     link: Link,
     attached: Option<Attached>,
+    /// Text until a session that asked for `compress` is attached.
+    encoder: frame::Encoder,
 }
 
 /// Runs one gateway connection until either side ends it.
@@ -76,6 +82,7 @@ pub(super) async fn serve(mut socket: WebSocket, state: Arc<AppState>) {
         },
         state,
         attached: None,
+        encoder: frame::Encoder::new(false),
     };
     let hello = frame::hello(conn.state.config.heartbeat_interval.as_millis());
     if socket.send(Message::Text(hello.into())).await.is_err() {
@@ -104,21 +111,11 @@ pub(super) async fn serve(mut socket: WebSocket, state: Arc<AppState>) {
                 Some(Err(_)) | None => break,
                 Some(Ok(_)) => {}
             },
-            outbound = rx.recv() => match outbound {
-                Some(Outbound::Frame { seq, text }) => {
-                    let compress = conn.attached.as_ref().is_some_and(|a| a.compress);
-                    if socket.send(frame::encode(&text, compress)).await.is_err() {
-                        break;
-                    }
-                    if let (Some(seq), Some(attached)) = (seq, &conn.attached) {
-                        attached.written.send_replace(seq);
-                    }
-                }
-                Some(Outbound::Drop) | None => {
-                    debug!("dropping gateway socket without a close frame");
+            outbound = rx.recv() => {
+                if conn.write_queued(&mut socket, &mut rx, outbound).await.is_break() {
                     break;
                 }
-            },
+            }
         }
     }
     if let Some(attached) = &conn.attached {
@@ -127,6 +124,48 @@ pub(super) async fn serve(mut socket: WebSocket, state: Arc<AppState>) {
 }
 
 impl Connection {
+    /// Writes `first` and whatever else is queued (up to [`WRITE_BATCH`] frames) with one
+    /// flush, then reports the last sequence number written. Breaks when the socket must end.
+    async fn write_queued(
+        &mut self,
+        socket: &mut WebSocket,
+        rx: &mut mpsc::UnboundedReceiver<Outbound>,
+        first: Option<Outbound>,
+    ) -> ControlFlow<()> {
+        let mut next = first;
+        let mut written = None;
+        let mut fed = 0;
+        let flow = loop {
+            match next {
+                Some(Outbound::Frame { seq, text }) => {
+                    if socket.feed(self.encoder.encode(&text)).await.is_err() {
+                        return ControlFlow::Break(());
+                    }
+                    written = seq.or(written);
+                    fed += 1;
+                }
+                Some(Outbound::Drop) | None => {
+                    debug!("dropping gateway socket without a close frame");
+                    break ControlFlow::Break(());
+                }
+            }
+            if fed >= WRITE_BATCH {
+                break ControlFlow::Continue(());
+            }
+            match rx.try_recv() {
+                Ok(more) => next = Some(more),
+                Err(_) => break ControlFlow::Continue(()),
+            }
+        };
+        if fed > 0 && socket.flush().await.is_err() {
+            return ControlFlow::Break(());
+        }
+        if let (Some(seq), Some(attached)) = (written, &self.attached) {
+            attached.written.send_replace(seq);
+        }
+        flow
+    }
+
     fn handle(&mut self, text: &str) -> Result<(), CloseWith> {
         let incoming: Incoming = serde_json::from_str(text)
             .map_err(|e| CloseWith(close::DECODE_ERROR, format!("invalid payload: {e}")))?;
@@ -237,9 +276,9 @@ impl Connection {
         info!(%session_id, ?shard, intents = bits, compress = identify.compress, "session identified");
         self.attached = Some(Attached {
             session_id,
-            compress: identify.compress,
             written,
         });
+        self.encoder = frame::Encoder::new(identify.compress);
         Ok(())
     }
 
@@ -261,9 +300,9 @@ impl Connection {
                 info!(session_id = %request.session_id, seq = request.seq, "session resumed");
                 self.attached = Some(Attached {
                     session_id: request.session_id,
-                    compress,
                     written,
                 });
+                self.encoder = frame::Encoder::new(compress);
             }
             Resume::Invalid => {
                 info!(session_id = %request.session_id, "cannot resume; invalid session");

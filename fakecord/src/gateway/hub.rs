@@ -7,6 +7,7 @@
 //! got through the session's `written` watch, which is what the bulk generator waits on.
 
 use std::collections::{HashMap, VecDeque};
+use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
@@ -60,6 +61,19 @@ impl Session {
     fn push(&mut self, event: &str, data: &Value, capacity: usize) -> u64 {
         self.seq += 1;
         let text: Arc<str> = frame::dispatch(self.seq, event, data).into();
+        self.enqueue(text, capacity)
+    }
+
+    /// [`Self::push`] for a payload already rendered as JSON; `scratch` is a reusable buffer.
+    fn push_raw(&mut self, event: &str, data: &str, capacity: usize, scratch: &mut String) -> u64 {
+        self.seq += 1;
+        scratch.clear();
+        frame::dispatch_raw(scratch, self.seq, event, data);
+        self.enqueue(Arc::from(scratch.as_str()), capacity)
+    }
+
+    /// Buffers (bounded by `capacity`) and, if connected, sends the frame numbered `self.seq`.
+    fn enqueue(&mut self, text: Arc<str>, capacity: usize) -> u64 {
         self.replay.push_back((self.seq, Arc::clone(&text)));
         while self.replay.len() > capacity {
             self.replay.pop_front();
@@ -82,6 +96,104 @@ pub(crate) struct Delivery {
     pub sessions: usize,
     /// For each connected session: its `written` watch and the sequence number to wait for.
     pub waits: Vec<(watch::Receiver<u64>, u64)>,
+}
+
+/// Events rendered ahead of [`Hub::dispatch_batch`]: their names and their payloads (`d`) as
+/// JSON text, all in one buffer that is reused from batch to batch.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    text: String,
+    events: Vec<BatchEvent>,
+}
+
+#[derive(Debug)]
+struct BatchEvent {
+    event: &'static str,
+    /// The payload for sessions with every intent.
+    full: Range<usize>,
+    /// The payload for sessions without `MESSAGE_CONTENT`, when rendered ahead.
+    without_content: Option<Range<usize>>,
+    /// Whether the payload passes the serenity gate before anything of the batch is queued.
+    verify: bool,
+}
+
+impl Batch {
+    /// Empties the batch, keeping its buffers.
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.events.clear();
+    }
+
+    /// Events in the batch.
+    pub(crate) fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Adds an event whose payload `write` appends to the buffer it is given.
+    pub(crate) fn push(
+        &mut self,
+        event: &'static str,
+        verify: bool,
+        write: impl FnOnce(&mut String),
+    ) {
+        let start = self.text.len();
+        write(&mut self.text);
+        self.events.push(BatchEvent {
+            event,
+            full: start..self.text.len(),
+            without_content: None,
+            verify,
+        });
+    }
+
+    /// Gives the last event its payload for sessions without `MESSAGE_CONTENT`. Without it the
+    /// hub derives that payload from the full one when a session needs it.
+    pub(crate) fn without_content(&mut self, write: impl FnOnce(&mut String)) {
+        let start = self.text.len();
+        write(&mut self.text);
+        let end = self.text.len();
+        if let Some(last) = self.events.last_mut() {
+            last.without_content = Some(start..end);
+        }
+    }
+
+    /// The full payload of the last event.
+    pub(crate) fn last_payload(&self) -> Option<&str> {
+        self.events.last().map(|e| &self.text[e.full.clone()])
+    }
+
+    /// The payload of `event` for a session with `intents`: borrowed from the buffer, or
+    /// derived into `derived`.
+    fn payload<'a>(
+        &'a self,
+        event: &BatchEvent,
+        intents: GatewayIntents,
+        bot_id: Snowflake,
+        derived: &'a mut Option<String>,
+    ) -> Result<&'a str, GateError> {
+        let full = &self.text[event.full.clone()];
+        if intents.contains(GatewayIntents::MESSAGE_CONTENT) || !intents::hides_content(event.event)
+        {
+            return Ok(full);
+        }
+        if let Some(range) = &event.without_content {
+            return Ok(&self.text[range.clone()]);
+        }
+        if derived.is_none() {
+            let mut data = parse(event.event, full)?;
+            intents::hide_content(event.event, &mut data, bot_id);
+            *derived = Some(data.to_string());
+        }
+        Ok(derived.as_deref().unwrap_or(full))
+    }
+}
+
+/// A rendered payload as a `Value`, for the serenity gate.
+fn parse(event: &str, text: &str) -> Result<Value, GateError> {
+    serde_json::from_str(text).map_err(|e| GateError::Rejected {
+        event: event.to_owned(),
+        detail: format!("not JSON: {e}"),
+    })
 }
 
 /// The outcome of a RESUME.
@@ -255,6 +367,58 @@ impl Hub {
         Ok(delivery)
     }
 
+    /// Queues a batch of events of `guild` under one lock, each routed like [`Self::dispatch`].
+    ///
+    /// Events marked `verify` pass the serenity gate, in every rendering a receiving session
+    /// would get, before anything of the batch is queued; the others are trusted to have the
+    /// same shape (the bulk generator verifies the first event of each kind). `waits` holds,
+    /// per connected session, the sequence number of its last event in the batch.
+    pub(crate) fn dispatch_batch(
+        &self,
+        guild: Option<Snowflake>,
+        batch: &Batch,
+    ) -> Result<Delivery, GateError> {
+        let mut sessions = self.lock();
+        for event in batch.events.iter().filter(|e| e.verify) {
+            let needs = intents::required(event.event, guild.is_some());
+            // Only `MESSAGE_CONTENT` changes a payload rendered ahead.
+            let mut shapes = vec![GatewayIntents::MESSAGE_CONTENT];
+            shapes.extend(
+                sessions
+                    .values()
+                    .filter(|s| s.receives(guild, needs))
+                    .map(|s| s.intents & GatewayIntents::MESSAGE_CONTENT),
+            );
+            shapes.sort_by_key(GatewayIntents::bits);
+            shapes.dedup();
+            for intents in shapes {
+                let mut derived = None;
+                let text = batch.payload(event, intents, self.bot_id, &mut derived)?;
+                check::verify(event.event, &parse(event.event, text)?)?;
+            }
+        }
+        let mut delivery = Delivery::default();
+        let mut scratch = String::new();
+        for session in sessions.values_mut() {
+            let mut last = None;
+            for event in &batch.events {
+                if !session.receives(guild, intents::required(event.event, guild.is_some())) {
+                    continue;
+                }
+                let mut derived = None;
+                let text = batch.payload(event, session.intents, self.bot_id, &mut derived)?;
+                last =
+                    Some(session.push_raw(event.event, text, self.replay_capacity, &mut scratch));
+            }
+            let Some(seq) = last else { continue };
+            delivery.sessions += 1;
+            if session.link.is_some() {
+                delivery.waits.push((session.written.subscribe(), seq));
+            }
+        }
+        Ok(delivery)
+    }
+
     /// [`Self::dispatch_with`] for a payload that is the same for every session.
     pub(crate) fn dispatch(
         &self,
@@ -300,6 +464,14 @@ impl Hub {
             sessions.remove(&id);
         }
         affected
+    }
+
+    /// Whether some session receiving `guild`'s events lacks `MESSAGE_CONTENT`, so message
+    /// payloads without their content are worth rendering ahead.
+    pub(crate) fn hides_content_from(&self, guild: Option<Snowflake>) -> bool {
+        self.lock().values().any(|s| {
+            s.receives(guild, None) && !s.intents.contains(GatewayIntents::MESSAGE_CONTENT)
+        })
     }
 
     /// Whether some connected session would receive events of `guild`.

@@ -79,13 +79,18 @@ pub(crate) fn required(event: &str, in_guild: bool) -> Option<GatewayIntents> {
     }
 }
 
+/// Whether a session without `MESSAGE_CONTENT` may get a different payload of `event`.
+pub(crate) fn hides_content(event: &str) -> bool {
+    matches!(event, "MESSAGE_CREATE" | "MESSAGE_UPDATE")
+}
+
 /// Blanks what a session without `MESSAGE_CONTENT` may not see.
 ///
 /// Discord empties `content`, `embeds`, `attachments`, `components` and `poll` of message
 /// events unless the session has `MESSAGE_CONTENT`, the message is in a DM, the bot wrote it, or
 /// the bot is mentioned.
 pub(crate) fn hide_content(event: &str, data: &mut Value, bot_id: Snowflake) {
-    if !matches!(event, "MESSAGE_CREATE" | "MESSAGE_UPDATE") {
+    if !hides_content(event) {
         return;
     }
     let Some(map) = data.as_object_mut() else {

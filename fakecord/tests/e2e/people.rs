@@ -299,6 +299,14 @@ async fn the_bulk_generator_sends_every_event_to_the_bot() {
         .await
         .expect("bulk voice");
     assert_eq!(voice.sent, 50);
+    let target = fc
+        .post_message(guild.id, MessageSpec::new("a", "member-0001", "react here"))
+        .await
+        .expect("a message to react to");
+    let mut reactions = BulkSpec::new(BulkKind::ReactionAdd, 200, guild.id);
+    reactions.message_ids = vec![target.id];
+    let reacted = fc.bulk(&reactions).await.expect("bulk reactions");
+    assert_eq!(reacted.sent, 200);
     bot.events
         .wait_for_count("300 bulk messages", 300, |s| {
             matches!(s, Seen::Message { .. })
