@@ -630,3 +630,33 @@ async fn team_stats_seasons_and_the_game_list_read_back_what_was_recorded() {
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
 }
+
+#[tokio::test]
+async fn game_options_autocomplete_from_the_servers_list() {
+    let database = TempSqlite::new();
+    let bot = Bot::start(database.url()).await;
+    let guild = bot.guild("Squad", &["ada"]).await;
+    for (command, option) in [
+        ("track", "game"),
+        ("leaderboard", "game"),
+        ("session start", "game"),
+    ] {
+        let typing = CommandInvocation::new(guild.id, "ada", command)
+            .option(OptionSpec::new(option, "apex").focused())
+            .timeout(ANSWER);
+        let outcome = bot
+            .discord
+            .autocomplete(typing)
+            .await
+            .expect("autocomplete answers");
+        let names: Vec<&str> = outcome
+            .choices
+            .iter()
+            .filter_map(|choice| choice["name"].as_str())
+            .collect();
+        assert_eq!(names, ["Apex Legends"], "/{command}");
+    }
+    bot.assert_discord_accepted_everything().await;
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}
