@@ -8,7 +8,7 @@ mod support;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use trakker::config::DatabaseUrl;
 use trakker::domain::board::{ranked, BoardScope, Span, Standing};
-use trakker::domain::ids::{ChannelId, GuildId, RoleId, UserId};
+use trakker::domain::ids::{ChannelId, GuildId, InteractionId, RoleId, UserId};
 use trakker::domain::kills::{KillCount, KillKind, NewEntry, Note};
 use trakker::domain::names::{GameName, SeasonName, SessionName, DEFAULT_GAMES};
 use trakker::store::squad::SessionStart;
@@ -32,6 +32,7 @@ conformance! {
         two_guilds_with_the_same_players_never_mix,
         folded_entries_sum_per_player_game_and_session,
         squad_settings_round_trip,
+        a_retried_request_is_recorded_once,
     ],
 }
 
@@ -78,6 +79,7 @@ fn kill(guild: GuildId, player: UserId, count: i64, when: DateTime<Utc>) -> NewE
         recorded_at: when,
         channel_id: GENERAL,
         game: None,
+        request_id: None,
     }
 }
 
@@ -669,4 +671,41 @@ async fn squad_settings_round_trip(store: &dyn Store) {
     };
     store.save_settings(GUILD, &managers).await.expect("save");
     assert_eq!(store.settings(GUILD).await.expect("read"), managers);
+}
+
+/// The database stopped answering while a /track committed; the bot records the same request
+/// again once it answers. Whether or not the first attempt was kept, the ledger holds it once,
+/// and a different request is a new entry.
+async fn a_retried_request_is_recorded_once(store: &dyn Store) {
+    guild(store, GUILD).await;
+    guild(store, OTHER_GUILD).await;
+    let request = NewEntry {
+        request_id: Some(InteractionId(u64::MAX - 7)),
+        ..kill(GUILD, ADA, 3, at(20, 0))
+    };
+    let first = store.record_kill(&request).await.expect("first attempt");
+    let retry = store.record_kill(&request).await.expect("retry");
+    assert_eq!(retry.entry, first.entry, "the retry finds the first entry");
+    assert_eq!(retry.season_total, 3, "counted once");
+
+    let another = NewEntry {
+        request_id: Some(InteractionId(42)),
+        ..kill(GUILD, ADA, 2, at(20, 1))
+    };
+    let another = store.record_kill(&another).await.expect("another request");
+    assert_ne!(another.entry.id, first.entry.id);
+    assert_eq!(another.season_total, 5);
+
+    // Request ids are per guild: the same id elsewhere is another entry.
+    let elsewhere = NewEntry {
+        request_id: request.request_id,
+        ..kill(OTHER_GUILD, ADA, 1, at(20, 2))
+    };
+    let elsewhere = store.record_kill(&elsewhere).await.expect("other guild");
+    assert_eq!(elsewhere.season_total, 1);
+    let page = store
+        .history(GUILD, None, None, 50)
+        .await
+        .expect("history");
+    assert_eq!(page.entries.len(), 2, "two requests, two entries: {page:?}");
 }

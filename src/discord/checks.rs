@@ -23,6 +23,17 @@ pub fn guild(ctx: Context<'_>) -> Result<GuildId, CommandError> {
         .ok_or_else(|| CommandError::user("This command only works inside a server."))
 }
 
+/// The answer of a command group invoked without a subcommand, which Discord's client never
+/// sends but a forged or stale interaction can.
+///
+/// # Errors
+/// Always: a user error listing the subcommands.
+pub fn subcommand_required(ctx: Context<'_>) -> Result<(), CommandError> {
+    Err(CommandError::User(crate::discord::error::choose_a_subcommand(
+        ctx.command(),
+    )))
+}
+
 /// The caller as Discord describes them in this interaction.
 #[must_use]
 pub fn caller(ctx: Context<'_>) -> Caller {

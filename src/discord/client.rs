@@ -11,7 +11,7 @@ use poise::serenity_prelude as serenity;
 
 use crate::app::App;
 use crate::config::Sharding;
-use crate::discord::{commands, error, events, intents, sweeper, CommandError};
+use crate::discord::{commands, error, events, intents, reply, sweeper, CommandError};
 
 /// Connects to Discord and runs until SIGTERM or Ctrl-C, then stops every shard and returns.
 ///
@@ -69,6 +69,8 @@ fn framework(app: Arc<App>) -> poise::Framework<Arc<App>, CommandError> {
         .options(poise::FrameworkOptions {
             commands: commands::all(),
             on_error: |err| Box::pin(error::on_error(err)),
+            pre_command: |ctx| Box::pin(reply::watch(ctx)),
+            allowed_mentions: Some(reply::nobody()),
             event_handler: |framework, event| Box::pin(events::handle(framework, event)),
             ..Default::default()
         })

@@ -8,9 +8,10 @@
 use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
-use poise::{CreateReply, FrameworkError};
+use poise::FrameworkError;
 
 use crate::app::App;
+use crate::discord::reply;
 
 /// What went wrong in a command.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +19,12 @@ pub enum CommandError {
     /// The user asked for something we refuse; the sentence tells them what to do instead.
     #[error("{0}")]
     User(String),
+    /// The database did not answer, so nothing was done; the user is told so and to retry.
+    #[error("the database did not answer: {0}")]
+    Unavailable(String),
+    /// The database stopped answering while saving: the write may or may not have been kept.
+    #[error("the database stopped answering while saving: {0}")]
+    InDoubt(String),
     /// Something failed on our side; logged, never shown in detail.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -39,10 +46,20 @@ impl From<crate::store::StoreError> for CommandError {
             crate::store::StoreError::UnknownGuild(_) => Self::user(
                 "trakker is still setting up this server; please try again in a few seconds.",
             ),
+            crate::store::StoreError::Unavailable(error) => Self::Unavailable(error.to_string()),
+            crate::store::StoreError::InDoubt(error) => Self::InDoubt(error.to_string()),
             other => Self::Internal(other.into()),
         }
     }
 }
+
+/// Shown when the database did not answer: nothing was done.
+pub const UNAVAILABLE_REPLY: &str = "The database is not answering right now, so nothing was \
+     recorded or changed. Please try again in a minute.";
+
+/// Shown when the database stopped answering in the middle of saving.
+pub const IN_DOUBT_REPLY: &str = "The database stopped answering while this was being saved, so \
+     it may or may not have been kept. Please check again in a few minutes before repeating it.";
 
 impl From<serenity::Error> for CommandError {
     fn from(error: serenity::Error) -> Self {
@@ -57,26 +74,13 @@ pub const INTERNAL_ERROR_REPLY: &str =
 /// The framework's error hook: every error of every command ends here.
 pub async fn on_error(error: FrameworkError<'_, Arc<App>, CommandError>) {
     match error {
-        FrameworkError::Command {
-            error: CommandError::User(sentence),
-            ctx,
-            ..
-        } => {
-            reply_ephemeral(ctx, &sentence).await;
-        }
-        FrameworkError::Command {
-            error: CommandError::Internal(error),
-            ctx,
-            ..
-        } => {
-            tracing::error!(
-                command = %ctx.command().qualified_name,
-                guild = ?ctx.guild_id().map(serenity::GuildId::get),
-                user = ctx.author().id.get(),
-                error = format!("{error:#}"),
-                "command failed"
-            );
-            reply_ephemeral(ctx, INTERNAL_ERROR_REPLY).await;
+        FrameworkError::Command { error, ctx, .. } => {
+            let origin = Origin {
+                what: &ctx.command().qualified_name,
+                guild: ctx.guild_id().map(serenity::GuildId::get),
+                user: ctx.author().id.get(),
+            };
+            reply_ephemeral(ctx, &report(&error, &origin)).await;
         }
         FrameworkError::ArgumentParse {
             error, input, ctx, ..
@@ -140,17 +144,94 @@ pub async fn on_error(error: FrameworkError<'_, Arc<App>, CommandError>) {
         FrameworkError::Setup { error, .. } => {
             tracing::error!(error = %error, "start-up failed");
         }
+        FrameworkError::SubcommandRequired { ctx } => {
+            reply_ephemeral(ctx, &choose_a_subcommand(ctx.command())).await;
+        }
+        FrameworkError::UnknownInteraction {
+            interaction,
+            framework,
+            ..
+        } => answer_unknown_command(&framework.serenity_context.http, interaction).await,
+        FrameworkError::CommandCheckFailed { ctx, .. }
+        | FrameworkError::CooldownHit { ctx, .. }
+        | FrameworkError::MissingBotPermissions { ctx, .. }
+        | FrameworkError::NotAnOwner { ctx, .. }
+        | FrameworkError::DmOnly { ctx, .. }
+        | FrameworkError::NsfwOnly { ctx, .. } => {
+            reply_ephemeral(ctx, "This command cannot run here right now; nothing was changed.")
+                .await;
+        }
         other => {
-            if let Err(error) = poise::builtins::on_error(other).await {
-                tracing::error!(error = %error, "could not report an error to the user");
-            }
+            // What is left belongs to prefix commands, which trakker does not have.
+            tracing::debug!(error = %other, "ignored a framework error");
         }
     }
 }
 
+/// Where an error happened, for its log line.
+pub struct Origin<'a> {
+    /// The command's full name, or what else was used ("history button").
+    pub what: &'a str,
+    /// The guild, if any.
+    pub guild: Option<u64>,
+    /// Who used it.
+    pub user: u64,
+}
+
+/// Logs `error` (a user's refusal is not logged) and returns the sentence to show the member.
+#[must_use]
+pub fn report(error: &CommandError, origin: &Origin<'_>) -> String {
+    let Origin { what, guild, user } = *origin;
+    match error {
+        CommandError::User(sentence) => sentence.clone(),
+        CommandError::Unavailable(detail) => {
+            tracing::warn!(what, guild, user, error = %detail, "the database was unavailable");
+            UNAVAILABLE_REPLY.to_owned()
+        }
+        CommandError::InDoubt(detail) => {
+            tracing::warn!(what, guild, user, error = %detail, "the database stopped answering during a commit");
+            IN_DOUBT_REPLY.to_owned()
+        }
+        CommandError::Internal(error) => {
+            tracing::error!(what, guild, user, error = format!("{error:#}"), "an interaction failed");
+            INTERNAL_ERROR_REPLY.to_owned()
+        }
+    }
+}
+
+/// Answers a command or subcommand this version does not have. Clients keep their command list
+/// for a while after a deploy, and anyone can forge an interaction: neither is our fault, and
+/// both get an answer.
+async fn answer_unknown_command(http: &serenity::Http, interaction: &serenity::CommandInteraction) {
+    tracing::info!(
+        command = %interaction.data.name,
+        guild = ?interaction.guild_id.map(serenity::GuildId::get),
+        "answered a command this version does not have"
+    );
+    let answer = reply::private_answer(UNKNOWN_COMMAND_REPLY);
+    if let Err(error) = interaction.create_response(http, answer).await {
+        tracing::warn!(%error, "could not answer an unknown command");
+    }
+}
+
+/// Shown for a command or subcommand the bot does not have (a client with an old command list).
+pub const UNKNOWN_COMMAND_REPLY: &str =
+    "This command has changed or no longer exists; your Discord client will show the current \
+     commands in a moment. Nothing was changed.";
+
+/// The answer to a command group invoked without one of its subcommands.
+#[must_use]
+pub fn choose_a_subcommand<U, E>(command: &poise::Command<U, E>) -> String {
+    let choices: Vec<String> = command
+        .subcommands
+        .iter()
+        .map(|sub| format!("`/{} {}`", command.qualified_name, sub.name))
+        .collect();
+    format!("Choose one of: {}.", choices.join(", "))
+}
+
 async fn reply_ephemeral(ctx: poise::Context<'_, Arc<App>, CommandError>, sentence: &str) {
-    let reply = CreateReply::default().content(sentence).ephemeral(true);
-    if let Err(error) = ctx.send(reply).await {
+    if let Err(error) = reply::private_text(ctx, sentence).await {
         tracing::warn!(error = %error, "could not send an error reply");
     }
 }

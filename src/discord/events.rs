@@ -14,9 +14,13 @@ use serenity::FullEvent;
 use crate::app::App;
 use crate::discord::activity;
 use crate::discord::commands::history;
-use crate::discord::CommandError;
+use crate::discord::{reply, CommandError};
 use crate::domain::ids::{GuildId, UserId};
 use crate::store::{GuildRecord, MemberRecord};
+
+/// The answer to a button, menu or form the bot no longer knows.
+pub const STALE_COMPONENT_REPLY: &str =
+    "This button is from an older message and no longer works; run the command again.";
 
 /// The framework's event hook.
 ///
@@ -61,8 +65,31 @@ pub async fn handle(
         }
         FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(click),
-        } if click.data.custom_id.starts_with(history::BUTTON_PREFIX) => {
-            history::on_button(framework.serenity_context, framework.user_data, click).await?;
+        } => {
+            if click.data.custom_id.starts_with(history::BUTTON_PREFIX) {
+                history::on_button(framework.serenity_context, framework.user_data, click).await?;
+            } else {
+                // A button or menu of an older version, or a forged one: still answered, since
+                // Discord otherwise shows the member "This interaction failed".
+                tracing::info!(custom_id = %click.data.custom_id, "answered an unknown component");
+                click
+                    .create_response(
+                        &framework.serenity_context.http,
+                        reply::private_answer(STALE_COMPONENT_REPLY),
+                    )
+                    .await?;
+            }
+        }
+        FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Modal(submit),
+        } => {
+            tracing::info!(custom_id = %submit.data.custom_id, "answered an unknown form");
+            submit
+                .create_response(
+                    &framework.serenity_context.http,
+                    reply::private_answer(STALE_COMPONENT_REPLY),
+                )
+                .await?;
         }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
             store

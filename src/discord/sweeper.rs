@@ -8,7 +8,7 @@ use chrono::Utc;
 use poise::serenity_prelude as serenity;
 
 use crate::app::App;
-use crate::discord::render;
+use crate::discord::{render, reply};
 use crate::squad::sessions;
 
 /// How often idle sessions are looked for. Limits are in hours, so a minute late is unnoticed.
@@ -36,7 +36,7 @@ async fn sweep(http: &serenity::Http, app: &App) {
     };
     for session in ended {
         let channel = serenity::ChannelId::new(session.session.channel_id.0.max(1));
-        let message = serenity::CreateMessage::new()
+        let message = reply::channel_message()
             .embed(render::session_summary(&session, false))
             .allowed_mentions(serenity::CreateAllowedMentions::new());
         match channel.send_message(http, message).await {

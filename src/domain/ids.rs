@@ -58,6 +58,10 @@ snowflake!(
     /// A guild role.
     RoleId
 );
+snowflake!(
+    /// One use of a slash command, button or menu: what a retried write is recognised by.
+    InteractionId
+);
 
 #[cfg(test)]
 mod tests {

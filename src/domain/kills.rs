@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::ids::{ChannelId, GuildId, UserId};
+use super::ids::{ChannelId, GuildId, InteractionId, UserId};
 
 /// The most kills one `/track` may record: a typo of `1000` must not land in the ledger.
 pub const MAX_KILLS_PER_ENTRY: i64 = 100;
@@ -113,19 +113,16 @@ fn out_of_range(value: i64) -> String {
 pub struct Note(String);
 
 impl Note {
-    /// Trims the text; a blank note is no note.
+    /// Checks the note with the rules of every free-text option ([`super::text`]); a blank note
+    /// is no note.
     ///
     /// # Errors
-    /// A sentence for the user when the note is longer than [`MAX_NOTE_CHARS`] characters.
+    /// A sentence for the user when the note is longer than [`MAX_NOTE_CHARS`] characters, spans
+    /// several lines, or holds invisible or direction-changing characters. Nothing is recorded.
     pub fn parse(text: &str) -> Result<Option<Self>, String> {
-        let text = text.trim();
-        let chars = text.chars().count();
-        if chars > MAX_NOTE_CHARS {
-            return Err(format!(
-                "Notes can be at most {MAX_NOTE_CHARS} characters; yours has {chars}."
-            ));
-        }
-        Ok((!text.is_empty()).then(|| Self(text.to_owned())))
+        super::text::optional_one_line(text, MAX_NOTE_CHARS)
+            .map(|note| note.map(Self))
+            .map_err(|problem| format!("{} Nothing was recorded.", problem.sentence("note")))
     }
 
     /// The text.
@@ -178,6 +175,10 @@ pub struct NewEntry {
     pub channel_id: ChannelId,
     /// The game, when one was given or the channel's session has one.
     pub game: Option<String>,
+    /// The interaction that asked for the entry, if any: recording the same request again finds
+    /// the entry it made instead of adding a second one, so a write whose commit went unanswered
+    /// can be retried safely.
+    pub request_id: Option<InteractionId>,
 }
 
 /// One row of the append-only kill ledger.

@@ -12,5 +12,6 @@ pub mod player_stats;
 pub mod reaction;
 pub mod session_summary;
 pub mod team_stats;
+pub mod text;
 pub mod uptime;
 pub mod voice;

@@ -1,6 +1,6 @@
-//! Names users type: games, seasons and sessions. Each is trimmed, must not be empty and has a
-//! length limit that keeps embeds readable; games also get a case-insensitive key, so "apex
-//! legends" and "Apex Legends" are one game.
+//! Names users type: games, seasons and sessions. Each passes the checks of every free-text
+//! option ([`super::text`]) and has a length limit that keeps embeds readable; games also get a
+//! normalised key, so "apex legends", "Apex Legends" and "ＡＰＥＸ Legends" are one game.
 
 /// The longest game name, in characters.
 pub const MAX_GAME_CHARS: usize = 50;
@@ -21,24 +21,10 @@ pub const DEFAULT_GAMES: [&str; 8] = [
     "Counter-Strike 2",
 ];
 
-/// Trims `text` and checks it is 1 to `max` characters long; `what` names it in the refusal.
+/// Checks `text` with the rules of every free-text option ([`super::text`]); `what` names it in
+/// the refusal.
 fn checked(text: &str, max: usize, what: &str) -> Result<String, String> {
-    let text = text.trim();
-    let chars = text.chars().count();
-    if chars == 0 {
-        return Err(format!("The {what} cannot be empty."));
-    }
-    if chars > max {
-        return Err(format!(
-            "The {what} can be at most {max} characters; yours has {chars}."
-        ));
-    }
-    if text.chars().any(char::is_control) {
-        return Err(format!(
-            "The {what} cannot contain line breaks or control characters."
-        ));
-    }
-    Ok(text.to_owned())
+    super::text::one_line(text, max).map_err(|problem| problem.sentence(what))
 }
 
 /// A game's name as the guild spells it.
@@ -49,7 +35,8 @@ impl GameName {
     /// Checks a game name.
     ///
     /// # Errors
-    /// A sentence for the user when it is empty, too long or holds control characters.
+    /// A sentence for the user when it is empty, too long, or holds line breaks, invisible or
+    /// direction-changing characters.
     pub fn parse(text: &str) -> Result<Self, String> {
         checked(text, MAX_GAME_CHARS, "game name").map(Self)
     }
@@ -67,10 +54,11 @@ impl GameName {
     }
 }
 
-/// The case-insensitive key of a game name.
+/// The key two game names are compared by: names that differ only by case, width, blanks or
+/// invisible characters are one game ([`super::text::comparison_key`]).
 #[must_use]
 pub fn game_key(name: &str) -> String {
-    name.trim().to_lowercase()
+    super::text::comparison_key(name)
 }
 
 /// A short code for a game that is safe in a cache key: 16 hex digits of a 64-bit FNV-1a hash of
@@ -94,7 +82,8 @@ impl SeasonName {
     /// Checks a season name.
     ///
     /// # Errors
-    /// A sentence for the user when it is empty, too long or holds control characters.
+    /// A sentence for the user when it is empty, too long, or holds line breaks, invisible or
+    /// direction-changing characters.
     pub fn parse(text: &str) -> Result<Self, String> {
         checked(text, MAX_SEASON_CHARS, "season name").map(Self)
     }
@@ -114,7 +103,8 @@ impl SessionName {
     /// Checks a session name.
     ///
     /// # Errors
-    /// A sentence for the user when it is empty, too long or holds control characters.
+    /// A sentence for the user when it is empty, too long, or holds line breaks, invisible or
+    /// direction-changing characters.
     pub fn parse(text: &str) -> Result<Self, String> {
         checked(text, MAX_SESSION_CHARS, "session name").map(Self)
     }

@@ -50,7 +50,16 @@ impl ReactionEmoji {
         let looks_like_emoji = chars > 0
             && chars <= MAX_UNICODE_CHARS
             && !text.chars().any(|c| {
-                c.is_ascii_alphanumeric() || c.is_whitespace() || c.is_control() || c == ':'
+                c.is_ascii_alphanumeric()
+                    || c.is_whitespace()
+                    || c.is_control()
+                    || c == ':'
+                    || super::text::is_direction(c)
+                    // Emoji sequences join with U+200D and flags use tag characters; every
+                    // other invisible character only hides what the reaction is.
+                    || (super::text::is_invisible(c)
+                        && c != '\u{200D}'
+                        && !('\u{E0020}'..='\u{E007F}').contains(&c))
             })
             && text.chars().any(|c| u32::from(c) >= 0x2000);
         if looks_like_emoji {
@@ -143,5 +152,12 @@ mod tests {
         ] {
             assert!(ReactionEmoji::parse(text).is_err(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn direction_and_zero_width_characters_are_not_emojis() {
+        assert!(ReactionEmoji::parse("🎯\u{202E}").is_err());
+        assert!(ReactionEmoji::parse("\u{200B}🎯").is_err());
+        assert!(ReactionEmoji::parse("👨\u{200D}👩\u{200D}👧").is_ok());
     }
 }

@@ -121,9 +121,21 @@ impl Leaderboards {
     pub async fn record(&self, store: &dyn Store, new: &NewEntry) -> Result<Recorded, StoreError> {
         let boards = self.guild(new.guild_id);
         let _writing = boards.lock.read().await;
-        let recorded = store.record_kill(new).await?;
-        self.adjust(&boards, &recorded.entry, f64::from(recorded.entry.count))
-            .await;
+        let recorded = match store.record_kill(new).await {
+            Ok(recorded) => recorded,
+            Err(error) => {
+                if matches!(error, StoreError::InDoubt(_)) {
+                    // The entry may be in the ledger without having been counted here: let the
+                    // boards be rebuilt from the ledger rather than guess.
+                    boards.fresh().clear();
+                }
+                return Err(error);
+            }
+        };
+        if !recorded.replayed {
+            self.adjust(&boards, &recorded.entry, f64::from(recorded.entry.count))
+                .await;
+        }
         Ok(recorded)
     }
 

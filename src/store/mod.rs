@@ -55,9 +55,17 @@ impl Backend {
 /// Why a storage call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database could not be reached or answered with an error.
+    /// The database answered with an error.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// The database could not be reached, or stayed busy past the wait limit: the call did not
+    /// take effect (a transaction that fails before its commit is rolled back).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(sqlx::Error),
+    /// The connection failed while a commit was under way: the write may or may not have been
+    /// saved. Writes that can be retried safely carry a key that makes the retry find them.
+    #[error("the database stopped answering during a commit: {0}")]
+    InDoubt(sqlx::Error),
     /// Applying the migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -68,6 +76,56 @@ pub enum StoreError {
     /// `DATABASE_URL` names a scheme trakker has no backend for.
     #[error("unsupported database URL scheme `{0}`: use sqlite:// or postgres://")]
     UnsupportedScheme(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_unavailable(&error) {
+            Self::Unavailable(error)
+        } else {
+            Self::Database(error)
+        }
+    }
+}
+
+impl StoreError {
+    /// The error of a failed commit: in doubt when the connection failed, since the commit may
+    /// have reached the database before it did.
+    #[must_use]
+    pub fn from_commit(error: sqlx::Error) -> Self {
+        if is_unavailable(&error) {
+            Self::InDoubt(error)
+        } else {
+            Self::Database(error)
+        }
+    }
+}
+
+/// Whether `error` says the database could not be reached or was too busy, rather than that it
+/// refused the statement: no connection, a broken one, a pool wait that ran out, SQLite's lock
+/// held past the busy timeout, or a Postgres server shutting down or out of connections.
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(error) => {
+            let Some(code) = error.code() else {
+                return false;
+            };
+            if error.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // Busy and locked, with their extended codes in the high bits.
+                code.parse::<u32>()
+                    .is_ok_and(|number| matches!(number & 0xff, 5 | 6))
+            } else {
+                // Postgres SQLSTATE: connection exceptions, shutting down, too many connections.
+                code.starts_with("08") || code.starts_with("57P0") || code == "53300"
+            }
+        }
+        _ => false,
+    }
 }
 
 /// The storage interface of the bot. Every method filters by guild: nothing crosses guilds.

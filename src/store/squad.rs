@@ -22,6 +22,9 @@ pub struct Recorded {
     pub season_total: i64,
     /// The running season's name, if one runs.
     pub season_name: Option<String>,
+    /// Whether the request had been recorded before (a retry after a commit went unanswered):
+    /// then nothing new was written.
+    pub replayed: bool,
 }
 
 /// Why a session could not start.

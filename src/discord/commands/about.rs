@@ -1,9 +1,8 @@
 //! /about: what is running and where it keeps its data.
 
 use poise::serenity_prelude as serenity;
-use poise::CreateReply;
 
-use crate::discord::{CommandError, Context};
+use crate::discord::{reply, CommandError, Context};
 use crate::domain::uptime;
 
 /// Shows the bot's version, uptime, and where it stores and caches data.
@@ -23,6 +22,6 @@ pub async fn about(ctx: Context<'_>) -> Result<(), CommandError> {
         .field("Uptime", uptime::humanize(app.started_at.elapsed()), true)
         .field("Storage", app.store.backend().name(), true)
         .field("Cache", cache_state, true);
-    ctx.send(CreateReply::default().embed(embed)).await?;
+    reply::send(ctx, reply::public().embed(embed)).await?;
     Ok(())
 }

@@ -3,7 +3,6 @@
 //! that the caller has Manage Server or the admin role.
 
 use poise::serenity_prelude as serenity;
-use poise::CreateReply;
 
 use crate::discord::{checks, reply, CommandError, Context};
 use crate::domain::ids::{GuildId, RoleId};
@@ -32,10 +31,10 @@ const MAX_IDLE_HOURS: i64 = 168;
 )]
 #[expect(
     clippy::unused_async,
-    reason = "poise runs only the subcommands; the parent must still be an async command"
+    reason = "Discord only runs the subcommands; the parent answers forged or stale calls"
 )]
-pub async fn config(_ctx: Context<'_>) -> Result<(), CommandError> {
-    Ok(())
+pub async fn config(ctx: Context<'_>) -> Result<(), CommandError> {
+    checks::subcommand_required(ctx)
 }
 
 /// Checks the caller is a manager and returns the guild and its settings.
@@ -55,10 +54,10 @@ async fn manager_settings(ctx: Context<'_>) -> Result<(GuildId, GuildSettings), 
 )]
 #[expect(
     clippy::unused_async,
-    reason = "poise runs only the subcommands; the parent must still be an async command"
+    reason = "Discord only runs the subcommands; the parent answers forged or stale calls"
 )]
-pub async fn games(_ctx: Context<'_>) -> Result<(), CommandError> {
-    Ok(())
+pub async fn games(ctx: Context<'_>) -> Result<(), CommandError> {
+    checks::subcommand_required(ctx)
 }
 
 /// Add a game to this server's list.
@@ -72,7 +71,7 @@ pub async fn add(
     let (guild, _) = manager_settings(ctx).await?;
     let game = GameName::parse(&name).map_err(CommandError::User)?;
     if ctx.data().store.add_game(guild, &game).await? {
-        ctx.say(format!("Added **{}** to the game list.", game.as_str()))
+        reply::text(ctx, format!("Added **{}** to the game list.", game.as_str()))
             .await?;
         Ok(())
     } else {
@@ -94,7 +93,7 @@ pub async fn remove(
     let (guild, _) = manager_settings(ctx).await?;
     let game = GameName::parse(&name).map_err(CommandError::User)?;
     if ctx.data().store.remove_game(guild, &game).await? {
-        ctx.say(format!(
+        reply::text(ctx, format!(
             "Removed **{}** from the game list; its history stays.",
             game.as_str()
         ))
@@ -118,8 +117,9 @@ pub async fn list(ctx: Context<'_>) -> Result<(), CommandError> {
     } else {
         games.join("\n")
     };
-    ctx.send(
-        CreateReply::default().embed(
+    reply::send(
+        ctx,
+        reply::public().embed(
             serenity::CreateEmbed::new()
                 .title("Games")
                 .description(text),
@@ -230,7 +230,7 @@ pub async fn reactions(
         || DEFAULT_TRACK_REACTION.to_owned(),
         |emoji| emoji.display(),
     );
-    ctx.say(format!("/track replies now get {shown}.")).await?;
+    reply::text(ctx, format!("/track replies now get {shown}.")).await?;
     Ok(())
 }
 
@@ -251,7 +251,7 @@ pub async fn session_idle(
     }
     settings.session_idle_minutes = u32::try_from(hours * 60).unwrap_or(u32::MAX);
     ctx.data().store.save_settings(guild, &settings).await?;
-    ctx.say(format!(
+    reply::text(ctx, format!(
         "Sessions now end by themselves after {hours} h without a /track."
     ))
     .await?;
@@ -310,7 +310,7 @@ pub async fn status(ctx: Context<'_>) -> Result<(), CommandError> {
             format!("{opted_out} members are never recorded"),
             true,
         );
-    ctx.send(CreateReply::default().embed(embed).ephemeral(true))
+    reply::send(ctx, reply::private().embed(embed))
         .await?;
     Ok(())
 }

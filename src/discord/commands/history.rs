@@ -28,7 +28,7 @@ pub async fn history(
         None => None,
     };
     let (embed, buttons) = page(ctx.data(), guild, player, None).await?;
-    ctx.send(reply::quiet().embed(embed).components(buttons))
+    reply::send(ctx, reply::public().embed(embed).components(buttons))
         .await?;
     Ok(())
 }
@@ -82,10 +82,13 @@ pub fn parse_button(custom_id: &str) -> Option<(Option<UserId>, Option<i64>)> {
     Some(((who != 0).then_some(UserId(who)), before))
 }
 
-/// Answers a click on a paging button by redrawing the message.
+/// Answers a click on a paging button by redrawing the message. A button whose id does not
+/// parse (forged) gets a private sentence; a page the store is slow to read is acknowledged
+/// first, so the click never fails on the member's screen.
 ///
 /// # Errors
-/// When the store or Discord fails.
+/// When Discord refuses the answer, or the store fails (after the click was acknowledged or
+/// answered, so the caller can still say so).
 pub async fn on_button(
     ctx: &serenity::Context,
     app: &App,
@@ -94,20 +97,67 @@ pub async fn on_button(
     let (Some(guild), Some((player, before))) =
         (click.guild_id, parse_button(&click.data.custom_id))
     else {
+        click
+            .create_response(
+                ctx,
+                reply::private_answer(crate::discord::events::STALE_COMPONENT_REPLY),
+            )
+            .await?;
         return Ok(());
     };
-    let (embed, buttons) = page(app, GuildId(guild.get()), player, before).await?;
+    let page = async { Ok(page(app, GuildId(guild.get()), player, before).await?) };
+    tokio::pin!(page);
+    if let Ok(result) = tokio::time::timeout(reply::DEFER_AFTER, &mut page).await {
+        return answer_click(ctx, click, result, false).await;
+    }
     click
-        .create_response(
-            ctx,
-            serenity::CreateInteractionResponse::UpdateMessage(
-                serenity::CreateInteractionResponseMessage::new()
-                    .embed(embed)
-                    .components(buttons)
-                    .allowed_mentions(serenity::CreateAllowedMentions::new()),
-            ),
-        )
+        .create_response(ctx, serenity::CreateInteractionResponse::Acknowledge)
         .await?;
+    answer_click(ctx, click, page.await, true).await
+}
+
+/// Redraws the page, or says privately why it cannot be shown; `acknowledged` when the click
+/// was already acknowledged because the page took long.
+async fn answer_click(
+    ctx: &serenity::Context,
+    click: &serenity::ComponentInteraction,
+    page: Result<(serenity::CreateEmbed, Vec<serenity::CreateActionRow>), CommandError>,
+    acknowledged: bool,
+) -> Result<(), CommandError> {
+    match (page, acknowledged) {
+        (Ok((embed, rows)), false) => {
+            click
+                .create_response(
+                    ctx,
+                    serenity::CreateInteractionResponse::UpdateMessage(
+                        reply::component_update().embed(embed).components(rows),
+                    ),
+                )
+                .await?;
+        }
+        (Ok((embed, rows)), true) => {
+            click
+                .edit_response(ctx, reply::response_edit().embed(embed).components(rows))
+                .await?;
+        }
+        (Err(error), acknowledged) => {
+            let origin = crate::discord::error::Origin {
+                what: "history button",
+                guild: click.guild_id.map(serenity::GuildId::get),
+                user: click.user.id.get(),
+            };
+            let sentence = crate::discord::error::report(&error, &origin);
+            if acknowledged {
+                click
+                    .create_followup(ctx, reply::private_followup(&sentence))
+                    .await?;
+            } else {
+                click
+                    .create_response(ctx, reply::private_answer(&sentence))
+                    .await?;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -2,9 +2,8 @@
 //! the running season, and all time stays available.
 
 use chrono::Utc;
-use poise::CreateReply;
 
-use crate::discord::{checks, render, CommandError, Context};
+use crate::discord::{checks, render, reply, CommandError, Context};
 use crate::domain::names::SeasonName;
 
 /// Seasons: start a new one (managers), end the running one (managers), or list them.
@@ -16,10 +15,10 @@ use crate::domain::names::SeasonName;
 )]
 #[expect(
     clippy::unused_async,
-    reason = "poise runs only the subcommands; the parent must still be an async command"
+    reason = "Discord only runs the subcommands; the parent answers forged or stale calls"
 )]
-pub async fn season(_ctx: Context<'_>) -> Result<(), CommandError> {
-    Ok(())
+pub async fn season(ctx: Context<'_>) -> Result<(), CommandError> {
+    checks::subcommand_required(ctx)
 }
 
 /// Start a new season (ends the running one); leaderboards start from zero, history stays.
@@ -42,7 +41,7 @@ pub async fn start(
     let ended = ended
         .map(|ended| format!(" {} is over and stays in the history.", ended.name))
         .unwrap_or_default();
-    ctx.say(format!(
+    reply::text(ctx, format!(
         "Season **{}** started {}.{ended} Leaderboards now count from zero.",
         started.name,
         render::timestamp(started.started_at, 'f')
@@ -63,7 +62,7 @@ pub async fn end(ctx: Context<'_>) -> Result<(), CommandError> {
         .end_season(guild, caller.user_id, Utc::now())
         .await?
         .ok_or_else(|| CommandError::user("No season is running."))?;
-    ctx.say(format!(
+    reply::text(ctx, format!(
         "Season **{}** is over. Its numbers stay in /season list and all-time boards.",
         ended.name
     ))
@@ -76,7 +75,7 @@ pub async fn end(ctx: Context<'_>) -> Result<(), CommandError> {
 pub async fn list(ctx: Context<'_>) -> Result<(), CommandError> {
     let guild = checks::guild(ctx)?;
     let seasons = ctx.data().store.seasons(guild).await?;
-    ctx.send(CreateReply::default().embed(render::seasons(&seasons)))
+    reply::send(ctx, reply::public().embed(render::seasons(&seasons)))
         .await?;
     Ok(())
 }

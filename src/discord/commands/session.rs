@@ -18,10 +18,10 @@ use crate::store::SessionEnd;
 )]
 #[expect(
     clippy::unused_async,
-    reason = "poise runs only the subcommands; the parent must still be an async command"
+    reason = "Discord only runs the subcommands; the parent answers forged or stale calls"
 )]
-pub async fn session(_ctx: Context<'_>) -> Result<(), CommandError> {
-    Ok(())
+pub async fn session(ctx: Context<'_>) -> Result<(), CommandError> {
+    checks::subcommand_required(ctx)
 }
 
 /// Start a game session in this channel; /track here counts towards it.
@@ -51,7 +51,7 @@ pub async fn start(
         .await?
     {
         SessionStart::Started(session) => {
-            ctx.say(format!(
+            reply::text(ctx, format!(
                 "Session **{}** started {}. Every /track in this channel counts towards it; end it with /session end.",
                 render::session_title(&session),
                 render::timestamp(session.started_at, 'R')

@@ -148,7 +148,7 @@ pub async fn team_stats(
     let game = checks::game_option(ctx, guild, game.as_deref()).await?;
     let period: Period = period.map_or(Period::Season, Into::into);
     // Folding a large ledger can take a moment: answer "thinking…" first.
-    ctx.defer().await?;
+    reply::defer(ctx).await?;
     let season = app.store.running_season(guild).await?;
     let span = period.span(Utc::now(), season.as_ref().map(|season| season.id));
     let (season_id, since) = match span {

@@ -1,14 +1,19 @@
 //! /track and /untrack: append to the kill ledger, and take an entry back out of every total.
 
+use std::time::{Duration, Instant};
+
 use chrono::Utc;
 use poise::serenity_prelude as serenity;
 
 use crate::discord::{checks, render, reply, CommandError, Context};
 use crate::domain::access::check_undo;
-use crate::domain::ids::ChannelId;
-use crate::domain::kills::{check_victim, KillCount, KillKind, NewEntry, Note, MAX_NOTE_CHARS};
+use crate::app::App;
+use crate::domain::ids::{ChannelId, InteractionId};
+use crate::domain::kills::{check_victim, KillCount, KillKind, NewEntry, Note};
 use crate::domain::reaction::ReactionEmoji;
 use crate::store::records::DEFAULT_TRACK_REACTION;
+use crate::store::squad::Recorded;
+use crate::store::StoreError;
 
 /// Kill or team kill, as the /track option offers them.
 #[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
@@ -65,11 +70,7 @@ pub async fn track(
         None => None,
     };
     let victim_id = check_victim(kind, player_id, victim_id).map_err(CommandError::User)?;
-    let note = Note::parse(note.as_deref().unwrap_or_default()).map_err(|_| {
-        CommandError::user(format!(
-            "Notes can be at most {MAX_NOTE_CHARS} characters; nothing was recorded."
-        ))
-    })?;
+    let note = Note::parse(note.as_deref().unwrap_or_default()).map_err(CommandError::User)?;
     let game = checks::game_option(ctx, guild, game.as_deref()).await?;
     let new = NewEntry {
         guild_id: guild,
@@ -82,8 +83,9 @@ pub async fn track(
         recorded_at: Utc::now(),
         channel_id: ChannelId(ctx.channel_id().get()),
         game: game.map(|game| game.as_str().to_owned()),
+        request_id: Some(InteractionId(ctx.id())),
     };
-    let recorded = app.boards.record(app.store.as_ref(), &new).await?;
+    let recorded = record_until_known(app, &new).await?;
     let reply = reply::text(ctx, render::tracked(&recorded)).await?;
     let emoji = settings
         .reaction_emoji
@@ -101,6 +103,39 @@ pub async fn track(
         Err(error) => tracing::warn!(%error, "could not fetch the /track reply to react"),
     }
     Ok(())
+}
+
+/// How long /track keeps retrying an entry whose commit went unanswered before it tells the member
+/// it cannot know: well inside the 15 minutes Discord keeps an interaction open for follow-ups.
+const IN_DOUBT_RETRY_FOR: Duration = Duration::from_secs(10 * 60);
+
+/// Records `new`, resolving a commit the database did not answer: the entry carries the
+/// interaction's id, so recording it again finds it if the first attempt was kept and adds it
+/// if not. The member is told "recorded" only once that is known; meanwhile the watchdog has
+/// deferred the answer. A database that cannot be reached at all fails at once, since then
+/// nothing was sent and nothing was recorded.
+async fn record_until_known(app: &App, new: &NewEntry) -> Result<Recorded, CommandError> {
+    let first = match app.boards.record(app.store.as_ref(), new).await {
+        Ok(recorded) => return Ok(recorded),
+        Err(StoreError::InDoubt(error)) => error,
+        Err(other) => return Err(other.into()),
+    };
+    tracing::warn!(error = %first, guild = %new.guild_id, "a /track commit went unanswered; retrying until the database says whether it was kept");
+    let started = Instant::now();
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        tokio::time::sleep(backoff).await;
+        match app.boards.record(app.store.as_ref(), new).await {
+            Ok(recorded) => return Ok(recorded),
+            Err(StoreError::InDoubt(error) | StoreError::Unavailable(error)) => {
+                if started.elapsed() >= IN_DOUBT_RETRY_FOR {
+                    return Err(CommandError::InDoubt(error.to_string()));
+                }
+            }
+            Err(other) => return Err(other.into()),
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
 }
 
 /// Undo your last entry (within 15 minutes), or any entry by its id if you are a manager.

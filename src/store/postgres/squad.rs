@@ -6,7 +6,7 @@ use sqlx::{Postgres, QueryBuilder};
 
 use super::PostgresStore;
 use crate::domain::board::{BoardScope, Span, Standing};
-use crate::domain::ids::{ChannelId, GuildId, UserId};
+use crate::domain::ids::{ChannelId, GuildId, InteractionId, UserId};
 use crate::domain::kills::{LedgerEntry, NewEntry, Note, Tally};
 use crate::domain::names::{game_key, GameName, SeasonName, SessionName, DEFAULT_GAMES};
 use crate::store::normalize::truncate_to_millis;
@@ -136,10 +136,27 @@ impl SquadStore for PostgresStore {
         };
         let game = new.game.clone().or(session_game);
         let at = truncate_to_millis(new.recorded_at);
-        let row: LedgerRow<DateTime<Utc>> = sqlx::query_as(&format!(
+        let request = new.request_id.map(InteractionId::to_db);
+        let earlier: Option<LedgerRow<DateTime<Utc>>> = match request {
+            Some(request) => {
+                sqlx::query_as(&format!(
+                    "SELECT {LEDGER_COLUMNS} FROM kill_ledger WHERE guild_id = $1 AND request_id = $2"
+                ))
+                .bind(guild)
+                .bind(request)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+            None => None,
+        };
+        let replayed = earlier.is_some();
+        let row: LedgerRow<DateTime<Utc>> = if let Some(earlier) = earlier {
+            earlier
+        } else {
+            let row: LedgerRow<DateTime<Utc>> = sqlx::query_as(&format!(
             "INSERT INTO kill_ledger (guild_id, player_id, kind, count, victim_id, note, recorded_by,
-                 recorded_at, channel_id, game, game_key, session_id, season_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                 recorded_at, channel_id, game, game_key, session_id, season_id, request_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
              RETURNING {LEDGER_COLUMNS}"
         ))
         .bind(guild)
@@ -155,6 +172,7 @@ impl SquadStore for PostgresStore {
         .bind(game.as_deref().map(game_key))
         .bind(session_id)
         .bind(season_id)
+        .bind(request)
         .fetch_one(&mut *tx)
         .await?;
         if let Some(session_id) = session_id {
@@ -166,6 +184,8 @@ impl SquadStore for PostgresStore {
             .execute(&mut *tx)
             .await?;
         }
+            row
+        };
         let season_total: i64 = sqlx::query_scalar(
             "SELECT COALESCE(SUM(count), 0)::bigint FROM kill_ledger
              WHERE guild_id = $1 AND player_id = $2 AND kind = $3::smallint AND undone_at IS NULL
@@ -177,11 +197,12 @@ impl SquadStore for PostgresStore {
         .bind(season_id)
         .fetch_one(&mut *tx)
         .await?;
-        tx.commit().await?;
+        tx.commit().await.map_err(StoreError::from_commit)?;
         Ok(Recorded {
             entry: entry(row)?,
             season_total,
             season_name,
+            replayed,
         })
     }
 
