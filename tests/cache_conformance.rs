@@ -16,7 +16,7 @@ mod support;
 use support::cache::{free_port, random_prefix, redis_url, PrivateRedis, SharedRedis};
 use trakker::cache::memory::MemoryCache;
 use trakker::cache::redis::RedisCache;
-use trakker::cache::{Cache, CacheError, CacheHealth, CacheKey, Ranked};
+use trakker::cache::{Cache, CacheError, CacheHealth, CacheKey, Ranked, SealedView};
 use trakker::domain::ids::GuildId;
 
 /// Two clients of one cache: for Redis two connections, for memory the same cache twice.
@@ -66,6 +66,8 @@ scenarios!(
     two_guilds_and_two_prefixes_never_share_a_key,
     a_key_of_the_other_type_is_refused_not_an_outage,
     a_score_that_is_not_a_number_is_refused_and_changes_nothing,
+    a_sealed_set_counts_its_writes_and_refuses_them_once_the_seal_is_gone,
+    a_sealed_view_leaves_the_seal_out_and_is_none_without_it,
 );
 
 fn key(cache: &dyn Cache, guild: u64, name: &str) -> CacheKey {
@@ -554,5 +556,110 @@ async fn nothing_listening_at_start_up_fails_fast_and_redis_is_picked_up_when_it
         !logs.text().contains(password),
         "a log line revealed the password: {}",
         logs.text()
+    );
+}
+
+/// A board rebuilt with its seal counts each increment on it; once the set is gone (a flush, an
+/// eviction), increments change nothing instead of starting a new set from zero.
+async fn a_sealed_set_counts_its_writes_and_refuses_them_once_the_seal_is_gone(caches: &Caches) {
+    let board = key(&*caches.one, 1, "board:sealed");
+    caches
+        .one
+        .zreplace(&board, &[ranked("ada", 10.0), ranked("seal", -1.0)])
+        .await
+        .expect("rebuilt");
+    let seal = caches
+        .one
+        .zincr_sealed(&board, "seal", "ada", 3.0)
+        .await
+        .expect("counted");
+    assert_eq!(seal, Some(-2.0), "one write on the seal");
+    let seal = caches
+        .two
+        .zincr_sealed(&board, "seal", "bob", 2.0)
+        .await
+        .expect("counted");
+    assert_eq!(seal, Some(-3.0), "two writes on the seal");
+    assert_eq!(
+        caches.one.zscore(&board, "ada").await.expect("read"),
+        Some(13.0)
+    );
+    assert_eq!(
+        caches.one.zscore(&board, "bob").await.expect("read"),
+        Some(2.0)
+    );
+
+    caches.one.delete(&board).await.expect("flushed");
+    let seal = caches
+        .one
+        .zincr_sealed(&board, "seal", "ada", 5.0)
+        .await
+        .expect("answered");
+    assert_eq!(seal, None, "no seal, no write");
+    assert!(
+        !caches.two.exists(&board).await.expect("read"),
+        "nothing was created"
+    );
+}
+
+/// A sealed view is one read: the top without the seal, the member's place, and the seal.
+async fn a_sealed_view_leaves_the_seal_out_and_is_none_without_it(caches: &Caches) {
+    let board = key(&*caches.one, 1, "board:view");
+    assert_eq!(
+        caches
+            .one
+            .zview_sealed(&board, "seal", 10, "ada")
+            .await
+            .expect("answered"),
+        None,
+        "a missing set has no seal"
+    );
+    caches
+        .one
+        .zreplace(
+            &board,
+            &[ranked("ada", 5.0), ranked("bob", 9.0), ranked("seal", -4.0)],
+        )
+        .await
+        .expect("rebuilt");
+    let view = caches
+        .two
+        .zview_sealed(&board, "seal", 10, "ada")
+        .await
+        .expect("answered");
+    assert_eq!(
+        view,
+        Some(SealedView {
+            seal: -4.0,
+            top: vec![ranked("bob", 9.0), ranked("ada", 5.0)],
+            rank: Some(1),
+            score: Some(5.0),
+        })
+    );
+    let first = caches
+        .two
+        .zview_sealed(&board, "seal", 1, "carol")
+        .await
+        .expect("answered")
+        .expect("sealed");
+    assert_eq!(first.top, vec![ranked("bob", 9.0)]);
+    assert_eq!(
+        (first.rank, first.score),
+        (None, None),
+        "carol is not on the board"
+    );
+
+    caches
+        .one
+        .zreplace(&board, &[ranked("ada", 5.0)])
+        .await
+        .expect("replaced without a seal");
+    assert_eq!(
+        caches
+            .two
+            .zview_sealed(&board, "seal", 10, "ada")
+            .await
+            .expect("answered"),
+        None
     );
 }

@@ -312,6 +312,27 @@ fn invalid_details(squad: &Squad) -> Vec<Case> {
             "at most 200 characters",
         ),
         (
+            "a note with a line break that would print outside its quote",
+            squad
+                .track("bob", "ada", 2)
+                .option(OptionSpec::new("note", "gg\n**trakker**: Ada was banned")),
+            "The note must fit on one line",
+        ),
+        (
+            "a note that reverses its own text",
+            squad
+                .track("bob", "ada", 2)
+                .option(OptionSpec::new("note", "nice \u{202E}gninnur")),
+            "change the text direction",
+        ),
+        (
+            "a game name with a zero-width space",
+            squad
+                .track("bob", "ada", 2)
+                .option(OptionSpec::new("game", "PU\u{200B}BG")),
+            "cannot contain invisible characters",
+        ),
+        (
             "a game not in the server's list",
             squad
                 .track("bob", "ada", 2)
@@ -823,5 +844,86 @@ async fn a_tracker_rule_on_everyone_does_not_lock_members_out() {
         assert_public(&by_member);
         assert_eq!(squad.ledger().await.len(), 1, "{}", by_member.content);
     }
+    squad.stop().await;
+}
+
+#[tokio::test]
+async fn look_alike_and_invisible_names_are_refused_and_mentions_never_ping() {
+    let squad = Squad::start(squad_with_a_bot()).await;
+    let games = squad.games().await;
+    let add = |name: &str| {
+        squad
+            .run("ada", "config games add")
+            .option(OptionSpec::new("name", name))
+    };
+    for (what, name, phrase) in [
+        (
+            "a zero-width joiner",
+            "Apex\u{200D}Legends",
+            "invisible characters",
+        ),
+        (
+            "a byte-order mark",
+            "\u{FEFF}Valorant",
+            "invisible characters",
+        ),
+        (
+            "a right-to-left override",
+            "\u{202E}tnaroliV",
+            "change the text direction",
+        ),
+        (
+            "a left-to-right isolate",
+            "Valorant\u{2066}",
+            "change the text direction",
+        ),
+        (
+            "nothing visible",
+            "\u{2800}\u{2800}",
+            "invisible characters",
+        ),
+        ("a line break", "Valorant\nRanked", "must fit on one line"),
+        (
+            "full-width letters of a listed game",
+            "ＡＰＥＸ ＬＥＧＥＮＤＳ",
+            "already in the game list",
+        ),
+        (
+            "another case and spacing of a listed game",
+            "  apex   LEGENDS ",
+            "already in the game list",
+        ),
+    ] {
+        let refused = squad.ask(add(name)).await;
+        assert!(refused.ephemeral, "{what}: {refused:?}");
+        assert_refused(&refused, phrase);
+        assert_eq!(squad.games().await, games, "{what}: game list unchanged");
+    }
+    let season = squad
+        .ask(
+            squad
+                .run("ada", "season start")
+                .option(OptionSpec::new("name", "Wipe\u{200B} 12")),
+        )
+        .await;
+    assert_refused(&season, "invisible characters");
+
+    // A name that mentions a member and @everyone is echoed, and pings nobody: `Bot::stop`
+    // checks every message's allowed mentions.
+    let ada = squad.guild.user("ada").expect("ada").0;
+    let loud = format!("<@{ada}> @everyone fans");
+    let added = squad.ask(add(&loud)).await;
+    assert_public(&added);
+    assert!(added.content.contains(&loud), "{}", added.content);
+    // Typed with a full-width letter, the game is still found for /track.
+    let tracked = squad
+        .ask(
+            squad
+                .track("bob", "ada", 1)
+                .option(OptionSpec::new("game", "ｐｕｂｇ")),
+        )
+        .await;
+    assert_public(&tracked);
+    assert_eq!(squad.ledger().await[0].game.as_deref(), Some("PUBG"));
     squad.stop().await;
 }

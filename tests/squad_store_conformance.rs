@@ -703,9 +703,6 @@ async fn a_retried_request_is_recorded_once(store: &dyn Store) {
     };
     let elsewhere = store.record_kill(&elsewhere).await.expect("other guild");
     assert_eq!(elsewhere.season_total, 1);
-    let page = store
-        .history(GUILD, None, None, 50)
-        .await
-        .expect("history");
+    let page = store.history(GUILD, None, None, 50).await.expect("history");
     assert_eq!(page.entries.len(), 2, "two requests, two entries: {page:?}");
 }

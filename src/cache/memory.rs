@@ -20,7 +20,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use super::{expiry_millis, key, Cache, CacheBackend, CacheError, CacheKey, Ranked};
+use super::{expiry_millis, key, Cache, CacheBackend, CacheError, CacheKey, Ranked, SealedView};
 
 /// Writes between two sweeps of expired entries: often enough to bound the garbage, rarely
 /// enough that the O(entries) sweep costs nothing per write.
@@ -99,6 +99,33 @@ impl SortedSet {
 
     fn is_empty(&self) -> bool {
         self.scores.is_empty()
+    }
+
+    /// `member`'s rank from the top: the number of entries ordered after it.
+    fn rank_desc(&self, member: &str) -> Option<u64> {
+        let &score = self.scores.get(member)?;
+        let above = self
+            .order
+            .range((
+                Bound::Excluded((Score(score), member.to_owned())),
+                Bound::Unbounded,
+            ))
+            .count();
+        Some(above as u64)
+    }
+
+    /// The `limit` highest entries other than `except`, highest first.
+    fn top(&self, limit: usize, except: Option<&str>) -> Vec<Ranked> {
+        self.order
+            .iter()
+            .rev()
+            .filter(|(_, member)| Some(member.as_str()) != except)
+            .take(limit)
+            .map(|(score, member)| Ranked {
+                member: member.clone(),
+                score: score.0,
+            })
+            .collect()
     }
 }
 
@@ -253,42 +280,66 @@ impl Cache for MemoryCache {
 
     async fn zrank_desc(&self, key: &CacheKey, member: &str) -> Result<Option<u64>, CacheError> {
         let mut state = self.state();
-        let Some(set) = state.sorted(key, Instant::now())? else {
-            return Ok(None);
-        };
-        let Some(&score) = set.scores.get(member) else {
-            return Ok(None);
-        };
-        // The rank from the top is the number of entries ordered after this one.
-        let above = set
-            .order
-            .range((
-                Bound::Excluded((Score(score), member.to_owned())),
-                Bound::Unbounded,
-            ))
-            .count();
-        Ok(Some(above as u64))
+        let set = state.sorted(key, Instant::now())?;
+        Ok(set.and_then(|set| set.rank_desc(member)))
     }
 
     async fn ztop(&self, key: &CacheKey, limit: usize) -> Result<Vec<Ranked>, CacheError> {
-        if limit == 0 {
-            // As the Redis cache, which need not ask the server for nothing.
-            return Ok(Vec::new());
-        }
+        let mut state = self.state();
+        let set = state.sorted(key, Instant::now())?;
+        Ok(set.map(|set| set.top(limit, None)).unwrap_or_default())
+    }
+
+    async fn zincr_sealed(
+        &self,
+        key: &CacheKey,
+        seal: &str,
+        member: &str,
+        delta: f64,
+    ) -> Result<Option<f64>, CacheError> {
+        let now = Instant::now();
+        let mut state = self.state();
+        let sealed = {
+            let Some(set) = state.sorted(key, now)? else {
+                return Ok(None);
+            };
+            let Some(&sealed) = set.scores.get(seal) else {
+                return Ok(None);
+            };
+            let score = set.scores.get(member).copied().unwrap_or(0.0) + delta;
+            if score.is_nan() {
+                return Err(CacheError::Rejected(
+                    "ERR resulting score is not a number (NaN)".to_owned(),
+                ));
+            }
+            set.insert(member, score);
+            set.insert(seal, sealed - 1.0);
+            Score::new(sealed - 1.0).0
+        };
+        state.note_write(now);
+        Ok(Some(sealed))
+    }
+
+    async fn zview_sealed(
+        &self,
+        key: &CacheKey,
+        seal: &str,
+        limit: usize,
+        member: &str,
+    ) -> Result<Option<SealedView>, CacheError> {
         let mut state = self.state();
         let Some(set) = state.sorted(key, Instant::now())? else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
-        Ok(set
-            .order
-            .iter()
-            .rev()
-            .take(limit)
-            .map(|(score, member)| Ranked {
-                member: member.clone(),
-                score: score.0,
-            })
-            .collect())
+        let Some(&sealed) = set.scores.get(seal) else {
+            return Ok(None);
+        };
+        Ok(Some(SealedView {
+            seal: sealed,
+            top: set.top(limit, Some(seal)),
+            rank: set.rank_desc(member),
+            score: set.scores.get(member).copied(),
+        }))
     }
 
     async fn zcard(&self, key: &CacheKey) -> Result<u64, CacheError> {

@@ -75,6 +75,19 @@ pub struct Ranked {
     pub score: f64,
 }
 
+/// What [`Cache::zview_sealed`] reads of a sealed sorted set, in one atomic step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SealedView {
+    /// The seal's score.
+    pub seal: f64,
+    /// The highest entries other than the seal, highest first.
+    pub top: Vec<Ranked>,
+    /// The asked-for member's 0-based rank from the top, if it is in the set.
+    pub rank: Option<u64>,
+    /// The asked-for member's score, if it is in the set.
+    pub score: Option<f64>,
+}
+
 /// `ttl` as Redis applies it (`SET … PX`): whole milliseconds, rounded up, at least one, so
 /// both caches expire a value at the same moment.
 fn expiry_millis(ttl: Duration) -> u64 {
@@ -147,6 +160,28 @@ pub trait Cache: Send + Sync + 'static {
 
     /// Number of members in the set.
     async fn zcard(&self, key: &CacheKey) -> Result<u64, CacheError>;
+
+    /// For a *sealed* set, one whose writer keeps a `seal` member below every other score and
+    /// counts its writes on it: adds `delta` to `member` and subtracts one from the seal, in one
+    /// atomic step, only while the seal is there. Returns the seal's new score, or `None` when
+    /// the seal is gone (the set was flushed, evicted or lost in a restart), changing nothing.
+    async fn zincr_sealed(
+        &self,
+        key: &CacheKey,
+        seal: &str,
+        member: &str,
+        delta: f64,
+    ) -> Result<Option<f64>, CacheError>;
+
+    /// For a sealed set (see [`Cache::zincr_sealed`]), in one atomic step: the seal's score, the
+    /// `limit` highest other entries, and `member`'s rank and score. `None` when the seal is gone.
+    async fn zview_sealed(
+        &self,
+        key: &CacheKey,
+        seal: &str,
+        limit: usize,
+        member: &str,
+    ) -> Result<Option<SealedView>, CacheError>;
 
     /// Replaces the whole set with `entries` atomically: readers see the old set or the new one,
     /// never a half-written one. Used to rebuild a leaderboard from the store. A member listed

@@ -33,7 +33,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -41,7 +41,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ErrorKind, RedisError, RedisResult, ServerErrorKind};
 use tokio::time::Instant;
 
-use super::{expiry_millis, key, Cache, CacheBackend, CacheError, CacheKey, Ranked};
+use super::{expiry_millis, key, Cache, CacheBackend, CacheError, CacheKey, Ranked, SealedView};
 use crate::config::SecretUrl;
 
 /// How long one connection attempt (TCP, TLS, AUTH) may take. Long enough for a TLS handshake
@@ -220,6 +220,32 @@ impl fmt::Debug for RedisCache {
             .finish_non_exhaustive()
     }
 }
+
+/// [`Cache::zincr_sealed`]: `KEYS[1]` the set, `ARGV` seal, member, delta. A script, so that
+/// the check for the seal and both increments happen with nothing in between.
+static ZINCR_SEALED: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return false end
+        redis.call('ZINCRBY', KEYS[1], ARGV[3], ARGV[2])
+        return redis.call('ZINCRBY', KEYS[1], -1, ARGV[1])
+        ",
+    )
+});
+
+/// [`Cache::zview_sealed`]: `KEYS[1]` the set, `ARGV` seal, how many to fetch, member.
+static ZVIEW_SEALED: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+        local seal = redis.call('ZSCORE', KEYS[1], ARGV[1])
+        if not seal then return false end
+        local top = redis.call('ZREVRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1, 'WITHSCORES')
+        local rank = redis.call('ZREVRANK', KEYS[1], ARGV[3])
+        local score = redis.call('ZSCORE', KEYS[1], ARGV[3])
+        return {seal, top, rank, score}
+        ",
+    )
+});
 
 fn manager_config() -> ConnectionManagerConfig {
     ConnectionManagerConfig::new()
@@ -412,6 +438,60 @@ impl Cache for RedisCache {
             .into_iter()
             .map(|(member, score)| Ranked { member, score })
             .collect())
+    }
+
+    async fn zincr_sealed(
+        &self,
+        key: &CacheKey,
+        seal: &str,
+        member: &str,
+        delta: f64,
+    ) -> Result<Option<f64>, CacheError> {
+        let key = key.as_str();
+        self.call(|mut conn| async move {
+            ZINCR_SEALED
+                .key(key)
+                .arg(seal)
+                .arg(member)
+                .arg(delta)
+                .invoke_async(&mut conn)
+                .await
+        })
+        .await
+    }
+
+    async fn zview_sealed(
+        &self,
+        key: &CacheKey,
+        seal: &str,
+        limit: usize,
+        member: &str,
+    ) -> Result<Option<SealedView>, CacheError> {
+        let key = key.as_str();
+        // One more than asked for, since the seal may be among them (it is last when it is).
+        let fetch = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+        let view: Option<(f64, Vec<(String, f64)>, Option<u64>, Option<f64>)> = self
+            .call(|mut conn| async move {
+                ZVIEW_SEALED
+                    .key(key)
+                    .arg(seal)
+                    .arg(fetch)
+                    .arg(member)
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await?;
+        Ok(view.map(|(sealed, top, rank, score)| SealedView {
+            seal: sealed,
+            top: top
+                .into_iter()
+                .filter(|(entry, _)| entry != seal)
+                .take(limit)
+                .map(|(member, score)| Ranked { member, score })
+                .collect(),
+            rank,
+            score,
+        }))
     }
 
     async fn zcard(&self, key: &CacheKey) -> Result<u64, CacheError> {

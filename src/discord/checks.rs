@@ -29,9 +29,9 @@ pub fn guild(ctx: Context<'_>) -> Result<GuildId, CommandError> {
 /// # Errors
 /// Always: a user error listing the subcommands.
 pub fn subcommand_required(ctx: Context<'_>) -> Result<(), CommandError> {
-    Err(CommandError::User(crate::discord::error::choose_a_subcommand(
-        ctx.command(),
-    )))
+    Err(CommandError::User(
+        crate::discord::error::choose_a_subcommand(ctx.command()),
+    ))
 }
 
 /// The caller as Discord describes them in this interaction.

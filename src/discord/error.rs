@@ -158,8 +158,11 @@ pub async fn on_error(error: FrameworkError<'_, Arc<App>, CommandError>) {
         | FrameworkError::NotAnOwner { ctx, .. }
         | FrameworkError::DmOnly { ctx, .. }
         | FrameworkError::NsfwOnly { ctx, .. } => {
-            reply_ephemeral(ctx, "This command cannot run here right now; nothing was changed.")
-                .await;
+            reply_ephemeral(
+                ctx,
+                "This command cannot run here right now; nothing was changed.",
+            )
+            .await;
         }
         other => {
             // What is left belongs to prefix commands, which trakker does not have.
@@ -193,7 +196,13 @@ pub fn report(error: &CommandError, origin: &Origin<'_>) -> String {
             IN_DOUBT_REPLY.to_owned()
         }
         CommandError::Internal(error) => {
-            tracing::error!(what, guild, user, error = format!("{error:#}"), "an interaction failed");
+            tracing::error!(
+                what,
+                guild,
+                user,
+                error = format!("{error:#}"),
+                "an interaction failed"
+            );
             INTERNAL_ERROR_REPLY.to_owned()
         }
     }

@@ -50,7 +50,9 @@ pub fn public() -> CreateReply {
 #[must_use]
 #[expect(clippy::disallowed_methods, reason = "this is the one reply path")]
 pub fn private() -> CreateReply {
-    CreateReply::new().allowed_mentions(nobody()).ephemeral(true)
+    CreateReply::new()
+        .allowed_mentions(nobody())
+        .ephemeral(true)
 }
 
 /// A message posted in a channel outside any interaction (session summaries), to build on.
@@ -136,8 +138,7 @@ pub async fn send(
     if let Answer::Deferred { ephemeral } = *state {
         // poise only knows about deferrals it made itself: tell it the "thinking…" message is
         // there, so this reply fills it in instead of answering a second time.
-        actx.has_sent_initial_response
-            .store(true, Ordering::SeqCst);
+        actx.has_sent_initial_response.store(true, Ordering::SeqCst);
         if !ephemeral && is_private(&reply) {
             // The first follow-up takes the deferral's visibility; a private sentence must not
             // land in the public "thinking…" message, so that message goes and the follow-up

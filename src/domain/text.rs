@@ -183,8 +183,14 @@ mod tests {
 
     #[test]
     fn ordinary_names_pass_trimmed() {
-        assert_eq!(one_line("  Apex Legends ", MAX), Ok("Apex Legends".to_owned()));
-        assert_eq!(one_line("Ünïcødé 🎮 名前", MAX), Ok("Ünïcødé 🎮 名前".to_owned()));
+        assert_eq!(
+            one_line("  Apex Legends ", MAX),
+            Ok("Apex Legends".to_owned())
+        );
+        assert_eq!(
+            one_line("Ünïcødé 🎮 名前", MAX),
+            Ok("Ünïcødé 🎮 名前".to_owned())
+        );
     }
 
     #[test]
@@ -221,7 +227,9 @@ mod tests {
 
     #[test]
     fn zero_width_and_format_characters_are_refused() {
-        for c in ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}'] {
+        for c in [
+            '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}',
+        ] {
             let text = format!("PU{c}BG");
             assert_eq!(one_line(&text, MAX), Err(TextProblem::Invisible), "{c:?}");
         }
@@ -234,7 +242,10 @@ mod tests {
         assert_eq!(one_line("\u{3000}\u{2003}", MAX), Err(TextProblem::Empty));
         // A Hangul filler and a braille blank render as nothing but are letters to Unicode.
         assert_eq!(one_line("\u{3164}", MAX), Err(TextProblem::Invisible));
-        assert_eq!(one_line("\u{2800}\u{2800}", MAX), Err(TextProblem::Invisible));
+        assert_eq!(
+            one_line("\u{2800}\u{2800}", MAX),
+            Err(TextProblem::Invisible)
+        );
     }
 
     #[test]
@@ -253,10 +264,7 @@ mod tests {
     fn an_optional_text_left_blank_is_none() {
         assert_eq!(optional_one_line("  ", MAX), Ok(None));
         assert_eq!(optional_one_line(" gg ", MAX), Ok(Some("gg".to_owned())));
-        assert_eq!(
-            optional_one_line("g\ng", MAX),
-            Err(TextProblem::LineBreak)
-        );
+        assert_eq!(optional_one_line("g\ng", MAX), Err(TextProblem::LineBreak));
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //!
 //! Each board ([`BoardScope`]) is a sorted set in the cache. A board is *fresh* in this process
 //! once it was rebuilt from the store; from then on every /track and /untrack that counts on it
-//! adjusts it with `ZINCRBY`, so a read is one `ZREVRANGE` plus one `ZREVRANK`. A board that is
-//! not fresh is rebuilt from the store the first time it is read.
+//! adjusts it in the cache, so a read is one atomic cache call. A board that is not fresh is
+//! rebuilt from the store the first time it is read.
 //!
 //! Why this stays exact:
 //! - A guild's interactions all reach the one process running its shard, so one process owns a
@@ -12,12 +12,17 @@
 //!   misses a write that committed, nor sees one twice.
 //! - Nothing in the cache is trusted at start-up: every board starts stale, so increments lost
 //!   to a crash between the commit and the cache are never served.
+//! - The cache can lose a board without any call failing: Redis restarted empty, an operator's
+//!   `FLUSHALL`, eviction under `maxmemory`, a failover to a replica that missed the last writes.
+//!   Every board therefore carries a seal that counts the writes made to it since its rebuild,
+//!   and increments only apply while the seal is there. A read or write that finds the seal gone,
+//!   or a count other than this process made, rebuilds the board from the ledger.
 //! - When a cache call fails, every board of the guild becomes stale and reads answer from the
 //!   store until a rebuild succeeds. While the cache is down it is only tried again every few
 //!   seconds, so commands do not wait on a dead Redis.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -56,18 +61,53 @@ pub struct Leaderboards {
     epoch: Instant,
 }
 
+/// The member every board in the cache carries below all players: its score is `-1 - writes`,
+/// the number of increments since the board was rebuilt. A board without it was flushed,
+/// evicted or lost in a restart; a board whose count differs from this process's came back
+/// from a lagging replica or an old snapshot. Either way it is rebuilt from the ledger.
+const SEAL: &str = "seal";
+
 #[derive(Default)]
 struct GuildBoards {
     /// Writes hold it shared; a rebuild holds it exclusively.
     lock: RwLock<()>,
-    fresh: Mutex<HashSet<BoardScope>>,
+    fresh: Mutex<HashMap<BoardScope, Arc<WriteCount>>>,
 }
 
 impl GuildBoards {
-    fn fresh(&self) -> std::sync::MutexGuard<'_, HashSet<BoardScope>> {
-        // The set holds no invariant a panic could break half-way.
+    fn fresh(&self) -> std::sync::MutexGuard<'_, HashMap<BoardScope, Arc<WriteCount>>> {
+        // The map holds no invariant a panic could break half-way.
         self.fresh.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Forgets that `scope` is fresh because the cache's copy is not what this process wrote.
+    fn lost(&self, scope: &BoardScope) {
+        if self.fresh().remove(scope).is_some() {
+            tracing::info!(
+                board = %scope.cache_name(),
+                "a leaderboard in the cache was flushed, evicted or restored from an older copy; it is rebuilt from the ledger"
+            );
+        }
+    }
+}
+
+/// Increments this process sent to one fresh board since its rebuild: started, and answered.
+/// Whatever count the cache holds at a given moment lies between the two, read around the call.
+#[derive(Debug, Default)]
+struct WriteCount {
+    started: AtomicU64,
+    finished: AtomicU64,
+}
+
+/// The number of increments a seal's score records.
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "seal scores are small negative whole numbers"
+)]
+fn writes_on(seal: f64) -> Option<u64> {
+    let writes = -1.0 - seal;
+    (writes >= 0.0 && writes.fract() == 0.0).then_some(writes as u64)
 }
 
 impl Leaderboards {
@@ -169,30 +209,43 @@ impl Leaderboards {
 
     /// Adds `delta` for `entry` to every fresh board that counts it.
     async fn adjust(&self, boards: &GuildBoards, entry: &LedgerEntry, delta: f64) {
-        let targets: Vec<BoardScope> = {
+        let targets: Vec<(BoardScope, Arc<WriteCount>)> = {
             let mut fresh = boards.fresh();
             let oldest = Utc::now()
                 .date_naive()
                 .checked_sub_days(Days::new(OLDEST_WINDOW_DAYS));
-            fresh.retain(|scope| match (scope.span, oldest) {
+            fresh.retain(|scope, _| match (scope.span, oldest) {
                 (Span::Since(day), Some(oldest)) => day >= oldest,
                 _ => true,
             });
             fresh
                 .iter()
-                .filter(|scope| scope.includes(entry))
-                .cloned()
+                .filter(|(scope, _)| scope.includes(entry))
+                .map(|(scope, count)| (scope.clone(), Arc::clone(count)))
                 .collect()
         };
         let member = entry.player_id.to_string();
-        for scope in targets {
+        for (scope, count) in targets {
+            let answered_before = count.finished.load(Ordering::SeqCst);
+            count.started.fetch_add(1, Ordering::SeqCst);
             let result = match self.cache.guild_key(entry.guild_id, &scope.cache_name()) {
-                Ok(key) => self.cache.zincr(&key, &member, delta).await.map(drop),
+                Ok(key) => self.cache.zincr_sealed(&key, SEAL, &member, delta).await,
                 Err(error) => Err(error),
             };
-            if let Err(error) = result {
-                self.cache_failed(boards, &error);
-                return;
+            let started_after = count.started.load(Ordering::SeqCst);
+            match result {
+                Ok(Some(seal)) => {
+                    count.finished.fetch_add(1, Ordering::SeqCst);
+                    let expected = answered_before + 1..=started_after;
+                    if !writes_on(seal).is_some_and(|writes| expected.contains(&writes)) {
+                        boards.lost(&scope);
+                    }
+                }
+                Ok(None) => boards.lost(&scope),
+                Err(error) => {
+                    self.cache_failed(boards, &error);
+                    return;
+                }
             }
         }
     }
@@ -211,12 +264,24 @@ impl Leaderboards {
         limit: usize,
     ) -> Result<BoardView, StoreError> {
         let boards = self.guild(guild);
-        if boards.fresh().contains(scope) {
+        let count = boards.fresh().get(scope).cloned();
+        if let Some(count) = count {
             let _reading = boards.lock.read().await;
-            match self.read_cached(guild, scope, caller, limit).await {
-                Ok(view) => {
+            let answered_before = count.finished.load(Ordering::SeqCst);
+            let cached = self.read_cached(guild, scope, caller, limit).await;
+            let started_after = count.started.load(Ordering::SeqCst);
+            match cached {
+                Ok(Some((seal, view)))
+                    if writes_on(seal).is_some_and(|writes| {
+                        (answered_before..=started_after).contains(&writes)
+                    }) =>
+                {
                     self.cache_answered();
                     return Ok(view);
+                }
+                Ok(_) => {
+                    self.cache_answered();
+                    boards.lost(scope);
                 }
                 Err(error) => self.cache_failed(&boards, &error),
             }
@@ -224,6 +289,10 @@ impl Leaderboards {
         let _rebuilding = boards.lock.write().await;
         let standings = ranked(store.board_totals(guild, scope).await?);
         if self.cache_worth_trying() {
+            let seal = Ranked {
+                member: SEAL.to_owned(),
+                score: -1.0,
+            };
             let entries: Vec<Ranked> = standings
                 .iter()
                 .map(|standing| Ranked {
@@ -232,6 +301,7 @@ impl Leaderboards {
                     #[expect(clippy::cast_precision_loss, reason = "totals stay far below 2^53")]
                     score: standing.total as f64,
                 })
+                .chain([seal])
                 .collect();
             let result = match self.cache.guild_key(guild, &scope.cache_name()) {
                 Ok(key) => self.cache.zreplace(&key, &entries).await,
@@ -240,7 +310,7 @@ impl Leaderboards {
             match result {
                 Ok(()) => {
                     self.cache_answered();
-                    boards.fresh().insert(scope.clone());
+                    boards.fresh().insert(scope.clone(), Arc::default());
                 }
                 Err(error) => self.cache_failed(&boards, &error),
             }
@@ -248,19 +318,24 @@ impl Leaderboards {
         Ok(view_of(standings, caller, limit))
     }
 
+    /// The cached board with its seal's score, or `None` when the seal is gone.
     async fn read_cached(
         &self,
         guild: GuildId,
         scope: &BoardScope,
         caller: UserId,
         limit: usize,
-    ) -> Result<BoardView, crate::cache::CacheError> {
+    ) -> Result<Option<(f64, BoardView)>, crate::cache::CacheError> {
         let key = self.cache.guild_key(guild, &scope.cache_name())?;
-        let member = caller.to_string();
-        let top = self.cache.ztop(&key, limit).await?;
-        let rank = self.cache.zrank_desc(&key, &member).await?;
-        let own_score = self.cache.zscore(&key, &member).await?;
-        let top: Vec<Standing> = top
+        let Some(cached) = self
+            .cache
+            .zview_sealed(&key, SEAL, limit, &caller.to_string())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let top: Vec<Standing> = cached
+            .top
             .into_iter()
             .filter_map(|entry| {
                 let player = entry.member.parse().ok().map(UserId)?;
@@ -271,11 +346,11 @@ impl Leaderboards {
             })
             .filter(|standing| standing.total > 0)
             .collect();
-        let caller = match (rank, own_score.map(score_to_total)) {
+        let caller = match (cached.rank, cached.score.map(score_to_total)) {
             (Some(rank), Some(total)) if total > 0 => Some((rank + 1, total)),
             _ => None,
         };
-        Ok(BoardView { top, caller })
+        Ok(Some((cached.seal, BoardView { top, caller })))
     }
 }
 

@@ -115,7 +115,10 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
             let Some(code) = error.code() else {
                 return false;
             };
-            if error.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+            if error
+                .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                .is_some()
+            {
                 // Busy and locked, with their extended codes in the high bits.
                 code.parse::<u32>()
                     .is_ok_and(|number| matches!(number & 0xff, 5 | 6))

@@ -196,6 +196,34 @@ impl Bot {
         );
     }
 
+    /// Asserts that every message the bot created or edited, by any route, carried allowed
+    /// mentions that ping nobody: no `parse` entry, no user or role ids, no replied-to author.
+    /// [`Bot::stop`] runs it, so every end-to-end test checks it for every command it used.
+    ///
+    /// # Panics
+    /// Listing the offending requests, when one could have pinged someone.
+    pub async fn assert_nobody_pinged(&self) {
+        let requests = self
+            .discord
+            .requests(&fakecord::api::RequestFilter::default())
+            .await
+            .expect("request log");
+        let mut loud = Vec::new();
+        for request in &requests {
+            let Some(message) = message_body(&request.method, &request.path, request.body.as_ref())
+            else {
+                continue;
+            };
+            if let Err(why) = pings_nobody(message) {
+                loud.push(format!("{} {}: {why}", request.method, request.path));
+            }
+        }
+        assert!(
+            loud.is_empty(),
+            "messages that could ping someone: {loud:#?}"
+        );
+    }
+
     /// Everything the bot wrote to stdout and stderr so far.
     #[must_use]
     pub fn logs(&self) -> String {
@@ -211,6 +239,7 @@ impl Bot {
     /// When the bot does not exit within 15 seconds.
     pub async fn stop(mut self) -> (ExitStatus, String) {
         let status = self.terminate().await;
+        self.assert_nobody_pinged().await;
         let logs = self.logs();
         self.server.shutdown().await;
         (status, logs)
@@ -297,4 +326,52 @@ fn collect(
             }
         }
     });
+}
+
+/// The part of a request that becomes a message, for every route by which the bot creates or
+/// edits one: channel messages, interaction answers (a message or a component's update), and
+/// interaction follow-ups and edits.
+fn message_body<'a>(
+    method: &str,
+    path: &str,
+    body: Option<&'a serde_json::Value>,
+) -> Option<&'a serde_json::Value> {
+    let body = body?;
+    let path = path.trim_start_matches("/api/v10");
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        ("POST", ["channels", _, "messages"])
+        | ("PATCH", ["channels", _, "messages", _])
+        | ("POST", ["webhooks", _, _])
+        | ("PATCH", ["webhooks", _, _, "messages", _]) => Some(body),
+        ("POST", ["interactions", _, _, "callback"]) => {
+            // 4: a message; 7: the message a component sits on, updated. Deferrals carry none.
+            let kind = body.get("type").and_then(serde_json::Value::as_u64);
+            matches!(kind, Some(4 | 7))
+                .then(|| body.get("data"))
+                .flatten()
+        }
+        _ => None,
+    }
+}
+
+/// Whether a message body's allowed mentions ping nobody; the reason when they could.
+fn pings_nobody(message: &serde_json::Value) -> Result<(), String> {
+    let Some(mentions) = message.get("allowed_mentions") else {
+        return Err(
+            "no allowed_mentions: Discord's default pings every mention in the text".into(),
+        );
+    };
+    let empty = |field: &str| {
+        mentions
+            .get(field)
+            .is_none_or(|value| value.as_array().is_some_and(Vec::is_empty))
+    };
+    if !(empty("parse") && empty("users") && empty("roles")) {
+        return Err(format!("allowed_mentions pings someone: {mentions}"));
+    }
+    if mentions.get("replied_user") == Some(&serde_json::Value::Bool(true)) {
+        return Err("allowed_mentions pings the replied-to author".into());
+    }
+    Ok(())
 }

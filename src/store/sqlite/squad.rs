@@ -138,15 +138,13 @@ impl SquadStore for SqliteStore {
         let at = to_millis(new.recorded_at);
         let request = new.request_id.map(InteractionId::to_db);
         let earlier: Option<LedgerRow<i64>> = match request {
-            Some(request) => {
-                sqlx::query_as(&format!(
-                    "SELECT {LEDGER_COLUMNS} FROM kill_ledger WHERE guild_id = ?1 AND request_id = ?2"
-                ))
-                .bind(guild)
-                .bind(request)
-                .fetch_optional(&mut *tx)
-                .await?
-            }
+            Some(request) => sqlx::query_as(&format!(
+                "SELECT {LEDGER_COLUMNS} FROM kill_ledger WHERE guild_id = ?1 AND request_id = ?2"
+            ))
+            .bind(guild)
+            .bind(request)
+            .fetch_optional(&mut *tx)
+            .await?,
             None => None,
         };
         let replayed = earlier.is_some();
@@ -175,15 +173,15 @@ impl SquadStore for SqliteStore {
         .bind(request)
         .fetch_one(&mut *tx)
         .await?;
-        if let Some(session_id) = session_id {
-            sqlx::query(
+            if let Some(session_id) = session_id {
+                sqlx::query(
                 "UPDATE game_sessions SET last_activity_at = MAX(last_activity_at, ?2) WHERE id = ?1",
             )
             .bind(session_id)
             .bind(at)
             .execute(&mut *tx)
             .await?;
-        }
+            }
             row
         };
         let season_total: i64 = sqlx::query_scalar(
