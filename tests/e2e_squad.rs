@@ -311,6 +311,103 @@ async fn every_command_answers_from_the_store_while_redis_is_down() {
     );
 }
 
+/// Empties the whole Redis with `FLUSHALL`, as an operator might.
+async fn flush_all(redis: &PrivateRedis) {
+    let client = redis::Client::open(redis.url().expose()).expect("redis url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis connects");
+    let _: () = redis::cmd("FLUSHALL")
+        .query_async(&mut conn)
+        .await
+        .expect("FLUSHALL");
+}
+
+#[tokio::test]
+async fn boards_stay_equal_to_the_ledger_when_redis_loses_them() {
+    let database = TempSqlite::new();
+    let Some(mut redis) = PrivateRedis::start().await else {
+        return;
+    };
+    let bot = Bot::start_with(database.url(), &[("REDIS_URL", redis.url().expose())]).await;
+    let squad = bot.guild("Squad", &["ada", "bob"]).await;
+    let raiders = bot.guild("Raiders", &["ada", "bob"]).await;
+    let ada_in_raiders = raiders.user("ada").expect("ada");
+    track(&bot, &squad, "bob", "ada", 3).await;
+    track(&bot, &raiders, "bob", "ada", 5).await;
+    for (guild, total) in [(&squad, 3), (&raiders, 5)] {
+        let board = leaderboard(&bot, guild, "ada", Vec::new()).await;
+        assert!(
+            board.contains(&format!("You are #1 with {total} kills")),
+            "{board}"
+        );
+    }
+
+    // Redis restarts empty while only the squad plays; the raiders' boards are not touched by
+    // any failing call, so nothing tells the bot they are gone but the boards themselves.
+    redis.restart().await;
+    track(&bot, &squad, "bob", "ada", 2).await;
+    let ada_in_squad = squad.user("ada").expect("ada");
+    let squad_back = support::bot::eventually(Duration::from_secs(20), || async {
+        let squad_board = leaderboard(&bot, &squad, "ada", Vec::new()).await;
+        assert!(
+            squad_board.contains("You are #1 with 5 kills"),
+            "{squad_board}"
+        );
+        redis_score(&redis, squad.id, ada_in_squad).await
+    })
+    .await;
+    assert_eq!(squad_back, Some(5.0), "the squad's board is back in Redis");
+    let raiders_board = leaderboard(&bot, &raiders, "ada", Vec::new()).await;
+    assert!(
+        raiders_board.contains("You are #1 with 5 kills"),
+        "an idle guild's board after the restart: {raiders_board}"
+    );
+    track(&bot, &raiders, "bob", "ada", 1).await;
+    let raiders_board = leaderboard(&bot, &raiders, "ada", Vec::new()).await;
+    assert!(
+        raiders_board.contains("You are #1 with 6 kills"),
+        "{raiders_board}"
+    );
+
+    // An operator's FLUSHALL, with no outage at all.
+    let rebuilt = support::bot::eventually(Duration::from_secs(20), || async {
+        leaderboard(&bot, &raiders, "ada", Vec::new()).await;
+        redis_score(&redis, raiders.id, ada_in_raiders)
+            .await
+            .filter(|score| (*score - 6.0).abs() < f64::EPSILON)
+    })
+    .await;
+    assert!(
+        rebuilt.is_some(),
+        "the board is back in Redis\n{}",
+        bot.logs()
+    );
+    flush_all(&redis).await;
+    track(&bot, &raiders, "bob", "ada", 4).await;
+    assert_eq!(
+        redis_score(&redis, raiders.id, ada_in_raiders).await,
+        None,
+        "an increment after the flush does not start a board from zero"
+    );
+    let raiders_board = leaderboard(&bot, &raiders, "ada", Vec::new()).await;
+    assert!(
+        raiders_board.contains("You are #1 with 10 kills"),
+        "{raiders_board}"
+    );
+    assert_eq!(
+        redis_score(&redis, raiders.id, ada_in_raiders).await,
+        Some(10.0)
+    );
+    assert_eq!(
+        ledger_kills(database.url(), raiders.id, ada_in_raiders).await,
+        10
+    );
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}
+
 #[tokio::test]
 async fn two_guilds_with_the_same_members_never_see_each_others_numbers() {
     let database = TempSqlite::new();

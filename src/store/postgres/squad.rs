@@ -138,13 +138,15 @@ impl SquadStore for PostgresStore {
         let at = truncate_to_millis(new.recorded_at);
         let request = new.request_id.map(InteractionId::to_db);
         let earlier: Option<LedgerRow<DateTime<Utc>>> = match request {
-            Some(request) => sqlx::query_as(&format!(
+            Some(request) => {
+                sqlx::query_as(&format!(
                 "SELECT {LEDGER_COLUMNS} FROM kill_ledger WHERE guild_id = $1 AND request_id = $2"
             ))
-            .bind(guild)
-            .bind(request)
-            .fetch_optional(&mut *tx)
-            .await?,
+                .bind(guild)
+                .bind(request)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
             None => None,
         };
         let replayed = earlier.is_some();
