@@ -213,6 +213,32 @@ fn check_config_fails_when_the_database_cannot_be_opened() {
 }
 
 #[test]
+fn a_database_url_without_a_scheme_is_refused_with_the_url_meant() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for command in ["run", "migrate", "check-config"] {
+        let output = trakker(
+            dir.path(),
+            &[command],
+            &[
+                ("DISCORD_TOKEN", "MTIzNDU2.secret-token-value"),
+                ("DATABASE_URL", "trakker.db"),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("DATABASE_URL is invalid")
+                && stderr.contains("for a SQLite file write sqlite://trakker.db"),
+            "{command}: {stderr}"
+        );
+    }
+    assert!(
+        !dir.path().join("trakker.db").exists(),
+        "refused before opening anything"
+    );
+}
+
+#[test]
 fn a_local_api_base_that_does_not_answer_stops_the_bot_instead_of_reaching_discord() {
     let dir = tempfile::tempdir().expect("temp dir");
     // Port 1 on loopback: nothing listens, so GET /gateway fails at once.
