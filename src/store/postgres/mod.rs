@@ -14,14 +14,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::Connection;
 
 mod activity;
 mod squad;
 
 use super::normalize::{last_entry_per_user, settings_from_row, truncate_to_millis, SettingsRow};
-use super::{Backend, GuildRecord, GuildSettings, MemberRecord, Store, StoreError};
+use super::{unreachable, Backend, GuildRecord, GuildSettings, MemberRecord, Store, StoreError};
 use crate::config::DatabaseUrl;
 use crate::domain::ids::{GuildId, RoleId, UserId};
 
@@ -59,15 +59,33 @@ impl PostgresStore {
     ///
     /// # Errors
     /// When the URL is not a Postgres URL, or the server cannot be reached within 10 s or refuses
-    /// the connection (wrong password, missing database).
-    #[tracing::instrument(skip_all, fields(url = %url), err)]
+    /// the connection (wrong password, missing database); the error says which.
+    // No `err` here: the caller reports the error, and one message is enough.
+    #[tracing::instrument(skip_all, fields(url = %url))]
     pub async fn open(url: &DatabaseUrl) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url.expose())?.application_name("trakker");
+        let options = PgConnectOptions::from_str(url.expose())
+            .map_err(|error| unreachable::unreachable(url, &error))?
+            .application_name("trakker");
+        // A pool retries a refused connection until its acquire timeout and then reports only
+        // "pool timed out"; one direct attempt first fails at once, with the server's reason.
+        match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
+            Ok(Ok(connection)) => {
+                let _ = connection.close().await;
+            }
+            Ok(Err(error)) => return Err(unreachable::unreachable(url, &error)),
+            Err(_) => {
+                return Err(unreachable::because(
+                    url,
+                    format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+                ))
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(options)
-            .await?;
+            .await
+            .map_err(|error| unreachable::unreachable(url, &error))?;
         Ok(Self {
             pool,
             url: url.clone(),
