@@ -9,7 +9,11 @@ use trakker::config::{Config, LogFormat, MISSING_TOKEN_HELP};
 use trakker::discord;
 use trakker::store::{self, Probe};
 
-/// A Discord bot for gaming communities: squad stats, who plays when, and community activity.
+/// A Discord bot for gaming communities: squad stats and community activity.
+///
+/// Squad stats: kills and team kills, game sessions, seasons and leaderboards. Community
+/// activity: voice time, messages, emojis, reactions, command use and invites, recorded from
+/// gateway events.
 ///
 /// Configuration comes from the environment and from a `.env` file in the working directory;
 /// see `.env.example`.

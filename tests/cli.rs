@@ -326,6 +326,24 @@ fn check_config_opens_an_existing_sqlite_file() {
 }
 
 #[test]
+fn help_describes_what_the_bot_does_today() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for flag in ["-h", "--help"] {
+        let output = trakker(dir.path(), &[flag], &[]);
+        assert!(output.status.success(), "{}", text(&output));
+        let help = String::from_utf8_lossy(&output.stdout).to_lowercase();
+        assert!(
+            help.contains("squad stats and community activity"),
+            "{flag}: {help}"
+        );
+        // Nothing yet posts who plays when, keeps schedules or timezones, or draws charts.
+        for unbuilt in ["who plays when", "schedule", "timezone", "chart"] {
+            assert!(!help.contains(unbuilt), "{flag} promises {unbuilt}: {help}");
+        }
+    }
+}
+
+#[test]
 fn a_local_api_base_that_does_not_answer_stops_the_bot_instead_of_reaching_discord() {
     let dir = tempfile::tempdir().expect("temp dir");
     // Port 1 on loopback: nothing listens, so GET /gateway fails at once.
