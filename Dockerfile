@@ -10,10 +10,12 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /data --create-home trakker
+# On the PATH, so `trakker run` and `trakker migrate` (heroku.yml, docker run) find it.
 COPY --from=build /src/target/release/trakker /usr/local/bin/trakker
 USER trakker
-WORKDIR /data
 # The SQLite default lives here; mount a volume to keep it: docker run -v trakker-data:/data …
-VOLUME ["/data"]
-ENTRYPOINT ["trakker"]
-CMD ["run"]
+# (no VOLUME instruction: Heroku's container runtime does not support it).
+WORKDIR /data
+# A command, not an ENTRYPOINT: Heroku and `docker run IMAGE COMMAND` replace the CMD with their
+# own command, which an ENTRYPOINT would receive as arguments (`trakker trakker run`).
+CMD ["trakker", "run"]

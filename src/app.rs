@@ -10,8 +10,6 @@ use std::time::Instant;
 
 use tokio::task::JoinHandle;
 
-use anyhow::Context as _;
-
 use crate::cache::{self, Cache, CacheHealth};
 use crate::config::Config;
 use crate::ingest::voice::{spawn_heartbeat, VoiceLog, VoiceWriter};
@@ -60,10 +58,9 @@ impl App {
     /// When the database cannot be opened or migrated. A Redis that cannot be reached is not an
     /// error: the bot starts and answers from the database until Redis is back.
     pub async fn start(config: Config) -> anyhow::Result<Self> {
-        let store: Arc<dyn Store> = store::connect(&config.database_url, true)
-            .await
-            .with_context(|| format!("could not open the database at {}", config.database_url))?
-            .into();
+        // The error names the database and the cause already ("could not connect to the database
+        // at …: connection refused"); more context would only repeat the URL.
+        let store: Arc<dyn Store> = store::connect(&config.database_url, true).await?.into();
         let cache = open_cache(&config).await;
         tracing::info!(
             storage = store.backend().name(),

@@ -208,7 +208,7 @@ impl Config {
         let database_url = keep(
             &mut errors,
             match get("DATABASE_URL") {
-                Some(raw) => parse_url("DATABASE_URL", &raw, &["sqlite", "postgres", "postgresql"]),
+                Some(raw) => parse_database_url(&raw),
                 None => parse_url("DATABASE_URL", DEFAULT_DATABASE_URL, &["sqlite"]),
             },
         );
@@ -366,6 +366,29 @@ fn parse_url(
         });
     }
     Ok(url)
+}
+
+/// `DATABASE_URL`: a URL with a backend's scheme. A bare file name is the likely slip of someone
+/// who wants SQLite, so the refusal shows the URL they meant.
+fn parse_database_url(raw: &str) -> Result<SecretUrl, ConfigError> {
+    let schemes = ["sqlite", "postgres", "postgresql"];
+    if matches!(
+        Url::parse(raw),
+        Err(url::ParseError::RelativeUrlWithoutBase)
+    ) {
+        // Without `:` or `@` the value cannot hold a password, so echoing it is safe.
+        let reason = if raw.contains([':', '@']) {
+            "it has no scheme: write sqlite://<file> or postgres://<user>:<password>@<host>/<database>"
+                .to_owned()
+        } else {
+            format!("`{raw}` has no scheme: for a SQLite file write sqlite://{raw}")
+        };
+        return Err(ConfigError::Invalid {
+            variable: "DATABASE_URL",
+            reason,
+        });
+    }
+    parse_url("DATABASE_URL", raw, &schemes)
 }
 
 /// The value of `result`, or `None` after noting its error.
@@ -554,6 +577,28 @@ mod tests {
     fn unknown_database_schemes_are_refused() {
         let err = config(&[("DATABASE_URL", "mysql://localhost/trakker")]).expect_err("invalid");
         assert!(err.to_string().contains("DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn a_database_url_without_a_scheme_is_refused_with_the_url_meant() {
+        let err = config(&[("DATABASE_URL", "trakker.db")]).expect_err("no scheme");
+        assert_eq!(
+            err.to_string(),
+            "DATABASE_URL is invalid: `trakker.db` has no scheme: for a SQLite file write sqlite://trakker.db"
+        );
+        let err = config(&[("DATABASE_URL", "/data/trakker.db")]).expect_err("no scheme");
+        assert!(
+            err.to_string().ends_with("write sqlite:///data/trakker.db"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_schemeless_database_url_that_may_hold_a_password_is_not_echoed() {
+        let err = config(&[("DATABASE_URL", "//ada:hunter2pw@db.example/trakker")])
+            .expect_err("no scheme");
+        assert!(!err.to_string().contains("hunter2pw"), "{err}");
+        assert!(err.to_string().contains("postgres://"), "{err}");
     }
 
     #[test]

@@ -6,9 +6,14 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use trakker::app::{self, App};
 use trakker::config::{Config, LogFormat, MISSING_TOKEN_HELP};
-use trakker::{discord, store};
+use trakker::discord;
+use trakker::store::{self, Probe};
 
-/// A Discord bot for gaming communities: squad stats, who plays when, and community activity.
+/// A Discord bot for gaming communities: squad stats and community activity.
+///
+/// Squad stats: kills and team kills, game sessions, seasons and leaderboards. Community
+/// activity: voice time, messages, emojis, reactions, command use and invites, recorded from
+/// gateway events.
 ///
 /// Configuration comes from the environment and from a `.env` file in the working directory;
 /// see `.env.example`.
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let log_format = config.log_format;
     let result = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Run) {
             Command::Run => run(config).await,
@@ -69,8 +75,12 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "trakker stopped");
-            eprintln!("error: {error:#}");
+            // Once, where the operator looks: a line on stderr for a person, a JSON record for a
+            // log collector (both on stderr, so writing both would show it twice).
+            match log_format {
+                LogFormat::Text => eprintln!("error: {error:#}"),
+                LogFormat::Json => tracing::error!(error = format!("{error:#}"), "trakker stopped"),
+            }
             ExitCode::FAILURE
         }
     }
@@ -122,20 +132,18 @@ async fn check_config(config: &Config) -> ExitCode {
         println!("  {name} = {value}");
     }
     println!("checks:");
-    let database_ok = match store::connect(&config.database_url, false).await {
-        Ok(store) => {
-            let verdict = store.ping().await;
-            store.close().await;
-            match verdict {
-                Ok(()) => {
-                    println!("  database: ok ({})", store.backend().name());
-                    true
-                }
-                Err(error) => {
-                    println!("  database: FAILED: {error}");
-                    false
-                }
-            }
+    // `probe`, not `connect`: checking must not create the SQLite file it checks.
+    let database_ok = match store::probe(&config.database_url).await {
+        Ok(Probe::Ready(backend)) => {
+            println!("  database: ok ({})", backend.name());
+            true
+        }
+        Ok(Probe::NotCreatedYet(file)) => {
+            println!(
+                "  database: ok (SQLite): {} does not exist yet; run and migrate create it",
+                file.display()
+            );
+            true
         }
         Err(error) => {
             println!("  database: FAILED: {error}");

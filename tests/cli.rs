@@ -1,5 +1,6 @@
 //! The `trakker` command line as an operator meets it: a missing token, a refused API base,
-//! `migrate` on a new database, `check-config` with a dead Redis, and secrets that never print.
+//! `migrate` on a new database, `check-config` with a dead Redis, a database that refuses
+//! connections, a `DATABASE_URL` without a scheme, and secrets that never print.
 
 mod support;
 
@@ -208,8 +209,138 @@ fn check_config_fails_when_the_database_cannot_be_opened() {
     );
     let all = text(&output);
     assert!(!output.status.success(), "{all}");
-    assert!(all.contains("database: FAILED"), "{all}");
+    assert!(
+        all.contains("database: FAILED: could not connect to the database at postgres://trakker:redacted@127.0.0.1:1/trakker: connection refused"),
+        "{all}"
+    );
     assert!(!all.contains("db-secret-pw"), "{all}");
+}
+
+#[test]
+fn migrate_and_run_name_a_refused_database_connection_once_without_waiting_for_a_pool() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vars = [
+        ("DISCORD_TOKEN", "MTIzNDU2.secret-token-value"),
+        (
+            "DATABASE_URL",
+            "postgres://trakker:db-secret-pw@127.0.0.1:1/trakker",
+        ),
+    ];
+    for command in ["migrate", "run"] {
+        let output = trakker(dir.path(), &[command], &vars);
+        let all = text(&output);
+        assert!(!output.status.success(), "{command}: {all}");
+        let sentence = "could not connect to the database at postgres://trakker:redacted@127.0.0.1:1/trakker: connection refused";
+        assert_eq!(
+            all.matches(sentence).count(),
+            1,
+            "{command} says it once: {all}"
+        );
+        assert!(
+            !all.contains("pool timed out"),
+            "{command} did not wait for a pool: {all}"
+        );
+        for secret in ["db-secret-pw", "secret-token-value"] {
+            assert!(!all.contains(secret), "{secret} leaked: {all}");
+        }
+    }
+}
+
+#[test]
+fn a_database_url_without_a_scheme_is_refused_with_the_url_meant() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for command in ["run", "migrate", "check-config"] {
+        let output = trakker(
+            dir.path(),
+            &[command],
+            &[
+                ("DISCORD_TOKEN", "MTIzNDU2.secret-token-value"),
+                ("DATABASE_URL", "trakker.db"),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("DATABASE_URL is invalid")
+                && stderr.contains("for a SQLite file write sqlite://trakker.db"),
+            "{command}: {stderr}"
+        );
+    }
+    assert!(
+        !dir.path().join("trakker.db").exists(),
+        "refused before opening anything"
+    );
+}
+
+#[test]
+fn check_config_leaves_no_sqlite_file_behind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("squad.db");
+    let url = format!("sqlite://{}", file.display());
+    let output = trakker(dir.path(), &["check-config"], &[("DATABASE_URL", &url)]);
+    let all = text(&output);
+    assert!(output.status.success(), "run will create the file: {all}");
+    assert!(
+        all.contains(&format!(
+            "database: ok (SQLite): {} does not exist yet; run and migrate create it",
+            file.display()
+        )),
+        "{all}"
+    );
+    assert!(!file.exists(), "check-config created {}", file.display());
+    let created: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list the directory")
+        .collect();
+    assert!(created.is_empty(), "nothing at all is created: {created:?}");
+}
+
+#[test]
+fn check_config_fails_when_the_sqlite_directory_does_not_exist() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("no-such-dir");
+    let url = format!("sqlite://{}/trakker.db", missing.display());
+    for command in ["check-config", "migrate"] {
+        let output = trakker(dir.path(), &[command], &[("DATABASE_URL", &url)]);
+        let all = text(&output);
+        assert!(!output.status.success(), "{command}: {all}");
+        assert!(
+            all.contains(&format!(
+                "the directory {} does not exist",
+                missing.display()
+            )),
+            "{command}: {all}"
+        );
+    }
+    assert!(!missing.exists());
+}
+
+#[test]
+fn check_config_opens_an_existing_sqlite_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let migrated = trakker(dir.path(), &["migrate"], &[]);
+    assert!(migrated.status.success(), "{}", text(&migrated));
+    let output = trakker(dir.path(), &["check-config"], &[]);
+    let all = text(&output);
+    assert!(output.status.success(), "{all}");
+    assert!(all.contains("database: ok (SQLite)\n"), "{all}");
+}
+
+#[test]
+fn help_describes_what_the_bot_does_today() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for flag in ["-h", "--help"] {
+        let output = trakker(dir.path(), &[flag], &[]);
+        assert!(output.status.success(), "{}", text(&output));
+        let help = String::from_utf8_lossy(&output.stdout).to_lowercase();
+        assert!(
+            help.contains("squad stats and community activity"),
+            "{flag}: {help}"
+        );
+        // Nothing yet posts who plays when, keeps schedules or timezones, or draws charts.
+        for unbuilt in ["who plays when", "schedule", "timezone", "chart"] {
+            assert!(!help.contains(unbuilt), "{flag} promises {unbuilt}: {help}");
+        }
+    }
 }
 
 #[test]

@@ -57,6 +57,10 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
         .expect("/about answers");
     assert!(!about.ephemeral, "/about is a public answer");
     let embed = about.embeds.first().expect("one embed");
+    assert_eq!(
+        embed["description"], "Squad stats and community activity.",
+        "/about describes what the bot does today"
+    );
     let fields = embed["fields"].as_array().expect("fields");
     let field = |name: &str| {
         fields

@@ -1,5 +1,8 @@
 //! The serenity client: built from the configuration, run until a signal, stopped cleanly.
 //!
+//! Before any shard connects, [`startup`] checks the token and registers the slash commands, so
+//! a bot that could not answer anyone stops with a clear message instead of idling online.
+//!
 //! With `DISCORD_API_BASE` set, REST goes to that base through serenity's proxy support, with
 //! the rate limiter off (the local server does not rate-limit), and the gateway URL comes from
 //! `GET {base}/api/v10/gateway` like it would from Discord.
@@ -11,12 +14,14 @@ use poise::serenity_prelude as serenity;
 
 use crate::app::App;
 use crate::config::Sharding;
+use crate::discord::startup::{self, Registration};
 use crate::discord::{commands, error, events, intents, reply, sweeper, CommandError};
 
 /// Connects to Discord and runs until SIGTERM or Ctrl-C, then stops every shard and returns.
 ///
 /// # Errors
-/// When the token is refused, the gateway cannot be reached, or a shard fails for good.
+/// When the token is refused, the commands cannot be registered, the gateway cannot be reached,
+/// or a shard fails for good.
 pub async fn run(app: Arc<App>) -> anyhow::Result<()> {
     let config = &app.config;
     let token = config
@@ -40,7 +45,24 @@ pub async fn run(app: Arc<App>) -> anyhow::Result<()> {
             .with_context(|| format!("the local Discord at {base} did not answer GET /gateway"))?;
     }
 
-    let framework = framework(Arc::clone(&app));
+    let commands = commands::all();
+    let prepared = async {
+        startup::check_token(&http).await?;
+        if let Some(registration) = Registration::for_config(config) {
+            startup::register_commands(&http, &commands, registration).await?;
+        }
+        anyhow::Ok(())
+    };
+    // Retries can take a while; a deploy's SIGTERM meanwhile ends the process at once.
+    tokio::select! {
+        result = prepared => result?,
+        () = shutdown_signal() => {
+            tracing::info!("stopped before connecting to the gateway");
+            return Ok(());
+        }
+    }
+
+    let framework = framework(Arc::clone(&app), commands);
     let mut client = serenity::ClientBuilder::new_with_http(http, intents::for_config(config))
         .framework(framework)
         .await
@@ -63,11 +85,13 @@ pub async fn run(app: Arc<App>) -> anyhow::Result<()> {
     result.context("the gateway connection failed")
 }
 
-fn framework(app: Arc<App>) -> poise::Framework<Arc<App>, CommandError> {
-    let dev_guild = app.config.dev_guild_id;
+fn framework(
+    app: Arc<App>,
+    commands: Vec<poise::Command<Arc<App>, CommandError>>,
+) -> poise::Framework<Arc<App>, CommandError> {
     poise::Framework::builder()
         .options(poise::FrameworkOptions {
-            commands: commands::all(),
+            commands,
             on_error: |err| Box::pin(error::on_error(err)),
             pre_command: |ctx| Box::pin(reply::watch(ctx)),
             allowed_mentions: Some(reply::nobody()),
@@ -75,20 +99,10 @@ fn framework(app: Arc<App>) -> poise::Framework<Arc<App>, CommandError> {
             ..Default::default()
         })
         .initialize_owners(false)
-        .setup(move |ctx, ready, framework| {
+        // Runs once, on the first READY. Nothing here may fail: a failing setup leaves every
+        // command waiting for data that never comes, which is why registration happens before.
+        .setup(move |ctx, ready, _framework| {
             Box::pin(async move {
-                // With several processes sharing one bot, only the one running shard 0 registers.
-                let registers = ready.shard.is_none_or(|shard| shard.id.0 == 0);
-                if registers {
-                    let commands = &framework.options().commands;
-                    if let Some(guild) = dev_guild {
-                        poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(guild)).await?;
-                        tracing::info!(guild, count = commands.len(), "commands registered in the development guild");
-                    } else {
-                        poise::builtins::register_globally(ctx, commands).await?;
-                        tracing::info!(count = commands.len(), "commands registered globally");
-                    }
-                }
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
                 sweeper::spawn(Arc::clone(&ctx.http), Arc::clone(&app));
                 Ok(app)

@@ -4,6 +4,7 @@
 //!
 //! - [`client`] — builds the serenity client (or one aimed at a local fake Discord), runs the
 //!   shards and stops them on SIGTERM or Ctrl-C.
+//! - [`startup`] — before the shards connect: the token is checked, the slash commands registered.
 //! - [`intents`] — which gateway intents the bot asks for.
 //! - [`commands`] — the slash commands, thin: check input, call a service, reply.
 //! - [`events`] — gateway events that keep the store's guilds and members current.
@@ -23,6 +24,7 @@ pub mod events;
 pub mod intents;
 pub mod render;
 pub mod reply;
+pub mod startup;
 pub mod sweeper;
 
 use std::sync::Arc;

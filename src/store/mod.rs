@@ -17,6 +17,9 @@ pub mod postgres;
 pub mod records;
 pub mod sqlite;
 pub mod squad;
+mod unreachable;
+
+use std::path::PathBuf;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -73,6 +76,15 @@ pub enum StoreError {
     /// with [`Store::upsert_guild`] first. Nothing was written.
     #[error("guild {0} is not recorded yet")]
     UnknownGuild(GuildId),
+    /// The database could not be opened: the server refused or did not answer, or the SQLite file
+    /// cannot be opened. `cause` is the reason in a few words; `url` shows no password.
+    #[error("could not connect to the database at {url}: {cause}")]
+    Unreachable {
+        /// The database, password redacted when displayed.
+        url: DatabaseUrl,
+        /// Why, e.g. "connection refused".
+        cause: String,
+    },
     /// `DATABASE_URL` names a scheme trakker has no backend for.
     #[error("unsupported database URL scheme `{0}`: use sqlite:// or postgres://")]
     UnsupportedScheme(String),
@@ -216,6 +228,35 @@ pub trait Store: SquadStore + ActivityStore + Send + Sync + 'static {
 
     /// Closes the connection pool, waiting for running queries.
     async fn close(&self);
+}
+
+/// What [`probe`] found, without creating or changing anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// The database answered a query.
+    Ready(Backend),
+    /// The SQLite file does not exist yet; its directory does, so `run` and `migrate` will
+    /// create it there.
+    NotCreatedYet(PathBuf),
+}
+
+/// Checks that the database `url` names can be used, for `check-config`: opens it, runs one
+/// query and closes it. Unlike [`connect`], a missing SQLite file is reported, not created.
+///
+/// # Errors
+/// When the database cannot be reached or opened, or does not answer the query.
+pub async fn probe(url: &DatabaseUrl) -> Result<Probe, StoreError> {
+    let store: Box<dyn Store> = match url.scheme() {
+        "sqlite" => match sqlite::SqliteStore::open_existing(url).await? {
+            Some(store) => Box::new(store),
+            None => return Ok(Probe::NotCreatedYet(sqlite::SqliteStore::file(url)?)),
+        },
+        "postgres" | "postgresql" => Box::new(postgres::PostgresStore::open(url).await?),
+        other => return Err(StoreError::UnsupportedScheme(other.to_owned())),
+    };
+    let answered = store.ping().await;
+    store.close().await;
+    answered.map(|()| Probe::Ready(store.backend()))
 }
 
 /// Opens the store `url` names and applies pending migrations when `migrate` is true.

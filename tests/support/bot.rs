@@ -1,6 +1,6 @@
 //! The real `trakker` binary against an in-process fakecord: start it with a fresh database,
 //! wait until it is connected and its commands are registered, and stop it with SIGTERM,
-//! checking that it exits cleanly.
+//! checking that it exits cleanly. [`run_until_exit`] is for starts that must fail.
 
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -44,12 +44,47 @@ impl Bot {
         let server = FakeDiscord::start(fakecord::Config::default())
             .await
             .expect("fakecord starts");
+        Self::launch(server, database, vars, None).await
+    }
+
+    /// Starts fakecord with a guild made from `spec`, then the bot with `DEV_GUILD_ID` set to that
+    /// guild, and waits until /about is registered there.
+    ///
+    /// # Panics
+    /// When either does not start in time; the bot's log is in the message.
+    pub async fn start_in_dev_guild(
+        database: &DatabaseUrl,
+        spec: fakecord::api::GuildSpec,
+    ) -> (Self, fakecord::api::GuildInfo) {
+        let server = FakeDiscord::start(fakecord::Config::default())
+            .await
+            .expect("fakecord starts");
+        let guild = server
+            .client()
+            .create_guild(spec)
+            .await
+            .expect("guild created");
+        let bot = Self::launch(
+            server,
+            database,
+            &[("DEV_GUILD_ID", &guild.id.to_string())],
+            Some(guild.id),
+        )
+        .await;
+        (bot, guild)
+    }
+
+    /// Starts the bot against `server`, and waits until /about is registered (globally, or in
+    /// `guild`) and the bot is connected.
+    async fn launch(
+        server: RunningServer,
+        database: &DatabaseUrl,
+        vars: &[(&str, &str)],
+        guild: Option<fakecord::Snowflake>,
+    ) -> Self {
         let discord = server.client();
         let workdir = tempfile::tempdir().expect("a working directory");
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-            .collect();
+        let vars = owned(vars);
         let logs = Arc::new(Mutex::new(String::new()));
         let child = spawn(&server, database, &vars, workdir.path(), &logs);
         let bot = Self {
@@ -61,14 +96,16 @@ impl Bot {
             vars,
             workdir,
         };
-        bot.wait_until_registered().await;
+        bot.wait_until_registered(guild).await;
         bot
     }
 
-    async fn wait_until_registered(&self) {
+    /// Commands are registered before the gateway connects, so both are waited for: a test may
+    /// act as soon as this returns.
+    async fn wait_until_registered(&self, guild: Option<fakecord::Snowflake>) {
         if let Err(error) = self
             .discord
-            .wait_for_command("about", None, START_TIMEOUT)
+            .wait_for_command("about", guild, START_TIMEOUT)
             .await
         {
             panic!(
@@ -76,6 +113,15 @@ impl Bot {
                 self.logs()
             );
         }
+        let connected = eventually(START_TIMEOUT, || async {
+            self.logs().contains("connected to Discord").then_some(())
+        })
+        .await;
+        assert!(
+            connected.is_some(),
+            "the bot did not connect to the gateway\n--- bot log ---\n{}",
+            self.logs()
+        );
     }
 
     /// Stops the bot with SIGTERM and starts it again on the same database and fake Discord, as
@@ -262,6 +308,41 @@ impl Bot {
     }
 }
 
+/// Starts fakecord and the bot with `vars`, for a start that must fail: waits up to `timeout`
+/// for the bot to exit by itself, and returns its status (`None` if it was still running and
+/// had to be killed) and everything it wrote.
+pub async fn run_until_exit(
+    database: &DatabaseUrl,
+    vars: &[(&str, &str)],
+    timeout: Duration,
+) -> (Option<ExitStatus>, String) {
+    let server = FakeDiscord::start(fakecord::Config::default())
+        .await
+        .expect("fakecord starts");
+    let workdir = tempfile::tempdir().expect("a working directory");
+    let vars = owned(vars);
+    let logs = Arc::new(Mutex::new(String::new()));
+    let mut child = spawn(&server, database, &vars, workdir.path(), &logs);
+    let status = if let Ok(status) = tokio::time::timeout(timeout, child.wait()).await {
+        Some(status.expect("wait for the bot"))
+    } else {
+        let _ = child.kill().await;
+        None
+    };
+    // Give the log readers a moment to drain the pipes.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.shutdown().await;
+    let logs = logs.lock().map(|logs| logs.clone()).unwrap_or_default();
+    (status, logs)
+}
+
+/// `vars` as the bot keeps them, to start it again with the same environment.
+fn owned(vars: &[(&str, &str)]) -> Vec<(String, String)> {
+    vars.iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect()
+}
+
 /// Starts the bot binary against `server` and `database`, its output appended to `logs`.
 fn spawn(
     server: &RunningServer,
@@ -340,10 +421,10 @@ fn message_body<'a>(
     let path = path.trim_start_matches("/api/v10");
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method, segments.as_slice()) {
-        ("POST", ["channels", _, "messages"])
-        | ("PATCH", ["channels", _, "messages", _])
-        | ("POST", ["webhooks", _, _])
-        | ("PATCH", ["webhooks", _, _, "messages", _]) => Some(body),
+        ("POST", ["channels", _, "messages"] | ["webhooks", _, _])
+        | ("PATCH", ["channels", _, "messages", _] | ["webhooks", _, _, "messages", _]) => {
+            Some(body)
+        }
         ("POST", ["interactions", _, _, "callback"]) => {
             // 4: a message; 7: the message a component sits on, updated. Deferrals carry none.
             let kind = body.get("type").and_then(serde_json::Value::as_u64);

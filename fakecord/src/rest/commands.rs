@@ -1,9 +1,13 @@
 //! Application commands: bulk overwrite and list, global and per guild, stored as the bot sent
 //! them plus the fields Discord adds (ids kept stable across overwrites, as Discord does).
+//!
+//! A guild the bot is not in (or that does not exist) gets Discord's answer for both:
+//! 403 Missing Access (50001), not 404 Unknown Guild.
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde_json::{json, Map, Value};
 
@@ -11,6 +15,7 @@ use super::body::RequestBody;
 use super::error::DiscordError;
 use crate::server::AppState;
 use crate::snowflake::Snowflake;
+use crate::world::World;
 
 fn check_app(state: &AppState, app: Snowflake) -> Result<(), DiscordError> {
     if app == state.config.application_id {
@@ -18,6 +23,17 @@ fn check_app(state: &AppState, app: Snowflake) -> Result<(), DiscordError> {
     } else {
         Err(DiscordError::unknown_application())
     }
+}
+
+/// What Discord answers for commands in a guild the bot cannot see: the guild does not exist,
+/// the bot is not in it, or it was invited without the `applications.commands` scope.
+fn missing_access() -> DiscordError {
+    DiscordError::new(StatusCode::FORBIDDEN, 50_001, "Missing Access")
+}
+
+/// Refuses a guild the bot is not in, as Discord does.
+fn check_guild(world: &World, guild: Snowflake) -> Result<(), DiscordError> {
+    world.guild(guild).map(drop).map_err(|_| missing_access())
 }
 
 /// Completes one command as Discord returns it.
@@ -76,7 +92,7 @@ fn overwrite(
         .ok_or_else(|| DiscordError::invalid_form("the body must be an array of commands"))?;
     let mut world = state.world();
     if let Some(g) = guild {
-        world.guild(g)?;
+        check_guild(&world, g)?;
     }
     let existing = match guild {
         Some(g) => world.commands.guilds.get(&g).cloned().unwrap_or_default(),
@@ -104,7 +120,7 @@ fn upsert(
     let command = body.json_or_empty();
     let mut world = state.world();
     if let Some(g) = guild {
-        world.guild(g)?;
+        check_guild(&world, g)?;
     }
     let list = match guild {
         Some(g) => world.commands.guilds.entry(g).or_default(),
@@ -172,7 +188,7 @@ pub(crate) async fn list_guild(
 ) -> Result<Json<Value>, DiscordError> {
     check_app(&state, app)?;
     let world = state.world();
-    world.guild(guild)?;
+    check_guild(&world, guild)?;
     Ok(Json(Value::Array(
         world
             .commands

@@ -8,7 +8,8 @@ use fakecord::api::{GuildSpec, MessageSpec, OptionSpec, RawDispatch, RequestFilt
 use fakecord::{Config, Snowflake};
 use serde_json::json;
 use serenity::all::{
-    ChannelId, Command, CreateAttachment, CreateCommand, CreateMessage, GatewayIntents,
+    ApplicationId, ChannelId, Command, CreateAttachment, CreateCommand, CreateMessage,
+    GatewayIntents, GuildId, HttpBuilder, HttpError,
 };
 
 fn squad() -> GuildSpec {
@@ -480,6 +481,37 @@ async fn slash_commands_come_back_with_the_answer_or_a_clear_timeout() {
     assert_eq!(silent.status(), Some(504));
     assert!(silent.to_string().contains("never called back"), "{silent}");
     bot.stop().await;
+}
+
+#[tokio::test]
+async fn commands_for_a_guild_the_bot_is_not_in_answer_missing_access() {
+    let (server, fc) = fakecord(Config::default()).await;
+    let squad = fc.create_guild(squad()).await.expect("guild");
+    let http = HttpBuilder::new(server.token())
+        .proxy(server.base_url())
+        .ratelimiter_disabled(true)
+        .application_id(ApplicationId::new(Config::default().application_id.get()))
+        .build();
+    let about = || vec![CreateCommand::new("about").description("About the bot")];
+
+    let error = GuildId::new(4242)
+        .set_commands(&http, about())
+        .await
+        .expect_err("the bot is in no guild 4242");
+    let serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) = error else {
+        panic!("an HTTP refusal, got {error:?}");
+    };
+    assert_eq!(response.status_code.as_u16(), 403);
+    assert_eq!(response.error.code, 50_001);
+    assert_eq!(response.error.message, "Missing Access");
+
+    guild_id(squad.id)
+        .set_commands(&http, about())
+        .await
+        .expect("the bot's own guild takes commands");
+    fc.wait_for_command("about", Some(squad.id), support::WAIT)
+        .await
+        .expect("registered in the guild");
 }
 
 #[tokio::test]

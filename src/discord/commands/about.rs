@@ -17,7 +17,7 @@ pub async fn about(ctx: Context<'_>) -> Result<(), CommandError> {
     };
     let embed = serenity::CreateEmbed::new()
         .title("trakker")
-        .description("Squad stats, who plays when, and community activity.")
+        .description("Squad stats and community activity.")
         .field("Version", env!("CARGO_PKG_VERSION"), true)
         .field("Uptime", uptime::humanize(app.started_at.elapsed()), true)
         .field("Storage", app.store.backend().name(), true)

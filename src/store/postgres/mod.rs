@@ -14,22 +14,28 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::Connection;
 
 mod activity;
 mod squad;
 
 use super::normalize::{last_entry_per_user, settings_from_row, truncate_to_millis, SettingsRow};
-use super::{Backend, GuildRecord, GuildSettings, MemberRecord, Store, StoreError};
+use super::{unreachable, Backend, GuildRecord, GuildSettings, MemberRecord, Store, StoreError};
 use crate::config::DatabaseUrl;
 use crate::domain::ids::{GuildId, RoleId, UserId};
 
 /// The Postgres migrations, embedded in the binary so `trakker migrate` needs no files beside it.
 pub static MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
-/// How long opening the pool, or any later wait for a connection, may take before failing.
+/// How long the first connection at start-up may take before failing.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a query waits for a pooled connection before failing as unavailable. A command must
+/// be able to say "the database is not answering" inside Discord's three seconds, and while the
+/// server is down every new connection is refused, so a longer wait only delays that answer.
+/// The batched writer retries failed flushes itself.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Connections per process. Several shard processes share the server's connection limit (small on
 /// hosted plans), and the batched writer needs few.
@@ -59,15 +65,33 @@ impl PostgresStore {
     ///
     /// # Errors
     /// When the URL is not a Postgres URL, or the server cannot be reached within 10 s or refuses
-    /// the connection (wrong password, missing database).
-    #[tracing::instrument(skip_all, fields(url = %url), err)]
+    /// the connection (wrong password, missing database); the error says which.
+    // No `err` here: the caller reports the error, and one message is enough.
+    #[tracing::instrument(skip_all, fields(url = %url))]
     pub async fn open(url: &DatabaseUrl) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url.expose())?.application_name("trakker");
+        let options = PgConnectOptions::from_str(url.expose())
+            .map_err(|error| unreachable::unreachable(url, &error))?
+            .application_name("trakker");
+        // A pool retries a refused connection until its acquire timeout and then reports only
+        // "pool timed out"; one direct attempt first fails at once, with the server's reason.
+        match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
+            Ok(Ok(connection)) => {
+                let _ = connection.close().await;
+            }
+            Ok(Err(error)) => return Err(unreachable::unreachable(url, &error)),
+            Err(_) => {
+                return Err(unreachable::because(
+                    url,
+                    format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+                ))
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(CONNECT_TIMEOUT)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
-            .await?;
+            .await
+            .map_err(|error| unreachable::unreachable(url, &error))?;
         Ok(Self {
             pool,
             url: url.clone(),

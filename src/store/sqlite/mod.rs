@@ -5,6 +5,7 @@
 //! the bit-preserving cast of [`GuildId::to_db`]; times as `INTEGER` unix milliseconds in UTC.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -22,7 +23,7 @@ mod squad;
 use super::normalize::{
     from_millis, last_entry_per_user, settings_from_row, to_millis, SettingsRow,
 };
-use super::{Backend, GuildRecord, GuildSettings, MemberRecord, Store, StoreError};
+use super::{unreachable, Backend, GuildRecord, GuildSettings, MemberRecord, Store, StoreError};
 use crate::config::DatabaseUrl;
 use crate::domain::ids::{GuildId, RoleId, UserId};
 
@@ -68,19 +69,64 @@ impl SqliteStore {
     /// Migrations are not applied here: see [`Store::migrate`].
     ///
     /// # Errors
-    /// When the URL is not a SQLite URL or the file cannot be created or opened.
-    #[tracing::instrument(skip_all, fields(url = %url), err)]
+    /// When the URL is not a SQLite URL, the file's directory does not exist, or the file cannot
+    /// be created or opened.
+    // No `err` here: the caller reports the error, and one message is enough.
+    #[tracing::instrument(skip_all, fields(url = %url))]
     pub async fn open(url: &DatabaseUrl) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url.expose())?
-            .create_if_missing(true)
+        Self::open_with(url, true).await
+    }
+
+    /// Opens the SQLite file `url` names only if it exists: `None` when it does not, and nothing
+    /// is created (`check-config` must leave no file behind).
+    ///
+    /// # Errors
+    /// When the URL is not a SQLite URL, the file's directory does not exist, or the file exists
+    /// but cannot be opened.
+    #[tracing::instrument(skip_all, fields(url = %url))]
+    pub async fn open_existing(url: &DatabaseUrl) -> Result<Option<Self>, StoreError> {
+        if !is_in_memory(url) && !Self::file(url)?.exists() {
+            Self::check_directory(url)?;
+            return Ok(None);
+        }
+        Self::open_with(url, false).await.map(Some)
+    }
+
+    /// The file `url` names, relative to the working directory unless absolute.
+    ///
+    /// # Errors
+    /// When the URL is not a SQLite URL.
+    pub fn file(url: &DatabaseUrl) -> Result<PathBuf, StoreError> {
+        let options = SqliteConnectOptions::from_str(url.expose())
+            .map_err(|error| unreachable::unreachable(url, &error))?;
+        Ok(options.get_filename().to_owned())
+    }
+
+    fn check_directory(url: &DatabaseUrl) -> Result<(), StoreError> {
+        let file = Self::file(url)?;
+        match unreachable::missing_directory(&file) {
+            Some(dir) => Err(unreachable::because(
+                url,
+                format!("the directory {} does not exist", dir.display()),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    async fn open_with(url: &DatabaseUrl, create: bool) -> Result<Self, StoreError> {
+        let in_memory = is_in_memory(url);
+        if !in_memory {
+            Self::check_directory(url)?;
+        }
+        let options = SqliteConnectOptions::from_str(url.expose())
+            .map_err(|error| unreachable::unreachable(url, &error))?
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(BUSY_TIMEOUT)
             // NORMAL is durable in WAL mode except for the last commits before a power cut, and
             // spares the Pi's SD card an fsync per write.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true);
-        let raw = url.expose();
-        let in_memory = raw.contains(":memory:") || raw.contains("mode=memory");
         let pool = if in_memory {
             // An in-memory database lives as long as its last connection: keep exactly one open.
             SqlitePoolOptions::new()
@@ -93,7 +139,8 @@ impl SqliteStore {
             SqlitePoolOptions::new().max_connections(4)
         }
         .connect_with(options)
-        .await?;
+        .await
+        .map_err(|error| unreachable::unreachable(url, &error))?;
         Ok(Self {
             pool,
             url: url.clone(),
@@ -108,6 +155,12 @@ impl SqliteStore {
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
+}
+
+/// Whether `url` names an in-memory database, which has no file.
+fn is_in_memory(url: &DatabaseUrl) -> bool {
+    let raw = url.expose();
+    raw.contains(":memory:") || raw.contains("mode=memory")
 }
 
 /// Applies [`MIGRATIONS`] while holding the database's write lock.
