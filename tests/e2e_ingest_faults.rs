@@ -12,7 +12,7 @@ use serde_json::json;
 use support::activity::{recorded_events, stored_messages};
 use support::bot::{eventually, Bot};
 use support::db::{FreshPostgres, TempSqlite};
-use support::proxy::CuttableProxy;
+use support::proxy::{server_address, through, CuttableProxy};
 use tokio::sync::watch;
 use trakker::config::DatabaseUrl;
 use trakker::store::Store;
@@ -32,21 +32,6 @@ const UNAVAILABLE: &str = "database unavailable; counts are kept and retried";
 
 /// The line the writer logs when a flush succeeds after an outage.
 const BACK: &str = "database is back";
-
-/// `database`'s URL with its host and port replaced by the proxy's: same database, same user.
-fn through(proxy: &CuttableProxy, database: &DatabaseUrl) -> DatabaseUrl {
-    let mut url = url::Url::parse(database.expose()).expect("the database URL parsed before");
-    url.set_host(Some("127.0.0.1")).expect("a host fits");
-    url.set_port(Some(proxy.port())).expect("a port fits");
-    DatabaseUrl::parse(url.as_str()).expect("a valid URL with another host")
-}
-
-/// `host:port` of the Postgres server `database` is on.
-fn server_address(database: &DatabaseUrl) -> String {
-    let url = url::Url::parse(database.expose()).expect("the database URL parsed before");
-    let host = url.host_str().expect("a Postgres URL names its host");
-    format!("{host}:{}", url.port().unwrap_or(5432))
-}
 
 /// Members chatting all along: bursts of 500 messages a quarter second apart, until told to stop;
 /// returns how many messages reached the bot's socket. One burst after another, the traffic

@@ -13,6 +13,24 @@ use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use trakker::config::DatabaseUrl;
+
+/// `database`'s URL with its host and port replaced by the proxy's: same database, same user.
+#[must_use]
+pub fn through(proxy: &CuttableProxy, database: &DatabaseUrl) -> DatabaseUrl {
+    let mut url = url::Url::parse(database.expose()).expect("the database URL parsed before");
+    url.set_host(Some("127.0.0.1")).expect("a host fits");
+    url.set_port(Some(proxy.port())).expect("a port fits");
+    DatabaseUrl::parse(url.as_str()).expect("a valid URL with another host")
+}
+
+/// `host:port` of the Postgres server `database` is on.
+#[must_use]
+pub fn server_address(database: &DatabaseUrl) -> String {
+    let url = url::Url::parse(database.expose()).expect("the database URL parsed before");
+    let host = url.host_str().expect("a Postgres URL names its host");
+    format!("{host}:{}", url.port().unwrap_or(5432))
+}
 
 /// A proxy on `127.0.0.1:<port>` forwarding to one upstream address, with a switch that cuts it.
 pub struct CuttableProxy {
