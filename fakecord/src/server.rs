@@ -1,13 +1,15 @@
-//! Starting and stopping fakecord: the shared [`AppState`], the router that puts REST, the
-//! gateway and the control API on one port, and the [`RunningServer`] handle.
+//! Starting and stopping fakecord: the shared [`AppState`], the listening socket, the router
+//! that puts REST, the gateway and the control API on one port, and the [`RunningServer`]
+//! handle.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::routing::get;
+use axum::serve::{ListenerExt as _, TapIo};
 use axum::Router;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -114,7 +116,7 @@ impl FakeDiscord {
         let app = router(&state);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let serve = axum::serve(serving(listener), app).with_graceful_shutdown(async {
                 let _ = stopped.await;
             });
             if let Err(e) = serve.await {
@@ -128,6 +130,22 @@ impl FakeDiscord {
             stop: Some(stop),
             task: Some(task),
         })
+    }
+}
+
+/// The listener axum serves from: every accepted connection gets `TCP_NODELAY`.
+///
+/// Without it Nagle's algorithm holds back a small write while an earlier one is unacknowledged,
+/// and the peer's delayed ACK answers only after up to 40 ms: a gateway frame written in two
+/// pieces, or a REST answer whose headers and body leave separately, would wait that long.
+/// REST and the gateway share this port, so one setting covers both.
+fn serving(listener: TcpListener) -> TapIo<TcpListener, fn(&mut TcpStream)> {
+    listener.tap_io(set_nodelay as fn(&mut TcpStream))
+}
+
+fn set_nodelay(stream: &mut TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::warn!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
     }
 }
 
@@ -238,5 +256,26 @@ impl Drop for RunningServer {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::serve::Listener as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_have_nodelay() {
+        let bound = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = bound.local_addr().expect("address");
+        let mut listener = serving(bound);
+        let client = tokio::spawn(TcpStream::connect(addr));
+        let (accepted, _) = listener.accept().await;
+        assert!(
+            accepted.nodelay().expect("read TCP_NODELAY"),
+            "the server side of the connection sets TCP_NODELAY"
+        );
+        drop(client.await.expect("client task").expect("client connects"));
     }
 }
