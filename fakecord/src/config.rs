@@ -19,6 +19,10 @@ pub struct Config {
     pub application_id: Snowflake,
     /// The bot user's name.
     pub bot_name: String,
+    /// Username of the account that owns the application: the `owner` of
+    /// `GET /oauth2/applications/@me`, which poise treats as the bot's owner. A user like any
+    /// other, so tests can make it a guild member and run owner-only commands as it.
+    pub application_owner: String,
     /// Shard count advertised by `GET /gateway/bot`.
     pub shards: u32,
     /// Heartbeat interval sent in HELLO.
@@ -39,6 +43,7 @@ impl Default for Config {
             token: "fakecord-bot-token".to_owned(),
             application_id: Snowflake(1_100_000_000_000_000_001),
             bot_name: "trakker".to_owned(),
+            application_owner: "app-owner".to_owned(),
             shards: 1,
             heartbeat_interval: Duration::from_millis(41_250),
             interaction_timeout: Duration::from_secs(10),
@@ -74,6 +79,13 @@ impl Config {
     #[must_use]
     pub fn with_bot_name(mut self, name: impl Into<String>) -> Self {
         self.bot_name = name.into();
+        self
+    }
+
+    /// Make the user with this name the application's owner.
+    #[must_use]
+    pub fn with_application_owner(mut self, name: impl Into<String>) -> Self {
+        self.application_owner = name.into();
         self
     }
 
@@ -125,6 +137,7 @@ impl fmt::Debug for Config {
             .field("token", &"<redacted>")
             .field("application_id", &self.application_id)
             .field("bot_name", &self.bot_name)
+            .field("application_owner", &self.application_owner)
             .field("shards", &self.shards)
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("interaction_timeout", &self.interaction_timeout)

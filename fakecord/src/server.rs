@@ -41,11 +41,17 @@ pub(crate) struct AppState {
 
 impl AppState {
     fn new(config: Config, addr: SocketAddr, spec: SpecGate) -> Self {
-        let world = World::new(config.application_id, &config.bot_name);
+        let ids = Snowflakes::new();
+        let world = World::new(
+            config.application_id,
+            &config.bot_name,
+            &config.application_owner,
+            ids.next(),
+        );
         Self {
             http_base: format!("http://{addr}"),
             gateway_url: format!("ws://{addr}/gateway"),
-            ids: Snowflakes::new(),
+            ids,
             world: Mutex::new(world),
             hub: Hub::new(config.replay_capacity, config.application_id),
             interactions: Interactions::default(),

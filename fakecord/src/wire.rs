@@ -38,6 +38,7 @@ pub(crate) fn user(user: &User) -> Value {
         "system": false,
         "public_flags": 0,
         "flags": 0,
+        "primary_guild": null,
     })
 }
 
@@ -564,28 +565,37 @@ pub(crate) fn invite_create(world: &World, guild: &Guild, invite: &Invite) -> Va
     })
 }
 
-/// `GET /oauth2/applications/@me`.
-pub(crate) fn application(world: &World, owner: Option<&User>) -> Value {
+/// `GET /oauth2/applications/@me`: the bot's application with every field Discord's spec
+/// requires of it (`PrivateApplicationResponse`), owned by the world's application owner.
+pub(crate) fn application(world: &World) -> Value {
     let bot = world.bot();
+    let install = json!({ "scopes": ["applications.commands", "bot"], "permissions": "0" });
     json!({
         "id": bot.id,
         "name": bot.username,
         "icon": null,
         "description": "",
+        "type": null,
         "rpc_origins": [],
         "bot_public": true,
         "bot_require_code_grant": false,
         "bot": user(bot),
-        "owner": owner.map(user),
+        "owner": user(world.owner()),
         "team": null,
         "verify_key": "0000000000000000000000000000000000000000000000000000000000000000",
         "flags": APPLICATION_FLAGS,
+        "flags_new": APPLICATION_FLAGS.to_string(),
         "tags": [],
-        "install_params": null,
-        "integration_types_config": {},
+        "install_params": install,
+        "integration_types_config": { "0": { "oauth2_install_params": install } },
         "approximate_guild_count": world.guilds.len(),
+        "approximate_user_install_count": 0,
+        "approximate_user_authorization_count": 0,
         "redirect_uris": [],
         "interactions_endpoint_url": null,
+        "role_connections_verification_url": null,
+        "explicit_content_filter": 0,
+        "eligible_oauth2_scopes": ["applications.commands", "bot"],
     })
 }
 
@@ -608,9 +618,18 @@ mod tests {
         }
     }
 
+    fn empty_world() -> World {
+        World::new(
+            Snowflake(1_100_000_000_000_000_001),
+            "trakker",
+            "app-owner",
+            Snowflake(1_100_000_000_000_000_002),
+        )
+    }
+
     fn world_with_guild() -> (World, Snowflake) {
         let ids = Snowflakes::new();
-        let mut world = World::new(Snowflake(1_100_000_000_000_000_001), "trakker");
+        let mut world = empty_world();
         let guild = world
             .create_guild(
                 &GuildSpec::new("Squad")
@@ -694,7 +713,10 @@ mod tests {
     #[test]
     fn application_and_user_shapes_parse() {
         let (world, _) = world_with_guild();
-        let _: CurrentApplicationInfo = parse(&application(&world, None));
+        let app: CurrentApplicationInfo = parse(&application(&world));
+        let owner = app.owner.expect("the application has an owner");
+        assert_eq!(owner.name, "app-owner");
+        assert!(!owner.bot);
         let _: CurrentUser = parse(&current_user(world.bot()));
     }
 }

@@ -1,7 +1,9 @@
 //! End-to-end tests of fakecord: a real serenity client (`client`) and raw gateway frames
-//! (`protocol`), users' actions (`people`), sharing the helpers in `support`.
+//! (`protocol`), users' actions (`people`), fakecord's answers held to Discord's OpenAPI spec
+//! (`spec`), sharing the helpers in `support`.
 
 mod client;
 mod people;
 mod protocol;
+mod spec;
 mod support;
