@@ -34,6 +34,10 @@ pub struct Config {
     /// The OpenAPI spec to validate the bot's request bodies with; `None` looks in the usual
     /// places (`DISCORD_OPENAPI_SPEC`, then `../shared/discord-api-spec/openapi.json`).
     pub openapi_spec: Option<PathBuf>,
+    /// Whether [`crate::FakeDiscord::start`] fails when the spec cannot be found or loaded,
+    /// instead of running without validation. For test harnesses that must not pass without
+    /// the checks.
+    pub require_openapi_spec: bool,
 }
 
 impl Default for Config {
@@ -49,6 +53,7 @@ impl Default for Config {
             interaction_timeout: Duration::from_secs(10),
             replay_capacity: 10_000,
             openapi_spec: None,
+            require_openapi_spec: false,
         }
     }
 }
@@ -117,6 +122,14 @@ impl Config {
         self
     }
 
+    /// Refuse to start without the OpenAPI spec (`true`), or run without validation when it
+    /// is missing (`false`, the default).
+    #[must_use]
+    pub fn with_openapi_spec_required(mut self, required: bool) -> Self {
+        self.require_openapi_spec = required;
+        self
+    }
+
     /// The token without the `Bot ` prefix serenity adds.
     pub(crate) fn bare_token(&self) -> &str {
         bare_token(&self.token)
@@ -143,6 +156,7 @@ impl fmt::Debug for Config {
             .field("interaction_timeout", &self.interaction_timeout)
             .field("replay_capacity", &self.replay_capacity)
             .field("openapi_spec", &self.openapi_spec)
+            .field("require_openapi_spec", &self.require_openapi_spec)
             .finish()
     }
 }

@@ -246,6 +246,26 @@ pub enum SpecError {
     /// The document could not be indexed for `$ref` resolution.
     #[error("cannot index the Discord OpenAPI spec for $ref resolution: {0}")]
     Index(#[from] jsonschema::ReferencingError),
+    /// No spec was named and none was found where [`SpecValidator::locate`] looks.
+    #[error(
+        "no Discord OpenAPI spec found: {SPEC_ENV_VAR} is not set, and there is no \
+         {SPEC_RELATIVE_PATH} in {} or any directory above",
+        list_paths(.searched)
+    )]
+    NotFound {
+        /// The directories whose ancestors were searched, in order.
+        searched: Vec<PathBuf>,
+    },
+}
+
+/// `a`, `a or b`, `a, b or c`: for error messages.
+fn list_paths(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    match shown.split_last() {
+        None => "no directory".to_owned(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 impl fmt::Debug for SpecValidator {
@@ -263,12 +283,22 @@ impl SpecValidator {
     /// directory and then from this crate's manifest directory.
     #[must_use]
     pub fn locate() -> Option<PathBuf> {
+        Self::find().ok()
+    }
+
+    /// [`Self::locate`], saying where it looked when it finds nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`SpecError::NotFound`] naming the directories searched.
+    pub fn find() -> Result<PathBuf, SpecError> {
         let mut starts = Vec::with_capacity(2);
         if let Ok(dir) = std::env::current_dir() {
             starts.push(dir);
         }
         starts.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
         locate_from(std::env::var_os(SPEC_ENV_VAR), &starts)
+            .ok_or(SpecError::NotFound { searched: starts })
     }
 
     /// Reads and indexes the spec at `path`.
@@ -1624,7 +1654,19 @@ mod tests {
         );
         // An empty variable counts as unset.
         assert_eq!(locate_from(Some(OsString::new()), &[nested]), Some(spec));
-        assert_eq!(locate_from(None, &[elsewhere]), None);
+        assert_eq!(locate_from(None, std::slice::from_ref(&elsewhere)), None);
+        let told = SpecError::NotFound {
+            searched: vec![elsewhere.clone(), root.clone()],
+        }
+        .to_string();
+        for needed in [
+            SPEC_ENV_VAR,
+            SPEC_RELATIVE_PATH,
+            &elsewhere.display().to_string(),
+            &root.display().to_string(),
+        ] {
+            assert!(told.contains(needed), "{told} names {needed}");
+        }
 
         std::fs::remove_dir_all(&root).expect("cleanup");
     }

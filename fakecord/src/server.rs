@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::gateway;
 use crate::gateway::hub::{Control, Hub};
 use crate::interactions::Interactions;
+use crate::openapi::SpecError;
 use crate::rest::{self, Recorder};
 use crate::snowflake::{Snowflake, Snowflakes};
 use crate::spec::SpecGate;
@@ -79,6 +80,9 @@ pub enum StartError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// [`Config::require_openapi_spec`] is set and the spec cannot be found or loaded.
+    #[error("the Discord OpenAPI spec is required (require_openapi_spec) but unusable: {0}")]
+    OpenApiSpec(#[source] SpecError),
 }
 
 /// Entry point for running fakecord inside another program (tests, benchmarks).
@@ -101,7 +105,8 @@ impl FakeDiscord {
     ///
     /// # Errors
     ///
-    /// [`StartError::Bind`] when the address cannot be bound.
+    /// [`StartError::Bind`] when the address cannot be bound; [`StartError::OpenApiSpec`] when
+    /// [`Config::require_openapi_spec`] is set and the spec cannot be found or loaded.
     pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         let listener = TcpListener::bind(config.addr)
             .await
@@ -114,10 +119,14 @@ impl FakeDiscord {
             source,
         })?;
         let spec_path = config.openapi_spec.clone();
+        let required = config.require_openapi_spec;
         // Loading the spec reads and indexes a large file: keep it off the async threads.
-        let spec = tokio::task::spawn_blocking(move || SpecGate::load(spec_path.as_deref()))
-            .await
-            .unwrap_or_else(|_| SpecGate::load(None));
+        let spec =
+            tokio::task::spawn_blocking(move || SpecGate::load(spec_path.as_deref(), required))
+                .await
+                // A panic while loading is a bug in fakecord: let it surface here.
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+                .map_err(StartError::OpenApiSpec)?;
         let state = Arc::new(AppState::new(config, addr, spec));
         let app = router(&state);
         let (stop, stopped) = oneshot::channel::<()>();

@@ -1,7 +1,8 @@
 //! End-to-end tests of fakecord: a real serenity client (`client`) and raw gateway frames
 //! (`protocol`), users' actions (`people`), fakecord's answers held to Discord's OpenAPI spec
-//! (`spec`), sharing the helpers in `support`.
+//! (`spec`) and the `fakecord` binary (`binary`), sharing the helpers in `support`.
 
+mod binary;
 mod client;
 mod people;
 mod protocol;

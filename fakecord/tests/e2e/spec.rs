@@ -1,9 +1,10 @@
-//! fakecord's own answers held to Discord's OpenAPI spec: the application object.
+//! fakecord's own answers held to Discord's OpenAPI spec: the application object, and starting
+//! only with the spec when a harness requires it.
 
 use std::sync::OnceLock;
 
 use fakecord::openapi::{SpecValidator, Validation, SPEC_ENV_VAR};
-use fakecord::{Config, RunningServer};
+use fakecord::{Config, FakeDiscord, RunningServer, StartError};
 use serde_json::Value;
 use serenity::http::HttpBuilder;
 
@@ -113,4 +114,47 @@ async fn the_application_has_an_owner_and_every_field_discord_documents() {
                 .expect("an id")
         )
     );
+}
+
+#[tokio::test]
+async fn a_required_spec_that_cannot_be_loaded_stops_the_start() {
+    let missing = std::env::temp_dir().join("fakecord-no-such-dir/openapi.json");
+    let refused = FakeDiscord::start(
+        Config::default()
+            .with_openapi_spec(&missing)
+            .with_openapi_spec_required(true),
+    )
+    .await;
+    let Err(error @ StartError::OpenApiSpec(_)) = refused else {
+        panic!("a missing required spec must stop the start");
+    };
+    let told = error.to_string();
+    assert!(told.contains(&missing.display().to_string()), "{told}");
+
+    let garbled =
+        std::env::temp_dir().join(format!("fakecord-garbled-{}.json", std::process::id()));
+    std::fs::write(&garbled, "not json").expect("write");
+    let refused = FakeDiscord::start(
+        Config::default()
+            .with_openapi_spec(&garbled)
+            .with_openapi_spec_required(true),
+    )
+    .await;
+    std::fs::remove_file(&garbled).expect("cleanup");
+    let Err(error) = refused else {
+        panic!("an unreadable required spec must stop the start");
+    };
+    assert!(
+        error.to_string().contains(&garbled.display().to_string()),
+        "{error}"
+    );
+
+    // Not required: fakecord runs, without validation.
+    let (_server, fc) = fakecord(Config::default().with_openapi_spec(&missing)).await;
+    assert!(!fc.status().await.expect("status").spec_validation);
+
+    if SpecValidator::locate().is_some() {
+        let (_server, fc) = fakecord(Config::default().with_openapi_spec_required(true)).await;
+        assert!(fc.status().await.expect("status").spec_validation);
+    }
 }
