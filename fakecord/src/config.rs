@@ -29,7 +29,8 @@ pub struct Config {
     pub heartbeat_interval: Duration,
     /// How long an interaction call on the control API waits for the bot by default.
     pub interaction_timeout: Duration,
-    /// Dispatches kept per session for RESUME.
+    /// Dispatches kept per session for RESUME (at least one): a bot that resumes after missing
+    /// more gets op 9. Changeable while running through `POST /_fake/gateway/replay`.
     pub replay_capacity: usize,
     /// The OpenAPI spec to validate the bot's request bodies with; `None` looks in the usual
     /// places (`DISCORD_OPENAPI_SPEC`, then `../shared/discord-api-spec/openapi.json`).
@@ -112,6 +113,13 @@ impl Config {
     #[must_use]
     pub fn with_heartbeat_interval(mut self, interval: Duration) -> Self {
         self.heartbeat_interval = interval;
+        self
+    }
+
+    /// Keep this many dispatches per session for RESUME.
+    #[must_use]
+    pub fn with_replay_capacity(mut self, capacity: usize) -> Self {
+        self.replay_capacity = capacity.max(1);
         self
     }
 

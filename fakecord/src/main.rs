@@ -34,6 +34,9 @@ struct Cli {
     /// Application (and bot user) id.
     #[arg(long)]
     application_id: Option<u64>,
+    /// Dispatches kept per gateway session for RESUME.
+    #[arg(long, default_value_t = 10_000)]
+    replay_capacity: usize,
     /// Seconds the control API waits for the bot to answer an interaction.
     #[arg(long, default_value_t = 10)]
     interaction_timeout: u64,
@@ -81,6 +84,7 @@ async fn main() -> anyhow::Result<()> {
         .with_addr(cli.addr)
         .with_token(cli.token)
         .with_shards(cli.shards)
+        .with_replay_capacity(cli.replay_capacity)
         .with_interaction_timeout(Duration::from_secs(cli.interaction_timeout))
         .with_openapi_spec_required(cli.require_openapi_spec);
     if let Some(id) = cli.application_id {

@@ -191,6 +191,9 @@ pub struct Status {
     pub guilds: usize,
     /// Whether REST bodies are validated against the OpenAPI spec.
     pub spec_validation: bool,
+    /// Dispatches kept per session for RESUME.
+    #[serde(default)]
+    pub replay_capacity: usize,
 }
 
 /// One gateway session.

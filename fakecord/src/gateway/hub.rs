@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
@@ -222,7 +223,9 @@ pub(crate) enum Control {
 #[derive(Debug)]
 pub(crate) struct Hub {
     sessions: Mutex<HashMap<String, Session>>,
-    replay_capacity: usize,
+    /// Dispatches kept per session; read and changed under the `sessions` lock, so a change
+    /// applies to every dispatch queued after it.
+    replay_capacity: AtomicUsize,
     bot_id: Snowflake,
 }
 
@@ -239,9 +242,28 @@ impl Hub {
     pub(crate) fn new(replay_capacity: usize, bot_id: Snowflake) -> Self {
         Self {
             sessions: Mutex::new(HashMap::new()),
-            replay_capacity: replay_capacity.max(1),
+            replay_capacity: AtomicUsize::new(replay_capacity.max(1)),
             bot_id,
         }
+    }
+
+    /// Dispatches kept per session for RESUME.
+    pub(crate) fn replay_capacity(&self) -> usize {
+        self.replay_capacity.load(Ordering::Relaxed)
+    }
+
+    /// Keeps the last `capacity` dispatches per session from now on (at least one). Buffers
+    /// holding more drop their oldest, so a RESUME from before them gets op 9.
+    pub(crate) fn set_replay_capacity(&self, capacity: usize) -> usize {
+        let capacity = capacity.max(1);
+        let mut sessions = self.lock();
+        self.replay_capacity.store(capacity, Ordering::Relaxed);
+        for session in sessions.values_mut() {
+            while session.replay.len() > capacity {
+                session.replay.pop_front();
+            }
+        }
+        capacity
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Session>> {
@@ -275,7 +297,7 @@ impl Hub {
             resumes: 0,
         };
         for (event, data) in initial {
-            session.push(event, data, self.replay_capacity);
+            session.push(event, data, self.replay_capacity());
         }
         sessions.insert(new.id, session);
         Ok(written)
@@ -304,7 +326,7 @@ impl Hub {
             });
         }
         session.resumes += 1;
-        session.push("RESUMED", &serde_json::json!({}), self.replay_capacity);
+        session.push("RESUMED", &serde_json::json!({}), self.replay_capacity());
         Resume::Resumed {
             compress: session.compress,
             written: Arc::clone(&session.written),
@@ -358,7 +380,7 @@ impl Hub {
             let Some((_, data)) = renders.iter().find(|(i, _)| *i == session.intents) else {
                 continue;
             };
-            let seq = session.push(event, data, self.replay_capacity);
+            let seq = session.push(event, data, self.replay_capacity());
             delivery.sessions += 1;
             if session.link.is_some() {
                 delivery.waits.push((session.written.subscribe(), seq));
@@ -408,7 +430,7 @@ impl Hub {
                 let mut derived = None;
                 let text = batch.payload(event, session.intents, self.bot_id, &mut derived)?;
                 last =
-                    Some(session.push_raw(event.event, text, self.replay_capacity, &mut scratch));
+                    Some(session.push_raw(event.event, text, self.replay_capacity(), &mut scratch));
             }
             let Some(seq) = last else { continue };
             delivery.sessions += 1;
@@ -557,6 +579,29 @@ mod tests {
             Resume::Resumed { .. }
         ));
         assert_eq!(seqs(&mut rx2), vec![2, 3], "the missed event, then RESUMED");
+    }
+
+    #[test]
+    fn a_smaller_replay_buffer_forgets_what_a_resume_would_need() {
+        let hub = Hub::new(100, Snowflake(1));
+        let (first, _rx1) = link(1);
+        open(&hub, "s", [0, 1], first);
+        hub.detach("s", 1);
+        for channel in 1..=3 {
+            hub.dispatch("TYPING_START", None, &typing(channel))
+                .expect("dispatch while away");
+        }
+        assert_eq!(hub.set_replay_capacity(2), 2);
+        let (second, _rx2) = link(2);
+        assert!(
+            matches!(hub.resume("s", 0, &second), Resume::Invalid),
+            "the first missed event fell out of a buffer of two"
+        );
+        assert_eq!(
+            hub.set_replay_capacity(0),
+            1,
+            "a session keeps at least one"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use fakecord::api::{GuildInfo, GuildSpec};
 use fakecord::{Config, FakeDiscord, Fakecord, RunningServer};
 use serenity::all::{
     ClientBuilder, CommandDataOptionValue, CommandInteraction, ComponentInteraction,
@@ -360,6 +361,20 @@ pub async fn fakecord(config: Config) -> (RunningServer, Fakecord) {
     let server = FakeDiscord::start(config).await.expect("fakecord starts");
     let client = server.client();
     (server, client)
+}
+
+/// fakecord with ada in "Squad", which has #general.
+pub async fn ada_in_squad(config: Config) -> (RunningServer, Fakecord, GuildInfo) {
+    let (server, fc) = fakecord(config).await;
+    let guild = fc
+        .create_guild(
+            GuildSpec::new("Squad")
+                .members(["ada"])
+                .text_channel("general"),
+        )
+        .await
+        .expect("guild");
+    (server, fc, guild)
 }
 
 /// The guild id as serenity's type.
