@@ -263,8 +263,8 @@ fn guild_base(guild: &Guild) -> Map<String, Value> {
         "splash": null,
         "discovery_splash": null,
         "owner_id": guild.owner_id,
-        "afk_channel_id": null,
-        "afk_timeout": 300,
+        "afk_channel_id": guild.afk_channel_id,
+        "afk_timeout": guild.afk_timeout,
         "widget_enabled": false,
         "widget_channel_id": null,
         "verification_level": 0,
@@ -662,6 +662,33 @@ mod tests {
         for c in &guild.channels {
             let _: serenity::model::channel::Channel = parse(&channel(guild.id, c));
         }
+    }
+
+    #[test]
+    fn the_afk_channel_reaches_serenity() {
+        let ids = Snowflakes::new();
+        let mut world = empty_world();
+        let id = world
+            .create_guild(
+                &GuildSpec::new("Night shift")
+                    .member("ada")
+                    .voice_channel("AFK")
+                    .afk_channel("AFK")
+                    .afk_timeout(900),
+                &ids,
+            )
+            .expect("guild");
+        let guild = world.guild(id).expect("guild");
+        let created: serenity::model::guild::Guild =
+            parse(&guild_create(&world, guild, GatewayIntents::all()));
+        let afk = created.afk_metadata.expect("an AFK channel");
+        assert_eq!(afk.afk_channel_id.get(), guild.channels[0].id.get());
+        assert_eq!(
+            afk.afk_timeout,
+            serenity::model::guild::AfkTimeout::FifteenMinutes
+        );
+        let fetched: PartialGuild = parse(&partial_guild(guild));
+        assert!(fetched.afk_metadata.is_some(), "GET /guilds/{{id}} too");
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub(crate) struct Guild {
     pub voice: BTreeMap<Snowflake, VoiceState>,
     pub invites: BTreeMap<String, Invite>,
     pub presences: BTreeMap<Snowflake, Presence>,
+    /// The voice channel inactive members are moved to.
+    pub afk_channel_id: Option<Snowflake>,
+    /// Seconds of inactivity before that move.
+    pub afk_timeout: u32,
 }
 
 /// A role.
