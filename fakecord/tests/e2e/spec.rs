@@ -1,14 +1,18 @@
-//! fakecord's own answers held to Discord's OpenAPI spec: the application object, and starting
-//! only with the spec when a harness requires it.
+//! fakecord's own answers held to Discord's OpenAPI spec: the application object, the
+//! interaction callback response, and starting only with the spec when a harness requires it.
 
 use std::sync::OnceLock;
 
+use fakecord::api::{InteractionOutcome, OptionSpec};
+use fakecord::client::ClientError;
 use fakecord::openapi::{SpecValidator, Validation, SPEC_ENV_VAR};
-use fakecord::{Config, FakeDiscord, RunningServer, StartError};
-use serde_json::Value;
+use fakecord::{Config, FakeDiscord, Fakecord, RunningServer, Snowflake, StartError};
+use serde_json::{json, Value};
 use serenity::http::HttpBuilder;
+use tokio::task::JoinHandle;
 
-use crate::support::fakecord;
+use crate::raw::{identify_payload, next_dispatch, open, send, Socket};
+use crate::support::{ada_in_squad, fakecord};
 
 /// The spec, loaded once for these tests; `None` (after saying so) when it is not on disk.
 fn spec() -> Option<&'static SpecValidator> {
@@ -113,6 +117,113 @@ async fn the_application_has_an_owner_and_every_field_discord_documents() {
                 .and_then(|i| i.parse().ok())
                 .expect("an id")
         )
+    );
+}
+
+/// fakecord with ada in "Squad", `/about` and `/later` registered, and a bot on a raw gateway
+/// socket that answers interactions by hand.
+async fn hand_answered_squad() -> (RunningServer, Fakecord, Snowflake, Socket) {
+    let (server, fc, guild) = ada_in_squad(Config::default()).await;
+    let commands = json!([
+        {"name": "about", "description": "About the bot", "type": 1},
+        {"name": "later", "description": "Answers after deferring", "type": 1},
+    ]);
+    let app = server.application_id();
+    let path = format!("/applications/{app}/commands");
+    let (status, _) = rest(&server, reqwest::Method::PUT, &path, Some(commands)).await;
+    assert_eq!(status, 200);
+    let mut socket = open(server.gateway_url()).await;
+    send(&mut socket, 2, identify_payload(server.token(), 1)).await;
+    next_dispatch(&mut socket, "READY").await;
+    (server, fc, guild.id, socket)
+}
+
+type Answer = JoinHandle<Result<InteractionOutcome, ClientError>>;
+
+/// ada runs `/command`: the control call waiting for the bot's answer, the interaction's
+/// token, and the path of its callback.
+async fn ada_runs(
+    fc: &Fakecord,
+    socket: &mut Socket,
+    guild: Snowflake,
+    command: &str,
+) -> (Answer, String, String) {
+    let invoker = fc.clone();
+    let command = command.to_owned();
+    let answer = tokio::spawn(async move {
+        invoker
+            .invoke(guild, "ada", &command, Vec::<OptionSpec>::new())
+            .await
+    });
+    let interaction = next_dispatch(socket, "INTERACTION_CREATE").await;
+    let id = interaction["id"].as_str().expect("an id");
+    let token = interaction["token"].as_str().expect("a token").to_owned();
+    let callback = format!("/interactions/{id}/{token}/callback");
+    (answer, token, callback)
+}
+
+/// The bot's callback with `?with_response=true`: 200 and an answer the spec documents.
+async fn call_back_with_response(server: &RunningServer, callback: &str, reply: Value) -> Value {
+    let path = format!("{callback}?with_response=true");
+    let (status, answer) = rest(server, reqwest::Method::POST, &path, Some(reply)).await;
+    assert_eq!(status, 200, "{answer:#}");
+    assert_documented("POST", &format!("/api/v10{callback}"), 200, &answer);
+    answer
+}
+
+#[tokio::test]
+async fn with_response_answers_with_the_interaction_and_the_message_it_made() {
+    let (server, fc, guild, mut socket) = hand_answered_squad().await;
+    let (about, _, callback) = ada_runs(&fc, &mut socket, guild, "about").await;
+    let reply = json!({"type": 4, "data": {"content": "hello ada", "flags": 64}});
+    let answer = call_back_with_response(&server, &callback, reply).await;
+    let interaction = &answer["interaction"];
+    assert_eq!(interaction["type"], 2);
+    assert!(callback.contains(interaction["id"].as_str().expect("an id")));
+    assert_eq!(interaction["response_message_loading"], false);
+    assert_eq!(interaction["response_message_ephemeral"], true);
+    assert_eq!(answer["resource"]["type"], 4);
+    assert_eq!(answer["resource"]["message"]["content"], "hello ada");
+    assert_eq!(
+        interaction["response_message_id"],
+        answer["resource"]["message"]["id"]
+    );
+    let outcome = about.await.expect("task").expect("an answer");
+    assert_eq!(outcome.content, "hello ada");
+}
+
+#[tokio::test]
+async fn with_response_after_a_deferral_names_the_loading_message() {
+    let (server, fc, guild, mut socket) = hand_answered_squad().await;
+    let (later, token, callback) = ada_runs(&fc, &mut socket, guild, "later").await;
+    let answer = call_back_with_response(&server, &callback, json!({"type": 5})).await;
+    assert_eq!(answer["interaction"]["response_message_loading"], true);
+    assert!(answer["interaction"]["response_message_id"].is_string());
+    assert!(
+        answer.get("resource").is_none(),
+        "nothing made yet: {answer:#}"
+    );
+
+    let app = server.application_id();
+    let original = format!("/webhooks/{app}/{token}/messages/@original");
+    let edit = json!({"content": "done later"});
+    let (status, _) = rest(&server, reqwest::Method::PATCH, &original, Some(edit)).await;
+    assert_eq!(status, 200);
+    let outcome = later.await.expect("task").expect("an answer");
+    assert_eq!(outcome.content, "done later");
+}
+
+#[tokio::test]
+async fn without_with_response_the_callback_answers_204() {
+    let (server, fc, guild, mut socket) = hand_answered_squad().await;
+    let (about, _, callback) = ada_runs(&fc, &mut socket, guild, "about").await;
+    let reply = json!({"type": 4, "data": {"content": "plain"}});
+    let (status, body) = rest(&server, reqwest::Method::POST, &callback, Some(reply)).await;
+    assert_eq!((status, &body), (204, &Value::Null));
+    assert_documented("POST", &format!("/api/v10{callback}"), 204, &body);
+    assert_eq!(
+        about.await.expect("task").expect("an answer").content,
+        "plain"
     );
 }
 
