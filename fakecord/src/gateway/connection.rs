@@ -68,12 +68,14 @@ struct Connection {
     state: Arc<AppState>,
     link: Link,
     attached: Option<Attached>,
-    /// Text until a session that asked for `compress` is attached.
+    /// zlib-stream from the start when the URL asked for it; otherwise text until a session
+    /// that asked for `compress` is attached.
     encoder: frame::Encoder,
 }
 
-/// Runs one gateway connection until either side ends it.
-pub(super) async fn serve(mut socket: WebSocket, state: Arc<AppState>) {
+/// Runs one gateway connection until either side ends it; `zlib_stream` when the gateway URL
+/// asked for transport compression.
+pub(super) async fn serve(mut socket: WebSocket, state: Arc<AppState>, zlib_stream: bool) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut conn = Connection {
         link: Link {
@@ -82,10 +84,10 @@ pub(super) async fn serve(mut socket: WebSocket, state: Arc<AppState>) {
         },
         state,
         attached: None,
-        encoder: frame::Encoder::new(false),
+        encoder: frame::Encoder::new(zlib_stream),
     };
     let hello = frame::hello(conn.state.config.heartbeat_interval.as_millis());
-    if socket.send(Message::Text(hello.into())).await.is_err() {
+    if socket.send(conn.encoder.encode(&hello)).await.is_err() {
         return;
     }
     loop {
@@ -278,7 +280,7 @@ impl Connection {
             session_id,
             written,
         });
-        self.encoder = frame::Encoder::new(identify.compress);
+        self.encoder.per_message(identify.compress);
         Ok(())
     }
 
@@ -302,7 +304,7 @@ impl Connection {
                     session_id: request.session_id,
                     written,
                 });
-                self.encoder = frame::Encoder::new(compress);
+                self.encoder.per_message(compress);
             }
             Resume::Invalid => {
                 info!(session_id = %request.session_id, "cannot resume; invalid session");

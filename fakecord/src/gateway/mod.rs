@@ -1,6 +1,6 @@
-//! The Discord gateway (v10, JSON, optional per-message zlib): the websocket endpoint, the hub
-//! of sessions that routes dispatches, intent rules, and the serenity gate every dispatch
-//! passes before it is sent.
+//! The Discord gateway (v10, JSON, optional per-message zlib or zlib-stream transport
+//! compression): the websocket endpoint, the hub of sessions that routes dispatches, intent
+//! rules, and the serenity gate every dispatch passes before it is sent.
 
 pub mod check;
 mod connection;
@@ -8,10 +8,12 @@ mod frame;
 pub(crate) mod hub;
 pub(crate) mod intents;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{State, WebSocketUpgrade};
-use axum::response::Response;
+use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse as _, Response};
 
 use crate::server::AppState;
 use crate::snowflake::Snowflake;
@@ -24,10 +26,28 @@ pub fn shard_of(guild: Snowflake, shard_count: u32) -> u32 {
     u32::try_from((guild.get() >> 22) % count).unwrap_or(0)
 }
 
-/// `GET /gateway?v=10…`: upgrades to a gateway connection. serenity appends `?v=10` to the URL
-/// from `GET /api/v10/gateway`; the query is accepted and ignored.
-pub(crate) async fn upgrade(State(state): State<Arc<AppState>>, ws: WebSocketUpgrade) -> Response {
+/// `GET /gateway?v=10&encoding=json&compress=zlib-stream`: upgrades to a gateway connection.
+/// serenity appends only `?v=10` to the URL from `GET /api/v10/gateway`. `compress=zlib-stream`
+/// turns on transport compression; other encodings and compressions Discord offers (`etf`,
+/// `zstd-stream`) are refused with 400 rather than answered in a form the client cannot read.
+pub(crate) async fn upgrade(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<HashMap<String, String>>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if let Some(encoding) = query.get("encoding").filter(|e| *e != "json") {
+        let refusal = format!("fakecord speaks encoding=json only, not `{encoding}`");
+        return (StatusCode::BAD_REQUEST, refusal).into_response();
+    }
+    let zlib_stream = match query.get("compress").map(String::as_str) {
+        None => false,
+        Some("zlib-stream") => true,
+        Some(other) => {
+            let refusal = format!("fakecord offers compress=zlib-stream only, not `{other}`");
+            return (StatusCode::BAD_REQUEST, refusal).into_response();
+        }
+    };
     // serenity lifts its own limits too (`max_message_size: None`); GUILD_CREATE can be large.
     ws.max_message_size(64 << 20)
-        .on_upgrade(move |socket| connection::serve(socket, state))
+        .on_upgrade(move |socket| connection::serve(socket, state, zlib_stream))
 }

@@ -80,6 +80,89 @@ async fn resuming_an_unknown_session_is_refused_with_op_9() {
     );
 }
 
+/// Reads a zlib-stream connection: one inflater for every frame, each frame ending in a sync
+/// flush, as Discord's transport compression requires of its clients.
+struct ZlibStream {
+    inflater: flate2::Decompress,
+}
+
+impl ZlibStream {
+    fn new() -> Self {
+        Self {
+            inflater: flate2::Decompress::new(true),
+        }
+    }
+
+    async fn next(&mut self, socket: &mut crate::raw::Socket) -> Value {
+        let Message::Binary(bytes) = next_frame(socket).await else {
+            panic!("zlib-stream frames are binary");
+        };
+        assert!(
+            bytes.ends_with(&[0, 0, 0xff, 0xff]),
+            "each frame ends in a sync flush"
+        );
+        let start = self.inflater.total_in();
+        let consumed = |inflater: &flate2::Decompress| {
+            usize::try_from(inflater.total_in() - start).expect("fits")
+        };
+        let mut out: Vec<u8> = Vec::with_capacity(bytes.len() * 4);
+        while consumed(&self.inflater) < bytes.len() || out.len() == out.capacity() {
+            out.reserve(out.capacity().max(1024));
+            let rest = &bytes[consumed(&self.inflater)..];
+            self.inflater
+                .decompress_vec(rest, &mut out, flate2::FlushDecompress::Sync)
+                .expect("one zlib stream across frames");
+        }
+        serde_json::from_slice(&out).expect("JSON inside the stream")
+    }
+}
+
+#[tokio::test]
+async fn zlib_stream_compresses_the_whole_connection_with_one_context() {
+    let (server, _fc, guild) = ada_in_squad(Config::default()).await;
+    let url = format!(
+        "{}?v=10&encoding=json&compress=zlib-stream",
+        server.gateway_url()
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("websocket connects");
+    let mut stream = ZlibStream::new();
+    let hello = stream.next(&mut socket).await;
+    assert_eq!(hello["op"], 10, "HELLO is compressed too: {hello}");
+
+    // Asking for per-message compression as well must not compress twice.
+    identify(&mut socket, server.token(), [0, 1], true).await;
+    let ready = stream.next(&mut socket).await;
+    assert_eq!(
+        (ready["t"].as_str(), ready["s"].as_u64()),
+        (Some("READY"), Some(1))
+    );
+    let created = stream.next(&mut socket).await;
+    assert_eq!(created["t"], "GUILD_CREATE");
+    assert_eq!(created["d"]["id"], json!(guild.id));
+
+    socket
+        .send(Message::Text(json!({"op": 1, "d": 2}).to_string()))
+        .await
+        .expect("heartbeat");
+    assert_eq!(stream.next(&mut socket).await["op"], 11);
+}
+
+#[tokio::test]
+async fn compressions_fakecord_does_not_offer_are_refused() {
+    let (server, _fc) = fakecord(Config::default()).await;
+    for query in ["compress=zstd-stream", "encoding=etf"] {
+        let url = format!("{}?v=10&{query}", server.gateway_url());
+        match tokio_tungstenite::connect_async(url).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status().as_u16(), 400, "{query}");
+            }
+            other => panic!("{query} must be refused, got {other:?}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_resume_needs_what_it_missed_to_still_be_in_the_replay_buffer() {
     let (server, fc, guild) = ada_in_squad(Config::default().with_replay_capacity(100)).await;
