@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use serenity::model::gateway::GatewayIntents;
 
 use crate::api::ChannelKind;
+use crate::gateway::Identified;
 use crate::snowflake::{format_timestamp, Snowflake};
 use crate::world::{
     Channel, Emoji, Guild, Invite, Member, Presence, Role, StoredAttachment, StoredMessage, User,
@@ -314,19 +315,33 @@ pub(crate) fn partial_guild(guild: &Guild) -> Value {
     Value::Object(map)
 }
 
-/// `GUILD_CREATE`, shaped by the identified intents as Discord does: voice states only with
-/// `GUILD_VOICE_STATES`, presences only with `GUILD_PRESENCES`, and the full member list only with
-/// `GUILD_MEMBERS` or `GUILD_PRESENCES` (otherwise the bot and members in voice).
-pub(crate) fn guild_create(world: &World, guild: &Guild, intents: GatewayIntents) -> Value {
+/// `GUILD_CREATE`, shaped by what the session identified with, as Discord does: voice states
+/// only with `GUILD_VOICE_STATES`, presences only with `GUILD_PRESENCES`. `member_count` is
+/// always the true count; which members are listed depends on the guild's size:
+///
+/// - up to `large_threshold` members, every member with `GUILD_MEMBERS` or `GUILD_PRESENCES`,
+///   otherwise the bot and members in voice;
+/// - above it (`large: true`), the bot, members in voice and, with `GUILD_PRESENCES`, members
+///   online; presences of online members only. The rest come from Request Guild Members.
+pub(crate) fn guild_create(world: &World, guild: &Guild, session: Identified) -> Value {
+    let intents = session.intents;
     let mut map = guild_base(guild);
     let voice = intents.contains(GatewayIntents::GUILD_VOICE_STATES);
-    let full_members =
-        intents.intersects(GatewayIntents::GUILD_MEMBERS | GatewayIntents::GUILD_PRESENCES);
+    let with_presences = intents.contains(GatewayIntents::GUILD_PRESENCES);
+    let large = u64::try_from(guild.members.len()).unwrap_or(u64::MAX) > session.large_threshold;
+    let everyone = !large
+        && intents.intersects(GatewayIntents::GUILD_MEMBERS | GatewayIntents::GUILD_PRESENCES);
+    let online = |user: &Snowflake| {
+        with_presences && guild.presences.get(user).is_some_and(Presence::is_online)
+    };
     let members: Vec<Value> = guild
         .members
         .values()
         .filter(|m| {
-            full_members || m.user_id == world.bot_id || guild.voice.contains_key(&m.user_id)
+            everyone
+                || m.user_id == world.bot_id
+                || guild.voice.contains_key(&m.user_id)
+                || (large && online(&m.user_id))
         })
         .map(|m| member(world, m, true))
         .collect();
@@ -335,7 +350,7 @@ pub(crate) fn guild_create(world: &World, guild: &Guild, intents: GatewayIntents
         .iter()
         .partition(|c| c.kind != ChannelKind::Thread);
     map.insert("joined_at".into(), json!(guild.joined_at));
-    map.insert("large".into(), json!(guild.members.len() > 250));
+    map.insert("large".into(), json!(large));
     map.insert("unavailable".into(), json!(false));
     map.insert("member_count".into(), json!(guild.members.len()));
     map.insert(
@@ -361,10 +376,11 @@ pub(crate) fn guild_create(world: &World, guild: &Guild, intents: GatewayIntents
     );
     map.insert(
         "presences".into(),
-        if intents.contains(GatewayIntents::GUILD_PRESENCES) {
+        if with_presences {
             guild
                 .presences
                 .values()
+                .filter(|p| !large || p.is_online())
                 .map(|p| presence(guild, p))
                 .collect()
         } else {
@@ -652,7 +668,7 @@ mod tests {
         let (world, id) = world_with_guild();
         let guild = world.guild(id).expect("guild");
         let created: serenity::model::guild::Guild =
-            parse(&guild_create(&world, guild, GatewayIntents::all()));
+            parse(&guild_create(&world, guild, Identified::everything()));
         assert_eq!(created.channels.len(), 2, "no channel may be skipped");
         assert_eq!(created.members.len(), 4);
         let _: PartialGuild = parse(&partial_guild(guild));
@@ -680,7 +696,7 @@ mod tests {
             .expect("guild");
         let guild = world.guild(id).expect("guild");
         let created: serenity::model::guild::Guild =
-            parse(&guild_create(&world, guild, GatewayIntents::all()));
+            parse(&guild_create(&world, guild, Identified::everything()));
         let afk = created.afk_metadata.expect("an AFK channel");
         assert_eq!(afk.afk_channel_id.get(), guild.channels[0].id.get());
         assert_eq!(

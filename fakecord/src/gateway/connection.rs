@@ -19,7 +19,7 @@ use tracing::{debug, info, warn};
 
 use super::frame::{self, close, op};
 use super::hub::{Link, NewSession, Outbound, Resume};
-use super::shard_of;
+use super::{shard_of, Identified};
 use crate::config::bare_token;
 use crate::server::AppState;
 use crate::wire;
@@ -46,6 +46,8 @@ struct Identify {
     shard: Option<[u32; 2]>,
     #[serde(default)]
     compress: bool,
+    #[serde(default)]
+    large_threshold: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -228,6 +230,7 @@ impl Connection {
             .ok_or_else(|| CloseWith(close::INVALID_INTENTS, "intents are required".into()))?;
         let intents = GatewayIntents::from_bits(bits)
             .ok_or_else(|| CloseWith(close::INVALID_INTENTS, "Invalid intent(s).".into()))?;
+        let identified = Identified::new(intents, identify.large_threshold);
         let session_id = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
 
         // Holding the world lock while the session opens means no event can fall between the
@@ -257,14 +260,14 @@ impl Connection {
             initial.extend(
                 guilds
                     .iter()
-                    .map(|g| ("GUILD_CREATE", wire::guild_create(&world, g, intents))),
+                    .map(|g| ("GUILD_CREATE", wire::guild_create(&world, g, identified))),
             );
         }
         let opened = state.hub.open(
             NewSession {
                 id: session_id.clone(),
                 shard,
-                intents,
+                identified,
                 compress: identify.compress,
             },
             self.link.clone(),
@@ -275,7 +278,14 @@ impl Connection {
             warn!(error = %e, "fakecord built a dispatch serenity refuses");
             CloseWith(close::UNKNOWN_ERROR, e.to_string())
         })?;
-        info!(%session_id, ?shard, intents = bits, compress = identify.compress, "session identified");
+        info!(
+            %session_id,
+            ?shard,
+            intents = bits,
+            compress = identify.compress,
+            large_threshold = identified.large_threshold,
+            "session identified"
+        );
         self.attached = Some(Attached {
             session_id,
             written,

@@ -16,7 +16,7 @@ use serenity::model::gateway::GatewayIntents;
 use tokio::sync::{mpsc, watch};
 
 use super::check::{self, GateError};
-use super::{frame, intents, shard_of};
+use super::{frame, intents, shard_of, Identified};
 use crate::api::SessionStatus;
 use crate::snowflake::Snowflake;
 
@@ -42,6 +42,7 @@ struct Session {
     id: String,
     shard: [u32; 2],
     intents: GatewayIntents,
+    large_threshold: u64,
     compress: bool,
     seq: u64,
     replay: VecDeque<(u64, Arc<str>)>,
@@ -51,6 +52,13 @@ struct Session {
 }
 
 impl Session {
+    fn identified(&self) -> Identified {
+        Identified {
+            intents: self.intents,
+            large_threshold: self.large_threshold,
+        }
+    }
+
     fn receives(&self, guild: Option<Snowflake>, needs: Option<GatewayIntents>) -> bool {
         let [shard_id, shard_count] = self.shard;
         // DMs and guild-less events go to shard 0, as on Discord.
@@ -233,7 +241,7 @@ pub(crate) struct Hub {
 pub(crate) struct NewSession {
     pub id: String,
     pub shard: [u32; 2],
-    pub intents: GatewayIntents,
+    pub identified: Identified,
     pub compress: bool,
 }
 
@@ -288,7 +296,8 @@ impl Hub {
         let mut session = Session {
             id: new.id.clone(),
             shard: new.shard,
-            intents: new.intents,
+            intents: new.identified.intents,
+            large_threshold: new.identified.large_threshold,
             compress: new.compress,
             seq: 0,
             replay: VecDeque::new(),
@@ -344,40 +353,42 @@ impl Hub {
 
     /// Routes a dispatch to the sessions of `guild`'s shard that have the intent it needs.
     ///
-    /// `render` shapes the payload for a session's intents (for example `GUILD_CREATE`). Every
-    /// distinct rendering, and the one for all intents, passes the serenity gate before
-    /// anything is queued, so a refused event reaches no session at all.
+    /// `render` shapes the payload for what a session identified with (for example
+    /// `GUILD_CREATE`). Every distinct rendering, and the one for [`Identified::everything`],
+    /// passes the serenity gate before anything is queued, so a refused event reaches no
+    /// session at all.
     pub(crate) fn dispatch_with(
         &self,
         event: &str,
         guild: Option<Snowflake>,
-        render: impl Fn(GatewayIntents) -> Value,
+        render: impl Fn(Identified) -> Value,
     ) -> Result<Delivery, GateError> {
         let needs = intents::required(event, guild.is_some());
-        let shaped = |i: GatewayIntents| {
-            let mut data = render(i);
-            if !i.contains(GatewayIntents::MESSAGE_CONTENT) {
+        let shaped = |shape: Identified| {
+            let mut data = render(shape);
+            if !shape.intents.contains(GatewayIntents::MESSAGE_CONTENT) {
                 intents::hide_content(event, &mut data, self.bot_id);
             }
             data
         };
         let mut sessions = self.lock();
-        let mut renders: Vec<(GatewayIntents, Value)> = Vec::new();
-        for i in std::iter::once(GatewayIntents::all()).chain(
+        let mut renders: Vec<(Identified, Value)> = Vec::new();
+        for shape in std::iter::once(Identified::everything()).chain(
             sessions
                 .values()
                 .filter(|s| s.receives(guild, needs))
-                .map(|s| s.intents),
+                .map(Session::identified),
         ) {
-            if !renders.iter().any(|(known, _)| *known == i) {
-                let data = shaped(i);
+            if !renders.iter().any(|(known, _)| *known == shape) {
+                let data = shaped(shape);
                 check::verify(event, &data)?;
-                renders.push((i, data));
+                renders.push((shape, data));
             }
         }
         let mut delivery = Delivery::default();
         for session in sessions.values_mut().filter(|s| s.receives(guild, needs)) {
-            let Some((_, data)) = renders.iter().find(|(i, _)| *i == session.intents) else {
+            let shape = session.identified();
+            let Some((_, data)) = renders.iter().find(|(known, _)| *known == shape) else {
                 continue;
             };
             let seq = session.push(event, data, self.replay_capacity());
@@ -518,6 +529,7 @@ impl Hub {
                 written_seq: *s.written.borrow(),
                 resumes: s.resumes,
                 compress: s.compress,
+                large_threshold: s.large_threshold,
             })
             .collect();
         list.sort_by(|a, b| a.shard.cmp(&b.shard).then(b.connected.cmp(&a.connected)));
@@ -553,7 +565,7 @@ mod tests {
             NewSession {
                 id: id.into(),
                 shard,
-                intents: GatewayIntents::all(),
+                identified: Identified::everything(),
                 compress: false,
             },
             link,

@@ -14,9 +14,45 @@ use std::sync::Arc;
 use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse as _, Response};
+use serenity::model::gateway::GatewayIntents;
 
 use crate::server::AppState;
 use crate::snowflake::Snowflake;
+
+/// What a session identified with that shapes the payloads it gets: its intents (which events,
+/// and what of them) and its `large_threshold` (how much of a guild's member list
+/// `GUILD_CREATE` carries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Identified {
+    pub intents: GatewayIntents,
+    /// Above this many members a guild is large: `GUILD_CREATE` says `large: true` and lists
+    /// only the bot, members in voice and (with `GUILD_PRESENCES`) members online.
+    pub large_threshold: u64,
+}
+
+impl Identified {
+    /// `large_threshold` when IDENTIFY leaves it out, and the least Discord accepts.
+    pub(crate) const MIN_LARGE_THRESHOLD: u64 = 50;
+    /// The most `large_threshold` Discord accepts.
+    pub(crate) const MAX_LARGE_THRESHOLD: u64 = 250;
+
+    /// A session's shape from IDENTIFY's `intents` and `large_threshold`; a threshold outside
+    /// Discord's 50–250 is held to it.
+    pub(crate) fn new(intents: GatewayIntents, large_threshold: Option<u64>) -> Self {
+        Self {
+            intents,
+            large_threshold: large_threshold
+                .unwrap_or(Self::MIN_LARGE_THRESHOLD)
+                .clamp(Self::MIN_LARGE_THRESHOLD, Self::MAX_LARGE_THRESHOLD),
+        }
+    }
+
+    /// The fullest shape (every intent, the highest threshold): a payload rendered for it
+    /// passes the serenity gate before any session needs it.
+    pub(crate) fn everything() -> Self {
+        Self::new(GatewayIntents::all(), Some(Self::MAX_LARGE_THRESHOLD))
+    }
+}
 
 /// The shard that receives a guild's events: `(guild_id >> 22) % shard_count`, as on Discord.
 #[must_use]

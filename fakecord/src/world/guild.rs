@@ -114,6 +114,14 @@ pub(crate) struct Presence {
     pub activities: Vec<Value>,
 }
 
+impl Presence {
+    /// Whether the member shows as online (online, idle or do not disturb): `offline` and
+    /// `invisible` look the same to others.
+    pub(crate) fn is_online(&self) -> bool {
+        !matches!(self.status.as_str(), "offline" | "invisible")
+    }
+}
+
 impl Guild {
     /// A channel by id.
     pub(crate) fn channel_by_id(&self, id: Snowflake) -> Option<&Channel> {

@@ -12,6 +12,9 @@ use tokio_tungstenite::tungstenite::Message;
 pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Intents of a bot that wants guilds and their members.
+pub const GUILDS_AND_MEMBERS: u64 = (1 << 0) | (1 << 1);
+
 /// Connects to `gateway_url` with `?v=10` and reads HELLO.
 pub async fn open(gateway_url: &str) -> Socket {
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("{gateway_url}?v=10"))
