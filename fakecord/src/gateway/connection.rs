@@ -17,6 +17,7 @@ use serenity::model::gateway::GatewayIntents;
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
+use super::chunks::{self, MembersRequest, Unanswered};
 use super::frame::{self, close, op};
 use super::hub::{Link, NewSession, Outbound, Resume};
 use super::{shard_of, Identified};
@@ -63,6 +64,8 @@ struct CloseWith(u16, String);
 /// What this socket is attached to.
 struct Attached {
     session_id: String,
+    shard: [u32; 2],
+    identified: Identified,
     written: Arc<watch::Sender<u64>>,
 }
 
@@ -184,15 +187,11 @@ impl Connection {
             )),
             op::IDENTIFY => self.identify(incoming.d),
             op::RESUME => self.resume(incoming.d),
-            op::PRESENCE_UPDATE | op::VOICE_STATE_UPDATE | op::REQUEST_GUILD_MEMBERS
-                if self.attached.is_none() =>
-            {
-                Err(CloseWith(
-                    close::NOT_AUTHENTICATED,
-                    "not authenticated".into(),
-                ))
-            }
-            op::PRESENCE_UPDATE | op::VOICE_STATE_UPDATE | op::REQUEST_GUILD_MEMBERS => {
+            op::REQUEST_GUILD_MEMBERS => self.request_members(incoming.d),
+            op::PRESENCE_UPDATE | op::VOICE_STATE_UPDATE if self.attached.is_none() => Err(
+                CloseWith(close::NOT_AUTHENTICATED, "not authenticated".into()),
+            ),
+            op::PRESENCE_UPDATE | op::VOICE_STATE_UPDATE => {
                 debug!(op = incoming.op, "ignoring client gateway op");
                 Ok(())
             }
@@ -288,10 +287,59 @@ impl Connection {
         );
         self.attached = Some(Attached {
             session_id,
+            shard,
+            identified,
             written,
         });
         self.encoder.per_message(identify.compress);
         Ok(())
+    }
+
+    /// Request Guild Members (op 8): answers with `GUILD_MEMBERS_CHUNK` dispatches for this
+    /// session, or with nothing where Discord sends nothing (see [`chunks`]).
+    fn request_members(&self, d: Value) -> Result<(), CloseWith> {
+        let Some(attached) = &self.attached else {
+            return Err(CloseWith(
+                close::NOT_AUTHENTICATED,
+                "not authenticated".into(),
+            ));
+        };
+        let request: MembersRequest = serde_json::from_value(d).map_err(|e| {
+            CloseWith(
+                close::DECODE_ERROR,
+                format!("invalid REQUEST_GUILD_MEMBERS: {e}"),
+            )
+        })?;
+        // The world stays locked until the chunks are queued, so they show the members as
+        // they are when queued, before any later join or leave.
+        let world = self.state.world();
+        match chunks::answer(
+            &world,
+            &request,
+            attached.shard,
+            attached.identified.intents,
+        ) {
+            Ok(payloads) => {
+                let sent = self
+                    .state
+                    .hub
+                    .dispatch_to(&attached.session_id, "GUILD_MEMBERS_CHUNK", &payloads)
+                    .map_err(|e| {
+                        warn!(error = %e, "fakecord built a dispatch serenity refuses");
+                        CloseWith(close::UNKNOWN_ERROR, e.to_string())
+                    })?;
+                debug!(guild = %request.guild_id, chunks = sent, "answered REQUEST_GUILD_MEMBERS");
+                Ok(())
+            }
+            Err(Unanswered::Ignored(reason)) => {
+                warn!(guild = %request.guild_id, %reason, "REQUEST_GUILD_MEMBERS gets no answer, as on Discord");
+                Ok(())
+            }
+            Err(Unanswered::Malformed(reason)) => Err(CloseWith(
+                close::DECODE_ERROR,
+                format!("invalid REQUEST_GUILD_MEMBERS: {reason}"),
+            )),
+        }
     }
 
     fn resume(&mut self, d: Value) -> Result<(), CloseWith> {
@@ -308,10 +356,17 @@ impl Connection {
             .hub
             .resume(&request.session_id, request.seq, &self.link)
         {
-            Resume::Resumed { compress, written } => {
+            Resume::Resumed {
+                shard,
+                identified,
+                compress,
+                written,
+            } => {
                 info!(session_id = %request.session_id, seq = request.seq, "session resumed");
                 self.attached = Some(Attached {
                     session_id: request.session_id,
+                    shard,
+                    identified,
                     written,
                 });
                 self.encoder.per_message(compress);

@@ -207,8 +207,10 @@ fn parse(event: &str, text: &str) -> Result<Value, GateError> {
 
 /// The outcome of a RESUME.
 pub(crate) enum Resume {
-    /// Replayed `replayed` dispatches, then RESUMED.
+    /// Replayed what the session missed, then RESUMED.
     Resumed {
+        shard: [u32; 2],
+        identified: Identified,
         compress: bool,
         written: Arc<watch::Sender<u64>>,
     },
@@ -337,6 +339,8 @@ impl Hub {
         session.resumes += 1;
         session.push("RESUMED", &serde_json::json!({}), self.replay_capacity());
         Resume::Resumed {
+            shard: session.shard,
+            identified: session.identified(),
             compress: session.compress,
             written: Arc::clone(&session.written),
         }
@@ -398,6 +402,28 @@ impl Hub {
             }
         }
         Ok(delivery)
+    }
+
+    /// Answers one session: queues `payloads` as `event` dispatches for it alone (numbered and
+    /// kept for RESUME like any other), after each passed the serenity gate. Returns how many
+    /// were queued: none when the session is gone.
+    pub(crate) fn dispatch_to(
+        &self,
+        session_id: &str,
+        event: &str,
+        payloads: &[Value],
+    ) -> Result<usize, GateError> {
+        for data in payloads {
+            check::verify(event, data)?;
+        }
+        let mut sessions = self.lock();
+        let Some(session) = sessions.get_mut(session_id) else {
+            return Ok(0);
+        };
+        for data in payloads {
+            session.push(event, data, self.replay_capacity());
+        }
+        Ok(payloads.len())
     }
 
     /// Queues a batch of events of `guild` under one lock, each routed like [`Self::dispatch`].

@@ -3,6 +3,7 @@
 //! rules, and the serenity gate every dispatch passes before it is sent.
 
 pub mod check;
+mod chunks;
 mod connection;
 mod frame;
 pub(crate) mod hub;

@@ -1,4 +1,5 @@
-//! Big guilds over the raw gateway: `large_threshold` shapes `GUILD_CREATE`.
+//! Big guilds over the raw gateway: `large_threshold` shapes `GUILD_CREATE`, and Request Guild
+//! Members (op 8) brings the rest of the member list in `GUILD_MEMBERS_CHUNK` dispatches.
 
 use std::collections::HashSet;
 
@@ -6,7 +7,7 @@ use fakecord::api::{GuildInfo, GuildSpec, PresenceSpec, VoiceSpec};
 use fakecord::{Config, Fakecord, RunningServer};
 use serde_json::{json, Value};
 
-use crate::raw::{self, identify_payload, next_dispatch, open, send, Socket};
+use crate::raw::{self, identify_payload, next_dispatch, next_json, open, send, Socket};
 use crate::support::fakecord;
 
 const GUILD_PRESENCES: u64 = 1 << 8;
@@ -73,10 +74,10 @@ fn names(list: &[&str]) -> HashSet<String> {
 }
 
 #[tokio::test]
-async fn a_large_guild_arrives_with_the_bot_members_in_voice_and_members_online() {
-    let (server, fc, _guild) = big_guild(2500).await;
+async fn a_large_guild_arrives_with_few_members_and_the_rest_come_in_chunks() {
+    let (server, fc, guild) = big_guild(2500).await;
     let intents = raw::GUILDS_AND_MEMBERS | GUILD_VOICE_STATES | GUILD_PRESENCES;
-    let (_socket, created) = session(&server, intents, Some(250)).await;
+    let (mut socket, created) = session(&server, intents, Some(250)).await;
     assert_eq!(created["large"], true);
     assert_eq!(created["member_count"], 2503, "2500, ada, bob and the bot");
     assert_eq!(
@@ -85,14 +86,65 @@ async fn a_large_guild_arrives_with_the_bot_members_in_voice_and_members_online(
         "the bot, ada in voice and bob online"
     );
     assert_eq!(created["presences"].as_array().map(Vec::len), Some(1));
+
+    send(
+        &mut socket,
+        8,
+        json!({"guild_id": guild.id, "query": "", "limit": 0, "nonce": "everyone"}),
+    )
+    .await;
+    let mut everyone = HashSet::new();
+    for index in 0..3 {
+        let chunk = next_dispatch(&mut socket, "GUILD_MEMBERS_CHUNK").await;
+        assert_eq!(
+            (
+                &chunk["chunk_index"],
+                &chunk["chunk_count"],
+                &chunk["nonce"]
+            ),
+            (&json!(index), &json!(3), &json!("everyone"))
+        );
+        let members = chunk["members"].as_array().expect("members");
+        assert!(members.len() <= 1000);
+        everyone.extend(usernames(&chunk["members"]));
+    }
+    assert_eq!(everyone.len(), 2503, "every member exactly once");
+
+    let bob = guild.user("bob").expect("bob");
+    send(
+        &mut socket,
+        8,
+        json!({"guild_id": guild.id, "user_ids": [bob, "42"], "presences": true}),
+    )
+    .await;
+    let chunk = next_dispatch(&mut socket, "GUILD_MEMBERS_CHUNK").await;
+    assert_eq!(usernames(&chunk["members"]), names(&["bob"]));
+    assert_eq!(chunk["not_found"], json!(["42"]));
+    assert_eq!(chunk["presences"][0]["status"], "online");
+    assert!(chunk.get("nonce").is_none(), "no nonce asked, none echoed");
+
+    send(
+        &mut socket,
+        8,
+        json!({"guild_id": guild.id, "query": "member-12", "limit": 5}),
+    )
+    .await;
+    let chunk = next_dispatch(&mut socket, "GUILD_MEMBERS_CHUNK").await;
+    let found = usernames(&chunk["members"]);
+    assert_eq!(found.len(), 5);
+    assert!(
+        found.iter().all(|n| n.starts_with("member-12")),
+        "{found:?}"
+    );
+
     let status = fc.status().await.expect("status");
     assert_eq!(status.sessions[0].large_threshold, 250);
 }
 
 #[tokio::test]
-async fn the_default_threshold_is_50() {
-    let (server, _fc, _guild) = big_guild(100).await;
-    let (_socket, created) = session(&server, 1, None).await;
+async fn without_guild_members_the_whole_list_gets_no_answer() {
+    let (server, _fc, guild) = big_guild(100).await;
+    let (mut socket, created) = session(&server, 1, None).await;
     assert_eq!(
         created["large"], true,
         "102 members are above the default threshold of 50"
@@ -102,6 +154,29 @@ async fn the_default_threshold_is_50() {
         usernames(&created["members"]),
         names(&["trakker", "ada"]),
         "the bot and ada in voice"
+    );
+
+    send(
+        &mut socket,
+        8,
+        json!({"guild_id": guild.id, "query": "", "limit": 0}),
+    )
+    .await;
+    // Frames keep their order: had fakecord answered, the chunk would come before the ACK.
+    send(&mut socket, 1, json!(null)).await;
+    assert_eq!(next_json(&mut socket).await["op"], 11);
+
+    send(
+        &mut socket,
+        8,
+        json!({"guild_id": guild.id, "query": "ad", "limit": 1}),
+    )
+    .await;
+    let chunk = next_dispatch(&mut socket, "GUILD_MEMBERS_CHUNK").await;
+    assert_eq!(
+        usernames(&chunk["members"]),
+        names(&["ada"]),
+        "a prefix needs no intent"
     );
 }
 
@@ -119,4 +194,12 @@ async fn a_guild_at_or_below_the_threshold_lists_every_member() {
     let (server, _fc, _guild) = big_guild(297).await;
     let (_socket, created) = session(&server, raw::GUILDS_AND_MEMBERS, Some(1000)).await;
     assert_eq!(created["large"], true);
+}
+
+#[tokio::test]
+async fn a_request_without_query_or_user_ids_closes_with_4002() {
+    let (server, _fc, guild) = big_guild(3).await;
+    let (mut socket, _) = session(&server, raw::GUILDS_AND_MEMBERS, None).await;
+    send(&mut socket, 8, json!({"guild_id": guild.id})).await;
+    assert_eq!(raw::close_code(&mut socket).await, 4002);
 }

@@ -11,9 +11,9 @@ use serenity::all::{
     ComponentInteractionDataKind, Context, CreateActionRow, CreateAutocompleteResponse,
     CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage, CreateSelectMenu,
     CreateSelectMenuKind, CreateSelectMenuOption, EditInteractionResponse, EventHandler,
-    GatewayIntents, GuildChannel, GuildId, HttpBuilder, Interaction, InviteCreateEvent,
-    InviteDeleteEvent, Member, Message, Presence, Reaction, Ready, ResumedEvent, ShardManager,
-    User, VoiceState,
+    GatewayIntents, GuildChannel, GuildId, GuildMembersChunkEvent, HttpBuilder, Interaction,
+    InviteCreateEvent, InviteDeleteEvent, Member, Message, Presence, Reaction, Ready, ResumedEvent,
+    ShardManager, User, VoiceState,
 };
 use serenity::http::Http;
 use serenity::model::guild::Guild;
@@ -34,6 +34,16 @@ pub enum Seen {
         shard: u32,
         guild: u64,
         channels: usize,
+        /// Members the event listed (not the member count).
+        members: usize,
+        afk_channel: Option<u64>,
+    },
+    MembersChunk {
+        guild: u64,
+        index: u32,
+        count: u32,
+        members: usize,
+        nonce: Option<String>,
     },
     Message {
         shard: u32,
@@ -162,6 +172,21 @@ impl EventHandler for Recorder {
             shard: ctx.shard_id.0,
             guild: guild.id.get(),
             channels: guild.channels.len(),
+            members: guild.members.len(),
+            afk_channel: guild
+                .afk_metadata
+                .as_ref()
+                .map(|afk| afk.afk_channel_id.get()),
+        });
+    }
+
+    async fn guild_members_chunk(&self, _ctx: Context, chunk: GuildMembersChunkEvent) {
+        self.see(Seen::MembersChunk {
+            guild: chunk.guild_id.get(),
+            index: chunk.chunk_index,
+            count: chunk.chunk_count,
+            members: chunk.members.len(),
+            nonce: chunk.nonce,
         });
     }
 
