@@ -29,8 +29,8 @@ use crate::api::{
     Affected, BulkReport, BulkSpec, CommandInvocation, CommandRegistry, ComponentClick, ErrorBody,
     GatewayAction, GuildInfo, GuildSpec, InteractionOutcome, InviteInfo, InviteSpec, JoinSpec,
     MemberInfo, MessageSpec, MessageView, NameError, NameOrId, OptionSpec, PostedMessage,
-    PresenceSpec, RawDispatch, ReactionSpec, RecordedRequest, RequestFilter, Status, VoiceChange,
-    VoiceSpec,
+    PresenceSpec, RawDispatch, ReactionSpec, RecordedRequest, ReplaySettings, RequestFilter,
+    Status, VoiceChange, VoiceSpec,
 };
 use crate::snowflake::Snowflake;
 
@@ -504,6 +504,19 @@ impl Fakecord {
             },
         )
         .await
+    }
+
+    /// `POST /_fake/gateway/replay`: keep `capacity` dispatches per session for RESUME from
+    /// now on; returns the size in force.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError::Api`] with status 400 for a capacity of 0.
+    pub async fn set_replay_capacity(&self, capacity: usize) -> Result<usize, ClientError> {
+        let settings: ReplaySettings = self
+            .post("/gateway/replay", &ReplaySettings { capacity })
+            .await?;
+        Ok(settings.capacity)
     }
 
     /// `POST /_fake/dispatch`: a raw event; returns how many sessions it was queued for.

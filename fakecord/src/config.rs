@@ -19,17 +19,26 @@ pub struct Config {
     pub application_id: Snowflake,
     /// The bot user's name.
     pub bot_name: String,
+    /// Username of the account that owns the application: the `owner` of
+    /// `GET /oauth2/applications/@me`, which poise treats as the bot's owner. A user like any
+    /// other, so tests can make it a guild member and run owner-only commands as it.
+    pub application_owner: String,
     /// Shard count advertised by `GET /gateway/bot`.
     pub shards: u32,
     /// Heartbeat interval sent in HELLO.
     pub heartbeat_interval: Duration,
     /// How long an interaction call on the control API waits for the bot by default.
     pub interaction_timeout: Duration,
-    /// Dispatches kept per session for RESUME.
+    /// Dispatches kept per session for RESUME (at least one): a bot that resumes after missing
+    /// more gets op 9. Changeable while running through `POST /_fake/gateway/replay`.
     pub replay_capacity: usize,
     /// The OpenAPI spec to validate the bot's request bodies with; `None` looks in the usual
     /// places (`DISCORD_OPENAPI_SPEC`, then `../shared/discord-api-spec/openapi.json`).
     pub openapi_spec: Option<PathBuf>,
+    /// Whether [`crate::FakeDiscord::start`] fails when the spec cannot be found or loaded,
+    /// instead of running without validation. For test harnesses that must not pass without
+    /// the checks.
+    pub require_openapi_spec: bool,
 }
 
 impl Default for Config {
@@ -39,11 +48,13 @@ impl Default for Config {
             token: "fakecord-bot-token".to_owned(),
             application_id: Snowflake(1_100_000_000_000_000_001),
             bot_name: "trakker".to_owned(),
+            application_owner: "app-owner".to_owned(),
             shards: 1,
             heartbeat_interval: Duration::from_millis(41_250),
             interaction_timeout: Duration::from_secs(10),
             replay_capacity: 10_000,
             openapi_spec: None,
+            require_openapi_spec: false,
         }
     }
 }
@@ -77,6 +88,13 @@ impl Config {
         self
     }
 
+    /// Make the user with this name the application's owner.
+    #[must_use]
+    pub fn with_application_owner(mut self, name: impl Into<String>) -> Self {
+        self.application_owner = name.into();
+        self
+    }
+
     /// Advertise this many shards in `GET /gateway/bot`.
     #[must_use]
     pub fn with_shards(mut self, shards: u32) -> Self {
@@ -98,10 +116,25 @@ impl Config {
         self
     }
 
+    /// Keep this many dispatches per session for RESUME.
+    #[must_use]
+    pub fn with_replay_capacity(mut self, capacity: usize) -> Self {
+        self.replay_capacity = capacity.max(1);
+        self
+    }
+
     /// Validate request bodies against this OpenAPI spec file.
     #[must_use]
     pub fn with_openapi_spec(mut self, path: impl Into<PathBuf>) -> Self {
         self.openapi_spec = Some(path.into());
+        self
+    }
+
+    /// Refuse to start without the OpenAPI spec (`true`), or run without validation when it
+    /// is missing (`false`, the default).
+    #[must_use]
+    pub fn with_openapi_spec_required(mut self, required: bool) -> Self {
+        self.require_openapi_spec = required;
         self
     }
 
@@ -125,11 +158,13 @@ impl fmt::Debug for Config {
             .field("token", &"<redacted>")
             .field("application_id", &self.application_id)
             .field("bot_name", &self.bot_name)
+            .field("application_owner", &self.application_owner)
             .field("shards", &self.shards)
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("interaction_timeout", &self.interaction_timeout)
             .field("replay_capacity", &self.replay_capacity)
             .field("openapi_spec", &self.openapi_spec)
+            .field("require_openapi_spec", &self.require_openapi_spec)
             .finish()
     }
 }

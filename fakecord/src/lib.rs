@@ -5,14 +5,16 @@
 //!
 //! Where things live:
 //!
-//! - [`server`]: [`FakeDiscord::start`], the router and the [`RunningServer`] handle.
-//! - [`config`]: [`Config`], the token, ids and timeouts fakecord expects.
+//! - [`server`]: [`FakeDiscord::start`], the listening socket, the router and the
+//!   [`RunningServer`] handle.
+//! - [`config`]: [`Config`], the token, ids, timeouts and buffers fakecord runs with.
 //! - `world`: the state — users, guilds, channels, members, voice, invites, messages, commands.
 //! - `wire`: that state rendered in Discord's JSON shapes.
-//! - [`gateway`]: websocket sessions, routing by shard and intents, RESUME replay, and the
-//!   serenity gate ([`gateway::check`]) every dispatch passes before it is sent.
+//! - [`gateway`]: websocket sessions and their compression, routing by shard and intents,
+//!   RESUME replay, member chunks (op 8), and the serenity gate ([`gateway::check`]) every
+//!   dispatch passes before it is sent.
 //! - `rest`: the `/api/v10` routes, the request log and body validation (`spec`, using
-//!   [`openapi`]).
+//!   [`openapi`], which also checks responses against the spec).
 //! - `control`: the `/_fake/` routes; [`api`] holds their bodies and [`client`] a typed client.
 //! - `interactions`: interactions in flight and waiting for the bot's answers.
 //! - [`snowflake`]: ids and timestamps.

@@ -34,12 +34,18 @@ struct Cli {
     /// Application (and bot user) id.
     #[arg(long)]
     application_id: Option<u64>,
+    /// Dispatches kept per gateway session for RESUME.
+    #[arg(long, default_value_t = 10_000)]
+    replay_capacity: usize,
     /// Seconds the control API waits for the bot to answer an interaction.
     #[arg(long, default_value_t = 10)]
     interaction_timeout: u64,
     /// Discord OpenAPI spec to validate the bot's request bodies with.
     #[arg(long, env = "DISCORD_OPENAPI_SPEC")]
     openapi_spec: Option<PathBuf>,
+    /// Refuse to start when the OpenAPI spec cannot be found or loaded.
+    #[arg(long)]
+    require_openapi_spec: bool,
 }
 
 /// The seed file: a list of guilds, or an object holding one.
@@ -78,7 +84,9 @@ async fn main() -> anyhow::Result<()> {
         .with_addr(cli.addr)
         .with_token(cli.token)
         .with_shards(cli.shards)
-        .with_interaction_timeout(Duration::from_secs(cli.interaction_timeout));
+        .with_replay_capacity(cli.replay_capacity)
+        .with_interaction_timeout(Duration::from_secs(cli.interaction_timeout))
+        .with_openapi_spec_required(cli.require_openapi_spec);
     if let Some(id) = cli.application_id {
         config = config.with_application_id(id);
     }

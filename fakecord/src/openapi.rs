@@ -1,15 +1,18 @@
-//! Request-body validation against Discord's published `OpenAPI` 3.1 description.
+//! Body validation against Discord's published `OpenAPI` 3.1 description.
 //!
-//! This module owns three things: finding the spec on disk (it is never vendored into the
-//! project), matching a REST request to one of the spec's path templates, and checking the
-//! JSON body of that request against the operation's request-body schema. The point is that a
-//! bot under test gets told, as early as possible, when it sends something real Discord would
-//! answer with a 400 — fakecord itself is otherwise happy to accept almost anything.
+//! This module owns four things: finding the spec on disk (it is never vendored into the
+//! project), matching a REST request to one of the spec's path templates, checking the JSON
+//! body of that request against the operation's request-body schema, and checking a response
+//! body against the schema the spec documents for its status. The point of the first check is
+//! that a bot under test gets told, as early as possible, when it sends something real Discord
+//! would answer with a 400 — fakecord itself is otherwise happy to accept almost anything. The
+//! second keeps fakecord's own answers honest: its tests hold them to the shapes Discord
+//! documents, which is what a client written from the docs expects.
 //!
 //! The spec is loaded once into a `jsonschema` registry so that the many
 //! `#/components/schemas/...` references resolve against the whole document. A validator is
-//! compiled lazily, the first time an operation is hit, and then kept for the lifetime of the
-//! [`SpecValidator`].
+//! compiled lazily, the first time a request or response schema is needed, and then kept for
+//! the lifetime of the [`SpecValidator`].
 //!
 //! A short, explicit list of corrections (`SPEC_CORRECTIONS`) is applied to the in-memory copy
 //! of the spec where it disagrees with what Discord documents and accepts. Each correction names
@@ -139,7 +142,7 @@ const SPEC_CORRECTIONS: &[SpecCorrection] = &[
     },
 ];
 
-/// Validates request bodies against Discord's `OpenAPI` spec.
+/// Validates request and response bodies against Discord's `OpenAPI` spec.
 ///
 /// Loading parses and indexes the spec; validators are compiled per operation on first use and
 /// cached, so the value is meant to be created once and shared (it is `Send + Sync`).
@@ -177,6 +180,18 @@ struct Operation {
     body: Option<BodySchema>,
     /// The compiled validator, or why compiling failed; filled on first use.
     compiled: OnceLock<Result<Validator, String>>,
+    /// The responses the spec documents, in the spec's order.
+    responses: Vec<ResponseSchema>,
+}
+
+/// One documented response of an operation.
+struct ResponseSchema {
+    /// The status as the spec writes it: `200`, `4XX` or `default`.
+    status: String,
+    /// JSON pointer of the JSON body's schema; `None` for a response without a body.
+    pointer: Option<String>,
+    /// The compiled validator, or why compiling failed; filled on first use.
+    compiled: OnceLock<Result<Validator, String>>,
 }
 
 /// The request-body schema of an operation.
@@ -187,7 +202,7 @@ struct BodySchema {
     required: bool,
 }
 
-/// The outcome of [`SpecValidator::validate_request`].
+/// The outcome of [`SpecValidator::validate_request`] and [`SpecValidator::validate_response`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Validation {
     /// The body satisfies the operation's schema.
@@ -231,6 +246,26 @@ pub enum SpecError {
     /// The document could not be indexed for `$ref` resolution.
     #[error("cannot index the Discord OpenAPI spec for $ref resolution: {0}")]
     Index(#[from] jsonschema::ReferencingError),
+    /// No spec was named and none was found where [`SpecValidator::locate`] looks.
+    #[error(
+        "no Discord OpenAPI spec found: {SPEC_ENV_VAR} is not set, and there is no \
+         {SPEC_RELATIVE_PATH} in {} or any directory above",
+        list_paths(.searched)
+    )]
+    NotFound {
+        /// The directories whose ancestors were searched, in order.
+        searched: Vec<PathBuf>,
+    },
+}
+
+/// `a`, `a or b`, `a, b or c`: for error messages.
+fn list_paths(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    match shown.split_last() {
+        None => "no directory".to_owned(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 impl fmt::Debug for SpecValidator {
@@ -248,12 +283,22 @@ impl SpecValidator {
     /// directory and then from this crate's manifest directory.
     #[must_use]
     pub fn locate() -> Option<PathBuf> {
+        Self::find().ok()
+    }
+
+    /// [`Self::locate`], saying where it looked when it finds nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`SpecError::NotFound`] naming the directories searched.
+    pub fn find() -> Result<PathBuf, SpecError> {
         let mut starts = Vec::with_capacity(2);
         if let Ok(dir) = std::env::current_dir() {
             starts.push(dir);
         }
         starts.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
         locate_from(std::env::var_os(SPEC_ENV_VAR), &starts)
+            .ok_or(SpecError::NotFound { searched: starts })
     }
 
     /// Reads and indexes the spec at `path`.
@@ -324,10 +369,58 @@ impl SpecValidator {
         if body.is_null() && !schema.required {
             return Validation::Valid;
         }
-        let compiled = operation
-            .compiled
-            .get_or_init(|| self.compile(&schema.pointer));
-        match compiled {
+        self.check(&operation.compiled, &schema.pointer, body, method, path)
+    }
+
+    /// Checks `body`, a response fakecord gives to `method` `path` with `status`, against the
+    /// schema the spec documents for that status (the exact code, else `2XX`-style ranges,
+    /// else `default`). `path` is normalised as in [`Self::validate_request`]; `Value::Null`
+    /// stands for "no body".
+    ///
+    /// A status the spec does not document for the operation, or a body where the spec
+    /// documents none, is [`Validation::Invalid`].
+    #[must_use]
+    pub fn validate_response(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &Value,
+    ) -> Validation {
+        let Some((route, operation)) = self.find_operation(method, path) else {
+            return Validation::UnknownRoute;
+        };
+        let exact = status.to_string();
+        let range = format!("{}XX", status / 100);
+        let documented = [exact.as_str(), range.as_str(), "default"]
+            .iter()
+            .find_map(|wanted| operation.responses.iter().find(|r| r.status == *wanted));
+        let Some(response) = documented else {
+            return Validation::Invalid(vec![format!(
+                "(root): the spec documents no {status} response for {method} {}",
+                route.template
+            )]);
+        };
+        match &response.pointer {
+            Some(pointer) => self.check(&response.compiled, pointer, body, method, path),
+            None if body.is_null() => Validation::Valid,
+            None => Validation::Invalid(vec![format!(
+                "(root): the spec documents the {status} response of {method} {} without a body",
+                route.template
+            )]),
+        }
+    }
+
+    /// Validates `body` with the schema at `pointer`, compiling it into `cell` on first use.
+    fn check(
+        &self,
+        cell: &OnceLock<Result<Validator, String>>,
+        pointer: &str,
+        body: &Value,
+        method: &str,
+        path: &str,
+    ) -> Validation {
+        match cell.get_or_init(|| self.compile(pointer)) {
             Ok(validator) => {
                 let problems = describe_errors(validator.iter_errors(body));
                 if problems.is_empty() {
@@ -343,9 +436,9 @@ impl SpecValidator {
                 tracing::error!(
                     method,
                     path,
-                    schema = %schema.pointer,
+                    schema = %pointer,
                     %error,
-                    "cannot compile the OpenAPI request schema; the body is not checked"
+                    "cannot compile the OpenAPI schema; the body is not checked"
                 );
                 Validation::NoSchema
             }
@@ -450,6 +543,7 @@ fn collect_routes(document: &Value) -> Option<Vec<Route>> {
                         method: method.to_ascii_uppercase(),
                         body: body_schema(document, operation, &base),
                         compiled: OnceLock::new(),
+                        responses: response_schemas(document, operation, &base),
                     })
                 })
                 .collect();
@@ -514,6 +608,42 @@ fn body_schema(document: &Value, operation: &Value, base: &str) -> Option<BodySc
         pointer: schema,
         required,
     })
+}
+
+/// The documented responses of `operation`, whose own pointer is `base`, with the pointer of
+/// each one's `application/json` schema.
+fn response_schemas(document: &Value, operation: &Value, base: &str) -> Vec<ResponseSchema> {
+    let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    responses
+        .iter()
+        .map(|(status, response)| {
+            let mut pointer = format!("{base}/responses/{}", pointer_escape(status));
+            let mut response = response;
+            // A response may itself be a `$ref` to `#/components/responses/...`.
+            if let Some(target) = response
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|t| t.strip_prefix('#'))
+            {
+                if let Some(found) = document.pointer(target) {
+                    response = found;
+                    target.clone_into(&mut pointer);
+                }
+            }
+            let schema = response
+                .get("content")
+                .and_then(|c| c.get("application/json"))
+                .and_then(|j| j.get("schema"))
+                .map(|_| format!("{pointer}/content/application~1json/schema"));
+            ResponseSchema {
+                status: status.to_ascii_uppercase(),
+                pointer: schema,
+                compiled: OnceLock::new(),
+            }
+        })
+        .collect()
 }
 
 /// Finds the schema of a `payload_json` property reachable from the schema at `pointer`,
@@ -1339,6 +1469,58 @@ mod tests {
     }
 
     #[test]
+    fn responses_are_held_to_the_schema_of_their_status() {
+        let Some(spec) = spec() else { return };
+        let user_path = "/api/v10/users/111";
+        let user = json!({
+            "id": "111", "username": "ada", "avatar": null, "discriminator": "0",
+            "public_flags": 0, "flags": 0, "global_name": null, "primary_guild": null,
+        });
+        assert_eq!(
+            spec.validate_response("GET", user_path, 200, &user),
+            Validation::Valid
+        );
+        let Validation::Invalid(problems) =
+            spec.validate_response("GET", user_path, 200, &json!({"id": "111"}))
+        else {
+            panic!("a user without its required fields is invalid");
+        };
+        assert!(problems.join("; ").contains("username"), "{problems:?}");
+        // Error statuses fall back to the spec's `4XX` answer.
+        assert_eq!(
+            spec.validate_response(
+                "GET",
+                user_path,
+                404,
+                &json!({"code": 10013, "message": "Unknown User"})
+            ),
+            Validation::Valid
+        );
+        assert!(matches!(
+            spec.validate_response("GET", user_path, 302, &Value::Null),
+            Validation::Invalid(_)
+        ));
+        // 204 has no body.
+        assert_eq!(
+            spec.validate_response("POST", CALLBACK, 204, &Value::Null),
+            Validation::Valid
+        );
+        assert!(matches!(
+            spec.validate_response("POST", CALLBACK, 204, &json!({})),
+            Validation::Invalid(_)
+        ));
+        assert!(matches!(
+            spec.validate_response(
+                "GET",
+                "/api/v10/oauth2/applications/@me",
+                200,
+                &json!({"id": "1", "name": "trakker", "owner": null})
+            ),
+            Validation::Invalid(_)
+        ));
+    }
+
+    #[test]
     fn bodiless_and_unknown_routes_are_told_apart() {
         let Some(spec) = spec() else { return };
         assert_eq!(
@@ -1472,7 +1654,19 @@ mod tests {
         );
         // An empty variable counts as unset.
         assert_eq!(locate_from(Some(OsString::new()), &[nested]), Some(spec));
-        assert_eq!(locate_from(None, &[elsewhere]), None);
+        assert_eq!(locate_from(None, std::slice::from_ref(&elsewhere)), None);
+        let told = SpecError::NotFound {
+            searched: vec![elsewhere.clone(), root.clone()],
+        }
+        .to_string();
+        for needed in [
+            SPEC_ENV_VAR,
+            SPEC_RELATIVE_PATH,
+            &elsewhere.display().to_string(),
+            &root.display().to_string(),
+        ] {
+            assert!(told.contains(needed), "{told} names {needed}");
+        }
 
         std::fs::remove_dir_all(&root).expect("cleanup");
     }

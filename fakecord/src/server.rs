@@ -1,13 +1,15 @@
-//! Starting and stopping fakecord: the shared [`AppState`], the router that puts REST, the
-//! gateway and the control API on one port, and the [`RunningServer`] handle.
+//! Starting and stopping fakecord: the shared [`AppState`], the listening socket, the router
+//! that puts REST, the gateway and the control API on one port, and the [`RunningServer`]
+//! handle.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::routing::get;
+use axum::serve::{ListenerExt as _, TapIo};
 use axum::Router;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -16,6 +18,7 @@ use crate::config::Config;
 use crate::gateway;
 use crate::gateway::hub::{Control, Hub};
 use crate::interactions::Interactions;
+use crate::openapi::SpecError;
 use crate::rest::{self, Recorder};
 use crate::snowflake::{Snowflake, Snowflakes};
 use crate::spec::SpecGate;
@@ -39,11 +42,17 @@ pub(crate) struct AppState {
 
 impl AppState {
     fn new(config: Config, addr: SocketAddr, spec: SpecGate) -> Self {
-        let world = World::new(config.application_id, &config.bot_name);
+        let ids = Snowflakes::new();
+        let world = World::new(
+            config.application_id,
+            &config.bot_name,
+            &config.application_owner,
+            ids.next(),
+        );
         Self {
             http_base: format!("http://{addr}"),
             gateway_url: format!("ws://{addr}/gateway"),
-            ids: Snowflakes::new(),
+            ids,
             world: Mutex::new(world),
             hub: Hub::new(config.replay_capacity, config.application_id),
             interactions: Interactions::default(),
@@ -71,6 +80,9 @@ pub enum StartError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// [`Config::require_openapi_spec`] is set and the spec cannot be found or loaded.
+    #[error("the Discord OpenAPI spec is required (require_openapi_spec) but unusable: {0}")]
+    OpenApiSpec(#[source] SpecError),
 }
 
 /// Entry point for running fakecord inside another program (tests, benchmarks).
@@ -93,7 +105,8 @@ impl FakeDiscord {
     ///
     /// # Errors
     ///
-    /// [`StartError::Bind`] when the address cannot be bound.
+    /// [`StartError::Bind`] when the address cannot be bound; [`StartError::OpenApiSpec`] when
+    /// [`Config::require_openapi_spec`] is set and the spec cannot be found or loaded.
     pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         let listener = TcpListener::bind(config.addr)
             .await
@@ -106,15 +119,19 @@ impl FakeDiscord {
             source,
         })?;
         let spec_path = config.openapi_spec.clone();
+        let required = config.require_openapi_spec;
         // Loading the spec reads and indexes a large file: keep it off the async threads.
-        let spec = tokio::task::spawn_blocking(move || SpecGate::load(spec_path.as_deref()))
-            .await
-            .unwrap_or_else(|_| SpecGate::load(None));
+        let spec =
+            tokio::task::spawn_blocking(move || SpecGate::load(spec_path.as_deref(), required))
+                .await
+                // A panic while loading is a bug in fakecord: let it surface here.
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+                .map_err(StartError::OpenApiSpec)?;
         let state = Arc::new(AppState::new(config, addr, spec));
         let app = router(&state);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let serve = axum::serve(serving(listener), app).with_graceful_shutdown(async {
                 let _ = stopped.await;
             });
             if let Err(e) = serve.await {
@@ -128,6 +145,22 @@ impl FakeDiscord {
             stop: Some(stop),
             task: Some(task),
         })
+    }
+}
+
+/// The listener axum serves from: every accepted connection gets `TCP_NODELAY`.
+///
+/// Without it Nagle's algorithm holds back a small write while an earlier one is unacknowledged,
+/// and the peer's delayed ACK answers only after up to 40 ms: a gateway frame written in two
+/// pieces, or a REST answer whose headers and body leave separately, would wait that long.
+/// REST and the gateway share this port, so one setting covers both.
+fn serving(listener: TcpListener) -> TapIo<TcpListener, fn(&mut TcpStream)> {
+    listener.tap_io(set_nodelay as fn(&mut TcpStream))
+}
+
+fn set_nodelay(stream: &mut TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::warn!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
     }
 }
 
@@ -238,5 +271,26 @@ impl Drop for RunningServer {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::serve::Listener as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_have_nodelay() {
+        let bound = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = bound.local_addr().expect("address");
+        let mut listener = serving(bound);
+        let client = tokio::spawn(TcpStream::connect(addr));
+        let (accepted, _) = listener.accept().await;
+        assert!(
+            accepted.nodelay().expect("read TCP_NODELAY"),
+            "the server side of the connection sets TCP_NODELAY"
+        );
+        drop(client.await.expect("client task").expect("client connects"));
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use serde_json::Value;
 use tracing::{info, warn};
 
-use crate::openapi::{SpecValidator, Validation};
+use crate::openapi::{SpecError, SpecValidator, Validation};
 
 /// The spec validator, if a spec was found and loaded.
 #[derive(Debug, Clone)]
@@ -21,34 +21,48 @@ pub(crate) struct SpecGate {
 static LOADED: OnceLock<Mutex<HashMap<PathBuf, Arc<SpecValidator>>>> = OnceLock::new();
 
 impl SpecGate {
-    /// Loads the spec at `path`, or wherever [`SpecValidator::locate`] finds one. Logs one
-    /// line when validation is skipped.
-    pub(crate) fn load(path: Option<&Path>) -> Self {
-        let Some(path) = path.map(Path::to_path_buf).or_else(SpecValidator::locate) else {
-            info!("no Discord OpenAPI spec found; request bodies are not validated (set DISCORD_OPENAPI_SPEC)");
-            return Self { validator: None };
+    /// Loads the spec at `path`, or wherever [`SpecValidator::find`] finds one.
+    ///
+    /// When the spec cannot be found or loaded, `required` makes that an error; otherwise
+    /// validation is skipped and one line says so.
+    pub(crate) fn load(path: Option<&Path>, required: bool) -> Result<Self, SpecError> {
+        match Self::try_load(path) {
+            Ok(gate) => Ok(gate),
+            Err(e) if required => Err(e),
+            Err(SpecError::NotFound { .. }) => {
+                info!("no Discord OpenAPI spec found; request bodies are not validated (set DISCORD_OPENAPI_SPEC)");
+                Ok(Self::disabled())
+            }
+            Err(e) => {
+                warn!(error = %e, "request bodies are not validated");
+                Ok(Self::disabled())
+            }
+        }
+    }
+
+    /// A gate that validates nothing.
+    pub(crate) fn disabled() -> Self {
+        Self { validator: None }
+    }
+
+    fn try_load(path: Option<&Path>) -> Result<Self, SpecError> {
+        let path = match path {
+            Some(path) => path.to_path_buf(),
+            None => SpecValidator::find()?,
         };
         let cache = LOADED.get_or_init(Mutex::default);
         let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(validator) = cache.get(&path) {
-            return Self {
+            return Ok(Self {
                 validator: Some(Arc::clone(validator)),
-            };
+            });
         }
-        match SpecValidator::load(&path) {
-            Ok(validator) => {
-                info!(path = %path.display(), "validating request bodies against the Discord OpenAPI spec");
-                let validator = Arc::new(validator);
-                cache.insert(path, Arc::clone(&validator));
-                Self {
-                    validator: Some(validator),
-                }
-            }
-            Err(e) => {
-                warn!(error = %e, "request bodies are not validated");
-                Self { validator: None }
-            }
-        }
+        let validator = Arc::new(SpecValidator::load(&path)?);
+        info!(path = %path.display(), "validating request bodies against the Discord OpenAPI spec");
+        cache.insert(path, Arc::clone(&validator));
+        Ok(Self {
+            validator: Some(validator),
+        })
     }
 
     /// Whether a spec is loaded.

@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use serenity::model::gateway::GatewayIntents;
 
 use crate::api::ChannelKind;
+use crate::gateway::Identified;
 use crate::snowflake::{format_timestamp, Snowflake};
 use crate::world::{
     Channel, Emoji, Guild, Invite, Member, Presence, Role, StoredAttachment, StoredMessage, User,
@@ -38,6 +39,7 @@ pub(crate) fn user(user: &User) -> Value {
         "system": false,
         "public_flags": 0,
         "flags": 0,
+        "primary_guild": null,
     })
 }
 
@@ -262,8 +264,8 @@ fn guild_base(guild: &Guild) -> Map<String, Value> {
         "splash": null,
         "discovery_splash": null,
         "owner_id": guild.owner_id,
-        "afk_channel_id": null,
-        "afk_timeout": 300,
+        "afk_channel_id": guild.afk_channel_id,
+        "afk_timeout": guild.afk_timeout,
         "widget_enabled": false,
         "widget_channel_id": null,
         "verification_level": 0,
@@ -313,19 +315,33 @@ pub(crate) fn partial_guild(guild: &Guild) -> Value {
     Value::Object(map)
 }
 
-/// `GUILD_CREATE`, shaped by the identified intents as Discord does: voice states only with
-/// `GUILD_VOICE_STATES`, presences only with `GUILD_PRESENCES`, and the full member list only with
-/// `GUILD_MEMBERS` or `GUILD_PRESENCES` (otherwise the bot and members in voice).
-pub(crate) fn guild_create(world: &World, guild: &Guild, intents: GatewayIntents) -> Value {
+/// `GUILD_CREATE`, shaped by what the session identified with, as Discord does: voice states
+/// only with `GUILD_VOICE_STATES`, presences only with `GUILD_PRESENCES`. `member_count` is
+/// always the true count; which members are listed depends on the guild's size:
+///
+/// - up to `large_threshold` members, every member with `GUILD_MEMBERS` or `GUILD_PRESENCES`,
+///   otherwise the bot and members in voice;
+/// - above it (`large: true`), the bot, members in voice and, with `GUILD_PRESENCES`, members
+///   online; presences of online members only. The rest come from Request Guild Members.
+pub(crate) fn guild_create(world: &World, guild: &Guild, session: Identified) -> Value {
+    let intents = session.intents;
     let mut map = guild_base(guild);
     let voice = intents.contains(GatewayIntents::GUILD_VOICE_STATES);
-    let full_members =
-        intents.intersects(GatewayIntents::GUILD_MEMBERS | GatewayIntents::GUILD_PRESENCES);
+    let with_presences = intents.contains(GatewayIntents::GUILD_PRESENCES);
+    let large = u64::try_from(guild.members.len()).unwrap_or(u64::MAX) > session.large_threshold;
+    let everyone = !large
+        && intents.intersects(GatewayIntents::GUILD_MEMBERS | GatewayIntents::GUILD_PRESENCES);
+    let online = |user: &Snowflake| {
+        with_presences && guild.presences.get(user).is_some_and(Presence::is_online)
+    };
     let members: Vec<Value> = guild
         .members
         .values()
         .filter(|m| {
-            full_members || m.user_id == world.bot_id || guild.voice.contains_key(&m.user_id)
+            everyone
+                || m.user_id == world.bot_id
+                || guild.voice.contains_key(&m.user_id)
+                || (large && online(&m.user_id))
         })
         .map(|m| member(world, m, true))
         .collect();
@@ -334,7 +350,7 @@ pub(crate) fn guild_create(world: &World, guild: &Guild, intents: GatewayIntents
         .iter()
         .partition(|c| c.kind != ChannelKind::Thread);
     map.insert("joined_at".into(), json!(guild.joined_at));
-    map.insert("large".into(), json!(guild.members.len() > 250));
+    map.insert("large".into(), json!(large));
     map.insert("unavailable".into(), json!(false));
     map.insert("member_count".into(), json!(guild.members.len()));
     map.insert(
@@ -360,10 +376,11 @@ pub(crate) fn guild_create(world: &World, guild: &Guild, intents: GatewayIntents
     );
     map.insert(
         "presences".into(),
-        if intents.contains(GatewayIntents::GUILD_PRESENCES) {
+        if with_presences {
             guild
                 .presences
                 .values()
+                .filter(|p| !large || p.is_online())
                 .map(|p| presence(guild, p))
                 .collect()
         } else {
@@ -564,28 +581,37 @@ pub(crate) fn invite_create(world: &World, guild: &Guild, invite: &Invite) -> Va
     })
 }
 
-/// `GET /oauth2/applications/@me`.
-pub(crate) fn application(world: &World, owner: Option<&User>) -> Value {
+/// `GET /oauth2/applications/@me`: the bot's application with every field Discord's spec
+/// requires of it (`PrivateApplicationResponse`), owned by the world's application owner.
+pub(crate) fn application(world: &World) -> Value {
     let bot = world.bot();
+    let install = json!({ "scopes": ["applications.commands", "bot"], "permissions": "0" });
     json!({
         "id": bot.id,
         "name": bot.username,
         "icon": null,
         "description": "",
+        "type": null,
         "rpc_origins": [],
         "bot_public": true,
         "bot_require_code_grant": false,
         "bot": user(bot),
-        "owner": owner.map(user),
+        "owner": user(world.owner()),
         "team": null,
         "verify_key": "0000000000000000000000000000000000000000000000000000000000000000",
         "flags": APPLICATION_FLAGS,
+        "flags_new": APPLICATION_FLAGS.to_string(),
         "tags": [],
-        "install_params": null,
-        "integration_types_config": {},
+        "install_params": install,
+        "integration_types_config": { "0": { "oauth2_install_params": install } },
         "approximate_guild_count": world.guilds.len(),
+        "approximate_user_install_count": 0,
+        "approximate_user_authorization_count": 0,
         "redirect_uris": [],
         "interactions_endpoint_url": null,
+        "role_connections_verification_url": null,
+        "explicit_content_filter": 0,
+        "eligible_oauth2_scopes": ["applications.commands", "bot"],
     })
 }
 
@@ -608,9 +634,18 @@ mod tests {
         }
     }
 
+    fn empty_world() -> World {
+        World::new(
+            Snowflake(1_100_000_000_000_000_001),
+            "trakker",
+            "app-owner",
+            Snowflake(1_100_000_000_000_000_002),
+        )
+    }
+
     fn world_with_guild() -> (World, Snowflake) {
         let ids = Snowflakes::new();
-        let mut world = World::new(Snowflake(1_100_000_000_000_000_001), "trakker");
+        let mut world = empty_world();
         let guild = world
             .create_guild(
                 &GuildSpec::new("Squad")
@@ -633,7 +668,7 @@ mod tests {
         let (world, id) = world_with_guild();
         let guild = world.guild(id).expect("guild");
         let created: serenity::model::guild::Guild =
-            parse(&guild_create(&world, guild, GatewayIntents::all()));
+            parse(&guild_create(&world, guild, Identified::everything()));
         assert_eq!(created.channels.len(), 2, "no channel may be skipped");
         assert_eq!(created.members.len(), 4);
         let _: PartialGuild = parse(&partial_guild(guild));
@@ -643,6 +678,33 @@ mod tests {
         for c in &guild.channels {
             let _: serenity::model::channel::Channel = parse(&channel(guild.id, c));
         }
+    }
+
+    #[test]
+    fn the_afk_channel_reaches_serenity() {
+        let ids = Snowflakes::new();
+        let mut world = empty_world();
+        let id = world
+            .create_guild(
+                &GuildSpec::new("Night shift")
+                    .member("ada")
+                    .voice_channel("AFK")
+                    .afk_channel("AFK")
+                    .afk_timeout(900),
+                &ids,
+            )
+            .expect("guild");
+        let guild = world.guild(id).expect("guild");
+        let created: serenity::model::guild::Guild =
+            parse(&guild_create(&world, guild, Identified::everything()));
+        let afk = created.afk_metadata.expect("an AFK channel");
+        assert_eq!(afk.afk_channel_id.get(), guild.channels[0].id.get());
+        assert_eq!(
+            afk.afk_timeout,
+            serenity::model::guild::AfkTimeout::FifteenMinutes
+        );
+        let fetched: PartialGuild = parse(&partial_guild(guild));
+        assert!(fetched.afk_metadata.is_some(), "GET /guilds/{{id}} too");
     }
 
     #[test]
@@ -694,7 +756,10 @@ mod tests {
     #[test]
     fn application_and_user_shapes_parse() {
         let (world, _) = world_with_guild();
-        let _: CurrentApplicationInfo = parse(&application(&world, None));
+        let app: CurrentApplicationInfo = parse(&application(&world));
+        let owner = app.owner.expect("the application has an owner");
+        assert_eq!(owner.name, "app-owner");
+        assert!(!owner.bot);
         let _: CurrentUser = parse(&current_user(world.bot()));
     }
 }

@@ -43,6 +43,14 @@ pub struct GuildSpec {
     /// Permissions of `@everyone`; Discord's defaults when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub everyone_permissions: Option<PermissionSet>,
+    /// The AFK voice channel, by name or id: one of `channels`, of kind `voice`. Sent as
+    /// `afk_channel_id`; none when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub afk_channel: Option<NameOrId>,
+    /// Seconds of inactivity before Discord moves a member to the AFK channel (`afk_timeout`):
+    /// 60, 300, 900, 1800 or 3600, as Discord allows; 300 when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub afk_timeout: Option<u32>,
 }
 
 impl GuildSpec {
@@ -113,6 +121,21 @@ impl GuildSpec {
     pub fn voice_channel(mut self, name: impl Into<String>) -> Self {
         self.channels
             .push(ChannelSpec::new(name, ChannelKind::Voice));
+        self
+    }
+
+    /// Make this voice channel (by name or id) the AFK channel.
+    #[must_use]
+    pub fn afk_channel(mut self, channel: impl Into<NameOrId>) -> Self {
+        self.afk_channel = Some(channel.into());
+        self
+    }
+
+    /// Move inactive members to the AFK channel after this many seconds (60, 300, 900, 1800
+    /// or 3600).
+    #[must_use]
+    pub fn afk_timeout(mut self, seconds: u32) -> Self {
+        self.afk_timeout = Some(seconds);
         self
     }
 

@@ -191,6 +191,9 @@ pub struct Status {
     pub guilds: usize,
     /// Whether REST bodies are validated against the OpenAPI spec.
     pub spec_validation: bool,
+    /// Dispatches kept per session for RESUME.
+    #[serde(default)]
+    pub replay_capacity: usize,
 }
 
 /// One gateway session.
@@ -212,8 +215,12 @@ pub struct SessionStatus {
     pub written_seq: u64,
     /// How many times it was resumed.
     pub resumes: u32,
-    /// Whether dispatches are zlib-compressed.
+    /// Whether dispatches are zlib-compressed one by one (IDENTIFY's `compress`).
     pub compress: bool,
+    /// IDENTIFY's `large_threshold` (50 when left out): guilds with more members are large,
+    /// and their `GUILD_CREATE` lists only some members.
+    #[serde(default)]
+    pub large_threshold: u64,
 }
 
 /// The body of every control API error.

@@ -23,8 +23,8 @@ pub use interaction::{
 };
 pub use people::{
     Affected, AttachmentSpec, BulkKind, BulkReport, BulkSpec, GatewayAction, InviteInfo,
-    InviteSpec, MessageSpec, PostedMessage, PresenceSpec, RawDispatch, ReactionSpec, VoiceChange,
-    VoiceSpec,
+    InviteSpec, MessageSpec, PostedMessage, PresenceSpec, RawDispatch, ReactionSpec,
+    ReplaySettings, VoiceChange, VoiceSpec,
 };
 pub use permissions::PermissionSet;
 

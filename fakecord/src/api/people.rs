@@ -253,6 +253,13 @@ pub struct GatewayAction {
     pub resumable: bool,
 }
 
+/// The replay buffer's size: `POST /_fake/gateway/replay` (body and answer).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct ReplaySettings {
+    /// Dispatches kept per session for RESUME, from now on (at least one).
+    pub capacity: usize,
+}
+
 /// How many shards or sessions an action reached.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Affected {

@@ -437,6 +437,8 @@ mod tests {
             voice: BTreeMap::new(),
             invites: BTreeMap::new(),
             presences: BTreeMap::new(),
+            afk_channel_id: None,
+            afk_timeout: 300,
         }
     }
 

@@ -1,4 +1,5 @@
-//! Disturbing the gateway on purpose (op 7, op 9, dropped sockets) and sending raw dispatches.
+//! Disturbing the gateway on purpose (op 7, op 9, dropped sockets), sizing the replay buffer,
+//! and sending raw dispatches.
 
 use std::sync::Arc;
 
@@ -6,8 +7,8 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::{Body, Reply};
-use crate::api::{Affected, GatewayAction, RawDispatch};
+use super::{Body, ControlError, Reply};
+use crate::api::{Affected, GatewayAction, RawDispatch, ReplaySettings};
 use crate::gateway::hub::Control;
 use crate::server::AppState;
 
@@ -42,6 +43,22 @@ pub(crate) async fn drop_socket(
     Body(action): Body<GatewayAction>,
 ) -> Reply<Affected> {
     Ok(apply(&state, &action, Control::DropSocket))
+}
+
+/// `POST /_fake/gateway/replay`: how many dispatches each session keeps for RESUME, from now
+/// on; buffers holding more forget their oldest at once.
+pub(crate) async fn replay(
+    State(state): State<Arc<AppState>>,
+    Body(settings): Body<ReplaySettings>,
+) -> Reply<ReplaySettings> {
+    if settings.capacity == 0 {
+        return Err(ControlError::BadRequest(
+            "`capacity` must be at least 1".to_owned(),
+        ));
+    }
+    let capacity = state.hub.set_replay_capacity(settings.capacity);
+    tracing::info!(capacity, "replay buffer resized");
+    Ok(Json(ReplaySettings { capacity }))
 }
 
 /// `POST /_fake/dispatch`: a raw event, checked by serenity and routed like any other.

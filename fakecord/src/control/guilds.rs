@@ -21,8 +21,8 @@ pub(crate) fn create(state: &AppState, spec: &GuildSpec) -> Result<GuildInfo, Co
         let guild = world.guild(id)?;
         state
             .hub
-            .dispatch_with("GUILD_CREATE", Some(id), |intents| {
-                wire::guild_create(&world, guild, intents)
+            .dispatch_with("GUILD_CREATE", Some(id), |identified| {
+                wire::guild_create(&world, guild, identified)
             })
     };
     if let Err(e) = sent {

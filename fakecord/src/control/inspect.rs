@@ -113,5 +113,6 @@ pub(crate) async fn status(State(state): State<Arc<AppState>>) -> Reply<Status> 
         sessions,
         guilds: state.world().guilds.len(),
         spec_validation: state.spec.enabled(),
+        replay_capacity: state.hub.replay_capacity(),
     }))
 }

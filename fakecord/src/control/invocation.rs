@@ -20,6 +20,9 @@ const COMMAND: u8 = 2;
 const COMPONENT: u8 = 3;
 const AUTOCOMPLETE: u8 = 4;
 
+/// The locale of a user who does not say otherwise.
+const DEFAULT_LOCALE: &str = "en-US";
+
 /// Discord's attachment size limit for a server without boosts, in bytes.
 const ATTACHMENT_LIMIT: u64 = 10 << 20;
 
@@ -54,7 +57,7 @@ fn place(
     let user_id = world.user(who)?.id;
     let id = state.ids.next();
     let token = format!("fakecord-{id}-{:016x}", fastrand::u64(..));
-    let locale = locale.unwrap_or("en-US");
+    let locale = locale.unwrap_or(DEFAULT_LOCALE);
     let mut base = Map::new();
     base.insert("id".into(), json!(id));
     base.insert("application_id".into(), json!(state.config.application_id));
@@ -264,13 +267,54 @@ fn names(defs: &[Value]) -> String {
     }
 }
 
-/// The leaf options of a (sub)command, typed from the registered definitions.
+/// The value of the choice a user means by `given`, among an option's registered `choices`:
+/// the choice whose value it is (`1`, or `"1"` for an integer choice), else the one whose
+/// name it is, as the user sees it in `locale` or by default (case aside, as the client's
+/// picker filters). `None` when it is none of them: the value is then sent as given, as a
+/// forged interaction would send it.
+///
+/// Values are tried first so callers that pass them (poise numbers its choices 0, 1, 2…)
+/// get exactly what they passed even where a name looks like another choice's value.
+fn pick_choice<'a>(choices: &'a [Value], given: &Value, locale: &str) -> Option<&'a Value> {
+    let wanted = as_text(given);
+    let value_of = |choice: &'a Value| choice.get("value");
+    let by_value = choices
+        .iter()
+        .filter_map(value_of)
+        .find(|value| *value == given || as_text(value) == wanted);
+    by_value.or_else(|| {
+        let names = |choice: &'a Value| {
+            let localized = choice
+                .get("name_localizations")
+                .and_then(|l| l.get(locale))
+                .and_then(Value::as_str);
+            choice
+                .get("name")
+                .and_then(Value::as_str)
+                .into_iter()
+                .chain(localized)
+        };
+        choices
+            .iter()
+            .find(|choice| names(choice).any(|name| name == wanted))
+            .or_else(|| {
+                choices.iter().find(|choice| {
+                    names(choice).any(|name| name.to_lowercase() == wanted.to_lowercase())
+                })
+            })
+            .and_then(value_of)
+    })
+}
+
+/// The leaf options of a (sub)command, typed from the registered definitions; choices may be
+/// given by value or by name (see [`pick_choice`]).
 fn leaf_options(
     world: &World,
     guild: Option<&Guild>,
     path: &str,
     defs: &[Value],
     given: &[OptionSpec],
+    locale: &str,
     resolved: &mut Resolved,
 ) -> Result<Vec<Value>, ControlError> {
     given
@@ -297,6 +341,12 @@ fn leaf_options(
                 )));
             }
             let raw = opt.value.clone().unwrap_or(Value::Null);
+            let raw = match def.and_then(|d| d.get("choices")?.as_array()) {
+                Some(choices) if !opt.focused => {
+                    pick_choice(choices, &raw, locale).map_or(raw, Clone::clone)
+                }
+                _ => raw,
+            };
             let mut out = json!({ "name": opt.name, "type": kind });
             if let Some(map) = out.as_object_mut() {
                 if opt.focused {
@@ -388,7 +438,16 @@ pub(crate) fn command(
             .unwrap_or_default();
     }
     let full = inv.command.trim().trim_start_matches('/').to_owned();
-    let mut options = leaf_options(world, guild, &full, &defs, &inv.options, &mut resolved)?;
+    let locale = inv.locale.as_deref().unwrap_or(DEFAULT_LOCALE);
+    let mut options = leaf_options(
+        world,
+        guild,
+        &full,
+        &defs,
+        &inv.options,
+        locale,
+        &mut resolved,
+    )?;
     for (word, kind) in chain.into_iter().rev() {
         options = vec![json!({ "name": word, "type": kind, "options": options })];
     }
@@ -503,5 +562,77 @@ fn finish(place: Place, kind: u8, name: String, data: Value, source: Option<Snow
             callback_at: None,
         },
         payload: Value::Object(payload),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `/leaderboard period:` as poise registers a choice parameter: integer values by index.
+    fn period() -> Vec<Value> {
+        vec![json!({
+            "name": "period", "type": 4,
+            "choices": [
+                {"name": "season", "value": 0},
+                {"name": "all-time", "value": 1, "name_localizations": {"fr": "depuis toujours"}},
+                {"name": "7 days", "value": 2},
+            ],
+        })]
+    }
+
+    fn period_value(given: Value, locale: &str) -> Result<Value, ControlError> {
+        let world = World::new(Snowflake(1), "trakker", "app-owner", Snowflake(2));
+        let given = [OptionSpec::new("period", given)];
+        let options = leaf_options(
+            &world,
+            None,
+            "leaderboard",
+            &period(),
+            &given,
+            locale,
+            &mut Resolved::default(),
+        )?;
+        Ok(options[0]["value"].clone())
+    }
+
+    #[test]
+    fn a_choice_is_picked_by_value_or_by_name() {
+        for given in [json!(1), json!("1"), json!("all-time"), json!("All-Time")] {
+            assert_eq!(
+                period_value(given.clone(), "en-US").expect("picked"),
+                json!(1),
+                "{given}"
+            );
+        }
+        assert_eq!(
+            period_value(json!("depuis toujours"), "fr").expect("picked"),
+            json!(1),
+            "the name a French user sees"
+        );
+    }
+
+    #[test]
+    fn a_value_outside_the_choices_is_sent_as_forged() {
+        assert_eq!(period_value(json!(7), "en-US").expect("sent"), json!(7));
+        let err = period_value(json!("forever"), "en-US").expect_err("not an integer");
+        assert!(err.to_string().contains("expected an integer"), "{err}");
+    }
+
+    #[test]
+    fn values_win_over_names() {
+        let choices = [
+            json!({"name": "b", "value": "a"}),
+            json!({"name": "a", "value": "c"}),
+        ];
+        assert_eq!(
+            pick_choice(&choices, &json!("a"), DEFAULT_LOCALE),
+            Some(&json!("a"))
+        );
+        assert_eq!(
+            pick_choice(&choices, &json!("b"), DEFAULT_LOCALE),
+            Some(&json!("a"))
+        );
+        assert_eq!(pick_choice(&choices, &json!("z"), DEFAULT_LOCALE), None);
     }
 }

@@ -75,6 +75,7 @@ pub(crate) fn router() -> Router<Arc<AppState>> {
         .route("/gateway/reconnect", post(gateway::reconnect))
         .route("/gateway/invalidate", post(gateway::invalidate))
         .route("/gateway/drop", post(gateway::drop_socket))
+        .route("/gateway/replay", post(gateway::replay))
         .route("/dispatch", post(gateway::dispatch))
         .route("/bulk", post(bulk::run))
         .fallback(no_such_endpoint)

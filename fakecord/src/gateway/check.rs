@@ -11,10 +11,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use serenity::model::event::{
     ChannelCreateEvent, GuildCreateEvent, GuildDeleteEvent, GuildMemberAddEvent,
-    GuildMemberRemoveEvent, GuildMemberUpdateEvent, InteractionCreateEvent, InviteCreateEvent,
-    InviteDeleteEvent, MessageCreateEvent, MessageDeleteEvent, MessageUpdateEvent,
-    PresenceUpdateEvent, ReactionAddEvent, ReactionRemoveEvent, ReadyEvent, ResumedEvent,
-    ThreadCreateEvent, TypingStartEvent, VoiceStateUpdateEvent,
+    GuildMemberRemoveEvent, GuildMemberUpdateEvent, GuildMembersChunkEvent, InteractionCreateEvent,
+    InviteCreateEvent, InviteDeleteEvent, MessageCreateEvent, MessageDeleteEvent,
+    MessageUpdateEvent, PresenceUpdateEvent, ReactionAddEvent, ReactionRemoveEvent, ReadyEvent,
+    ResumedEvent, ThreadCreateEvent, TypingStartEvent, VoiceStateUpdateEvent,
 };
 use serenity::model::event::{Event, GatewayEvent};
 
@@ -93,6 +93,7 @@ fn typed_error(event: &str, data: &Value) -> Option<String> {
         "GUILD_MEMBER_ADD" => describe::<GuildMemberAddEvent>(data),
         "GUILD_MEMBER_REMOVE" => describe::<GuildMemberRemoveEvent>(data),
         "GUILD_MEMBER_UPDATE" => describe::<GuildMemberUpdateEvent>(data),
+        "GUILD_MEMBERS_CHUNK" => describe::<GuildMembersChunkEvent>(data),
         "CHANNEL_CREATE" => describe::<ChannelCreateEvent>(data),
         "THREAD_CREATE" => describe::<ThreadCreateEvent>(data),
         "MESSAGE_CREATE" => describe::<MessageCreateEvent>(data),

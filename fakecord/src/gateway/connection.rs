@@ -17,9 +17,10 @@ use serenity::model::gateway::GatewayIntents;
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
+use super::chunks::{self, MembersRequest, Unanswered};
 use super::frame::{self, close, op};
 use super::hub::{Link, NewSession, Outbound, Resume};
-use super::shard_of;
+use super::{shard_of, Identified};
 use crate::config::bare_token;
 use crate::server::AppState;
 use crate::wire;
@@ -46,6 +47,8 @@ struct Identify {
     shard: Option<[u32; 2]>,
     #[serde(default)]
     compress: bool,
+    #[serde(default)]
+    large_threshold: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -61,6 +64,8 @@ struct CloseWith(u16, String);
 /// What this socket is attached to.
 struct Attached {
     session_id: String,
+    shard: [u32; 2],
+    identified: Identified,
     written: Arc<watch::Sender<u64>>,
 }
 
@@ -68,12 +73,14 @@ struct Connection {
     state: Arc<AppState>,
     link: Link,
     attached: Option<Attached>,
-    /// Text until a session that asked for `compress` is attached.
+    /// zlib-stream from the start when the URL asked for it; otherwise text until a session
+    /// that asked for `compress` is attached.
     encoder: frame::Encoder,
 }
 
-/// Runs one gateway connection until either side ends it.
-pub(super) async fn serve(mut socket: WebSocket, state: Arc<AppState>) {
+/// Runs one gateway connection until either side ends it; `zlib_stream` when the gateway URL
+/// asked for transport compression.
+pub(super) async fn serve(mut socket: WebSocket, state: Arc<AppState>, zlib_stream: bool) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut conn = Connection {
         link: Link {
@@ -82,10 +89,10 @@ pub(super) async fn serve(mut socket: WebSocket, state: Arc<AppState>) {
         },
         state,
         attached: None,
-        encoder: frame::Encoder::new(false),
+        encoder: frame::Encoder::new(zlib_stream),
     };
     let hello = frame::hello(conn.state.config.heartbeat_interval.as_millis());
-    if socket.send(Message::Text(hello.into())).await.is_err() {
+    if socket.send(conn.encoder.encode(&hello)).await.is_err() {
         return;
     }
     loop {
@@ -180,15 +187,11 @@ impl Connection {
             )),
             op::IDENTIFY => self.identify(incoming.d),
             op::RESUME => self.resume(incoming.d),
-            op::PRESENCE_UPDATE | op::VOICE_STATE_UPDATE | op::REQUEST_GUILD_MEMBERS
-                if self.attached.is_none() =>
-            {
-                Err(CloseWith(
-                    close::NOT_AUTHENTICATED,
-                    "not authenticated".into(),
-                ))
-            }
-            op::PRESENCE_UPDATE | op::VOICE_STATE_UPDATE | op::REQUEST_GUILD_MEMBERS => {
+            op::REQUEST_GUILD_MEMBERS => self.request_members(incoming.d),
+            op::PRESENCE_UPDATE | op::VOICE_STATE_UPDATE if self.attached.is_none() => Err(
+                CloseWith(close::NOT_AUTHENTICATED, "not authenticated".into()),
+            ),
+            op::PRESENCE_UPDATE | op::VOICE_STATE_UPDATE => {
                 debug!(op = incoming.op, "ignoring client gateway op");
                 Ok(())
             }
@@ -226,6 +229,7 @@ impl Connection {
             .ok_or_else(|| CloseWith(close::INVALID_INTENTS, "intents are required".into()))?;
         let intents = GatewayIntents::from_bits(bits)
             .ok_or_else(|| CloseWith(close::INVALID_INTENTS, "Invalid intent(s).".into()))?;
+        let identified = Identified::new(intents, identify.large_threshold);
         let session_id = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
 
         // Holding the world lock while the session opens means no event can fall between the
@@ -255,14 +259,14 @@ impl Connection {
             initial.extend(
                 guilds
                     .iter()
-                    .map(|g| ("GUILD_CREATE", wire::guild_create(&world, g, intents))),
+                    .map(|g| ("GUILD_CREATE", wire::guild_create(&world, g, identified))),
             );
         }
         let opened = state.hub.open(
             NewSession {
                 id: session_id.clone(),
                 shard,
-                intents,
+                identified,
                 compress: identify.compress,
             },
             self.link.clone(),
@@ -273,13 +277,69 @@ impl Connection {
             warn!(error = %e, "fakecord built a dispatch serenity refuses");
             CloseWith(close::UNKNOWN_ERROR, e.to_string())
         })?;
-        info!(%session_id, ?shard, intents = bits, compress = identify.compress, "session identified");
+        info!(
+            %session_id,
+            ?shard,
+            intents = bits,
+            compress = identify.compress,
+            large_threshold = identified.large_threshold,
+            "session identified"
+        );
         self.attached = Some(Attached {
             session_id,
+            shard,
+            identified,
             written,
         });
-        self.encoder = frame::Encoder::new(identify.compress);
+        self.encoder.per_message(identify.compress);
         Ok(())
+    }
+
+    /// Request Guild Members (op 8): answers with `GUILD_MEMBERS_CHUNK` dispatches for this
+    /// session, or with nothing where Discord sends nothing (see [`chunks`]).
+    fn request_members(&self, d: Value) -> Result<(), CloseWith> {
+        let Some(attached) = &self.attached else {
+            return Err(CloseWith(
+                close::NOT_AUTHENTICATED,
+                "not authenticated".into(),
+            ));
+        };
+        let request: MembersRequest = serde_json::from_value(d).map_err(|e| {
+            CloseWith(
+                close::DECODE_ERROR,
+                format!("invalid REQUEST_GUILD_MEMBERS: {e}"),
+            )
+        })?;
+        // The world stays locked until the chunks are queued, so they show the members as
+        // they are when queued, before any later join or leave.
+        let world = self.state.world();
+        match chunks::answer(
+            &world,
+            &request,
+            attached.shard,
+            attached.identified.intents,
+        ) {
+            Ok(payloads) => {
+                let sent = self
+                    .state
+                    .hub
+                    .dispatch_to(&attached.session_id, "GUILD_MEMBERS_CHUNK", &payloads)
+                    .map_err(|e| {
+                        warn!(error = %e, "fakecord built a dispatch serenity refuses");
+                        CloseWith(close::UNKNOWN_ERROR, e.to_string())
+                    })?;
+                debug!(guild = %request.guild_id, chunks = sent, "answered REQUEST_GUILD_MEMBERS");
+                Ok(())
+            }
+            Err(Unanswered::Ignored(reason)) => {
+                warn!(guild = %request.guild_id, %reason, "REQUEST_GUILD_MEMBERS gets no answer, as on Discord");
+                Ok(())
+            }
+            Err(Unanswered::Malformed(reason)) => Err(CloseWith(
+                close::DECODE_ERROR,
+                format!("invalid REQUEST_GUILD_MEMBERS: {reason}"),
+            )),
+        }
     }
 
     fn resume(&mut self, d: Value) -> Result<(), CloseWith> {
@@ -296,13 +356,20 @@ impl Connection {
             .hub
             .resume(&request.session_id, request.seq, &self.link)
         {
-            Resume::Resumed { compress, written } => {
+            Resume::Resumed {
+                shard,
+                identified,
+                compress,
+                written,
+            } => {
                 info!(session_id = %request.session_id, seq = request.seq, "session resumed");
                 self.attached = Some(Attached {
                     session_id: request.session_id,
+                    shard,
+                    identified,
                     written,
                 });
-                self.encoder = frame::Encoder::new(compress);
+                self.encoder.per_message(compress);
             }
             Resume::Invalid => {
                 info!(session_id = %request.session_id, "cannot resume; invalid session");

@@ -1,10 +1,11 @@
-//! Gateway frames: opcodes, close codes, the JSON of each non-dispatch payload, and the
-//! per-message zlib encoding serenity expects when IDENTIFY says `compress: true`.
+//! Gateway frames: opcodes, close codes, the JSON of each non-dispatch payload, and the two
+//! compressions Discord offers: per-message zlib (IDENTIFY's `compress: true`, what serenity
+//! uses) and zlib-stream transport compression (`compress=zlib-stream` in the gateway URL).
 
 use std::fmt::Write as _;
 
 use axum::extract::ws::{CloseFrame, Message};
-use flate2::{Compress, Compression, FlushCompress, Status};
+use flate2::{Compress, FlushCompress, Status};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -85,48 +86,103 @@ pub(crate) fn hello(heartbeat_interval_ms: u128) -> String {
     )
 }
 
-/// Turns frames into websocket messages: text, or (when the session asked for `compress`) a
-/// complete zlib stream in a binary message.
+/// How a connection's frames are compressed.
+enum Compression {
+    /// Text frames.
+    None,
+    /// Each frame a whole zlib stream in a binary message (IDENTIFY's `compress: true`).
+    ///
+    /// serenity 0.12 decodes every binary message with a fresh `ZlibDecoder` (see its
+    /// `gateway/ws.rs`), so each frame must be a whole zlib stream, not a slice of a shared one.
+    /// One deflate state is reset between frames instead of being built anew each time:
+    /// setting up a deflate state allocates and zeroes a few hundred KiB.
+    PerMessage(Compress),
+    /// One zlib stream for the whole connection, each frame ending in a sync flush
+    /// (`00 00 ff ff`) so the client can inflate it as soon as it arrives
+    /// (`compress=zlib-stream` in the gateway URL).
+    Stream(Compress),
+}
+
+/// Turns frames into websocket messages, compressed as the connection asked.
 ///
-/// serenity 0.12 decodes every binary message with a fresh `ZlibDecoder` (see its
-/// `gateway/ws.rs`), so each frame must be a whole zlib stream, not a slice of a shared one.
-/// One encoder per connection is reset between frames instead of being built anew each time:
-/// setting up a deflate state allocates and zeroes a few hundred KiB.
+/// Transport compression is chosen when the socket opens and covers every frame, HELLO
+/// included; it takes precedence over IDENTIFY's `compress`, so a client asking for both gets
+/// each frame compressed once.
 pub(crate) struct Encoder {
-    deflate: Option<Compress>,
+    compression: Compression,
 }
 
 impl Encoder {
-    /// An encoder for a connection; `compress` as the session identified with.
-    pub(crate) fn new(compress: bool) -> Self {
-        Self {
-            deflate: compress.then(|| Compress::new(Compression::fast(), true)),
+    /// An encoder for a new connection: `zlib_stream` when the URL asked for
+    /// `compress=zlib-stream`, plain text otherwise.
+    pub(crate) fn new(zlib_stream: bool) -> Self {
+        let compression = if zlib_stream {
+            Compression::Stream(Compress::new(flate2::Compression::fast(), true))
+        } else {
+            Compression::None
+        };
+        Self { compression }
+    }
+
+    /// Compresses each frame on its own from now on when `compress` is set (IDENTIFY's
+    /// `compress`, or the resumed session's), unless the connection uses transport compression.
+    pub(crate) fn per_message(&mut self, compress: bool) {
+        match (&self.compression, compress) {
+            (Compression::Stream(_), _) => {}
+            (_, true) => {
+                self.compression =
+                    Compression::PerMessage(Compress::new(flate2::Compression::fast(), true));
+            }
+            (_, false) => self.compression = Compression::None,
         }
     }
 
     /// The websocket message for a frame.
     pub(crate) fn encode(&mut self, text: &str) -> Message {
-        if let Some(deflate) = &mut self.deflate {
-            if let Some(bytes) = zlib(deflate, text.as_bytes()) {
-                return Message::Binary(bytes.into());
-            }
+        let bytes = match &mut self.compression {
+            Compression::None => None,
+            Compression::PerMessage(deflate) => whole_stream(deflate, text.as_bytes()),
+            Compression::Stream(deflate) => sync_flushed(deflate, text.as_bytes()),
+        };
+        match bytes {
+            Some(bytes) => Message::Binary(bytes.into()),
+            None => Message::Text(text.to_owned().into()),
         }
-        Message::Text(text.to_owned().into())
     }
 }
 
 /// `input` as one whole zlib stream, reusing `deflate`.
-fn zlib(deflate: &mut Compress, input: &[u8]) -> Option<Vec<u8>> {
+fn whole_stream(deflate: &mut Compress, input: &[u8]) -> Option<Vec<u8>> {
     deflate.reset();
+    deflate_all(deflate, input, FlushCompress::Finish)
+}
+
+/// `input` as the next piece of the connection's zlib stream, ending in a sync flush.
+fn sync_flushed(deflate: &mut Compress, input: &[u8]) -> Option<Vec<u8>> {
+    deflate_all(deflate, input, FlushCompress::Sync)
+}
+
+/// Feeds all of `input` to `deflate` and collects its output up to `flush`: the end of the
+/// stream (`Finish`) or an empty stored block that completes the frame (`Sync`).
+fn deflate_all(deflate: &mut Compress, input: &[u8], flush: FlushCompress) -> Option<Vec<u8>> {
+    let start = deflate.total_in();
     let mut out = Vec::with_capacity(input.len() / 2 + 64);
     loop {
-        let consumed = usize::try_from(deflate.total_in()).ok()?;
+        let consumed = usize::try_from(deflate.total_in() - start).ok()?;
         let rest = input.get(consumed..)?;
-        match deflate.compress_vec(rest, &mut out, FlushCompress::Finish) {
-            Ok(Status::StreamEnd) => return Some(out),
-            Ok(Status::Ok | Status::BufError) => out.reserve(out.capacity().max(64)),
-            Err(_) => return None,
+        let status = deflate.compress_vec(rest, &mut out, flush).ok()?;
+        let all_in = usize::try_from(deflate.total_in() - start).ok()? == input.len();
+        // zlib has finished a flush once it stops short of filling the output buffer.
+        let done = match status {
+            Status::StreamEnd => true,
+            Status::Ok | Status::BufError => {
+                matches!(flush, FlushCompress::Sync) && all_in && out.len() < out.capacity()
+            }
+        };
+        if done {
+            return Some(out);
         }
+        out.reserve(out.capacity().max(64));
     }
 }
 
@@ -157,18 +213,52 @@ mod tests {
         decoded
     }
 
+    fn per_message() -> Encoder {
+        let mut encoder = Encoder::new(false);
+        encoder.per_message(true);
+        encoder
+    }
+
     #[test]
     fn compressed_frames_decode_like_serenity_decodes_them() {
         let text = dispatch(7, "RESUMED", &json!({}));
-        assert_eq!(inflate(Encoder::new(true).encode(&text)), text);
+        assert_eq!(inflate(per_message().encode(&text)), text);
     }
 
     #[test]
     fn a_reused_encoder_writes_whole_streams_of_any_size() {
-        let mut encoder = Encoder::new(true);
+        let mut encoder = per_message();
         let big = "0123456789abcdef".repeat(10_000);
         for text in ["{}", big.as_str(), "{\"op\":11}", big.as_str()] {
             assert_eq!(inflate(encoder.encode(text)), text);
+        }
+    }
+
+    #[test]
+    fn a_zlib_stream_flushes_every_frame_for_one_inflater() {
+        let mut encoder = Encoder::new(true);
+        // IDENTIFY's `compress` must not compress a second time.
+        encoder.per_message(true);
+        let mut inflater = flate2::Decompress::new(true);
+        let big = "0123456789abcdef".repeat(10_000);
+        for text in ["{\"op\":10}", big.as_str(), "{}", big.as_str()] {
+            let Message::Binary(bytes) = encoder.encode(text) else {
+                panic!("expected a binary frame");
+            };
+            assert!(
+                bytes.ends_with(&[0, 0, 0xff, 0xff]),
+                "a sync flush ends each frame"
+            );
+            let mut out = Vec::with_capacity(text.len() + 64);
+            let before = inflater.total_in();
+            while usize::try_from(inflater.total_in() - before).expect("fits") < bytes.len() {
+                let offset = usize::try_from(inflater.total_in() - before).expect("fits");
+                out.reserve(64);
+                inflater
+                    .decompress_vec(&bytes[offset..], &mut out, flate2::FlushDecompress::Sync)
+                    .expect("one stream");
+            }
+            assert_eq!(String::from_utf8(out).expect("UTF-8"), text);
         }
     }
 

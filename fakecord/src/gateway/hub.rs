@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
@@ -15,7 +16,7 @@ use serenity::model::gateway::GatewayIntents;
 use tokio::sync::{mpsc, watch};
 
 use super::check::{self, GateError};
-use super::{frame, intents, shard_of};
+use super::{frame, intents, shard_of, Identified};
 use crate::api::SessionStatus;
 use crate::snowflake::Snowflake;
 
@@ -41,6 +42,7 @@ struct Session {
     id: String,
     shard: [u32; 2],
     intents: GatewayIntents,
+    large_threshold: u64,
     compress: bool,
     seq: u64,
     replay: VecDeque<(u64, Arc<str>)>,
@@ -50,6 +52,13 @@ struct Session {
 }
 
 impl Session {
+    fn identified(&self) -> Identified {
+        Identified {
+            intents: self.intents,
+            large_threshold: self.large_threshold,
+        }
+    }
+
     fn receives(&self, guild: Option<Snowflake>, needs: Option<GatewayIntents>) -> bool {
         let [shard_id, shard_count] = self.shard;
         // DMs and guild-less events go to shard 0, as on Discord.
@@ -198,8 +207,10 @@ fn parse(event: &str, text: &str) -> Result<Value, GateError> {
 
 /// The outcome of a RESUME.
 pub(crate) enum Resume {
-    /// Replayed `replayed` dispatches, then RESUMED.
+    /// Replayed what the session missed, then RESUMED.
     Resumed {
+        shard: [u32; 2],
+        identified: Identified,
         compress: bool,
         written: Arc<watch::Sender<u64>>,
     },
@@ -222,7 +233,9 @@ pub(crate) enum Control {
 #[derive(Debug)]
 pub(crate) struct Hub {
     sessions: Mutex<HashMap<String, Session>>,
-    replay_capacity: usize,
+    /// Dispatches kept per session; read and changed under the `sessions` lock, so a change
+    /// applies to every dispatch queued after it.
+    replay_capacity: AtomicUsize,
     bot_id: Snowflake,
 }
 
@@ -230,7 +243,7 @@ pub(crate) struct Hub {
 pub(crate) struct NewSession {
     pub id: String,
     pub shard: [u32; 2],
-    pub intents: GatewayIntents,
+    pub identified: Identified,
     pub compress: bool,
 }
 
@@ -239,9 +252,28 @@ impl Hub {
     pub(crate) fn new(replay_capacity: usize, bot_id: Snowflake) -> Self {
         Self {
             sessions: Mutex::new(HashMap::new()),
-            replay_capacity: replay_capacity.max(1),
+            replay_capacity: AtomicUsize::new(replay_capacity.max(1)),
             bot_id,
         }
+    }
+
+    /// Dispatches kept per session for RESUME.
+    pub(crate) fn replay_capacity(&self) -> usize {
+        self.replay_capacity.load(Ordering::Relaxed)
+    }
+
+    /// Keeps the last `capacity` dispatches per session from now on (at least one). Buffers
+    /// holding more drop their oldest, so a RESUME from before them gets op 9.
+    pub(crate) fn set_replay_capacity(&self, capacity: usize) -> usize {
+        let capacity = capacity.max(1);
+        let mut sessions = self.lock();
+        self.replay_capacity.store(capacity, Ordering::Relaxed);
+        for session in sessions.values_mut() {
+            while session.replay.len() > capacity {
+                session.replay.pop_front();
+            }
+        }
+        capacity
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Session>> {
@@ -266,7 +298,8 @@ impl Hub {
         let mut session = Session {
             id: new.id.clone(),
             shard: new.shard,
-            intents: new.intents,
+            intents: new.identified.intents,
+            large_threshold: new.identified.large_threshold,
             compress: new.compress,
             seq: 0,
             replay: VecDeque::new(),
@@ -275,7 +308,7 @@ impl Hub {
             resumes: 0,
         };
         for (event, data) in initial {
-            session.push(event, data, self.replay_capacity);
+            session.push(event, data, self.replay_capacity());
         }
         sessions.insert(new.id, session);
         Ok(written)
@@ -304,8 +337,10 @@ impl Hub {
             });
         }
         session.resumes += 1;
-        session.push("RESUMED", &serde_json::json!({}), self.replay_capacity);
+        session.push("RESUMED", &serde_json::json!({}), self.replay_capacity());
         Resume::Resumed {
+            shard: session.shard,
+            identified: session.identified(),
             compress: session.compress,
             written: Arc::clone(&session.written),
         }
@@ -322,49 +357,73 @@ impl Hub {
 
     /// Routes a dispatch to the sessions of `guild`'s shard that have the intent it needs.
     ///
-    /// `render` shapes the payload for a session's intents (for example `GUILD_CREATE`). Every
-    /// distinct rendering, and the one for all intents, passes the serenity gate before
-    /// anything is queued, so a refused event reaches no session at all.
+    /// `render` shapes the payload for what a session identified with (for example
+    /// `GUILD_CREATE`). Every distinct rendering, and the one for [`Identified::everything`],
+    /// passes the serenity gate before anything is queued, so a refused event reaches no
+    /// session at all.
     pub(crate) fn dispatch_with(
         &self,
         event: &str,
         guild: Option<Snowflake>,
-        render: impl Fn(GatewayIntents) -> Value,
+        render: impl Fn(Identified) -> Value,
     ) -> Result<Delivery, GateError> {
         let needs = intents::required(event, guild.is_some());
-        let shaped = |i: GatewayIntents| {
-            let mut data = render(i);
-            if !i.contains(GatewayIntents::MESSAGE_CONTENT) {
+        let shaped = |shape: Identified| {
+            let mut data = render(shape);
+            if !shape.intents.contains(GatewayIntents::MESSAGE_CONTENT) {
                 intents::hide_content(event, &mut data, self.bot_id);
             }
             data
         };
         let mut sessions = self.lock();
-        let mut renders: Vec<(GatewayIntents, Value)> = Vec::new();
-        for i in std::iter::once(GatewayIntents::all()).chain(
+        let mut renders: Vec<(Identified, Value)> = Vec::new();
+        for shape in std::iter::once(Identified::everything()).chain(
             sessions
                 .values()
                 .filter(|s| s.receives(guild, needs))
-                .map(|s| s.intents),
+                .map(Session::identified),
         ) {
-            if !renders.iter().any(|(known, _)| *known == i) {
-                let data = shaped(i);
+            if !renders.iter().any(|(known, _)| *known == shape) {
+                let data = shaped(shape);
                 check::verify(event, &data)?;
-                renders.push((i, data));
+                renders.push((shape, data));
             }
         }
         let mut delivery = Delivery::default();
         for session in sessions.values_mut().filter(|s| s.receives(guild, needs)) {
-            let Some((_, data)) = renders.iter().find(|(i, _)| *i == session.intents) else {
+            let shape = session.identified();
+            let Some((_, data)) = renders.iter().find(|(known, _)| *known == shape) else {
                 continue;
             };
-            let seq = session.push(event, data, self.replay_capacity);
+            let seq = session.push(event, data, self.replay_capacity());
             delivery.sessions += 1;
             if session.link.is_some() {
                 delivery.waits.push((session.written.subscribe(), seq));
             }
         }
         Ok(delivery)
+    }
+
+    /// Answers one session: queues `payloads` as `event` dispatches for it alone (numbered and
+    /// kept for RESUME like any other), after each passed the serenity gate. Returns how many
+    /// were queued: none when the session is gone.
+    pub(crate) fn dispatch_to(
+        &self,
+        session_id: &str,
+        event: &str,
+        payloads: &[Value],
+    ) -> Result<usize, GateError> {
+        for data in payloads {
+            check::verify(event, data)?;
+        }
+        let mut sessions = self.lock();
+        let Some(session) = sessions.get_mut(session_id) else {
+            return Ok(0);
+        };
+        for data in payloads {
+            session.push(event, data, self.replay_capacity());
+        }
+        Ok(payloads.len())
     }
 
     /// Queues a batch of events of `guild` under one lock, each routed like [`Self::dispatch`].
@@ -408,7 +467,7 @@ impl Hub {
                 let mut derived = None;
                 let text = batch.payload(event, session.intents, self.bot_id, &mut derived)?;
                 last =
-                    Some(session.push_raw(event.event, text, self.replay_capacity, &mut scratch));
+                    Some(session.push_raw(event.event, text, self.replay_capacity(), &mut scratch));
             }
             let Some(seq) = last else { continue };
             delivery.sessions += 1;
@@ -496,6 +555,7 @@ impl Hub {
                 written_seq: *s.written.borrow(),
                 resumes: s.resumes,
                 compress: s.compress,
+                large_threshold: s.large_threshold,
             })
             .collect();
         list.sort_by(|a, b| a.shard.cmp(&b.shard).then(b.connected.cmp(&a.connected)));
@@ -531,7 +591,7 @@ mod tests {
             NewSession {
                 id: id.into(),
                 shard,
-                intents: GatewayIntents::all(),
+                identified: Identified::everything(),
                 compress: false,
             },
             link,
@@ -557,6 +617,29 @@ mod tests {
             Resume::Resumed { .. }
         ));
         assert_eq!(seqs(&mut rx2), vec![2, 3], "the missed event, then RESUMED");
+    }
+
+    #[test]
+    fn a_smaller_replay_buffer_forgets_what_a_resume_would_need() {
+        let hub = Hub::new(100, Snowflake(1));
+        let (first, _rx1) = link(1);
+        open(&hub, "s", [0, 1], first);
+        hub.detach("s", 1);
+        for channel in 1..=3 {
+            hub.dispatch("TYPING_START", None, &typing(channel))
+                .expect("dispatch while away");
+        }
+        assert_eq!(hub.set_replay_capacity(2), 2);
+        let (second, _rx2) = link(2);
+        assert!(
+            matches!(hub.resume("s", 0, &second), Resume::Invalid),
+            "the first missed event fell out of a buffer of two"
+        );
+        assert_eq!(
+            hub.set_replay_capacity(0),
+            1,
+            "a session keeps at least one"
+        );
     }
 
     #[test]

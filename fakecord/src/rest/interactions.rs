@@ -4,10 +4,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
 
 use super::body::RequestBody;
 use super::compose;
@@ -74,13 +76,59 @@ fn placeholder(
     Ok(id)
 }
 
-/// `POST /interactions/{id}/{token}/callback`: the bot's answer. Answers 204, as Discord does
-/// when `with_response` is not asked for.
+/// The query of `POST /interactions/{id}/{token}/callback`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CallbackQuery {
+    /// Answer with the interaction callback response instead of 204.
+    #[serde(default)]
+    with_response: bool,
+}
+
+/// The interaction callback response Discord answers with under `?with_response=true`:
+/// `interaction` (the interaction, and the message the callback made or changed) and, for a
+/// callback that created (4) or updated (7) a message, `resource` with that message.
+fn callback_response(
+    state: &AppState,
+    world: &World,
+    pending: &Pending,
+    kind: u64,
+    original: Option<Snowflake>,
+) -> Value {
+    let mut interaction = Map::new();
+    interaction.insert("id".into(), json!(pending.id));
+    interaction.insert("type".into(), json!(pending.kind));
+    let message = original
+        .filter(|_| matches!(kind, 4 | 5 | 7))
+        .and_then(|id| world.messages.get(&id));
+    if let Some(m) = message {
+        interaction.insert("response_message_id".into(), json!(m.id));
+        interaction.insert("response_message_loading".into(), json!(kind == 5));
+        interaction.insert(
+            "response_message_ephemeral".into(),
+            json!(m.flags & EPHEMERAL != 0),
+        );
+    }
+    let mut answer = json!({ "interaction": interaction });
+    if let (Some(m), 4 | 7, Some(map)) = (message, kind, answer.as_object_mut()) {
+        map.insert(
+            "resource".into(),
+            json!({
+                "type": kind,
+                "message": wire::message(world, m, &state.http_base, Surface::Rest),
+            }),
+        );
+    }
+    answer
+}
+
+/// `POST /interactions/{id}/{token}/callback`: the bot's answer. Answers 204, or with
+/// `?with_response=true` 200 and the interaction callback response, as Discord does.
 pub(crate) async fn callback(
     State(state): State<Arc<AppState>>,
     Path((id, token)): Path<(Snowflake, String)>,
+    Query(query): Query<CallbackQuery>,
     Extension(body): Extension<RequestBody>,
-) -> Result<StatusCode, DiscordError> {
+) -> Result<Response, DiscordError> {
     let received = Instant::now();
     let pending = state
         .interactions
@@ -138,9 +186,15 @@ pub(crate) async fn callback(
         p.original = original;
         p.callback_at = Some(received);
     });
+    let answer = query
+        .with_response
+        .then(|| callback_response(&state, &world, &pending, kind, original));
     drop(world);
     tracing::info!(interaction = %id, name = %pending.name, kind, "interaction answered");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(match answer {
+        Some(answer) => Json(answer).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
 }
 
 fn pending_for(state: &AppState, app: Snowflake, token: &str) -> Result<Pending, DiscordError> {

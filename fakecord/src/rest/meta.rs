@@ -30,7 +30,7 @@ pub(crate) async fn gateway_bot(State(state): State<Arc<AppState>>) -> Json<Valu
 /// `GET /oauth2/applications/@me`: poise reads the owner from it at start-up.
 pub(crate) async fn application(State(state): State<Arc<AppState>>) -> Json<Value> {
     let world = state.world();
-    Json(wire::application(&world, None))
+    Json(wire::application(&world))
 }
 
 /// `GET /users/@me` and `GET /users/{id}`.

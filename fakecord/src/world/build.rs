@@ -79,6 +79,40 @@ fn build_roles(
     Ok((roles, bot_role_id))
 }
 
+/// The AFK timeouts Discord accepts, in seconds.
+const AFK_TIMEOUTS: [u32; 5] = [60, 300, 900, 1800, 3600];
+
+/// Discord's AFK timeout for a new server.
+const DEFAULT_AFK_TIMEOUT: u32 = 300;
+
+/// The AFK channel and timeout of a new guild: the channel must be one of its voice channels,
+/// the timeout one of the five Discord offers (any other would be a guild Discord cannot have).
+fn afk_settings(
+    spec: &GuildSpec,
+    channels: &[Channel],
+) -> Result<(Option<Snowflake>, u32), WorldError> {
+    let timeout = spec.afk_timeout.unwrap_or(DEFAULT_AFK_TIMEOUT);
+    if !AFK_TIMEOUTS.contains(&timeout) {
+        return Err(WorldError::Invalid(format!(
+            "afk_timeout {timeout} is not one Discord allows ({AFK_TIMEOUTS:?} seconds)"
+        )));
+    }
+    let Some(which) = &spec.afk_channel else {
+        return Ok((None, timeout));
+    };
+    let channel = channels
+        .iter()
+        .find(|c| Some(c.id) == which.as_id() || c.name == which.as_str())
+        .ok_or_else(|| WorldError::UnknownChannel(which.to_string()))?;
+    if channel.kind != ChannelKind::Voice {
+        return Err(WorldError::Invalid(format!(
+            "afk_channel `{which}` is a {:?} channel; the AFK channel must be a voice channel",
+            channel.kind
+        )));
+    }
+    Ok((Some(channel.id), timeout))
+}
+
 /// The channels of a new guild, in the spec's order, with parents resolved.
 fn build_channels(spec: &GuildSpec, ids: &Snowflakes) -> Result<Vec<Channel>, WorldError> {
     let mut channels = Vec::with_capacity(spec.channels.len());
@@ -131,13 +165,15 @@ impl World {
         }
         let now = now_timestamp();
         let (roles, bot_role_id) = build_roles(id, spec, self.bot(), ids)?;
+        let channels = build_channels(spec, ids)?;
+        let (afk_channel_id, afk_timeout) = afk_settings(spec, &channels)?;
         let mut guild = Guild {
             id,
             name: spec.name.clone(),
             owner_id: self.bot_id,
             joined_at: now.clone(),
             roles,
-            channels: build_channels(spec, ids)?,
+            channels,
             emojis: spec
                 .emojis
                 .iter()
@@ -151,6 +187,8 @@ impl World {
             voice: BTreeMap::new(),
             invites: BTreeMap::new(),
             presences: BTreeMap::new(),
+            afk_channel_id,
+            afk_timeout,
         };
 
         let mut member_specs = spec.members.clone();
@@ -292,5 +330,54 @@ impl World {
         guild.presences.remove(&user);
         let was_in_voice = guild.voice.remove(&user).is_some();
         Ok((user, was_in_voice))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn world() -> World {
+        World::new(Snowflake(1), "trakker", "app-owner", Snowflake(2))
+    }
+
+    fn squad() -> GuildSpec {
+        GuildSpec::new("Squad")
+            .member("ada")
+            .text_channel("general")
+            .voice_channel("Lobby")
+            .voice_channel("AFK")
+    }
+
+    #[test]
+    fn the_afk_channel_is_a_voice_channel_of_the_guild() {
+        let ids = Snowflakes::new();
+        let mut world = world();
+        let id = world
+            .create_guild(&squad().afk_channel("AFK").afk_timeout(900), &ids)
+            .expect("guild");
+        let guild = world.guild(id).expect("guild");
+        let afk = guild.channel(&"AFK".into()).expect("AFK").id;
+        assert_eq!((guild.afk_channel_id, guild.afk_timeout), (Some(afk), 900));
+
+        let plain = world
+            .create_guild(&GuildSpec::new("Plain"), &ids)
+            .expect("guild");
+        let plain = world.guild(plain).expect("guild");
+        assert_eq!((plain.afk_channel_id, plain.afk_timeout), (None, 300));
+    }
+
+    #[test]
+    fn impossible_afk_settings_are_refused() {
+        let ids = Snowflakes::new();
+        let mut world = world();
+        for (spec, says) in [
+            (squad().afk_channel("general"), "must be a voice channel"),
+            (squad().afk_channel("Nowhere"), "unknown channel"),
+            (squad().afk_channel("AFK").afk_timeout(42), "afk_timeout 42"),
+        ] {
+            let err = world.create_guild(&spec, &ids).expect_err("refused");
+            assert!(err.to_string().contains(says), "{err}");
+        }
     }
 }

@@ -27,6 +27,10 @@ pub(crate) struct Guild {
     pub voice: BTreeMap<Snowflake, VoiceState>,
     pub invites: BTreeMap<String, Invite>,
     pub presences: BTreeMap<Snowflake, Presence>,
+    /// The voice channel inactive members are moved to.
+    pub afk_channel_id: Option<Snowflake>,
+    /// Seconds of inactivity before that move.
+    pub afk_timeout: u32,
 }
 
 /// A role.
@@ -108,6 +112,14 @@ pub(crate) struct Presence {
     pub user_id: Snowflake,
     pub status: String,
     pub activities: Vec<Value>,
+}
+
+impl Presence {
+    /// Whether the member shows as online (online, idle or do not disturb): `offline` and
+    /// `invisible` look the same to others.
+    pub(crate) fn is_online(&self) -> bool {
+        !matches!(self.status.as_str(), "offline" | "invisible")
+    }
 }
 
 impl Guild {

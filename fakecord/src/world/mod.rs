@@ -85,6 +85,8 @@ pub(crate) enum ChannelHome {
 #[derive(Debug)]
 pub(crate) struct World {
     pub bot_id: Snowflake,
+    /// The account that owns the bot's application (`owner` of `GET /oauth2/applications/@me`).
+    pub owner_id: Snowflake,
     pub users: BTreeMap<Snowflake, User>,
     usernames: HashMap<String, Snowflake>,
     pub guilds: BTreeMap<Snowflake, Guild>,
@@ -97,10 +99,17 @@ pub(crate) struct World {
 }
 
 impl World {
-    /// A world holding only the bot user.
-    pub(crate) fn new(bot_id: Snowflake, bot_name: &str) -> Self {
+    /// A world holding only the bot user and the user who owns its application. An owner
+    /// named like the bot is the bot itself, as for an application owned by its own account.
+    pub(crate) fn new(
+        bot_id: Snowflake,
+        bot_name: &str,
+        owner_name: &str,
+        owner_id: Snowflake,
+    ) -> Self {
         let mut world = Self {
             bot_id,
+            owner_id: bot_id,
             users: BTreeMap::new(),
             usernames: HashMap::new(),
             guilds: BTreeMap::new(),
@@ -117,7 +126,16 @@ impl World {
             global_name: None,
             bot: true,
         });
+        if let Ok(owner) = world.ensure_user(owner_name, None, false, || owner_id) {
+            world.owner_id = owner;
+        }
         world
+    }
+
+    /// The user who owns the bot's application.
+    pub(crate) fn owner(&self) -> &User {
+        // The owner is inserted in `new` (or is the bot) and users are never removed.
+        &self.users[&self.owner_id]
     }
 
     fn insert_user(&mut self, user: User) {

@@ -8,8 +8,8 @@ use fakecord::api::{GuildSpec, MessageSpec, OptionSpec, RawDispatch, RequestFilt
 use fakecord::{Config, Snowflake};
 use serde_json::json;
 use serenity::all::{
-    ApplicationId, ChannelId, Command, CreateAttachment, CreateCommand, CreateMessage,
-    GatewayIntents, GuildId, HttpBuilder, HttpError,
+    ApplicationId, ChannelId, ChunkGuildFilter, Command, CreateAttachment, CreateCommand,
+    CreateMessage, GatewayIntents, GuildId, HttpBuilder, HttpError, ShardId,
 };
 
 fn squad() -> GuildSpec {
@@ -519,4 +519,83 @@ async fn unknown_snowflake_is_not_found() {
     let (_server, fc) = fakecord(Config::default()).await;
     let err = fc.guild(Snowflake(42)).await.expect_err("no such guild");
     assert_eq!(err.status(), Some(404));
+}
+
+#[tokio::test]
+async fn serenity_sees_the_afk_channel_and_chunks_a_large_guild() {
+    let (server, fc) = fakecord(Config::default()).await;
+    let refused = fc
+        .create_guild(
+            GuildSpec::new("Odd")
+                .text_channel("general")
+                .afk_channel("general"),
+        )
+        .await
+        .expect_err("a text channel cannot be the AFK channel");
+    assert_eq!(refused.status(), Some(400));
+    let guild = fc
+        .create_guild(
+            GuildSpec::new("Big")
+                .members(["ada"])
+                .generated_members(1200)
+                .text_channel("general")
+                .voice_channel("Lobby")
+                .voice_channel("AFK")
+                .afk_channel("AFK")
+                .afk_timeout(900),
+        )
+        .await
+        .expect("guild");
+    let mut bot = Bot::connect(&server, all_intents(), false).await;
+    let (afk, listed) = bot
+        .events
+        .wait_for("GUILD_CREATE", |s| match s {
+            Seen::GuildCreate {
+                guild: g,
+                afk_channel,
+                members,
+                ..
+            } if *g == guild.id.get() => Some((*afk_channel, *members)),
+            _ => None,
+        })
+        .await;
+    assert_eq!(afk, Some(guild.channel("AFK").expect("AFK").get()));
+    assert_eq!(
+        listed, 1,
+        "serenity's threshold is 250: only the bot is listed"
+    );
+
+    let shard = bot
+        .shards
+        .runners
+        .lock()
+        .await
+        .get(&ShardId(0))
+        .map(|runner| runner.runner_tx.clone())
+        .expect("shard 0 runs");
+    shard.chunk_guild(
+        guild_id(guild.id),
+        None,
+        false,
+        ChunkGuildFilter::None,
+        Some("all".to_owned()),
+    );
+    let big = guild.id.get();
+    bot.events
+        .wait_for_count("two member chunks", 2, |s| {
+            matches!(s, Seen::MembersChunk { guild, nonce: Some(n), count: 2, .. } if *guild == big && n == "all")
+        })
+        .await;
+    let mut chunks: Vec<(u32, usize)> = bot
+        .events
+        .log
+        .iter()
+        .filter_map(|s| match s {
+            Seen::MembersChunk { index, members, .. } => Some((*index, *members)),
+            _ => None,
+        })
+        .collect();
+    chunks.sort_unstable();
+    assert_eq!(chunks, vec![(0, 1000), (1, 202)], "1200, ada and the bot");
+    bot.stop().await;
 }

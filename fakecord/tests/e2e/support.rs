@@ -4,15 +4,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use fakecord::api::{GuildInfo, GuildSpec};
 use fakecord::{Config, FakeDiscord, Fakecord, RunningServer};
 use serenity::all::{
     ClientBuilder, CommandDataOptionValue, CommandInteraction, ComponentInteraction,
     ComponentInteractionDataKind, Context, CreateActionRow, CreateAutocompleteResponse,
     CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage, CreateSelectMenu,
     CreateSelectMenuKind, CreateSelectMenuOption, EditInteractionResponse, EventHandler,
-    GatewayIntents, GuildChannel, GuildId, HttpBuilder, Interaction, InviteCreateEvent,
-    InviteDeleteEvent, Member, Message, Presence, Reaction, Ready, ResumedEvent, ShardManager,
-    User, VoiceState,
+    GatewayIntents, GuildChannel, GuildId, GuildMembersChunkEvent, HttpBuilder, Interaction,
+    InviteCreateEvent, InviteDeleteEvent, Member, Message, Presence, Reaction, Ready, ResumedEvent,
+    ShardManager, User, VoiceState,
 };
 use serenity::http::Http;
 use serenity::model::guild::Guild;
@@ -33,6 +34,16 @@ pub enum Seen {
         shard: u32,
         guild: u64,
         channels: usize,
+        /// Members the event listed (not the member count).
+        members: usize,
+        afk_channel: Option<u64>,
+    },
+    MembersChunk {
+        guild: u64,
+        index: u32,
+        count: u32,
+        members: usize,
+        nonce: Option<String>,
     },
     Message {
         shard: u32,
@@ -161,6 +172,21 @@ impl EventHandler for Recorder {
             shard: ctx.shard_id.0,
             guild: guild.id.get(),
             channels: guild.channels.len(),
+            members: guild.members.len(),
+            afk_channel: guild
+                .afk_metadata
+                .as_ref()
+                .map(|afk| afk.afk_channel_id.get()),
+        });
+    }
+
+    async fn guild_members_chunk(&self, _ctx: Context, chunk: GuildMembersChunkEvent) {
+        self.see(Seen::MembersChunk {
+            guild: chunk.guild_id.get(),
+            index: chunk.chunk_index,
+            count: chunk.chunk_count,
+            members: chunk.members.len(),
+            nonce: chunk.nonce,
         });
     }
 
@@ -360,6 +386,20 @@ pub async fn fakecord(config: Config) -> (RunningServer, Fakecord) {
     let server = FakeDiscord::start(config).await.expect("fakecord starts");
     let client = server.client();
     (server, client)
+}
+
+/// fakecord with ada in "Squad", which has #general.
+pub async fn ada_in_squad(config: Config) -> (RunningServer, Fakecord, GuildInfo) {
+    let (server, fc) = fakecord(config).await;
+    let guild = fc
+        .create_guild(
+            GuildSpec::new("Squad")
+                .members(["ada"])
+                .text_channel("general"),
+        )
+        .await
+        .expect("guild");
+    (server, fc, guild)
 }
 
 /// The guild id as serenity's type.
