@@ -53,7 +53,10 @@ const EPHEMERAL: u64 = 1 << 6;
 #[track_caller]
 fn assert_told_nothing_was_recorded(outcome: &InteractionOutcome) {
     let (content, flags) = answer(outcome);
-    assert!(flags & EPHEMERAL != 0, "the refusal is private: {outcome:?}");
+    assert!(
+        flags & EPHEMERAL != 0,
+        "the refusal is private: {outcome:?}"
+    );
     assert!(
         content.contains(NOT_ANSWERING) && content.contains(NOTHING_RECORDED),
         "{outcome:?}"
@@ -97,7 +100,8 @@ async fn commands_answer_in_time_while_postgres_is_cut_off_and_refused_tracks_ne
         let (content, _) = answer(&outcome);
         assert!(
             content.contains(NOT_ANSWERING),
-            "/{command} during the outage: {outcome:?}"
+            "/{command} during the outage: {outcome:?}\n{}",
+            bot.logs()
         );
     }
 
@@ -107,7 +111,11 @@ async fn commands_answer_in_time_while_postgres_is_cut_off_and_refused_tracks_ne
         (!outcome.ephemeral).then_some(outcome)
     })
     .await;
-    assert!(again.is_some(), "/track works once Postgres is back\n{}", bot.logs());
+    assert!(
+        again.is_some(),
+        "/track works once Postgres is back\n{}",
+        bot.logs()
+    );
     // Whatever the pool still held, the refused entry does not turn up later.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(
@@ -117,7 +125,10 @@ async fn commands_answer_in_time_while_postgres_is_cut_off_and_refused_tracks_ne
     );
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
-    assert!(!logs.contains("command failed"), "no internal error: {logs}");
+    assert!(
+        !logs.contains("command failed"),
+        "no internal error: {logs}"
+    );
 }
 
 #[tokio::test]

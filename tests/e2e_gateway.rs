@@ -1,12 +1,14 @@
 //! End to end, through fakecord: the bot survives what Discord's gateway does to every bot —
 //! a reconnect request (op 7), an invalid session (op 9) and a dropped socket — and handles an
-//! event dispatched during the gap; interactions it cannot serve leave it running.
+//! event dispatched during the gap; and every interaction gets an answer, even those it cannot
+//! serve.
 
 mod support;
 
 use std::time::Duration;
 
-use fakecord::api::{CommandInvocation, JoinSpec};
+use fakecord::api::{CommandInvocation, ComponentClick, InteractionOutcome, JoinSpec, RawDispatch};
+use serde_json::json;
 use support::bot::{eventually, Bot};
 use support::db::TempSqlite;
 use trakker::domain::ids::{GuildId, UserId};
@@ -101,40 +103,107 @@ async fn after_a_dropped_socket_the_bot_resumes_and_sees_the_missed_join() {
     the_bot_comes_back_after(Disruption::DroppedSocket).await;
 }
 
+/// One private sentence, as every answer to an interaction the bot cannot serve is.
+#[track_caller]
+fn assert_private_sentence(outcome: &InteractionOutcome, phrase: &str) {
+    assert!(outcome.ephemeral, "private: {outcome:?}");
+    assert!(
+        outcome.content.contains(phrase),
+        "“{phrase}” in {outcome:?}"
+    );
+    assert!(!outcome.content.contains('\n'), "one sentence: {outcome:?}");
+}
+
 #[tokio::test]
-async fn interactions_the_bot_cannot_serve_leave_it_running() {
+async fn every_interaction_gets_an_answer_even_ones_the_bot_cannot_serve() {
     let database = TempSqlite::new();
     let bot = Bot::start(database.url()).await;
     let guild = bot.guild("Squad", &["ada"]).await;
+    let ask = |invocation: CommandInvocation| {
+        let bot = &bot;
+        async move {
+            let name = invocation.command.clone();
+            bot.discord
+                .invoke_with(invocation.timeout(Duration::from_secs(10)))
+                .await
+                .unwrap_or_else(|error| panic!("/{name} is answered: {error}\n{}", bot.logs()))
+        }
+    };
 
-    // A command the bot never registered: Discord would show "interaction failed".
-    let unknown = bot
-        .discord
-        .invoke_with(
-            CommandInvocation::new(guild.id, "ada", "no-such-command")
-                .timeout(Duration::from_secs(2)),
-        )
-        .await;
-    assert!(
-        unknown.is_err(),
-        "an unknown command gets no answer: {unknown:?}"
-    );
+    // Clients keep their command list for a while after a deploy: a command or subcommand
+    // this version no longer has.
+    let unknown = ask(CommandInvocation::new(guild.id, "ada", "no-such-command").stale()).await;
+    assert_private_sentence(&unknown, "has changed or no longer exists");
+    let unknown_sub = ask(CommandInvocation::new(guild.id, "ada", "season rewind").stale()).await;
+    assert_private_sentence(&unknown_sub, "has changed or no longer exists");
+
+    // A command group without a subcommand, which only a forged request sends.
+    for (group, choice) in [
+        ("season", "`/season start`"),
+        ("session", "`/session status`"),
+        ("config", "`/config games`"),
+        ("config games", "`/config games add`"),
+    ] {
+        let bare = ask(CommandInvocation::new(guild.id, "ada", group)).await;
+        assert_private_sentence(&bare, choice);
+    }
+
+    // Buttons the bot no longer knows, and a paging button with a forged id.
+    let about = ask(CommandInvocation::new(guild.id, "ada", "about")).await;
+    let message = about.message_id.expect("/about replies with a message");
+    for custom_id in ["schedule:v1:hour:20", "history:forged:id"] {
+        let click = bot
+            .discord
+            .click(ComponentClick {
+                component_type: Some(2),
+                ..ComponentClick::button(message, "ada", custom_id)
+            })
+            .await
+            .unwrap_or_else(|error| panic!("{custom_id} is answered: {error}\n{}", bot.logs()));
+        assert_private_sentence(&click, "no longer works");
+    }
 
     // /about from a DM, where the bot has no guild at all.
-    let in_dm = bot
-        .discord
-        .invoke_with(CommandInvocation::in_dm("ada", "about"))
-        .await
-        .expect("/about answers in a DM");
+    let in_dm = ask(CommandInvocation::in_dm("ada", "about")).await;
     assert_eq!(in_dm.embeds.len(), 1);
 
-    let about = bot
-        .discord
-        .invoke(guild.id, "ada", "about", Vec::new())
-        .await
-        .expect("the bot still answers");
-    assert_eq!(about.embeds.len(), 1);
+    // A forged interaction from a guild the bot has never seen, a hundred times over: the bot
+    // answers what it can and does not fill the error log.
+    for n in 0..100_u64 {
+        let forged = json!({
+            "id": (2_000_000_000_000_000_000_u64 + n).to_string(),
+            "application_id": bot.server.application_id().to_string(),
+            "type": 2,
+            "token": format!("forged-{n}"),
+            "version": 1,
+            "guild_id": "999999999999999999",
+            "channel_id": "999999999999999998",
+            "locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {},
+            "app_permissions": "0",
+            "attachment_size_limit": 10_485_760,
+            "member": {
+                "user": {"id": "999999999999999997", "username": "mallory", "discriminator": "0", "global_name": null, "avatar": null},
+                "roles": [], "joined_at": "2026-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false,
+                "flags": 0, "permissions": "8"
+            },
+            "data": {"id": "1", "name": "stats", "type": 1}
+        });
+        bot.discord
+            .dispatch(&RawDispatch {
+                event: "INTERACTION_CREATE".to_owned(),
+                guild_id: None,
+                data: forged,
+            })
+            .await
+            .expect("fakecord dispatches the forged interaction");
+    }
+
+    let about = ask(CommandInvocation::new(guild.id, "ada", "about")).await;
+    assert_eq!(about.embeds.len(), 1, "the bot still answers");
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
     assert!(!logs.contains("panicked"), "{logs}");
+    assert!(!logs.contains(" ERROR "), "nothing at ERROR level:\n{logs}");
 }

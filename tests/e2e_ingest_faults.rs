@@ -14,7 +14,6 @@ use support::bot::{eventually, Bot};
 use support::db::{FreshPostgres, TempSqlite};
 use support::proxy::{server_address, through, CuttableProxy};
 use tokio::sync::watch;
-use trakker::config::DatabaseUrl;
 use trakker::store::Store;
 
 /// How long counts may take to reach the store: a flush interval plus slack for a busy machine.

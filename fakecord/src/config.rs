@@ -29,6 +29,9 @@ pub struct Config {
     pub heartbeat_interval: Duration,
     /// How long an interaction call on the control API waits for the bot by default.
     pub interaction_timeout: Duration,
+    /// How long after an interaction is dispatched its callback is still accepted: three
+    /// seconds, as on Discord. A later callback gets `10062 Unknown interaction`.
+    pub callback_deadline: Duration,
     /// Dispatches kept per session for RESUME (at least one): a bot that resumes after missing
     /// more gets op 9. Changeable while running through `POST /_fake/gateway/replay`.
     pub replay_capacity: usize,
@@ -52,6 +55,7 @@ impl Default for Config {
             shards: 1,
             heartbeat_interval: Duration::from_millis(41_250),
             interaction_timeout: Duration::from_secs(10),
+            callback_deadline: Duration::from_secs(3),
             replay_capacity: 10_000,
             openapi_spec: None,
             require_openapi_spec: false,
@@ -109,6 +113,13 @@ impl Config {
         self
     }
 
+    /// Accepts interaction callbacks this long after dispatch (see [`Config::callback_deadline`]).
+    #[must_use]
+    pub fn with_callback_deadline(mut self, deadline: Duration) -> Self {
+        self.callback_deadline = deadline;
+        self
+    }
+
     /// Ask the bot to heartbeat this often.
     #[must_use]
     pub fn with_heartbeat_interval(mut self, interval: Duration) -> Self {
@@ -162,6 +173,7 @@ impl fmt::Debug for Config {
             .field("shards", &self.shards)
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("interaction_timeout", &self.interaction_timeout)
+            .field("callback_deadline", &self.callback_deadline)
             .field("replay_capacity", &self.replay_capacity)
             .field("openapi_spec", &self.openapi_spec)
             .field("require_openapi_spec", &self.require_openapi_spec)

@@ -33,7 +33,7 @@ pub async fn record(ctx: &serenity::Context, app: &Arc<App>, event: &FullEvent) 
         }
         FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Command(command),
-        } => own_command(app, command).await,
+        } => own_command(ctx, app, command).await,
         FullEvent::VoiceStateUpdate { old, new } => voice(ctx, app, old.as_ref(), new),
         FullEvent::PresenceUpdate { new_data } => presence(app, new_data).await,
         FullEvent::InviteCreate { data } => invite_created(app, data).await,
@@ -52,9 +52,12 @@ pub async fn record(ctx: &serenity::Context, app: &Arc<App>, event: &FullEvent) 
             member_joined(ctx, app, new_member).await;
         }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } if !user.bot => {
+            let guild = GuildId(guild_id.get());
+            let lock = app.telemetry.membership_lock(guild);
+            let _ordered = lock.lock().await;
             let result = app
                 .store
-                .record_departure(GuildId(guild_id.get()), UserId(user.id.get()), Utc::now())
+                .record_departure(guild, UserId(user.id.get()), Utc::now())
                 .await;
             if let Err(error) = result {
                 tracing::warn!(%error, guild = guild_id.get(), "could not record a departure");
@@ -182,10 +185,15 @@ async fn reaction(ctx: &serenity::Context, app: &App, reaction: &serenity::React
         .await;
 }
 
-async fn own_command(app: &App, command: &serenity::CommandInteraction) {
-    let Some(guild) = command.guild_id.map(|guild| GuildId(guild.get())) else {
+async fn own_command(ctx: &serenity::Context, app: &App, command: &serenity::CommandInteraction) {
+    // Only guilds the bot is in: anyone can forge an interaction for any guild id.
+    let Some(guild_id) = command
+        .guild_id
+        .filter(|guild| ctx.cache.guild(*guild).is_some())
+    else {
         return;
     };
+    let guild = GuildId(guild_id.get());
     let user = UserId(command.user.id.get());
     if !tracked(app, guild, user, command.user.bot) {
         return;
@@ -406,13 +414,26 @@ async fn guild_available(ctx: &serenity::Context, app: &App, guild: &serenity::G
     }
 }
 
+/// Whether the cache, which serenity updates in the gateway's order before any handler runs,
+/// still lists `user` in `guild`. A guild the cache does not hold says nothing: assume so.
+pub(crate) fn still_a_member(
+    ctx: &serenity::Context,
+    guild: serenity::GuildId,
+    user: serenity::UserId,
+) -> bool {
+    ctx.cache
+        .guild(guild)
+        .is_none_or(|cached| cached.members.contains_key(&user))
+}
+
 async fn member_joined(ctx: &serenity::Context, app: &App, member: &serenity::Member) {
     let guild_id = GuildId(member.guild_id.get());
     let user = UserId(member.user.id.get());
     let joined_at = member.joined_at.map_or_else(Utc::now, |at| *at);
-    // One attribution at a time per guild: each compares against the snapshot the last one left.
-    let lock = app.telemetry.attribution_lock(guild_id);
-    let _attributing = lock.lock().await;
+    // One join or departure at a time per guild: each attribution compares against the snapshot
+    // the last one left, and a departure waits until the join it ends is written.
+    let lock = app.telemetry.membership_lock(guild_id);
+    let _ordered = lock.lock().await;
     let source = match fetch_invites(ctx, app, member.guild_id).await {
         None => JoinSource::Unknown,
         Some(now) => match app.store.invites(guild_id).await {
@@ -429,11 +450,14 @@ async fn member_joined(ctx: &serenity::Context, app: &App, member: &serenity::Me
             }
         },
     };
+    // The cache follows the gateway's order: if the member is already gone from it, their
+    // departure was handled while the invites were fetched, and found no join to end.
+    let left_at = (!still_a_member(ctx, member.guild_id, member.user.id)).then(Utc::now);
     let join = JoinRecord {
         user_id: user,
         joined_at,
         source,
-        left_at: None,
+        left_at,
     };
     if let Err(error) = app.store.record_join(guild_id, &join).await {
         tracing::warn!(%error, guild = %guild_id, "could not record a join");

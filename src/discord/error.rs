@@ -25,6 +25,10 @@ pub enum CommandError {
     /// The database stopped answering while saving: the write may or may not have been kept.
     #[error("the database stopped answering while saving: {0}")]
     InDoubt(String),
+    /// Discord no longer knows the interaction (forged, or answered too late): there is no one
+    /// to answer, and nothing to log above debug level, so a flood of forgeries floods nothing.
+    #[error("the interaction can no longer be answered: {0}")]
+    Expired(String),
     /// Something failed on our side; logged, never shown in detail.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -63,8 +67,26 @@ pub const IN_DOUBT_REPLY: &str = "The database stopped answering while this was 
 
 impl From<serenity::Error> for CommandError {
     fn from(error: serenity::Error) -> Self {
-        Self::Internal(error.into())
+        if is_expired(&error) {
+            Self::Expired(error.to_string())
+        } else {
+            Self::Internal(error.into())
+        }
     }
+}
+
+/// Discord's codes for an interaction or its webhook it does not know (any more).
+const UNKNOWN_INTERACTION: isize = 10_062;
+const UNKNOWN_WEBHOOK: isize = 10_015;
+
+/// Whether Discord refused a call because the interaction is unknown to it: forged, or past the
+/// time Discord keeps it.
+fn is_expired(error: &serenity::Error) -> bool {
+    matches!(
+        error,
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response))
+            if matches!(response.error.code, UNKNOWN_INTERACTION | UNKNOWN_WEBHOOK)
+    )
 }
 
 /// Shown when something failed on our side.
@@ -139,7 +161,7 @@ pub async fn on_error(error: FrameworkError<'_, Arc<App>, CommandError>) {
             reply_ephemeral(ctx, INTERNAL_ERROR_REPLY).await;
         }
         FrameworkError::EventHandler { error, event, .. } => {
-            tracing::error!(event = event.snake_case_name(), error = %error, "event handler failed");
+            log_event_error(&error, event.snake_case_name());
         }
         FrameworkError::Setup { error, .. } => {
             tracing::error!(error = %error, "start-up failed");
@@ -195,6 +217,10 @@ pub fn report(error: &CommandError, origin: &Origin<'_>) -> String {
             tracing::warn!(what, guild, user, error = %detail, "the database stopped answering during a commit");
             IN_DOUBT_REPLY.to_owned()
         }
+        CommandError::Expired(detail) => {
+            tracing::debug!(what, guild, user, error = %detail, "an interaction Discord no longer knows");
+            String::new()
+        }
         CommandError::Internal(error) => {
             tracing::error!(
                 what,
@@ -205,6 +231,16 @@ pub fn report(error: &CommandError, origin: &Origin<'_>) -> String {
             );
             INTERNAL_ERROR_REPLY.to_owned()
         }
+    }
+}
+
+/// Logs what an event handler failed with; an interaction Discord no longer knows is not worth
+/// more than a debug line.
+fn log_event_error(error: &CommandError, event: &str) {
+    if let CommandError::Expired(detail) = error {
+        tracing::debug!(event, error = %detail, "an interaction Discord no longer knows");
+    } else {
+        tracing::error!(event, error = %error, "event handler failed");
     }
 }
 
@@ -239,8 +275,13 @@ pub fn choose_a_subcommand<U, E>(command: &poise::Command<U, E>) -> String {
     format!("Choose one of: {}.", choices.join(", "))
 }
 
+/// Says `sentence` to the caller alone; an empty sentence (nobody to tell) sends nothing.
 async fn reply_ephemeral(ctx: poise::Context<'_, Arc<App>, CommandError>, sentence: &str) {
-    if let Err(error) = reply::private_text(ctx, sentence).await {
-        tracing::warn!(error = %error, "could not send an error reply");
+    if sentence.is_empty() {
+        return;
+    }
+    match reply::private_text(ctx, sentence).await {
+        Ok(()) | Err(CommandError::Expired(_)) => {}
+        Err(error) => tracing::warn!(error = %error, "could not send an error reply"),
     }
 }

@@ -56,12 +56,20 @@ pub async fn handle(
             tracing::info!(guild = incomplete.id.get(), "removed from guild");
         }
         FullEvent::GuildMemberAddition { new_member } => {
-            store
-                .upsert_members(
-                    GuildId(new_member.guild_id.get()),
-                    &[member_record(new_member)],
-                )
-                .await?;
+            let guild = GuildId(new_member.guild_id.get());
+            let lock = framework.user_data.telemetry.membership_lock(guild);
+            let _ordered = lock.lock().await;
+            // A member the cache no longer has left before this handler ran; writing them as
+            // present now would undo the departure.
+            if activity::still_a_member(
+                framework.serenity_context,
+                new_member.guild_id,
+                new_member.user.id,
+            ) {
+                store
+                    .upsert_members(guild, &[member_record(new_member)])
+                    .await?;
+            }
         }
         FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(click),
@@ -92,8 +100,11 @@ pub async fn handle(
                 .await?;
         }
         FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
+            let guild = GuildId(guild_id.get());
+            let lock = framework.user_data.telemetry.membership_lock(guild);
+            let _ordered = lock.lock().await;
             store
-                .mark_member_left(GuildId(guild_id.get()), UserId(user.id.get()), Utc::now())
+                .mark_member_left(guild, UserId(user.id.get()), Utc::now())
                 .await?;
         }
         _ => {}

@@ -87,10 +87,12 @@ impl Telemetry {
         true
     }
 
-    /// The lock that serializes invite attribution in one guild: two joins compared against the
-    /// same snapshot would both see both uses rise.
+    /// The lock that serializes joins and departures in one guild. Two joins compared against
+    /// the same invite snapshot would both see both uses rise; and serenity runs each event's
+    /// handler as its own task, so a departure could otherwise be written before the join it
+    /// ends (which first waits on a REST call for the invites).
     #[must_use]
-    pub fn attribution_lock(&self, guild: GuildId) -> Arc<tokio::sync::Mutex<()>> {
+    pub fn membership_lock(&self, guild: GuildId) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self
             .attribution
             .lock()

@@ -10,6 +10,11 @@
 //! applied at start-up and by `trakker migrate`. The conformance suite in
 //! `tests/store_conformance.rs` runs the same scenarios against both, so a query that behaves
 //! differently on the two is caught as a bug.
+//!
+//! Every method is instrumented; its errors are logged at debug level only, because the caller
+//! knows how loud a failure should be: a command during an outage warns and tells the member,
+//! the batched writer logs an outage once a minute. Logging each failed query at error level
+//! would flood the log exactly when an operator reads it.
 
 pub mod activity;
 mod normalize;
@@ -118,10 +123,13 @@ impl StoreError {
 /// held past the busy timeout, or a Postgres server shutting down or out of connections.
 fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {
+        // A protocol error is a connection that broke mid-conversation (a proxy or load
+        // balancer closing it, a server gone), not a statement the database refused.
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
         | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(error) => {
             let Some(code) = error.code() else {

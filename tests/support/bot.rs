@@ -41,9 +41,7 @@ impl Bot {
     /// # Panics
     /// When either does not start in time; the bot's log is in the message.
     pub async fn start_with(database: &DatabaseUrl, vars: &[(&str, &str)]) -> Self {
-        let server = FakeDiscord::start(fakecord::Config::default())
-            .await
-            .expect("fakecord starts");
+        let server = start_fakecord().await;
         Self::launch(server, database, vars, None).await
     }
 
@@ -56,9 +54,7 @@ impl Bot {
         database: &DatabaseUrl,
         spec: fakecord::api::GuildSpec,
     ) -> (Self, fakecord::api::GuildInfo) {
-        let server = FakeDiscord::start(fakecord::Config::default())
-            .await
-            .expect("fakecord starts");
+        let server = start_fakecord().await;
         let guild = server
             .client()
             .create_guild(spec)
@@ -316,9 +312,7 @@ pub async fn run_until_exit(
     vars: &[(&str, &str)],
     timeout: Duration,
 ) -> (Option<ExitStatus>, String) {
-    let server = FakeDiscord::start(fakecord::Config::default())
-        .await
-        .expect("fakecord starts");
+    let server = start_fakecord().await;
     let workdir = tempfile::tempdir().expect("a working directory");
     let vars = owned(vars);
     let logs = Arc::new(Mutex::new(String::new()));
@@ -341,6 +335,16 @@ fn owned(vars: &[(&str, &str)]) -> Vec<(String, String)> {
     vars.iter()
         .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
         .collect()
+}
+
+/// Starts fakecord. Where the suite must not skip anything (`TRAKKER_REQUIRE_SERVICES=1`, as in
+/// CI), a missing or unreadable OpenAPI spec fails the test instead of silently turning off the
+/// validation of every request body.
+async fn start_fakecord() -> RunningServer {
+    let required = super::db::services_required();
+    FakeDiscord::start(fakecord::Config::default().with_openapi_spec_required(required))
+        .await
+        .unwrap_or_else(|error| panic!("fakecord starts: {error}"))
 }
 
 /// Starts the bot binary against `server` and `database`, its output appended to `logs`.

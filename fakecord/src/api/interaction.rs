@@ -37,6 +37,11 @@ pub struct CommandInvocation {
     /// Also wait for this many follow-up messages.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub followups: usize,
+    /// Send the command as written even where the bot registered no such command or subcommand,
+    /// as a client still holding an older command list does during a deploy (or a forged
+    /// request). Options the bot did not register then need their `type`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
 }
 
 // serde's skip_serializing_if takes a function of `&T`.
@@ -113,6 +118,13 @@ impl CommandInvocation {
     #[must_use]
     pub fn followups(mut self, n: usize) -> Self {
         self.followups = n;
+        self
+    }
+
+    /// Send it even if the bot has no such command or subcommand (see [`Self::stale`]).
+    #[must_use]
+    pub fn stale(mut self) -> Self {
+        self.stale = true;
         self
     }
 }

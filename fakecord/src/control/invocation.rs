@@ -365,6 +365,28 @@ fn leaf_options(
         .collect()
 }
 
+/// The bot's registration of command `name` where `inv` runs it; for a stale invocation of a
+/// command the bot does not have, what an older client would send for it.
+fn registered(
+    state: &AppState,
+    world: &World,
+    inv: &CommandInvocation,
+    name: &str,
+) -> Result<Value, ControlError> {
+    world
+        .registered_command(name, inv.guild)
+        .cloned()
+        .or_else(|| {
+            // A client with an older command list sends what it knows, with that command's id.
+            inv.stale
+                .then(|| json!({ "id": state.ids.next(), "name": name, "options": [] }))
+        })
+        .ok_or_else(|| {
+            let where_ = inv.guild.map_or_else(|| "globally".to_owned(), |g| format!("globally or in guild {g}"));
+            bad(format!("/{name} is not registered {where_}; the bot registers commands through PUT /applications/{{app}}/commands"))
+        })
+}
+
 /// A command or autocomplete interaction.
 pub(crate) fn command(
     state: &AppState,
@@ -387,13 +409,7 @@ pub(crate) fn command(
             "autocomplete needs exactly one option with `focused: true`",
         ));
     }
-    let registered = world
-        .registered_command(&name, inv.guild)
-        .cloned()
-        .ok_or_else(|| {
-            let where_ = inv.guild.map_or_else(|| "globally".to_owned(), |g| format!("globally or in guild {g}"));
-            bad(format!("/{name} is not registered {where_}; the bot registers commands through PUT /applications/{{app}}/commands"))
-        })?;
+    let registered = registered(state, world, inv, &name)?;
     let place = place(
         state,
         world,
@@ -421,6 +437,10 @@ pub(crate) fn command(
                     && matches!(d.get("type").and_then(Value::as_u64), Some(1 | 2))
             })
             .cloned()
+            .or_else(|| {
+                inv.stale
+                    .then(|| json!({ "name": word, "type": 1, "options": [] }))
+            })
             .ok_or_else(|| {
                 bad(format!(
                     "/{name} has no subcommand `{word}` here (available: {})",

@@ -135,6 +135,16 @@ pub(crate) async fn callback(
         .by_token(&token)
         .filter(|p| p.id == id)
         .ok_or_else(DiscordError::unknown_interaction)?;
+    let late = pending
+        .dispatched_at
+        .and_then(|at| received.checked_duration_since(at))
+        .filter(|waited| *waited > state.config.callback_deadline);
+    if let Some(waited) = late {
+        // Discord forgets an interaction nobody acknowledged within three seconds; the member
+        // saw "The application did not respond".
+        tracing::warn!(interaction = %id, name = %pending.name, waited_ms = waited.as_millis(), "a callback arrived after the deadline");
+        return Err(DiscordError::unknown_interaction());
+    }
     if pending.response_type.is_some() {
         return Err(DiscordError::new(
             StatusCode::BAD_REQUEST,
@@ -313,5 +323,10 @@ pub(crate) async fn delete_message(
     let id = target(&pending, &message)?;
     let mut world = state.world();
     compose::delete_message(&state, &mut world, id)?;
+    if pending.original == Some(id) {
+        // With the answer (or its "thinking…" message) gone, follow-ups are messages of their
+        // own, as on Discord.
+        state.interactions.update(&token, |p| p.original = None);
+    }
     Ok(StatusCode::NO_CONTENT)
 }

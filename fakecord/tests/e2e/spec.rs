@@ -1,5 +1,6 @@
-//! fakecord's own answers held to Discord's OpenAPI spec: the application object, the
-//! interaction callback response, and starting only with the spec when a harness requires it.
+//! fakecord's own answers held to Discord's OpenAPI spec and Discord's rules: the application
+//! object, the interaction callback response and its three-second deadline, follow-ups after a
+//! deleted answer, and starting only with the spec when a harness requires it.
 
 use std::sync::OnceLock;
 
@@ -214,6 +215,53 @@ async fn with_response_after_a_deferral_names_the_loading_message() {
 }
 
 #[tokio::test]
+async fn a_callback_after_three_seconds_is_an_unknown_interaction() {
+    let (server, fc, guild, mut socket) = hand_answered_squad().await;
+    let (about, _, callback) = ada_runs(&fc, &mut socket, guild, "about").await;
+    tokio::time::sleep(std::time::Duration::from_millis(3_200)).await;
+    let reply = json!({"type": 4, "data": {"content": "too late"}});
+    let (status, body) = rest(&server, reqwest::Method::POST, &callback, Some(reply)).await;
+    assert_eq!((status, &body["code"]), (404, &json!(10_062)), "{body}");
+    let waited = about.await.expect("task");
+    assert!(waited.is_err(), "nobody was answered: {waited:?}");
+}
+
+#[tokio::test]
+async fn after_the_deferred_answer_is_deleted_a_follow_up_is_a_message_of_its_own() {
+    let (server, fc, guild, mut socket) = hand_answered_squad().await;
+    let (later, token, callback) = ada_runs(&fc, &mut socket, guild, "later").await;
+    let (status, _) = rest(
+        &server,
+        reqwest::Method::POST,
+        &callback,
+        Some(json!({"type": 5})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let app = server.application_id();
+    let original = format!("/webhooks/{app}/{token}/messages/@original");
+    let (status, _) = rest(&server, reqwest::Method::DELETE, &original, None).await;
+    assert_eq!(status, 204);
+    let followup = json!({"content": "only for you", "flags": 64});
+    let (status, message) = rest(
+        &server,
+        reqwest::Method::POST,
+        &format!("/webhooks/{app}/{token}"),
+        Some(followup),
+    )
+    .await;
+    assert_eq!(status, 200, "{message}");
+    let outcome = later.await.expect("task").expect("an answer");
+    assert!(
+        outcome.content.is_empty(),
+        "the thinking message is gone: {outcome:?}"
+    );
+    assert_eq!(outcome.followups.len(), 1, "{outcome:?}");
+    assert_eq!(outcome.followups[0].content, "only for you");
+    assert_eq!(outcome.followups[0].flags & 64, 64, "still private");
+}
+
+#[tokio::test]
 async fn without_with_response_the_callback_answers_204() {
     let (server, fc, guild, mut socket) = hand_answered_squad().await;
     let (about, _, callback) = ada_runs(&fc, &mut socket, guild, "about").await;
@@ -261,8 +309,17 @@ async fn a_required_spec_that_cannot_be_loaded_stops_the_start() {
     );
 
     // Not required: fakecord runs, without validation.
-    let (_server, fc) = fakecord(Config::default().with_openapi_spec(&missing)).await;
-    assert!(!fc.status().await.expect("status").spec_validation);
+    let server = FakeDiscord::start(Config::default().with_openapi_spec(&missing))
+        .await
+        .expect("fakecord starts without a spec it does not require");
+    assert!(
+        !server
+            .client()
+            .status()
+            .await
+            .expect("status")
+            .spec_validation
+    );
 
     if SpecValidator::locate().is_some() {
         let (_server, fc) = fakecord(Config::default().with_openapi_spec_required(true)).await;

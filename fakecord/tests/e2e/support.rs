@@ -382,8 +382,14 @@ impl Bot {
 }
 
 /// A fakecord on a free port.
+///
+/// With `TRAKKER_REQUIRE_SERVICES=1` (the workspace's CI) a missing OpenAPI spec fails the test
+/// instead of silently switching off request validation.
 pub async fn fakecord(config: Config) -> (RunningServer, Fakecord) {
-    let server = FakeDiscord::start(config).await.expect("fakecord starts");
+    let required = std::env::var("TRAKKER_REQUIRE_SERVICES").is_ok_and(|v| v.trim() == "1");
+    let server = FakeDiscord::start(config.with_openapi_spec_required(required))
+        .await
+        .unwrap_or_else(|error| panic!("fakecord starts: {error}"));
     let client = server.client();
     (server, client)
 }

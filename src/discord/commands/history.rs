@@ -147,6 +147,9 @@ async fn answer_click(
                 user: click.user.id.get(),
             };
             let sentence = crate::discord::error::report(&error, &origin);
+            if sentence.is_empty() {
+                return Ok(());
+            }
             if acknowledged {
                 click
                     .create_followup(ctx, reply::private_followup(&sentence))

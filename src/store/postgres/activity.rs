@@ -143,7 +143,7 @@ impl PostgresStore {
 
 #[async_trait]
 impl ActivityStore for PostgresStore {
-    #[tracing::instrument(skip(self, deltas), fields(rows = deltas.rows(), events = deltas.events), err)]
+    #[tracing::instrument(skip(self, deltas), fields(rows = deltas.rows(), events = deltas.events), err(level = "debug"))]
     async fn apply_deltas(&self, batch: &str, deltas: &Deltas) -> Result<bool, StoreError> {
         if deltas.is_empty() {
             return Ok(true);
@@ -265,7 +265,7 @@ impl ActivityStore for PostgresStore {
         Ok(true)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn voice_join(
         &self,
         guild_id: GuildId,
@@ -304,7 +304,7 @@ impl ActivityStore for PostgresStore {
         Ok(voice_session(row)?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn voice_leave(
         &self,
         guild_id: GuildId,
@@ -324,7 +324,7 @@ impl ActivityStore for PostgresStore {
         Ok(row.map(voice_session).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn voice_flags_changed(
         &self,
         guild_id: GuildId,
@@ -337,7 +337,7 @@ impl ActivityStore for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn voice_flag_history(
         &self,
         guild_id: GuildId,
@@ -362,7 +362,7 @@ impl ActivityStore for PostgresStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn open_voice_sessions(
         &self,
         guild_id: GuildId,
@@ -380,7 +380,7 @@ impl ActivityStore for PostgresStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn close_voice_session(
         &self,
         guild_id: GuildId,
@@ -400,7 +400,7 @@ impl ActivityStore for PostgresStore {
         Ok(closed > 0)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn voice_sessions(
         &self,
         guild_id: GuildId,
@@ -426,7 +426,7 @@ impl ActivityStore for PostgresStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn heartbeat(&self, shard: u32, at: DateTime<Utc>) -> Result<(), StoreError> {
         // The latest beat wins, also when two writes arrive out of order.
         sqlx::query(
@@ -441,7 +441,7 @@ impl ActivityStore for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn last_heartbeat(&self, shard: u32) -> Result<Option<DateTime<Utc>>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT beat_at FROM shard_heartbeats WHERE shard = $1")
@@ -451,7 +451,7 @@ impl ActivityStore for PostgresStore {
         )
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn activity_start(
         &self,
         guild_id: GuildId,
@@ -473,7 +473,7 @@ impl ActivityStore for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn activity_stop(
         &self,
         guild_id: GuildId,
@@ -495,7 +495,7 @@ impl ActivityStore for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn activity_sessions(
         &self,
         guild_id: GuildId,
@@ -521,7 +521,7 @@ impl ActivityStore for PostgresStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self, invites), fields(count = invites.len()), err)]
+    #[tracing::instrument(skip(self, invites), fields(count = invites.len()), err(level = "debug"))]
     async fn sync_invites(
         &self,
         guild_id: GuildId,
@@ -574,7 +574,7 @@ impl ActivityStore for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn upsert_invite(
         &self,
         guild_id: GuildId,
@@ -596,7 +596,7 @@ impl ActivityStore for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn delete_invite(
         &self,
         guild_id: GuildId,
@@ -615,7 +615,7 @@ impl ActivityStore for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn invites(&self, guild_id: GuildId) -> Result<Vec<InviteRecord>, StoreError> {
         // `code` is collated "C": byte order, as SQLite sorts.
         let rows: Vec<InviteRow<DateTime<Utc>>> = sqlx::query_as(&format!(
@@ -631,7 +631,7 @@ impl ActivityStore for PostgresStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn record_join(&self, guild_id: GuildId, join: &JoinRecord) -> Result<(), StoreError> {
         let (source, code, inviter) = join_source_to_db(&join.source);
         sqlx::query(
@@ -651,7 +651,7 @@ impl ActivityStore for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn record_departure(
         &self,
         guild_id: GuildId,
@@ -672,7 +672,7 @@ impl ActivityStore for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn joins(&self, guild_id: GuildId) -> Result<Vec<JoinRecord>, StoreError> {
         let rows: Vec<JoinRow<DateTime<Utc>>> = sqlx::query_as(&format!(
             "SELECT {JOIN_COLUMNS} FROM member_joins WHERE guild_id = $1 ORDER BY joined_at, id"
@@ -686,7 +686,7 @@ impl ActivityStore for PostgresStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn top_members(
         &self,
         guild_id: GuildId,
@@ -751,7 +751,7 @@ impl ActivityStore for PostgresStore {
         Ok(standings(rows))
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn message_rows(
         &self,
         guild_id: GuildId,
@@ -786,7 +786,7 @@ impl ActivityStore for PostgresStore {
             .collect())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn emoji_rows(
         &self,
         guild_id: GuildId,
@@ -818,7 +818,7 @@ impl ActivityStore for PostgresStore {
             .collect())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn app_rows(&self, guild_id: GuildId) -> Result<Vec<(AppKey, u64)>, StoreError> {
         let rows: Vec<(DateTime<Utc>, i64, String, i64, i64)> = sqlx::query_as(
             "SELECT hour, application_id, command, user_id, uses
@@ -844,7 +844,7 @@ impl ActivityStore for PostgresStore {
             .collect())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn member_activity(
         &self,
         guild_id: GuildId,

@@ -118,7 +118,7 @@ impl Store for PostgresStore {
         Backend::Postgres
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn migrate(&self) -> Result<(), StoreError> {
         // sqlx holds a session-level advisory lock (`pg_advisory_lock`, keyed by the database name)
         // from before it creates `_sqlx_migrations` until it is done, so processes starting at the
@@ -137,13 +137,13 @@ impl Store for PostgresStore {
         }
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn upsert_guild(&self, guild: &GuildRecord) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -160,7 +160,7 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn guild(&self, guild_id: GuildId) -> Result<Option<GuildRecord>, StoreError> {
         let row: Option<GuildRow> =
             sqlx::query_as("SELECT id, name, joined_at, left_at FROM guilds WHERE id = $1")
@@ -175,7 +175,7 @@ impl Store for PostgresStore {
         }))
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn mark_guild_left(
         &self,
         guild_id: GuildId,
@@ -189,7 +189,7 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn settings(&self, guild_id: GuildId) -> Result<GuildSettings, StoreError> {
         let row: Option<SettingsRow> = sqlx::query_as(
             "SELECT admin_role_id, default_timezone, tracker_access, tracker_role_id, reaction_emoji,
@@ -202,7 +202,7 @@ impl Store for PostgresStore {
         Ok(row.map_or_else(GuildSettings::default, settings_from_row))
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn save_settings(
         &self,
         guild_id: GuildId,
@@ -241,7 +241,7 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self, members), fields(count = members.len()), err)]
+    #[tracing::instrument(skip(self, members), fields(count = members.len()), err(level = "debug"))]
     async fn upsert_members(
         &self,
         guild_id: GuildId,
@@ -286,7 +286,7 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn member(
         &self,
         guild_id: GuildId,
@@ -312,7 +312,7 @@ impl Store for PostgresStore {
         ))
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn mark_member_left(
         &self,
         guild_id: GuildId,
@@ -328,7 +328,7 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn set_tracking_opt_out(
         &self,
         guild_id: GuildId,
@@ -347,7 +347,7 @@ impl Store for PostgresStore {
         Ok(updated > 0)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn opted_out_members(&self, guild_id: GuildId) -> Result<Vec<UserId>, StoreError> {
         let users: Vec<i64> = sqlx::query_scalar(
             "SELECT user_id FROM members WHERE guild_id = $1 AND tracking_opt_out ORDER BY user_id",
@@ -358,7 +358,7 @@ impl Store for PostgresStore {
         Ok(users.into_iter().map(UserId::from_db).collect())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn member_count(&self, guild_id: GuildId) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM members WHERE guild_id = $1 AND left_at IS NULL",

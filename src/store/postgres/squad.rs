@@ -68,7 +68,7 @@ impl PostgresStore {
 
 #[async_trait]
 impl SquadStore for PostgresStore {
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn games(&self, guild_id: GuildId) -> Result<Vec<String>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT name FROM games WHERE guild_id = $1 ORDER BY name_key")
@@ -78,7 +78,7 @@ impl SquadStore for PostgresStore {
         )
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn add_game(&self, guild_id: GuildId, game: &GameName) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM guilds WHERE id = $1)")
@@ -103,7 +103,7 @@ impl SquadStore for PostgresStore {
         Ok(added > 0)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn remove_game(&self, guild_id: GuildId, game: &GameName) -> Result<bool, StoreError> {
         let removed = sqlx::query("DELETE FROM games WHERE guild_id = $1 AND name_key = $2")
             .bind(guild_id.to_db())
@@ -114,7 +114,7 @@ impl SquadStore for PostgresStore {
         Ok(removed > 0)
     }
 
-    #[tracing::instrument(skip(self), fields(guild = %new.guild_id, player = %new.player_id), err)]
+    #[tracing::instrument(skip(self), fields(guild = %new.guild_id, player = %new.player_id), err(level = "debug"))]
     async fn record_kill(&self, new: &NewEntry) -> Result<Recorded, StoreError> {
         let guild = new.guild_id.to_db();
         let mut tx = self.pool.begin().await?;
@@ -206,7 +206,7 @@ impl SquadStore for PostgresStore {
         })
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn ledger_entry(
         &self,
         guild_id: GuildId,
@@ -222,7 +222,7 @@ impl SquadStore for PostgresStore {
         Ok(row.map(entry).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn last_entry_by(
         &self,
         guild_id: GuildId,
@@ -240,7 +240,7 @@ impl SquadStore for PostgresStore {
         Ok(row.map(entry).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn undo_entry(
         &self,
         guild_id: GuildId,
@@ -262,7 +262,7 @@ impl SquadStore for PostgresStore {
         Ok(row.map(entry).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn history(
         &self,
         guild_id: GuildId,
@@ -291,7 +291,7 @@ impl SquadStore for PostgresStore {
         Ok(HistoryPage { entries, has_older })
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn player_tallies(
         &self,
         guild_id: GuildId,
@@ -311,7 +311,7 @@ impl SquadStore for PostgresStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn board_totals(
         &self,
         guild_id: GuildId,
@@ -352,7 +352,7 @@ impl SquadStore for PostgresStore {
             .collect())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn folded_entries(
         &self,
         guild_id: GuildId,
@@ -387,7 +387,7 @@ impl SquadStore for PostgresStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn start_session(
         &self,
         guild_id: GuildId,
@@ -438,7 +438,7 @@ impl SquadStore for PostgresStore {
         Ok(outcome)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn running_session(
         &self,
         guild_id: GuildId,
@@ -455,7 +455,7 @@ impl SquadStore for PostgresStore {
         Ok(row.map(session).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn end_session(
         &self,
         guild_id: GuildId,
@@ -480,7 +480,7 @@ impl SquadStore for PostgresStore {
         Ok(row.map(session).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn session_entries(
         &self,
         guild_id: GuildId,
@@ -497,7 +497,7 @@ impl SquadStore for PostgresStore {
         Ok(rows.into_iter().map(entry).collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn previous_session(
         &self,
         guild_id: GuildId,
@@ -516,7 +516,7 @@ impl SquadStore for PostgresStore {
         Ok(row.map(session).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn idle_sessions(&self, now: DateTime<Utc>) -> Result<Vec<GameSession>, StoreError> {
         let rows: Vec<SessionRow<DateTime<Utc>>> = sqlx::query_as(&format!(
             "SELECT {} FROM game_sessions s
@@ -532,7 +532,7 @@ impl SquadStore for PostgresStore {
         Ok(rows.into_iter().map(session).collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn start_season(
         &self,
         guild_id: GuildId,
@@ -572,7 +572,7 @@ impl SquadStore for PostgresStore {
         Ok((season(started)?, ended.map(season).transpose()?))
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn end_season(
         &self,
         guild_id: GuildId,
@@ -591,7 +591,7 @@ impl SquadStore for PostgresStore {
         Ok(ended.map(season).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn running_season(&self, guild_id: GuildId) -> Result<Option<Season>, StoreError> {
         let row: Option<SeasonRow<DateTime<Utc>>> = sqlx::query_as(&format!(
             "SELECT {SEASON_COLUMNS} FROM seasons WHERE guild_id = $1 AND ended_at IS NULL"
@@ -602,7 +602,7 @@ impl SquadStore for PostgresStore {
         Ok(row.map(season).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn seasons(&self, guild_id: GuildId) -> Result<Vec<Season>, StoreError> {
         let rows: Vec<SeasonRow<DateTime<Utc>>> = sqlx::query_as(&format!(
             "SELECT {SEASON_COLUMNS} FROM seasons WHERE guild_id = $1 ORDER BY id DESC"

@@ -149,7 +149,7 @@ impl SqliteStore {
 
 #[async_trait]
 impl ActivityStore for SqliteStore {
-    #[tracing::instrument(skip(self, deltas), fields(rows = deltas.rows(), events = deltas.events), err)]
+    #[tracing::instrument(skip(self, deltas), fields(rows = deltas.rows(), events = deltas.events), err(level = "debug"))]
     async fn apply_deltas(&self, batch: &str, deltas: &Deltas) -> Result<bool, StoreError> {
         if deltas.is_empty() {
             return Ok(true);
@@ -256,7 +256,7 @@ impl ActivityStore for SqliteStore {
         Ok(true)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn voice_join(
         &self,
         guild_id: GuildId,
@@ -293,7 +293,7 @@ impl ActivityStore for SqliteStore {
         Ok(voice_session(row)?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn voice_leave(
         &self,
         guild_id: GuildId,
@@ -313,7 +313,7 @@ impl ActivityStore for SqliteStore {
         Ok(row.map(voice_session).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn voice_flags_changed(
         &self,
         guild_id: GuildId,
@@ -326,7 +326,7 @@ impl ActivityStore for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn voice_flag_history(
         &self,
         guild_id: GuildId,
@@ -351,7 +351,7 @@ impl ActivityStore for SqliteStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn open_voice_sessions(
         &self,
         guild_id: GuildId,
@@ -369,7 +369,7 @@ impl ActivityStore for SqliteStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn close_voice_session(
         &self,
         guild_id: GuildId,
@@ -389,7 +389,7 @@ impl ActivityStore for SqliteStore {
         Ok(closed > 0)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn voice_sessions(
         &self,
         guild_id: GuildId,
@@ -415,7 +415,7 @@ impl ActivityStore for SqliteStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn heartbeat(&self, shard: u32, at: DateTime<Utc>) -> Result<(), StoreError> {
         // The latest beat wins, also when two writes arrive out of order.
         sqlx::query(
@@ -429,7 +429,7 @@ impl ActivityStore for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn last_heartbeat(&self, shard: u32) -> Result<Option<DateTime<Utc>>, StoreError> {
         let beat: Option<i64> =
             sqlx::query_scalar("SELECT beat_at FROM shard_heartbeats WHERE shard = ?1")
@@ -439,7 +439,7 @@ impl ActivityStore for SqliteStore {
         Ok(beat.map(from_millis).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn activity_start(
         &self,
         guild_id: GuildId,
@@ -461,7 +461,7 @@ impl ActivityStore for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn activity_stop(
         &self,
         guild_id: GuildId,
@@ -487,7 +487,7 @@ impl ActivityStore for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn activity_sessions(
         &self,
         guild_id: GuildId,
@@ -513,7 +513,7 @@ impl ActivityStore for SqliteStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self, invites), fields(count = invites.len()), err)]
+    #[tracing::instrument(skip(self, invites), fields(count = invites.len()), err(level = "debug"))]
     async fn sync_invites(
         &self,
         guild_id: GuildId,
@@ -555,7 +555,7 @@ impl ActivityStore for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn upsert_invite(
         &self,
         guild_id: GuildId,
@@ -577,7 +577,7 @@ impl ActivityStore for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn delete_invite(
         &self,
         guild_id: GuildId,
@@ -596,7 +596,7 @@ impl ActivityStore for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn invites(&self, guild_id: GuildId) -> Result<Vec<InviteRecord>, StoreError> {
         let rows: Vec<InviteRow<i64>> = sqlx::query_as(&format!(
             "SELECT {INVITE_COLUMNS} FROM invites
@@ -611,7 +611,7 @@ impl ActivityStore for SqliteStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn record_join(&self, guild_id: GuildId, join: &JoinRecord) -> Result<(), StoreError> {
         let (source, code, inviter) = join_source_to_db(&join.source);
         sqlx::query(
@@ -631,7 +631,7 @@ impl ActivityStore for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn record_departure(
         &self,
         guild_id: GuildId,
@@ -652,7 +652,7 @@ impl ActivityStore for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn joins(&self, guild_id: GuildId) -> Result<Vec<JoinRecord>, StoreError> {
         let rows: Vec<JoinRow<i64>> = sqlx::query_as(&format!(
             "SELECT {JOIN_COLUMNS} FROM member_joins WHERE guild_id = ?1 ORDER BY joined_at, id"
@@ -666,7 +666,7 @@ impl ActivityStore for SqliteStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn top_members(
         &self,
         guild_id: GuildId,
@@ -733,7 +733,7 @@ impl ActivityStore for SqliteStore {
         Ok(standings(rows))
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn message_rows(
         &self,
         guild_id: GuildId,
@@ -768,7 +768,7 @@ impl ActivityStore for SqliteStore {
             .collect::<Result<_, sqlx::Error>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn emoji_rows(
         &self,
         guild_id: GuildId,
@@ -800,7 +800,7 @@ impl ActivityStore for SqliteStore {
             .collect::<Result<_, sqlx::Error>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn app_rows(&self, guild_id: GuildId) -> Result<Vec<(AppKey, u64)>, StoreError> {
         let rows: Vec<(i64, i64, String, i64, i64)> = sqlx::query_as(
             "SELECT hour, application_id, command, user_id, uses
@@ -826,7 +826,7 @@ impl ActivityStore for SqliteStore {
             .collect::<Result<_, sqlx::Error>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn member_activity(
         &self,
         guild_id: GuildId,

@@ -224,19 +224,19 @@ impl Store for SqliteStore {
         Backend::Sqlite
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await?;
         migrate_locked(&mut conn).await
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn upsert_guild(&self, guild: &GuildRecord) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -253,7 +253,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn guild(&self, guild_id: GuildId) -> Result<Option<GuildRecord>, StoreError> {
         let row: Option<GuildRow> =
             sqlx::query_as("SELECT id, name, joined_at, left_at FROM guilds WHERE id = ?1")
@@ -263,7 +263,7 @@ impl Store for SqliteStore {
         Ok(row.map(guild_from_row).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn mark_guild_left(
         &self,
         guild_id: GuildId,
@@ -277,7 +277,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn settings(&self, guild_id: GuildId) -> Result<GuildSettings, StoreError> {
         let row: Option<SettingsRow> = sqlx::query_as(
             "SELECT admin_role_id, default_timezone, tracker_access, tracker_role_id, reaction_emoji,
@@ -290,7 +290,7 @@ impl Store for SqliteStore {
         Ok(row.map_or_else(GuildSettings::default, settings_from_row))
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn save_settings(
         &self,
         guild_id: GuildId,
@@ -329,7 +329,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self, members), fields(count = members.len()), err)]
+    #[tracing::instrument(skip(self, members), fields(count = members.len()), err(level = "debug"))]
     async fn upsert_members(
         &self,
         guild_id: GuildId,
@@ -374,7 +374,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn member(
         &self,
         guild_id: GuildId,
@@ -391,7 +391,7 @@ impl Store for SqliteStore {
         Ok(row.map(member_from_row).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn mark_member_left(
         &self,
         guild_id: GuildId,
@@ -407,7 +407,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn set_tracking_opt_out(
         &self,
         guild_id: GuildId,
@@ -426,7 +426,7 @@ impl Store for SqliteStore {
         Ok(updated > 0)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn opted_out_members(&self, guild_id: GuildId) -> Result<Vec<UserId>, StoreError> {
         let users: Vec<i64> = sqlx::query_scalar(
             "SELECT user_id FROM members WHERE guild_id = ?1 AND tracking_opt_out = 1 ORDER BY user_id",
@@ -437,7 +437,7 @@ impl Store for SqliteStore {
         Ok(users.into_iter().map(UserId::from_db).collect())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn member_count(&self, guild_id: GuildId) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM members WHERE guild_id = ?1 AND left_at IS NULL",

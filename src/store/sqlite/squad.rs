@@ -68,7 +68,7 @@ impl SqliteStore {
 
 #[async_trait]
 impl SquadStore for SqliteStore {
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn games(&self, guild_id: GuildId) -> Result<Vec<String>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT name FROM games WHERE guild_id = ?1 ORDER BY name_key")
@@ -78,7 +78,7 @@ impl SquadStore for SqliteStore {
         )
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn add_game(&self, guild_id: GuildId, game: &GameName) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM guilds WHERE id = ?1)")
@@ -103,7 +103,7 @@ impl SquadStore for SqliteStore {
         Ok(added > 0)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn remove_game(&self, guild_id: GuildId, game: &GameName) -> Result<bool, StoreError> {
         let removed = sqlx::query("DELETE FROM games WHERE guild_id = ?1 AND name_key = ?2")
             .bind(guild_id.to_db())
@@ -114,7 +114,7 @@ impl SquadStore for SqliteStore {
         Ok(removed > 0)
     }
 
-    #[tracing::instrument(skip(self), fields(guild = %new.guild_id, player = %new.player_id), err)]
+    #[tracing::instrument(skip(self), fields(guild = %new.guild_id, player = %new.player_id), err(level = "debug"))]
     async fn record_kill(&self, new: &NewEntry) -> Result<Recorded, StoreError> {
         let guild = new.guild_id.to_db();
         let mut tx = self.begin_write().await?;
@@ -206,7 +206,7 @@ impl SquadStore for SqliteStore {
         })
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn ledger_entry(
         &self,
         guild_id: GuildId,
@@ -222,7 +222,7 @@ impl SquadStore for SqliteStore {
         Ok(row.map(entry).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn last_entry_by(
         &self,
         guild_id: GuildId,
@@ -240,7 +240,7 @@ impl SquadStore for SqliteStore {
         Ok(row.map(entry).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn undo_entry(
         &self,
         guild_id: GuildId,
@@ -262,7 +262,7 @@ impl SquadStore for SqliteStore {
         Ok(row.map(entry).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn history(
         &self,
         guild_id: GuildId,
@@ -290,7 +290,7 @@ impl SquadStore for SqliteStore {
         Ok(HistoryPage { entries, has_older })
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn player_tallies(
         &self,
         guild_id: GuildId,
@@ -310,7 +310,7 @@ impl SquadStore for SqliteStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn board_totals(
         &self,
         guild_id: GuildId,
@@ -345,7 +345,7 @@ impl SquadStore for SqliteStore {
             .collect())
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn folded_entries(
         &self,
         guild_id: GuildId,
@@ -383,7 +383,7 @@ impl SquadStore for SqliteStore {
             .collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn start_session(
         &self,
         guild_id: GuildId,
@@ -434,7 +434,7 @@ impl SquadStore for SqliteStore {
         Ok(outcome)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn running_session(
         &self,
         guild_id: GuildId,
@@ -451,7 +451,7 @@ impl SquadStore for SqliteStore {
         Ok(row.map(session).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn end_session(
         &self,
         guild_id: GuildId,
@@ -476,7 +476,7 @@ impl SquadStore for SqliteStore {
         Ok(row.map(session).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn session_entries(
         &self,
         guild_id: GuildId,
@@ -493,7 +493,7 @@ impl SquadStore for SqliteStore {
         Ok(rows.into_iter().map(entry).collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn previous_session(
         &self,
         guild_id: GuildId,
@@ -512,7 +512,7 @@ impl SquadStore for SqliteStore {
         Ok(row.map(session).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn idle_sessions(&self, now: DateTime<Utc>) -> Result<Vec<GameSession>, StoreError> {
         let rows: Vec<SessionRow<i64>> = sqlx::query_as(&format!(
             "SELECT {} FROM game_sessions s
@@ -528,7 +528,7 @@ impl SquadStore for SqliteStore {
         Ok(rows.into_iter().map(session).collect::<Result<_, _>>()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn start_season(
         &self,
         guild_id: GuildId,
@@ -567,7 +567,7 @@ impl SquadStore for SqliteStore {
         Ok((season(started)?, ended.map(season).transpose()?))
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn end_season(
         &self,
         guild_id: GuildId,
@@ -586,7 +586,7 @@ impl SquadStore for SqliteStore {
         Ok(ended.map(season).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn running_season(&self, guild_id: GuildId) -> Result<Option<Season>, StoreError> {
         let row: Option<SeasonRow<i64>> = sqlx::query_as(&format!(
             "SELECT {SEASON_COLUMNS} FROM seasons WHERE guild_id = ?1 AND ended_at IS NULL"
@@ -597,7 +597,7 @@ impl SquadStore for SqliteStore {
         Ok(row.map(season).transpose()?)
     }
 
-    #[tracing::instrument(skip(self), err)]
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn seasons(&self, guild_id: GuildId) -> Result<Vec<Season>, StoreError> {
         let rows: Vec<SeasonRow<i64>> = sqlx::query_as(&format!(
             "SELECT {SEASON_COLUMNS} FROM seasons WHERE guild_id = ?1 ORDER BY id DESC"
