@@ -133,3 +133,52 @@ async fn the_token_never_reaches_the_log_even_at_trace_level() {
     assert!(logs.lines().count() > 20, "trace logging was on: {logs}");
     assert!(!logs.contains(&token), "the token leaked at trace level");
 }
+
+/// Discord sends a guild above the bot's `large_threshold` without most of its members; the bot
+/// asks for the rest in chunks and stores every one of them.
+#[tokio::test]
+async fn every_member_of_a_large_guild_is_stored() {
+    const MEMBERS: usize = 3_000;
+    let database = TempSqlite::new();
+    let bot = Bot::start(database.url()).await;
+    let guild = bot
+        .guild_from(
+            fakecord::api::GuildSpec::new("Big community")
+                .members((0..MEMBERS).map(|n| format!("member{n}")))
+                .text_channel("general"),
+        )
+        .await;
+    let store = trakker::store::connect(database.url(), false)
+        .await
+        .expect("open the bot's database");
+    let id = GuildId(guild.id.0);
+    // The owner is a member too, and counted by Discord like any other.
+    let expected = u64::try_from(guild.members.len()).expect("a count");
+    assert!(
+        expected > u64::try_from(MEMBERS).expect("a count"),
+        "{expected}"
+    );
+    let stored = eventually(std::time::Duration::from_secs(60), || async {
+        store
+            .member_count(id)
+            .await
+            .ok()
+            .filter(|count| *count == expected)
+    })
+    .await;
+    let count = store.member_count(id).await.expect("count");
+    store.close().await;
+    assert_eq!(
+        stored,
+        Some(expected),
+        "stored {count} of {expected}\n{}",
+        bot.logs()
+    );
+    assert!(
+        bot.logs()
+            .contains("asking for the members of a large guild"),
+        "the guild arrived incomplete, as on Discord"
+    );
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}

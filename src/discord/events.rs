@@ -48,6 +48,19 @@ pub async fn handle(
                 members = members.len(),
                 "guild available"
             );
+            request_missing_members(framework.serenity_context, guild);
+        }
+        FullEvent::GuildMembersChunk { chunk } => {
+            let members: Vec<MemberRecord> = chunk.members.values().map(member_record).collect();
+            store
+                .upsert_members(GuildId(chunk.guild_id.get()), &members)
+                .await?;
+            if chunk.chunk_index + 1 == chunk.chunk_count {
+                tracing::info!(
+                    guild = chunk.guild_id.get(),
+                    "every member of a large guild is known"
+                );
+            }
         }
         FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
             store
@@ -110,6 +123,32 @@ pub async fn handle(
         _ => {}
     }
     Ok(())
+}
+
+/// Asks the gateway for every member of a guild whose `GUILD_CREATE` did not carry them all.
+///
+/// Discord sends a guild above the `large_threshold` without most of its members (only the bot,
+/// members in voice and, with presences, those online); the rest come in `GUILD_MEMBERS_CHUNK`
+/// events on request (the bot always has the members intent it needs), which the handler above
+/// stores.
+fn request_missing_members(ctx: &serenity::Context, guild: &serenity::Guild) {
+    let known = u64::try_from(guild.members.len()).unwrap_or(u64::MAX);
+    if !guild.large && known >= guild.member_count {
+        return;
+    }
+    tracing::info!(
+        guild = guild.id.get(),
+        known = guild.members.len(),
+        total = guild.member_count,
+        "asking for the members of a large guild"
+    );
+    ctx.shard.chunk_guild(
+        guild.id,
+        None,
+        false,
+        serenity::ChunkGuildFilter::None,
+        None,
+    );
 }
 
 fn member_record(member: &serenity::Member) -> MemberRecord {
