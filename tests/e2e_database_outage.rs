@@ -12,7 +12,7 @@ use fakecord::api::{CommandInvocation, GuildInfo, InteractionOutcome, OptionSpec
 use sqlx::Connection as _;
 use support::bot::{eventually, Bot};
 use support::db::{FreshPostgres, TempSqlite};
-use support::proxy::{server_address, through, CuttableProxy};
+use support::proxy::in_front_of;
 use trakker::config::DatabaseUrl;
 use trakker::domain::ids::GuildId;
 
@@ -80,10 +80,8 @@ async fn commands_answer_in_time_while_postgres_is_cut_off_and_refused_tracks_ne
     let Some(database) = FreshPostgres::create().await else {
         return;
     };
-    let proxy = CuttableProxy::start(server_address(database.url()))
-        .await
-        .expect("the proxy listens");
-    let bot = Bot::start(&through(&proxy, database.url())).await;
+    let (proxy, url) = in_front_of(database.url()).await;
+    let bot = Bot::start(&url).await;
     let guild = bot.guild("Squad", &["ada", "bob"]).await;
     let first = ask(&bot, track(&guild, "bob", "ada", 2)).await;
     assert!(!first.ephemeral, "{first:?}");

@@ -12,7 +12,7 @@ use serde_json::json;
 use support::activity::{recorded_events, stored_messages};
 use support::bot::{eventually, Bot};
 use support::db::{FreshPostgres, TempSqlite};
-use support::proxy::{server_address, through, CuttableProxy};
+use support::proxy::in_front_of;
 use tokio::sync::watch;
 use trakker::store::Store;
 
@@ -62,12 +62,10 @@ async fn a_postgres_outage_of_20_seconds_during_a_burst_loses_nothing() {
     let Some(database) = FreshPostgres::create().await else {
         return;
     };
-    let proxy = CuttableProxy::start(server_address(database.url()))
-        .await
-        .expect("the proxy listens");
     // The bot reaches Postgres only through the proxy; the test reads the store directly, so it
     // sees what is stored while the bot cannot write.
-    let bot = Bot::start(&through(&proxy, database.url())).await;
+    let (proxy, url) = in_front_of(database.url()).await;
+    let bot = Bot::start(&url).await;
     let guild = bot
         .guild_from(
             GuildSpec::new("Busy")

@@ -24,6 +24,19 @@ pub fn through(proxy: &CuttableProxy, database: &DatabaseUrl) -> DatabaseUrl {
     DatabaseUrl::parse(url.as_str()).expect("a valid URL with another host")
 }
 
+/// A proxy in front of the Postgres server `database` is on, and the URL that reaches the same
+/// database through it.
+///
+/// # Panics
+/// When no local port can be bound.
+pub async fn in_front_of(database: &DatabaseUrl) -> (CuttableProxy, DatabaseUrl) {
+    let proxy = CuttableProxy::start(server_address(database))
+        .await
+        .expect("the proxy listens");
+    let url = through(&proxy, database);
+    (proxy, url)
+}
+
 /// `host:port` of the Postgres server `database` is on.
 #[must_use]
 pub fn server_address(database: &DatabaseUrl) -> String {
