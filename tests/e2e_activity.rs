@@ -783,6 +783,8 @@ async fn time_per_game_is_recorded_when_the_operator_enables_presences() {
             .set_presence(guild.id, playing(games))
             .await
             .expect("presence");
+        // Presences change seconds apart in life. The bot applies a member's latest presence, so
+        // updates sent faster than it handles them rightly collapse into the last one.
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let store = trakker::store::connect(database.url(), false)
@@ -809,6 +811,50 @@ async fn time_per_game_is_recorded_when_the_operator_enables_presences() {
     assert_eq!(sessions.len(), 1, "playing on is one session: {sessions:?}");
     assert_eq!(sessions[0].game, "Hunt: Showdown");
     assert!(sessions[0].ended_at > Some(sessions[0].started_at));
+
+    // Forty changes at once, handled by as many concurrent tasks: whatever order they run in,
+    // what is open at the end is what Ada plays last.
+    let choices: [&[&str]; 4] = [&["Tarkov"], &[], &["PUBG", "Tarkov"], &["PUBG"]];
+    for n in 0..40 {
+        bot.discord
+            .set_presence(guild.id, playing(choices[n % choices.len()]))
+            .await
+            .expect("presence");
+    }
+    bot.discord
+        .set_presence(guild.id, playing(&["Apex Legends"]))
+        .await
+        .expect("presence");
+    let open_games = || async {
+        let mut open: Vec<String> = store
+            .activity_sessions(
+                GuildId(guild.id.0),
+                Some(ada),
+                chrono::DateTime::UNIX_EPOCH,
+                chrono::Utc::now() + chrono::Duration::hours(1),
+            )
+            .await
+            .expect("sessions")
+            .into_iter()
+            .filter(|session| session.ended_at.is_none())
+            .map(|session| session.game)
+            .collect();
+        open.sort();
+        open
+    };
+    let settled = eventually(SETTLE, || async {
+        let open = open_games().await;
+        (open == ["Apex Legends"]).then_some(open)
+    })
+    .await;
+    assert!(
+        settled.is_some(),
+        "only the last game is open: {:?}",
+        open_games().await
+    );
+    // Handlers still running would change it: it stays.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(open_games().await, ["Apex Legends"]);
     store.close().await;
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");

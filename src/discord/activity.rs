@@ -35,7 +35,7 @@ pub async fn record(ctx: &serenity::Context, app: &Arc<App>, event: &FullEvent) 
             interaction: serenity::Interaction::Command(command),
         } => own_command(ctx, app, command).await,
         FullEvent::VoiceStateUpdate { old, new } => voice(ctx, app, old.as_ref(), new),
-        FullEvent::PresenceUpdate { new_data } => presence(app, new_data).await,
+        FullEvent::PresenceUpdate { new_data } => presence(ctx, app, new_data).await,
         FullEvent::InviteCreate { data } => invite_created(app, data).await,
         FullEvent::InviteDelete { data } => {
             if let Some(guild) = data.guild_id {
@@ -293,23 +293,28 @@ fn voice(
     });
 }
 
-async fn presence(app: &App, presence: &serenity::Presence) {
+/// Brings the member's game sessions to what they play now. serenity runs each presence
+/// update's handler as its own task, so an older update can be handled after a newer one; the
+/// handler therefore reads the member's latest presence from the cache (updated in gateway
+/// order) under the guild's member lock, and the last one to run writes the true state.
+async fn presence(ctx: &serenity::Context, app: &App, presence: &serenity::Presence) {
     if !app.config.presence_intent {
         return;
     }
-    let Some(guild) = presence.guild_id.map(|guild| GuildId(guild.get())) else {
+    let Some(guild_id) = presence.guild_id else {
         return;
     };
-    let user = UserId(presence.user.id.get());
+    let (guild, user) = (GuildId(guild_id.get()), UserId(presence.user.id.get()));
     if !tracked(app, guild, user, presence.user.bot.unwrap_or(false)) {
         return;
     }
-    let playing: Vec<String> = presence
-        .activities
-        .iter()
-        .filter(|activity| activity.kind == serenity::ActivityType::Playing)
-        .map(|activity| activity.name.clone())
-        .collect();
+    let lock = app.telemetry.membership_lock(guild);
+    let _ordered = lock.lock().await;
+    let latest = ctx
+        .cache
+        .guild(guild_id)
+        .and_then(|cached| cached.presences.get(&presence.user.id).map(games_played));
+    let playing = latest.unwrap_or_else(|| games_played(presence));
     let at = Utc::now();
     let mut result = app.store.activity_stop(guild, user, &playing, at).await;
     for game in &playing {
@@ -320,6 +325,16 @@ async fn presence(app: &App, presence: &serenity::Presence) {
     if let Err(error) = result {
         tracing::warn!(%error, guild = %guild, "could not record a game activity");
     }
+}
+
+/// The games a presence says its member plays.
+fn games_played(presence: &serenity::Presence) -> Vec<String> {
+    presence
+        .activities
+        .iter()
+        .filter(|activity| activity.kind == serenity::ActivityType::Playing)
+        .map(|activity| activity.name.clone())
+        .collect()
 }
 
 fn invite_record(invite: &serenity::RichInvite) -> InviteRecord {

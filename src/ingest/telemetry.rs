@@ -87,10 +87,11 @@ impl Telemetry {
         true
     }
 
-    /// The lock that serializes joins and departures in one guild. Two joins compared against
-    /// the same invite snapshot would both see both uses rise; and serenity runs each event's
-    /// handler as its own task, so a departure could otherwise be written before the join it
-    /// ends (which first waits on a REST call for the invites).
+    /// The lock that serializes member events in one guild: joins, departures and presences.
+    /// Two joins compared against the same invite snapshot would both see both uses rise; and
+    /// serenity runs each event's handler as its own task, so a departure could otherwise be
+    /// written before the join it ends (which first waits on a REST call for the invites), or
+    /// an older presence after a newer one.
     #[must_use]
     pub fn membership_lock(&self, guild: GuildId) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self
