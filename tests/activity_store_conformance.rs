@@ -7,6 +7,7 @@
 mod support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use support::stored::StoredRows;
 use trakker::config::DatabaseUrl;
 use trakker::domain::activity::{
     hour_of, ActivityEvent, AppKey, Deltas, EmojiCounts, EmojiKey, MessageCounts, MessageKey,

@@ -7,6 +7,7 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
+use support::stored::StoredRows;
 
 use fakecord::api::{
     AttachmentSpec, BulkKind, BulkSpec, GuildInfo, GuildSpec, InviteSpec, JoinSpec, MessageSpec,

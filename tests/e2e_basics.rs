@@ -6,6 +6,7 @@ mod support;
 
 use support::bot::{eventually, Bot};
 use support::db::{FreshPostgres, TempSqlite};
+use support::stored::StoredRows;
 use trakker::config::DatabaseUrl;
 use trakker::domain::ids::GuildId;
 

@@ -11,6 +11,7 @@ mod support;
 
 use std::str::FromStr;
 use std::sync::Arc;
+use support::stored::StoredRows;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sqlx::migrate::Migrator;

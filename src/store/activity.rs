@@ -1,7 +1,7 @@
 //! The community-activity part of the storage interface: hourly rollups of messages, emojis and
 //! application commands, voice and game-activity sessions, the shards' heartbeats, and invites
-//! with the joins they brought. [`ActivityStore`] is a supertrait of [`super::Store`]; each
-//! backend implements it in its own `activity.rs`.
+//! with the joins they brought. [`ActivityStore`] is a supertrait of [`super::Store`]; [`super::sql::SqlStore`]
+//! implements it for both databases in `sql/activity.rs`.
 //!
 //! Rollup rows carry their guild but no foreign key to `guilds`: an event may arrive before the
 //! guild's `GUILD_CREATE` is stored, and a count must never be refused for that.
@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::normalize::count_from_db;
 use super::StoreError;
-use crate::domain::activity::{AppKey, Deltas, EmojiCounts, EmojiKey, MessageCounts, MessageKey};
+use crate::domain::activity::Deltas;
 use crate::domain::board::Standing;
 use crate::domain::ids::{ChannelId, GuildId, UserId};
 
@@ -195,15 +195,6 @@ pub trait ActivityStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    /// The flag changes of a member between two times, oldest first.
-    async fn voice_flag_history(
-        &self,
-        guild_id: GuildId,
-        user_id: UserId,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<Vec<(DateTime<Utc>, VoiceFlags)>, StoreError>;
-
     /// Every session still open in the guild, oldest first.
     async fn open_voice_sessions(&self, guild_id: GuildId)
         -> Result<Vec<VoiceSession>, StoreError>;
@@ -251,16 +242,6 @@ pub trait ActivityStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    /// Game-activity sessions of the guild that overlap `[since, until)`, optionally of one
-    /// member, oldest first.
-    async fn activity_sessions(
-        &self,
-        guild_id: GuildId,
-        user_id: Option<UserId>,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<Vec<ActivitySession>, StoreError>;
-
     /// Replaces the guild's known invites with `invites` (a fresh fetch): listed codes are added
     /// or refreshed (and no longer deleted), codes not listed are marked deleted at `at`.
     async fn sync_invites(
@@ -300,9 +281,6 @@ pub trait ActivityStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    /// Every join recorded in the guild, oldest first.
-    async fn joins(&self, guild_id: GuildId) -> Result<Vec<JoinRecord>, StoreError>;
-
     /// Members ranked by `metric` since `since` (and in `channel`, for messages and voice), with
     /// totals, unordered (see [`crate::domain::board::ranked`]); `now` bounds open voice sessions.
     /// Only members with a total above zero are listed. Rollups are hourly, so the hour holding
@@ -315,21 +293,6 @@ pub trait ActivityStore: Send + Sync {
         channel: Option<ChannelId>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Standing>, StoreError>;
-
-    /// Every message rollup row of the guild with its counts.
-    async fn message_rows(
-        &self,
-        guild_id: GuildId,
-    ) -> Result<Vec<(MessageKey, MessageCounts)>, StoreError>;
-
-    /// Every emoji rollup row of the guild with its counts.
-    async fn emoji_rows(
-        &self,
-        guild_id: GuildId,
-    ) -> Result<Vec<(EmojiKey, EmojiCounts)>, StoreError>;
-
-    /// Every application-command rollup row of the guild with its uses.
-    async fn app_rows(&self, guild_id: GuildId) -> Result<Vec<(AppKey, u64)>, StoreError>;
 
     /// One member's totals since `since` (counted as by [`ActivityStore::top_members`]); `now`
     /// bounds open voice sessions. Ties in the top lists go to the lower channel id and to the
@@ -366,53 +329,6 @@ pub(super) fn voice_session_from_row<T>(
     })
 }
 
-/// A `voice_flag_changes` row ([`FLAG_CHANGE_COLUMNS`]): when, then the six flags.
-pub(super) type FlagChangeRow<T> = (T, bool, bool, bool, bool, bool, bool);
-
-/// The columns of a [`FlagChangeRow`], in order.
-pub(super) const FLAG_CHANGE_COLUMNS: &str =
-    "at, self_mute, self_deaf, mute, deaf, streaming, video";
-
-/// A flag change from its row.
-pub(super) fn flag_change_from_row<T>(
-    (at, self_mute, self_deaf, mute, deaf, streaming, video): FlagChangeRow<T>,
-    time: impl Fn(T) -> Result<DateTime<Utc>, sqlx::Error>,
-) -> Result<(DateTime<Utc>, VoiceFlags), sqlx::Error> {
-    Ok((
-        time(at)?,
-        VoiceFlags {
-            self_mute,
-            self_deaf,
-            mute,
-            deaf,
-            streaming,
-            video,
-        },
-    ))
-}
-
-/// An `activity_sessions` row ([`ACTIVITY_SESSION_COLUMNS`]) with the backend's time type `T`.
-pub(super) type ActivitySessionRow<T> = (i64, i64, i64, String, T, Option<T>);
-
-/// The columns of an [`ActivitySessionRow`], in order.
-pub(super) const ACTIVITY_SESSION_COLUMNS: &str =
-    "id, guild_id, user_id, game, started_at, ended_at";
-
-/// A game-activity session from its row.
-pub(super) fn activity_session_from_row<T>(
-    (id, guild_id, user_id, game, started_at, ended_at): ActivitySessionRow<T>,
-    time: impl Fn(T) -> Result<DateTime<Utc>, sqlx::Error>,
-) -> Result<ActivitySession, sqlx::Error> {
-    Ok(ActivitySession {
-        id,
-        guild_id: GuildId::from_db(guild_id),
-        user_id: UserId::from_db(user_id),
-        game,
-        started_at: time(started_at)?,
-        ended_at: ended_at.map(&time).transpose()?,
-    })
-}
-
 /// An `invites` row ([`INVITE_COLUMNS`]) with the backend's time type `T`.
 pub(super) type InviteRow<T> = (String, Option<i64>, Option<i64>, i64, i64, Option<T>);
 
@@ -434,14 +350,6 @@ pub(super) fn invite_from_row<T>(
     })
 }
 
-/// A `member_joins` row ([`JOIN_COLUMNS`]) with the backend's time type `T`: user, joined at,
-/// source, invite code, inviter, left at.
-pub(super) type JoinRow<T> = (i64, T, String, Option<String>, Option<i64>, Option<T>);
-
-/// The columns of a [`JoinRow`], in order.
-pub(super) const JOIN_COLUMNS: &str =
-    "user_id, joined_at, source, invite_code, inviter_id, left_at";
-
 /// How a join's source is stored: the `source` column, the invite code and the inviter.
 pub(super) fn join_source_to_db(source: &JoinSource) -> (&'static str, Option<&str>, Option<i64>) {
     match source {
@@ -451,30 +359,4 @@ pub(super) fn join_source_to_db(source: &JoinSource) -> (&'static str, Option<&s
         JoinSource::Vanity => ("vanity", None, None),
         JoinSource::Unknown => ("unknown", None, None),
     }
-}
-
-/// A join from its row; a source trakker does not write is a decode error, not a guess.
-pub(super) fn join_from_row<T>(
-    (user_id, joined_at, source, invite_code, inviter_id, left_at): JoinRow<T>,
-    time: impl Fn(T) -> Result<DateTime<Utc>, sqlx::Error>,
-) -> Result<JoinRecord, sqlx::Error> {
-    let source = match (source.as_str(), invite_code) {
-        ("invite", Some(code)) => JoinSource::Invite {
-            code,
-            inviter_id: inviter_id.map(UserId::from_db),
-        },
-        ("vanity", None) => JoinSource::Vanity,
-        ("unknown", None) => JoinSource::Unknown,
-        (other, _) => {
-            return Err(sqlx::Error::Decode(
-                format!("unknown join source {other}").into(),
-            ))
-        }
-    };
-    Ok(JoinRecord {
-        user_id: UserId::from_db(user_id),
-        joined_at: time(joined_at)?,
-        source,
-        left_at: left_at.map(&time).transpose()?,
-    })
 }

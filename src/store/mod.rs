@@ -6,6 +6,10 @@
 //! - [`sqlite::SqliteStore`] — the embedded default: one file, WAL mode, nothing to install.
 //! - [`postgres::PostgresStore`] — production: several shard processes sharing one database.
 //!
+//! Both are [`sql::SqlStore`]: every query is written once in `store/sql/`, and what the two
+//! databases do differently (time storage, a few SQL fragments, bulk upserts, locks) sits behind
+//! the small [`sql::Dialect`] trait, implemented in `sqlite.rs` and `postgres.rs`.
+//!
 //! Each backend has its own append-only migrations (`migrations/sqlite`, `migrations/postgres`),
 //! applied at start-up and by `trakker migrate`. The conformance suite in
 //! `tests/store_conformance.rs` runs the same scenarios against both, so a query that behaves
@@ -20,10 +24,12 @@ pub mod activity;
 mod normalize;
 pub mod postgres;
 pub mod records;
+pub mod sql;
 pub mod sqlite;
 pub mod squad;
 mod unreachable;
 
+use std::any::Any;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
@@ -155,8 +161,11 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
 ///
 /// Times are kept in UTC to the millisecond on every backend: anything finer is truncated on
 /// write, so a value reads back the same whichever database holds it.
+///
+/// `Any` lets code outside this interface reach the concrete [`sql::SqlStore`] and its pool
+/// (test support reads tables directly that way).
 #[async_trait]
-pub trait Store: SquadStore + ActivityStore + Send + Sync + 'static {
+pub trait Store: SquadStore + ActivityStore + Any + Send + Sync {
     /// Which database this is.
     fn backend(&self) -> Backend;
 
@@ -219,20 +228,8 @@ pub trait Store: SquadStore + ActivityStore + Send + Sync + 'static {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    /// Sets whether the member opted out of activity tracking. Returns `false` if the member is
-    /// unknown (nothing is written then).
-    async fn set_tracking_opt_out(
-        &self,
-        guild_id: GuildId,
-        user_id: UserId,
-        opt_out: bool,
-    ) -> Result<bool, StoreError>;
-
     /// Members of the guild who opted out of activity tracking, by user id.
     async fn opted_out_members(&self, guild_id: GuildId) -> Result<Vec<UserId>, StoreError>;
-
-    /// Number of members currently in the guild (left members excluded).
-    async fn member_count(&self, guild_id: GuildId) -> Result<u64, StoreError>;
 
     /// Closes the connection pool, waiting for running queries.
     async fn close(&self);

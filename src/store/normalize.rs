@@ -98,27 +98,18 @@ pub(super) const fn application_id_to_db(id: u64) -> i64 {
     id as i64
 }
 
-/// An application id read back (bit-preserving).
-#[expect(
-    clippy::cast_sign_loss,
-    reason = "snowflakes are stored bit for bit in i64 columns"
-)]
-pub(super) const fn application_id_from_db(id: i64) -> u64 {
-    id as u64
-}
-
 /// A message rollup row's key in primary-key order: guild, hour, channel, user.
-pub(super) type MessageRowKey = (i64, DateTime<Utc>, i64, i64);
+pub type MessageRowKey = (i64, DateTime<Utc>, i64, i64);
 
 /// An emoji rollup row's key in primary-key order: guild, hour, emoji, user.
-pub(super) type EmojiRowKey<'a> = (i64, DateTime<Utc>, &'a str, i64);
+pub type EmojiRowKey<'a> = (i64, DateTime<Utc>, &'a str, i64);
 
 /// An application-command rollup row's key in primary-key order: guild, hour, application,
 /// command, user.
-pub(super) type AppRowKey<'a> = (i64, DateTime<Utc>, i64, &'a str, i64);
+pub type AppRowKey<'a> = (i64, DateTime<Utc>, i64, &'a str, i64);
 
 /// The rows [`Deltas`] adds to, as both backends write them.
-pub(super) struct RollupRows<'a> {
+pub struct RollupRows<'a> {
     /// Message rows.
     pub messages: Vec<(MessageRowKey, MessageCounts)>,
     /// Emoji rows.

@@ -1,6 +1,6 @@
 //! The squad-stats part of the storage interface: the kill ledger, game sessions, seasons and each
 //! guild's game list. [`SquadStore`] is a supertrait of [`super::Store`], so every store has it;
-//! each backend implements it in its own `squad.rs`.
+//! [`super::sql::SqlStore`] implements it for both databases in `sql/squad.rs`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -4,6 +4,8 @@ use fakecord::Snowflake;
 use trakker::domain::ids::GuildId;
 use trakker::store::Store;
 
+use super::stored::StoredRows;
+
 /// Messages counted in the store for the guild, all rows summed.
 pub async fn stored_messages(store: &dyn Store, guild: Snowflake) -> u64 {
     store

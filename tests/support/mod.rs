@@ -18,3 +18,4 @@ pub mod cache;
 pub mod conformance;
 pub mod db;
 pub mod proxy;
+pub mod stored;

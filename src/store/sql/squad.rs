@@ -1,15 +1,14 @@
-//! [`SquadStore`] on PostgreSQL: the kill ledger, sessions, seasons and game lists.
+//! [`SquadStore`] for both databases: the kill ledger, sessions, seasons and game lists.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 
-use super::PostgresStore;
+use super::{Column, Dialect, SqlStore};
 use crate::domain::board::{BoardScope, Span, Standing};
 use crate::domain::ids::{ChannelId, GuildId, InteractionId, UserId};
 use crate::domain::kills::{LedgerEntry, NewEntry, Note, Tally};
 use crate::domain::names::{game_key, GameName, SeasonName, SessionName, DEFAULT_GAMES};
-use crate::store::normalize::truncate_to_millis;
 use crate::store::records::{GameSession, Season, SessionEnd};
 use crate::store::squad::{
     entry_from_row, folded_entry, prefixed, season_from_row, session_from_row, tally_from_row,
@@ -18,23 +17,48 @@ use crate::store::squad::{
 };
 use crate::store::StoreError;
 
-fn entry(row: LedgerRow<DateTime<Utc>>) -> Result<LedgerEntry, sqlx::Error> {
-    entry_from_row(row, Ok)
+fn entry<DB: Dialect>(row: LedgerRow<DB::Time>) -> Result<LedgerEntry, sqlx::Error> {
+    entry_from_row(row, DB::time_from_db)
 }
 
-fn session(row: SessionRow<DateTime<Utc>>) -> Result<GameSession, sqlx::Error> {
-    session_from_row(row, Ok)
+fn session<DB: Dialect>(row: SessionRow<DB::Time>) -> Result<GameSession, sqlx::Error> {
+    session_from_row(row, DB::time_from_db)
 }
 
-fn season(row: SeasonRow<DateTime<Utc>>) -> Result<Season, sqlx::Error> {
-    season_from_row(row, Ok)
+fn season<DB: Dialect>(row: SeasonRow<DB::Time>) -> Result<Season, sqlx::Error> {
+    season_from_row(row, DB::time_from_db)
 }
 
-impl PostgresStore {
+impl<DB> SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+    i64: Column<DB>,
+    bool: Column<DB>,
+    String: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<DB::Time>: Column<DB>,
+    for<'a> &'a str: Type<DB> + Encode<'a, DB>,
+    for<'a> Option<&'a str>: Type<DB> + Encode<'a, DB>,
+{
+    /// Whether the guild has a row, inside the caller's transaction.
+    pub(super) async fn guild_known(
+        tx: &mut DB::Connection,
+        guild_id: GuildId,
+    ) -> Result<bool, sqlx::Error> {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM guilds WHERE id = $1)")
+            .bind(guild_id.to_db())
+            .fetch_one(tx)
+            .await
+    }
+
     /// Lists the default games for a guild seen for the first time, inside the caller's
     /// transaction; a guild whose list was seeded once keeps whatever its managers made of it.
     pub(super) async fn seed_games(
-        tx: &mut sqlx::PgConnection,
+        tx: &mut DB::Connection,
         guild_id: GuildId,
         at: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
@@ -54,7 +78,7 @@ impl PostgresStore {
             .bind(guild_id.to_db())
             .bind(game_key(game))
             .bind(game)
-            .bind(truncate_to_millis(at))
+            .bind(DB::time_to_db(at))
             .execute(&mut *tx)
             .await?;
         }
@@ -67,7 +91,21 @@ impl PostgresStore {
 }
 
 #[async_trait]
-impl SquadStore for PostgresStore {
+impl<DB> SquadStore for SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+    i64: Column<DB>,
+    bool: Column<DB>,
+    String: Column<DB>,
+    Option<i64>: Column<DB>,
+    Option<String>: Column<DB>,
+    Option<DB::Time>: Column<DB>,
+    for<'a> &'a str: Type<DB> + Encode<'a, DB>,
+    for<'a> Option<&'a str>: Type<DB> + Encode<'a, DB>,
+{
     #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn games(&self, guild_id: GuildId) -> Result<Vec<String>, StoreError> {
         Ok(
@@ -80,12 +118,8 @@ impl SquadStore for PostgresStore {
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn add_game(&self, guild_id: GuildId, game: &GameName) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM guilds WHERE id = $1)")
-            .bind(guild_id.to_db())
-            .fetch_one(&mut *tx)
-            .await?;
-        if !known {
+        let mut tx = self.begin_write().await?;
+        if !Self::guild_known(&mut tx, guild_id).await? {
             return Err(StoreError::UnknownGuild(guild_id));
         }
         let added = sqlx::query(
@@ -95,10 +129,10 @@ impl SquadStore for PostgresStore {
         .bind(guild_id.to_db())
         .bind(game.key())
         .bind(game.as_str())
-        .bind(truncate_to_millis(Utc::now()))
+        .bind(DB::time_to_db(Utc::now()))
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .await
+        .map(|done| DB::rows_affected(&done))?;
         tx.commit().await?;
         Ok(added > 0)
     }
@@ -109,15 +143,15 @@ impl SquadStore for PostgresStore {
             .bind(guild_id.to_db())
             .bind(game.key())
             .execute(&self.pool)
-            .await?
-            .rows_affected();
+            .await
+            .map(|done| DB::rows_affected(&done))?;
         Ok(removed > 0)
     }
 
     #[tracing::instrument(skip(self), fields(guild = %new.guild_id, player = %new.player_id), err(level = "debug"))]
     async fn record_kill(&self, new: &NewEntry) -> Result<Recorded, StoreError> {
         let guild = new.guild_id.to_db();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let context: Option<(Option<i64>, Option<String>, Option<i64>, Option<String>)> =
             sqlx::query_as(
             "SELECT
@@ -135,9 +169,9 @@ impl SquadStore for PostgresStore {
             return Err(StoreError::UnknownGuild(new.guild_id));
         };
         let game = new.game.clone().or(session_game);
-        let at = truncate_to_millis(new.recorded_at);
+        let at = DB::time_to_db(new.recorded_at);
         let request = new.request_id.map(InteractionId::to_db);
-        let earlier: Option<LedgerRow<DateTime<Utc>>> = match request {
+        let earlier: Option<LedgerRow<DB::Time>> = match request {
             Some(request) => {
                 sqlx::query_as(&format!(
                 "SELECT {LEDGER_COLUMNS} FROM kill_ledger WHERE guild_id = $1 AND request_id = $2"
@@ -150,10 +184,10 @@ impl SquadStore for PostgresStore {
             None => None,
         };
         let replayed = earlier.is_some();
-        let row: LedgerRow<DateTime<Utc>> = if let Some(earlier) = earlier {
+        let row: LedgerRow<DB::Time> = if let Some(earlier) = earlier {
             earlier
         } else {
-            let row: LedgerRow<DateTime<Utc>> = sqlx::query_as(&format!(
+            let row: LedgerRow<DB::Time> = sqlx::query_as(&format!(
             "INSERT INTO kill_ledger (guild_id, player_id, kind, count, victim_id, note, recorded_by,
                  recorded_at, channel_id, game, game_key, session_id, season_id, request_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -161,8 +195,8 @@ impl SquadStore for PostgresStore {
         ))
         .bind(guild)
         .bind(new.player_id.to_db())
-        .bind(i16::try_from(new.kind.to_db()).unwrap_or(i16::MAX))
-        .bind(i32::try_from(new.count.get()).unwrap_or(i32::MAX))
+        .bind(new.kind.to_db())
+        .bind(i64::from(new.count.get()))
         .bind(new.victim_id.map(UserId::to_db))
         .bind(new.note.as_ref().map(Note::as_str))
         .bind(new.recorded_by.to_db())
@@ -177,7 +211,10 @@ impl SquadStore for PostgresStore {
         .await?;
             if let Some(session_id) = session_id {
                 sqlx::query(
-                "UPDATE game_sessions SET last_activity_at = GREATEST(last_activity_at, $2) WHERE id = $1",
+                &format!(
+                    "UPDATE game_sessions SET last_activity_at = {}(last_activity_at, $2) WHERE id = $1",
+                    DB::GREATEST
+                ),
             )
             .bind(session_id)
             .bind(at)
@@ -187,9 +224,9 @@ impl SquadStore for PostgresStore {
             row
         };
         let season_total: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(count), 0)::bigint FROM kill_ledger
-             WHERE guild_id = $1 AND player_id = $2 AND kind = $3::smallint AND undone_at IS NULL
-               AND ($4::bigint IS NULL OR season_id = $4)",
+            "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM kill_ledger
+             WHERE guild_id = $1 AND player_id = $2 AND kind = $3 AND undone_at IS NULL
+               AND (CAST($4 AS BIGINT) IS NULL OR season_id = $4)",
         )
         .bind(guild)
         .bind(new.player_id.to_db())
@@ -199,7 +236,7 @@ impl SquadStore for PostgresStore {
         .await?;
         tx.commit().await.map_err(StoreError::from_commit)?;
         Ok(Recorded {
-            entry: entry(row)?,
+            entry: entry::<DB>(row)?,
             season_total,
             season_name,
             replayed,
@@ -212,14 +249,14 @@ impl SquadStore for PostgresStore {
         guild_id: GuildId,
         id: i64,
     ) -> Result<Option<LedgerEntry>, StoreError> {
-        let row: Option<LedgerRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let row: Option<LedgerRow<DB::Time>> = sqlx::query_as(&format!(
             "SELECT {LEDGER_COLUMNS} FROM kill_ledger WHERE guild_id = $1 AND id = $2"
         ))
         .bind(guild_id.to_db())
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(entry).transpose()?)
+        Ok(row.map(entry::<DB>).transpose()?)
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
@@ -228,7 +265,7 @@ impl SquadStore for PostgresStore {
         guild_id: GuildId,
         recorded_by: UserId,
     ) -> Result<Option<LedgerEntry>, StoreError> {
-        let row: Option<LedgerRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let row: Option<LedgerRow<DB::Time>> = sqlx::query_as(&format!(
             "SELECT {LEDGER_COLUMNS} FROM kill_ledger
              WHERE guild_id = $1 AND recorded_by = $2 AND undone_at IS NULL
              ORDER BY id DESC LIMIT 1"
@@ -237,7 +274,7 @@ impl SquadStore for PostgresStore {
         .bind(recorded_by.to_db())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(entry).transpose()?)
+        Ok(row.map(entry::<DB>).transpose()?)
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
@@ -248,18 +285,18 @@ impl SquadStore for PostgresStore {
         by: UserId,
         at: DateTime<Utc>,
     ) -> Result<Option<LedgerEntry>, StoreError> {
-        let row: Option<LedgerRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let row: Option<LedgerRow<DB::Time>> = sqlx::query_as(&format!(
             "UPDATE kill_ledger SET undone_at = $3, undone_by = $4
              WHERE guild_id = $1 AND id = $2 AND undone_at IS NULL
              RETURNING {LEDGER_COLUMNS}"
         ))
         .bind(guild_id.to_db())
         .bind(id)
-        .bind(truncate_to_millis(at))
+        .bind(DB::time_to_db(at))
         .bind(by.to_db())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(entry).transpose()?)
+        Ok(row.map(entry::<DB>).transpose()?)
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
@@ -270,22 +307,34 @@ impl SquadStore for PostgresStore {
         before: Option<i64>,
         limit: u32,
     ) -> Result<HistoryPage, StoreError> {
-        let mut query = QueryBuilder::<Postgres>::new(format!(
-            "SELECT {LEDGER_COLUMNS} FROM kill_ledger WHERE guild_id = "
-        ));
-        query.push_bind(guild_id.to_db());
+        // Filters are added only when given, so each shape of the query keeps its own plan.
+        let mut filters = vec!["guild_id = $1".to_owned()];
+        if player.is_some() {
+            filters.push(format!("player_id = ${}", filters.len() + 1));
+        }
+        if before.is_some() {
+            filters.push(format!("id < ${}", filters.len() + 1));
+        }
+        let sql = format!(
+            "SELECT {LEDGER_COLUMNS} FROM kill_ledger WHERE {} ORDER BY id DESC LIMIT ${}",
+            filters.join(" AND "),
+            filters.len() + 1
+        );
+        let mut query = sqlx::query_as(&sql).bind(guild_id.to_db());
         if let Some(player) = player {
-            query.push(" AND player_id = ").push_bind(player.to_db());
+            query = query.bind(player.to_db());
         }
         if let Some(before) = before {
-            query.push(" AND id < ").push_bind(before);
+            query = query.bind(before);
         }
-        query
-            .push(" ORDER BY id DESC LIMIT ")
-            .push_bind(i64::from(limit) + 1);
-        let rows: Vec<LedgerRow<DateTime<Utc>>> =
-            query.build_query_as().fetch_all(&self.pool).await?;
-        let mut entries = rows.into_iter().map(entry).collect::<Result<Vec<_>, _>>()?;
+        let rows: Vec<LedgerRow<DB::Time>> = query
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut entries = rows
+            .into_iter()
+            .map(entry::<DB>)
+            .collect::<Result<Vec<_>, _>>()?;
         let has_older = entries.len() > usize::try_from(limit).unwrap_or(usize::MAX);
         entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(HistoryPage { entries, has_older })
@@ -297,7 +346,7 @@ impl SquadStore for PostgresStore {
         guild_id: GuildId,
         player: UserId,
     ) -> Result<Vec<Tally>, StoreError> {
-        let rows: Vec<TallyRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let rows: Vec<TallyRow<DB::Time>> = sqlx::query_as(&format!(
             "SELECT {TALLY_COLUMNS} FROM kill_ledger
              WHERE guild_id = $1 AND player_id = $2 AND undone_at IS NULL"
         ))
@@ -307,7 +356,7 @@ impl SquadStore for PostgresStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|row| tally_from_row(row, Ok))
+            .map(|row| tally_from_row(row, DB::time_from_db))
             .collect::<Result<_, _>>()?)
     }
 
@@ -317,32 +366,37 @@ impl SquadStore for PostgresStore {
         guild_id: GuildId,
         board: &BoardScope,
     ) -> Result<Vec<Standing>, StoreError> {
-        let mut query = QueryBuilder::<Postgres>::new(
-            "SELECT player_id, SUM(count)::bigint FROM kill_ledger WHERE undone_at IS NULL AND guild_id = ",
-        );
-        query.push_bind(guild_id.to_db());
-        query
-            .push(" AND kind = ")
-            .push_bind(board.kind.to_db())
-            .push("::smallint");
+        let mut sql = "SELECT player_id, CAST(SUM(count) AS BIGINT) FROM kill_ledger
+             WHERE undone_at IS NULL AND guild_id = $1 AND kind = $2"
+            .to_owned();
         match board.span {
             Span::AllTime => {}
-            Span::Season(id) => {
-                query.push(" AND season_id = ").push_bind(id);
-            }
+            Span::Season(_) => sql.push_str(" AND season_id = $3"),
+            Span::Since(_) => sql.push_str(" AND recorded_at >= $3"),
+        }
+        if board.game.is_some() {
+            sql.push_str(if matches!(board.span, Span::AllTime) {
+                " AND game_key = $3"
+            } else {
+                " AND game_key = $4"
+            });
+        }
+        sql.push_str(" GROUP BY player_id");
+        let mut query = sqlx::query_as(&sql)
+            .bind(guild_id.to_db())
+            .bind(board.kind.to_db());
+        match board.span {
+            Span::AllTime => {}
+            Span::Season(id) => query = query.bind(id),
             Span::Since(_) => {
-                let since = board
-                    .span
-                    .since()
-                    .map_or(DateTime::<Utc>::MIN_UTC, truncate_to_millis);
-                query.push(" AND recorded_at >= ").push_bind(since);
+                let since = board.span.since().unwrap_or(DateTime::<Utc>::MIN_UTC);
+                query = query.bind(DB::time_to_db(since));
             }
         }
         if let Some(game) = &board.game {
-            query.push(" AND game_key = ").push_bind(game.clone());
+            query = query.bind(game.clone());
         }
-        query.push(" GROUP BY player_id");
-        let rows: Vec<(i64, i64)> = query.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<(i64, i64)> = query.fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
             .map(|(player, total)| Standing {
@@ -360,29 +414,43 @@ impl SquadStore for PostgresStore {
         since: Option<DateTime<Utc>>,
         game: Option<&str>,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
-        let mut query = QueryBuilder::<Postgres>::new(
-            "SELECT player_id, kind::bigint, MAX(game), session_id, SUM(count)::bigint, MIN(recorded_at)
-             FROM kill_ledger WHERE undone_at IS NULL AND guild_id = ",
-        );
-        query.push_bind(guild_id.to_db());
+        let mut sql = "SELECT player_id, CAST(kind AS BIGINT), MAX(game), session_id,
+                    CAST(SUM(count) AS BIGINT), MIN(recorded_at)
+             FROM kill_ledger WHERE undone_at IS NULL AND guild_id = $1"
+            .to_owned();
+        for (given, column) in [
+            (season.is_some(), "season_id ="),
+            (since.is_some(), "recorded_at >="),
+            (game.is_some(), "game_key ="),
+        ] {
+            if given {
+                let next = sql.matches('$').count() + 1;
+                sql.push_str(" AND ");
+                sql.push_str(column);
+                sql.push_str(" $");
+                sql.push_str(&next.to_string());
+            }
+        }
+        sql.push_str(" GROUP BY player_id, kind, game_key, session_id");
+        let mut query = sqlx::query_as(&sql).bind(guild_id.to_db());
         if let Some(season) = season {
-            query.push(" AND season_id = ").push_bind(season);
+            query = query.bind(season);
         }
         if let Some(since) = since {
-            query
-                .push(" AND recorded_at >= ")
-                .push_bind(truncate_to_millis(since));
+            query = query.bind(DB::time_to_db(since));
         }
         if let Some(game) = game {
-            query.push(" AND game_key = ").push_bind(game_key(game));
+            query = query.bind(game_key(game));
         }
-        query.push(" GROUP BY player_id, kind, game_key, session_id");
-        let rows: Vec<(i64, i64, Option<String>, Option<i64>, i64, DateTime<Utc>)> =
-            query.build_query_as().fetch_all(&self.pool).await?;
+        let rows: Vec<(i64, i64, Option<String>, Option<i64>, i64, DB::Time)> =
+            query.fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
             .map(|(player, kind, game, session, count, first)| {
-                folded_entry(guild_id, (player, kind, game, session, count, first))
+                folded_entry(
+                    guild_id,
+                    (player, kind, game, session, count, DB::time_from_db(first)?),
+                )
             })
             .collect::<Result<_, _>>()?)
     }
@@ -397,15 +465,11 @@ impl SquadStore for PostgresStore {
         by: UserId,
         at: DateTime<Utc>,
     ) -> Result<SessionStart, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM guilds WHERE id = $1)")
-            .bind(guild_id.to_db())
-            .fetch_one(&mut *tx)
-            .await?;
-        if !known {
+        let mut tx = self.begin_write().await?;
+        if !Self::guild_known(&mut tx, guild_id).await? {
             return Err(StoreError::UnknownGuild(guild_id));
         }
-        let started: Option<SessionRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let started: Option<SessionRow<DB::Time>> = sqlx::query_as(&format!(
             "INSERT INTO game_sessions (guild_id, channel_id, game, game_key, name, started_by,
                  started_at, last_activity_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
@@ -418,13 +482,13 @@ impl SquadStore for PostgresStore {
         .bind(game.map(GameName::key))
         .bind(name.map(SessionName::as_str))
         .bind(by.to_db())
-        .bind(truncate_to_millis(at))
+        .bind(DB::time_to_db(at))
         .fetch_optional(&mut *tx)
         .await?;
         let outcome = if let Some(row) = started {
-            SessionStart::Started(session(row)?)
+            SessionStart::Started(session::<DB>(row)?)
         } else {
-            let running: SessionRow<DateTime<Utc>> = sqlx::query_as(&format!(
+            let running: SessionRow<DB::Time> = sqlx::query_as(&format!(
                 "SELECT {SESSION_COLUMNS} FROM game_sessions
                  WHERE guild_id = $1 AND channel_id = $2 AND ended_at IS NULL"
             ))
@@ -432,7 +496,7 @@ impl SquadStore for PostgresStore {
             .bind(channel_id.to_db())
             .fetch_one(&mut *tx)
             .await?;
-            SessionStart::AlreadyRunning(session(running)?)
+            SessionStart::AlreadyRunning(session::<DB>(running)?)
         };
         tx.commit().await?;
         Ok(outcome)
@@ -444,7 +508,7 @@ impl SquadStore for PostgresStore {
         guild_id: GuildId,
         channel_id: ChannelId,
     ) -> Result<Option<GameSession>, StoreError> {
-        let row: Option<SessionRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let row: Option<SessionRow<DB::Time>> = sqlx::query_as(&format!(
             "SELECT {SESSION_COLUMNS} FROM game_sessions
              WHERE guild_id = $1 AND channel_id = $2 AND ended_at IS NULL"
         ))
@@ -452,7 +516,7 @@ impl SquadStore for PostgresStore {
         .bind(channel_id.to_db())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(session).transpose()?)
+        Ok(row.map(session::<DB>).transpose()?)
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
@@ -464,7 +528,7 @@ impl SquadStore for PostgresStore {
         at: DateTime<Utc>,
         reason: SessionEnd,
     ) -> Result<Option<GameSession>, StoreError> {
-        let row: Option<SessionRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let row: Option<SessionRow<DB::Time>> = sqlx::query_as(&format!(
             "UPDATE game_sessions SET ended_at = $3, ended_by = $4, end_reason = $5
              WHERE guild_id = $1 AND channel_id = $2 AND ended_at IS NULL
                AND last_activity_at <= $3
@@ -472,12 +536,12 @@ impl SquadStore for PostgresStore {
         ))
         .bind(guild_id.to_db())
         .bind(channel_id.to_db())
-        .bind(truncate_to_millis(at))
+        .bind(DB::time_to_db(at))
         .bind(by.map(UserId::to_db))
         .bind(reason.to_db())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(session).transpose()?)
+        Ok(row.map(session::<DB>).transpose()?)
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
@@ -486,7 +550,7 @@ impl SquadStore for PostgresStore {
         guild_id: GuildId,
         session_id: i64,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
-        let rows: Vec<LedgerRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let rows: Vec<LedgerRow<DB::Time>> = sqlx::query_as(&format!(
             "SELECT {LEDGER_COLUMNS} FROM kill_ledger
              WHERE guild_id = $1 AND session_id = $2 AND undone_at IS NULL ORDER BY id"
         ))
@@ -494,7 +558,10 @@ impl SquadStore for PostgresStore {
         .bind(session_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(entry).collect::<Result<_, _>>()?)
+        Ok(rows
+            .into_iter()
+            .map(entry::<DB>)
+            .collect::<Result<_, _>>()?)
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
@@ -503,33 +570,41 @@ impl SquadStore for PostgresStore {
         guild_id: GuildId,
         current: &GameSession,
     ) -> Result<Option<GameSession>, StoreError> {
-        let row: Option<SessionRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let row: Option<SessionRow<DB::Time>> = sqlx::query_as(&format!(
             "SELECT {SESSION_COLUMNS} FROM game_sessions
-             WHERE guild_id = $1 AND game_key IS NOT DISTINCT FROM $2 AND id < $3 AND ended_at IS NOT NULL
-             ORDER BY id DESC LIMIT 1"
+             WHERE guild_id = $1 AND game_key {} $2 AND id < $3 AND ended_at IS NOT NULL
+             ORDER BY id DESC LIMIT 1",
+            DB::NULL_SAFE_EQ
         ))
         .bind(guild_id.to_db())
         .bind(current.game.as_deref().map(game_key))
         .bind(current.id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(session).transpose()?)
+        Ok(row.map(session::<DB>).transpose()?)
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn idle_sessions(&self, now: DateTime<Utc>) -> Result<Vec<GameSession>, StoreError> {
-        let rows: Vec<SessionRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let rows: Vec<SessionRow<DB::Time>> = sqlx::query_as(&format!(
             "SELECT {} FROM game_sessions s
              LEFT JOIN guild_settings g ON g.guild_id = s.guild_id
              WHERE s.ended_at IS NULL
-               AND s.last_activity_at < $1 - make_interval(mins => COALESCE(g.session_idle_minutes, 360))
+               AND {} < $1
              ORDER BY s.id",
-            prefixed(SESSION_COLUMNS, "s.")
+            prefixed(SESSION_COLUMNS, "s."),
+            DB::plus_minutes(
+                "s.last_activity_at",
+                "COALESCE(g.session_idle_minutes, 360)"
+            )
         ))
-        .bind(truncate_to_millis(now))
+        .bind(DB::time_to_db(now))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(session).collect::<Result<_, _>>()?)
+        Ok(rows
+            .into_iter()
+            .map(session::<DB>)
+            .collect::<Result<_, _>>()?)
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
@@ -540,36 +615,39 @@ impl SquadStore for PostgresStore {
         by: UserId,
         at: DateTime<Utc>,
     ) -> Result<(Season, Option<Season>), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let known: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM guilds WHERE id = $1 FOR UPDATE)")
-                .bind(guild_id.to_db())
-                .fetch_one(&mut *tx)
-                .await?;
+        let mut tx = self.begin_write().await?;
+        // The guild's row is locked so that two season starts run one after the other.
+        let known: bool = sqlx::query_scalar(&format!(
+            "SELECT EXISTS (SELECT 1 FROM guilds WHERE id = $1{})",
+            DB::FOR_UPDATE
+        ))
+        .bind(guild_id.to_db())
+        .fetch_one(&mut *tx)
+        .await?;
         if !known {
             return Err(StoreError::UnknownGuild(guild_id));
         }
-        let ended: Option<SeasonRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let ended: Option<SeasonRow<DB::Time>> = sqlx::query_as(&format!(
             "UPDATE seasons SET ended_at = $2, ended_by = $3
              WHERE guild_id = $1 AND ended_at IS NULL RETURNING {SEASON_COLUMNS}"
         ))
         .bind(guild_id.to_db())
-        .bind(truncate_to_millis(at))
+        .bind(DB::time_to_db(at))
         .bind(by.to_db())
         .fetch_optional(&mut *tx)
         .await?;
-        let started: SeasonRow<DateTime<Utc>> = sqlx::query_as(&format!(
+        let started: SeasonRow<DB::Time> = sqlx::query_as(&format!(
             "INSERT INTO seasons (guild_id, name, started_at, started_by) VALUES ($1, $2, $3, $4)
              RETURNING {SEASON_COLUMNS}"
         ))
         .bind(guild_id.to_db())
         .bind(name.as_str())
-        .bind(truncate_to_millis(at))
+        .bind(DB::time_to_db(at))
         .bind(by.to_db())
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok((season(started)?, ended.map(season).transpose()?))
+        Ok((season::<DB>(started)?, ended.map(season::<DB>).transpose()?))
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
@@ -579,37 +657,40 @@ impl SquadStore for PostgresStore {
         by: UserId,
         at: DateTime<Utc>,
     ) -> Result<Option<Season>, StoreError> {
-        let ended: Option<SeasonRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let ended: Option<SeasonRow<DB::Time>> = sqlx::query_as(&format!(
             "UPDATE seasons SET ended_at = $2, ended_by = $3
              WHERE guild_id = $1 AND ended_at IS NULL RETURNING {SEASON_COLUMNS}"
         ))
         .bind(guild_id.to_db())
-        .bind(truncate_to_millis(at))
+        .bind(DB::time_to_db(at))
         .bind(by.to_db())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(ended.map(season).transpose()?)
+        Ok(ended.map(season::<DB>).transpose()?)
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn running_season(&self, guild_id: GuildId) -> Result<Option<Season>, StoreError> {
-        let row: Option<SeasonRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let row: Option<SeasonRow<DB::Time>> = sqlx::query_as(&format!(
             "SELECT {SEASON_COLUMNS} FROM seasons WHERE guild_id = $1 AND ended_at IS NULL"
         ))
         .bind(guild_id.to_db())
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(season).transpose()?)
+        Ok(row.map(season::<DB>).transpose()?)
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn seasons(&self, guild_id: GuildId) -> Result<Vec<Season>, StoreError> {
-        let rows: Vec<SeasonRow<DateTime<Utc>>> = sqlx::query_as(&format!(
+        let rows: Vec<SeasonRow<DB::Time>> = sqlx::query_as(&format!(
             "SELECT {SEASON_COLUMNS} FROM seasons WHERE guild_id = $1 ORDER BY id DESC"
         ))
         .bind(guild_id.to_db())
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(season).collect::<Result<_, _>>()?)
+        Ok(rows
+            .into_iter()
+            .map(season::<DB>)
+            .collect::<Result<_, _>>()?)
     }
 }
