@@ -13,8 +13,6 @@ pub mod key;
 pub mod memory;
 pub mod redis;
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 
 use crate::domain::ids::GuildId;
@@ -88,13 +86,6 @@ pub struct SealedView {
     pub score: Option<f64>,
 }
 
-/// `ttl` as Redis applies it (`SET … PX`): whole milliseconds, rounded up, at least one, so
-/// both caches expire a value at the same moment.
-fn expiry_millis(ttl: Duration) -> u64 {
-    let millis = ttl.as_nanos().div_ceil(1_000_000).max(1);
-    u64::try_from(millis).unwrap_or(u64::MAX)
-}
-
 /// Cache operations. Every method is bounded in time: a dead Redis answers with an error quickly
 /// instead of making a command wait.
 #[async_trait]
@@ -113,35 +104,8 @@ pub trait Cache: Send + Sync + 'static {
         Ok(CacheKey::guild(self.prefix(), guild, name)?)
     }
 
-    /// The key `name` that belongs to no guild, in this cache's prefix (see [`CacheKey::global`]).
-    ///
-    /// # Errors
-    /// [`CacheError::InvalidKey`] when the prefix or `name` is malformed.
-    fn global_key(&self, name: &str) -> Result<CacheKey, CacheError> {
-        Ok(CacheKey::global(self.prefix(), name)?)
-    }
-
     /// A round trip, for health checks.
     async fn ping(&self) -> Result<(), CacheError>;
-
-    /// The value stored at `key`, if any and not expired.
-    async fn get(&self, key: &CacheKey) -> Result<Option<String>, CacheError>;
-
-    /// Stores `value` at `key` (replacing whatever was there, of any type), expiring after `ttl`
-    /// when given. Redis counts expiry in milliseconds, so `ttl` is rounded up to a whole
-    /// millisecond, and at least one.
-    async fn set(
-        &self,
-        key: &CacheKey,
-        value: &str,
-        ttl: Option<Duration>,
-    ) -> Result<(), CacheError>;
-
-    /// Removes `key`, whatever its type. Removing a missing key is not an error.
-    async fn delete(&self, key: &CacheKey) -> Result<(), CacheError>;
-
-    /// Whether `key` exists (a sorted set exists while it has a member).
-    async fn exists(&self, key: &CacheKey) -> Result<bool, CacheError>;
 
     /// Adds `delta` to `member`'s score in the sorted set (creating either); returns the new score.
     /// A result that is not a number (`inf + -inf`) is refused and changes nothing.
@@ -157,9 +121,6 @@ pub trait Cache: Send + Sync + 'static {
     /// The `limit` highest entries, highest first (ties as in [`Cache::zrank_desc`]). A `limit`
     /// of 0 gives none.
     async fn ztop(&self, key: &CacheKey, limit: usize) -> Result<Vec<Ranked>, CacheError>;
-
-    /// Number of members in the set.
-    async fn zcard(&self, key: &CacheKey) -> Result<u64, CacheError>;
 
     /// For a *sealed* set, one whose writer keeps a `seal` member below every other score and
     /// counts its writes on it: adds `delta` to `member` and subtracts one from the seal, in one
@@ -188,16 +149,4 @@ pub trait Cache: Send + Sync + 'static {
     /// twice keeps its last score; no entries removes the key; a score that is not a number is
     /// refused and changes nothing.
     async fn zreplace(&self, key: &CacheKey, entries: &[Ranked]) -> Result<(), CacheError>;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ttl_is_rounded_up_to_whole_milliseconds() {
-        assert_eq!(expiry_millis(Duration::ZERO), 1);
-        assert_eq!(expiry_millis(Duration::from_micros(1_500)), 2);
-        assert_eq!(expiry_millis(Duration::from_secs(3)), 3_000);
-    }
 }

@@ -41,7 +41,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ErrorKind, RedisError, RedisResult, ServerErrorKind};
 use tokio::time::Instant;
 
-use super::{expiry_millis, key, Cache, CacheBackend, CacheError, CacheKey, Ranked, SealedView};
+use super::{key, Cache, CacheBackend, CacheError, CacheKey, Ranked, SealedView};
 use crate::config::SecretUrl;
 
 /// How long one connection attempt (TCP, TLS, AUTH) may take. Long enough for a TLS handshake
@@ -335,48 +335,6 @@ impl Cache for RedisCache {
             .await
     }
 
-    async fn get(&self, key: &CacheKey) -> Result<Option<String>, CacheError> {
-        let key = key.as_str();
-        self.call(|mut conn| async move { redis::cmd("GET").arg(key).query_async(&mut conn).await })
-            .await
-    }
-
-    async fn set(
-        &self,
-        key: &CacheKey,
-        value: &str,
-        ttl: Option<Duration>,
-    ) -> Result<(), CacheError> {
-        let mut command = redis::cmd("SET");
-        command.arg(key.as_str()).arg(value);
-        if let Some(ttl) = ttl {
-            command.arg("PX").arg(expiry_millis(ttl));
-        }
-        self.call(|mut conn| async move { command.query_async::<()>(&mut conn).await })
-            .await
-    }
-
-    async fn delete(&self, key: &CacheKey) -> Result<(), CacheError> {
-        let key = key.as_str();
-        self.call(|mut conn| async move {
-            redis::cmd("DEL")
-                .arg(key)
-                .query_async::<()>(&mut conn)
-                .await
-        })
-        .await
-    }
-
-    async fn exists(&self, key: &CacheKey) -> Result<bool, CacheError> {
-        let key = key.as_str();
-        let count: u64 =
-            self.call(|mut conn| async move {
-                redis::cmd("EXISTS").arg(key).query_async(&mut conn).await
-            })
-            .await?;
-        Ok(count > 0)
-    }
-
     async fn zincr(&self, key: &CacheKey, member: &str, delta: f64) -> Result<f64, CacheError> {
         let key = key.as_str();
         self.call(|mut conn| async move {
@@ -492,14 +450,6 @@ impl Cache for RedisCache {
             rank,
             score,
         }))
-    }
-
-    async fn zcard(&self, key: &CacheKey) -> Result<u64, CacheError> {
-        let key = key.as_str();
-        self.call(
-            |mut conn| async move { redis::cmd("ZCARD").arg(key).query_async(&mut conn).await },
-        )
-        .await
     }
 
     async fn zreplace(&self, key: &CacheKey, entries: &[Ranked]) -> Result<(), CacheError> {
