@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use tokio::task::JoinHandle;
 
-use crate::cache::{self, Cache, CacheHealth};
+use crate::cache::{self, Cache};
 use crate::config::Config;
 use crate::ingest::voice::{spawn_heartbeat, VoiceLog, VoiceWriter};
 use crate::ingest::{Ingest, IngestTasks, Telemetry, SHUTDOWN_FLUSH_DEADLINE};
@@ -26,8 +26,6 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// Fast reads in front of the store.
     pub cache: Arc<dyn Cache>,
-    /// Notes cache outages so they are logged once, not once per command.
-    pub cache_health: CacheHealth,
     /// Leaderboards served from the cache, always equal to the ledger.
     pub boards: Leaderboards,
     /// Counters from gateway events, batched into the store.
@@ -67,14 +65,12 @@ impl App {
             cache = cache.backend().name(),
             "storage ready"
         );
-        let cache_health = CacheHealth::default();
-        let boards = Leaderboards::new(Arc::clone(&cache), cache_health.clone());
+        let boards = Leaderboards::new(Arc::clone(&store), Arc::clone(&cache));
         let (ingest, ingest_tasks) = Ingest::start(Arc::clone(&store), config.flush_interval);
         let (voice, voice_writer) = VoiceLog::start(Arc::clone(&store));
         Ok(Self {
             store,
             cache,
-            cache_health,
             boards,
             ingest,
             voice,

@@ -3,8 +3,8 @@
 //! prove the in-process cache behaves as Redis does (ordering of ties above all).
 //!
 //! Then the outage stories, on private `redis-server` processes: a Redis that dies, one that
-//! stops answering, and one that is not there at start-up. Each call must fail fast, the outage
-//! must be noted once, and the cache must come back by itself.
+//! stops answering, and one that is not there at start-up. Each call must fail fast, the cache's
+//! breaker must note the outage once, and the cache must come back by itself.
 
 use std::future::Future;
 use std::io;
@@ -16,7 +16,7 @@ mod support;
 use support::cache::{free_port, random_prefix, redis_url, PrivateRedis, SharedRedis};
 use trakker::cache::memory::MemoryCache;
 use trakker::cache::redis::RedisCache;
-use trakker::cache::{Cache, CacheError, CacheHealth, CacheKey, Ranked, SealedView};
+use trakker::cache::{Cache, CacheError, CacheKey, Ranked, SealedView};
 use trakker::domain::ids::GuildId;
 
 /// Two clients of one cache: for Redis two connections, for memory the same cache twice.
@@ -333,11 +333,11 @@ async fn answered<T>(call: impl Future<Output = T>) -> T {
 }
 
 /// Rebuilds `key` until that succeeds, as the bot's commands would, for up to 20 s.
-async fn until_back(cache: &RedisCache, health: &CacheHealth, key: &CacheKey) {
+async fn until_back(cache: &RedisCache, key: &CacheKey) {
     for _ in 0..200 {
-        if health
-            .observe(answered(cache.zreplace(key, &[ranked("back", 1.0)])).await)
-            .is_some()
+        if answered(cache.zreplace(key, &[ranked("back", 1.0)]))
+            .await
+            .is_ok()
         {
             return;
         }
@@ -359,31 +359,26 @@ async fn a_redis_that_dies_fails_fast_then_comes_back_by_itself() {
         return;
     };
     let cache = RedisCache::connect(&server.url(), "outage").await;
-    let health = CacheHealth::default();
+    let health = cache.health();
     let board = key(&cache, 1, "lb");
-    assert_eq!(
-        health.observe(cache.zreplace(&board, &[ranked("before", 1.0)]).await),
-        Some(())
-    );
+    cache
+        .zreplace(&board, &[ranked("before", 1.0)])
+        .await
+        .expect("Redis is up");
 
     server.stop();
     for _ in 0..3 {
         let result = answered(cache.ztop(&board, 10)).await;
         assert_outage(&result);
-        assert_eq!(
-            health.observe(result),
-            None,
-            "a failed call reads as a miss"
-        );
     }
     assert!(!health.is_available());
     assert_eq!(health.outages(), 1, "one outage, noted once");
 
     server.restart().await;
-    until_back(&cache, &health, &board).await;
+    until_back(&cache, &board).await;
     assert_eq!(
-        health.observe(cache.ztop(&board, 10).await),
-        Some(vec![ranked("back", 1.0)])
+        cache.ztop(&board, 10).await.expect("Redis is back"),
+        [ranked("back", 1.0)]
     );
     assert!(health.is_available());
     assert_eq!((health.outages(), health.recoveries()), (1, 1));
@@ -395,11 +390,12 @@ async fn a_redis_that_stops_answering_fails_fast_then_comes_back_by_itself() {
         return;
     };
     let cache = RedisCache::connect(&server.url(), "frozen").await;
-    let health = CacheHealth::default();
+    let health = cache.health();
     let board = key(&cache, 1, "lb");
     assert_eq!(
-        health.observe(cache.zincr(&board, "ada", 1.0).await),
-        Some(1.0)
+        cache.zincr(&board, "ada", 1.0).await.ok(),
+        Some(1.0),
+        "Redis is up"
     );
 
     // The socket stays open but nothing answers: only timeouts can end these calls.
@@ -407,12 +403,11 @@ async fn a_redis_that_stops_answering_fails_fast_then_comes_back_by_itself() {
     for _ in 0..3 {
         let result = answered(cache.ztop(&board, 10)).await;
         assert_outage(&result);
-        health.observe(result);
     }
     assert_eq!(health.outages(), 1);
 
     server.thaw();
-    until_back(&cache, &health, &board).await;
+    until_back(&cache, &board).await;
     assert_eq!(health.recoveries(), 1);
 }
 
@@ -452,10 +447,10 @@ async fn nothing_listening_at_start_up_fails_fast_and_redis_is_picked_up_when_it
     let password = "s3cret-pw-42";
     let url = redis_url(port, Some(password));
     let cache = answered(RedisCache::connect(&url, "boot")).await;
-    let health = CacheHealth::default();
+    let health = cache.health();
     let error = answered(cache.ping()).await.expect_err("nothing listens");
     assert!(error.is_outage(), "{error}");
-    health.note_failure(&error);
+    assert_eq!(health.outages(), 1, "down at start-up is an outage");
     assert!(!error.to_string().contains(password), "{error}");
     assert!(
         logs.text().contains("not reachable at start-up"),
@@ -467,7 +462,7 @@ async fn nothing_listening_at_start_up_fails_fast_and_redis_is_picked_up_when_it
     let Some(_server) = PrivateRedis::start_on(port, Some(password)).await else {
         return;
     };
-    until_back(&cache, &health, &key(&cache, 1, "lb")).await;
+    until_back(&cache, &key(&cache, 1, "lb")).await;
     assert_eq!(health.recoveries(), 1);
     assert!(
         !logs.text().contains(password),

@@ -5,8 +5,10 @@
 //! sorted sets. Every key is namespaced by guild through [`CacheKey`].
 //!
 //! A cache call can fail (Redis restarting, a network blip). Callers treat an error exactly like
-//! a miss and answer from the store; [`health::CacheHealth`] makes sure such an outage is logged
-//! once when it starts and once when it ends, not on every command.
+//! a miss and answer from the store. The cache itself owns the one outage breaker,
+//! [`health::CacheHealth`]: it fails calls at once while Redis is known to be down, tries again
+//! every moment, and logs an outage once when it starts and once when it ends, not on every
+//! command.
 
 pub mod health;
 pub mod key;
@@ -23,8 +25,8 @@ pub use key::{CacheKey, CacheKeyError};
 /// Why a cache call failed. Callers fall back to the store; users never see this.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
-    /// Redis could not be reached or did not answer in time: an outage, logged once by
-    /// [`CacheHealth`] until it ends.
+    /// Redis could not be reached or did not answer in time, or is known to be down: an outage,
+    /// logged once by [`CacheHealth`] until it ends.
     #[error("redis unavailable: {0}")]
     Unavailable(String),
     /// The cache answered but refused the call (a key holding another type, a score that is not
