@@ -6,9 +6,9 @@
 //!
 //! A cache call can fail (Redis restarting, a network blip). Callers treat an error exactly like
 //! a miss and answer from the store. The cache itself owns the one outage breaker,
-//! [`health::CacheHealth`]: it fails calls at once while Redis is known to be down, tries again
-//! every moment, and logs an outage once when it starts and once when it ends, not on every
-//! command.
+//! [`health::CacheHealth`]: it fails calls at once while Redis is known to be down, lets one
+//! through after a short pause to try again, and logs an outage once when it starts and once
+//! when it ends, not on every command.
 
 pub mod health;
 pub mod key;

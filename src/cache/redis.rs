@@ -15,9 +15,10 @@
 //!
 //! [`RedisCache::connect`] never fails. It pings once: if Redis answers it logs `connected`; if
 //! not, it logs one warning saying the bot runs without it (which counts as the outage's start),
-//! and the connection is retried on use as above. A URL the driver cannot use at all (a bad database number, say) is logged as an
-//! error and every call then answers [`CacheError::Unavailable`]: the bot still runs, from the
-//! database. `trakker check-config` pings too, so an operator can see the problem before a start.
+//! and the connection is retried on use as above. A URL the driver cannot use at all (a bad
+//! database number, say) is logged as an error and every call then answers
+//! [`CacheError::Unavailable`]: the bot still runs, from the database. `trakker check-config`
+//! pings too, so an operator can see the problem before a start.
 //!
 //! # TLS
 //!
