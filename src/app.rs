@@ -1,16 +1,26 @@
-//! Start-up and shutdown: turns a [`Config`] into a running bot.
+//! Start-up and shutdown: turns a [`Config`] into a running bot, and stops it in order.
 //!
 //! [`App`] is what every command and event handler can reach: the store, the cache and the facts
-//! /about shows. It is built once, before the gateway connects, so a database that cannot be
-//! opened stops the process with a clear message instead of failing the first command.
+//! /about shows. [`App::start`] opens the store and the cache that the configuration names,
+//! before the gateway connects, so a database that cannot be opened stops the process with a
+//! clear message instead of failing the first command; [`App::new`] builds one from parts
+//! already open, so a test can build one too.
+//!
+//! The app owns every background task: the ingest pipeline and the voice writer from the start,
+//! the shards' heartbeats and the session sweeper once the Discord client starts them.
+//! [`App::shutdown`], called once the gateway is closed, stops them in this order: heartbeats,
+//! then the sweeper (letting a sweep in hand post its summaries), then the final ingest flush,
+//! then the voice writer, and closes the store last, all within [`SHUTDOWN_FLUSH_DEADLINE`].
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::cache::{self, Cache, CacheHealth};
+use crate::cache::{self, Cache};
 use crate::config::Config;
 use crate::ingest::voice::{spawn_heartbeat, VoiceLog, VoiceWriter};
 use crate::ingest::{Ingest, IngestTasks, Telemetry, SHUTDOWN_FLUSH_DEADLINE};
@@ -20,14 +30,16 @@ use crate::store::{self, Store};
 /// The key prefix trakker's cache entries live under, so several bots can share one Redis.
 pub const CACHE_PREFIX: &str = "trakker";
 
+/// How long a sweep in hand at shutdown may take to finish: enough to post a few summaries,
+/// while the rest of the deadline stays for the counts and voice events, which matter more.
+const SWEEPER_GRACE: Duration = Duration::from_secs(5);
+
 /// Shared state of the running bot.
 pub struct App {
     /// Where everything is stored.
     pub store: Arc<dyn Store>,
     /// Fast reads in front of the store.
     pub cache: Arc<dyn Cache>,
-    /// Notes cache outages so they are logged once, not once per command.
-    pub cache_health: CacheHealth,
     /// Leaderboards served from the cache, always equal to the ledger.
     pub boards: Leaderboards,
     /// Counters from gateway events, batched into the store.
@@ -41,18 +53,21 @@ pub struct App {
     /// The configuration the bot runs with.
     pub config: Config,
     background: Mutex<Background>,
+    /// Set to `true` when shutdown begins, for tasks that finish the work in hand first.
+    stop: watch::Sender<bool>,
 }
 
 /// Tasks to stop, in order, when the process exits.
-#[derive(Default)]
 struct Background {
     ingest: Option<IngestTasks>,
     voice: Option<VoiceWriter>,
     heartbeats: HashMap<u32, JoinHandle<()>>,
+    sweeper: Option<JoinHandle<()>>,
 }
 
 impl App {
-    /// Opens the store (applying migrations) and the cache that `config` names.
+    /// Opens the store (applying migrations) and the cache that `config` names, then builds the
+    /// app from them with [`App::new`].
     ///
     /// # Errors
     /// When the database cannot be opened or migrated. A Redis that cannot be reached is not an
@@ -67,14 +82,19 @@ impl App {
             cache = cache.backend().name(),
             "storage ready"
         );
-        let cache_health = CacheHealth::default();
-        let boards = Leaderboards::new(Arc::clone(&cache), cache_health.clone());
+        Ok(Self::new(config, store, cache))
+    }
+
+    /// The app over a `store` and a `cache` already open. Starts the ingest pipeline and the voice
+    /// writer, so it must be called inside a tokio runtime.
+    #[must_use]
+    pub fn new(config: Config, store: Arc<dyn Store>, cache: Arc<dyn Cache>) -> Self {
+        let boards = Leaderboards::new(Arc::clone(&store), Arc::clone(&cache));
         let (ingest, ingest_tasks) = Ingest::start(Arc::clone(&store), config.flush_interval);
         let (voice, voice_writer) = VoiceLog::start(Arc::clone(&store));
-        Ok(Self {
+        Self {
             store,
             cache,
-            cache_health,
             boards,
             ingest,
             voice,
@@ -83,10 +103,12 @@ impl App {
                 ingest: Some(ingest_tasks),
                 voice: Some(voice_writer),
                 heartbeats: HashMap::new(),
+                sweeper: None,
             }),
+            stop: watch::Sender::new(false),
             started_at: Instant::now(),
             config,
-        })
+        }
     }
 
     /// Starts writing `shard`'s heartbeat, once per shard for the life of the process.
@@ -98,23 +120,51 @@ impl App {
             .or_insert_with(|| spawn_heartbeat(self.voice.clone(), shard));
     }
 
+    /// Keeps the session sweeper's task, to stop it at shutdown. The sweeper is started once,
+    /// with the Discord client; it should end soon after [`App::stopped`] resolves.
+    pub fn keep_sweeper(&self, sweeper: JoinHandle<()>) {
+        if let Some(previous) = self.background().sweeper.replace(sweeper) {
+            // Two sweepers would post every idle summary twice.
+            previous.abort();
+        }
+    }
+
+    /// Resolves once shutdown has begun, for background tasks that finish the work in hand and
+    /// then return instead of being cut off mid-way.
+    pub fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut stop = self.stop.subscribe();
+        async move {
+            // An error means the app is gone, which is a stop too.
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        }
+    }
+
     fn background(&self) -> std::sync::MutexGuard<'_, Background> {
         self.background
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Writes every pending count and voice event, then closes the store. Called once the
-    /// gateway is closed, so no new event arrives meanwhile.
+    /// Stops the background tasks in order (see the module documentation): writes every pending
+    /// count and voice event, then closes the store. Called once the gateway is closed, so no
+    /// new event arrives meanwhile.
     pub async fn shutdown(&self) {
-        let (ingest, voice) = {
+        let deadline = Instant::now() + SHUTDOWN_FLUSH_DEADLINE;
+        let (sweeper, ingest, voice) = {
             let mut background = self.background();
             for (_, heartbeat) in background.heartbeats.drain() {
                 heartbeat.abort();
             }
-            (background.ingest.take(), background.voice.take())
+            (
+                background.sweeper.take(),
+                background.ingest.take(),
+                background.voice.take(),
+            )
         };
-        let deadline = Instant::now() + SHUTDOWN_FLUSH_DEADLINE;
+        self.stop.send_replace(true);
+        if let Some(sweeper) = sweeper {
+            stop_sweeper(sweeper).await;
+        }
         if let Some(ingest) = ingest {
             ingest.shutdown(deadline).await;
             tracing::info!(
@@ -129,10 +179,70 @@ impl App {
     }
 }
 
+/// Waits for the sweeper to finish the sweep in hand, for up to [`SWEEPER_GRACE`].
+async fn stop_sweeper(mut sweeper: JoinHandle<()>) {
+    match tokio::time::timeout(SWEEPER_GRACE, &mut sweeper).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(%error, "the session sweeper failed"),
+        Err(_elapsed) => {
+            sweeper.abort();
+            tracing::warn!("stopped the session sweeper in the middle of a sweep");
+        }
+    }
+}
+
 /// The configured cache: Redis when `REDIS_URL` is set, memory otherwise.
 pub async fn open_cache(config: &Config) -> Arc<dyn Cache> {
     match &config.redis_url {
         Some(url) => Arc::new(cache::redis::RedisCache::connect(url, CACHE_PREFIX).await),
         None => Arc::new(cache::memory::MemoryCache::new(CACHE_PREFIX)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+    use crate::cache::memory::MemoryCache;
+    use crate::domain::ids::GuildId;
+
+    /// An app over an in-memory database and cache, as a test builds one.
+    async fn app() -> App {
+        let config = Config::from_lookup(|name| {
+            (name == "DATABASE_URL").then(|| "sqlite::memory:".to_owned())
+        })
+        .expect("a valid configuration");
+        let store: Arc<dyn Store> = store::connect(&config.database_url, true)
+            .await
+            .expect("an in-memory database")
+            .into();
+        App::new(config, store, Arc::new(MemoryCache::new(CACHE_PREFIX)))
+    }
+
+    #[tokio::test]
+    async fn shutdown_lets_the_sweeper_finish_before_the_store_closes() {
+        let app = Arc::new(app().await);
+        let finished = Arc::new(AtomicBool::new(false));
+        let sweeper = {
+            let (app, finished) = (Arc::clone(&app), Arc::clone(&finished));
+            let stopped = app.stopped();
+            tokio::spawn(async move {
+                stopped.await;
+                // The last sweep still reaches the database.
+                app.store
+                    .settings(GuildId(1))
+                    .await
+                    .expect("the store is still open");
+                finished.store(true, Ordering::SeqCst);
+            })
+        };
+        app.keep_sweeper(sweeper);
+
+        app.shutdown().await;
+        assert!(
+            finished.load(Ordering::SeqCst),
+            "the sweeper ran to its end"
+        );
     }
 }

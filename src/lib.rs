@@ -5,14 +5,17 @@
 //! - [`config`] — configuration from the environment; secrets that never print.
 //! - [`domain`] — pure product logic: ids, validated values, rules. No I/O.
 //! - [`store`] — every database query, behind the [`store::Store`] trait (SQLite or Postgres).
-//! - [`cache`] — the [`cache::Cache`] trait (Redis or in-process): leaderboards, hot reads.
+//! - [`cache`] — the [`cache::Cache`] trait (Redis or in-process) for the leaderboards' sorted
+//!   sets, and its one outage breaker.
 //! - [`ingest`] — the pipeline that turns gateway events into counts: channel, aggregator,
 //!   batched writer; nothing lost to restarts or outages.
 //! - [`squad`] — squad-stats services: leaderboards kept in the cache, session summaries.
 //! - [`discord`] — the only module that talks to Discord: the poise framework, commands, events.
-//! - [`app`] — start-up and shutdown: wires configuration, store, cache and Discord together.
+//! - [`app`] — start-up and shutdown: the [`app::App`] built from configuration, store and
+//!   cache, which owns every background task and stops them in order.
 //!
-//! The binary's command line is in `main.rs`.
+//! The binary's command line is in `main.rs`, which also listens for the signals that stop the
+//! bot.
 
 pub mod app;
 pub mod cache;

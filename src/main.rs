@@ -1,4 +1,7 @@
 //! The `trakker` command line: run the bot, apply migrations, or check the configuration.
+//!
+//! `run` owns the process's lifetime: it builds the [`App`], runs the Discord client until
+//! SIGTERM or Ctrl-C, then shuts the app down in order.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -106,7 +109,7 @@ async fn run(config: Config) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let app = Arc::new(App::start(config).await?);
-    let result = discord::client::run(Arc::clone(&app)).await;
+    let result = discord::client::run(Arc::clone(&app), shutdown_signal()).await;
     app.shutdown().await;
     result?;
     tracing::info!("stopped cleanly");
@@ -169,5 +172,34 @@ async fn check_config(config: &Config) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// Resolves on SIGTERM (Heroku, Docker, systemd) or Ctrl-C. Listened for here, not inside the
+/// Discord client, so the client can be run and stopped by anything that resolves a future.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "could not listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
     }
 }

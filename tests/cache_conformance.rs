@@ -3,8 +3,8 @@
 //! prove the in-process cache behaves as Redis does (ordering of ties above all).
 //!
 //! Then the outage stories, on private `redis-server` processes: a Redis that dies, one that
-//! stops answering, and one that is not there at start-up. Each call must fail fast, the outage
-//! must be noted once, and the cache must come back by itself.
+//! stops answering, and one that is not there at start-up. Each call must fail fast, the cache's
+//! breaker must note the outage once, and the cache must come back by itself.
 
 use std::future::Future;
 use std::io;
@@ -16,7 +16,7 @@ mod support;
 use support::cache::{free_port, random_prefix, redis_url, PrivateRedis, SharedRedis};
 use trakker::cache::memory::MemoryCache;
 use trakker::cache::redis::RedisCache;
-use trakker::cache::{Cache, CacheError, CacheHealth, CacheKey, Ranked, SealedView};
+use trakker::cache::{Cache, CacheError, CacheKey, Ranked, SealedView};
 use trakker::domain::ids::GuildId;
 
 /// Two clients of one cache: for Redis two connections, for memory the same cache twice.
@@ -56,15 +56,12 @@ macro_rules! scenarios {
 }
 
 scenarios!(
-    a_value_is_stored_read_and_deleted,
-    a_value_expires_after_its_ttl_and_a_rewrite_without_ttl_keeps_it,
     zincr_accumulates_and_returns_the_new_score,
     ranks_and_top_follow_redis_order_for_ties,
     an_empty_or_missing_leaderboard_has_no_ranks,
     zreplace_swaps_the_whole_set,
     zreplace_is_seen_whole_or_not_at_all,
     two_guilds_and_two_prefixes_never_share_a_key,
-    a_key_of_the_other_type_is_refused_not_an_outage,
     a_score_that_is_not_a_number_is_refused_and_changes_nothing,
     a_sealed_set_counts_its_writes_and_refuses_them_once_the_seal_is_gone,
     a_sealed_view_leaves_the_seal_out_and_is_none_without_it,
@@ -87,58 +84,6 @@ fn members(entries: &[Ranked]) -> Vec<&str> {
 
 fn is_refusal<T: std::fmt::Debug>(result: &Result<T, CacheError>) -> bool {
     matches!(result, Err(CacheError::Rejected(_)))
-}
-
-async fn a_value_is_stored_read_and_deleted(c: &Caches) {
-    let cache = &*c.one;
-    let motd = key(cache, 1, "motd");
-    assert_eq!(cache.get(&motd).await.expect("get"), None);
-    assert!(!cache.exists(&motd).await.expect("exists"));
-
-    cache.set(&motd, "gg", None).await.expect("set");
-    assert_eq!(cache.get(&motd).await.expect("get").as_deref(), Some("gg"));
-    assert!(cache.exists(&motd).await.expect("exists"));
-    assert_eq!(
-        c.two.get(&motd).await.expect("get").as_deref(),
-        Some("gg"),
-        "one store"
-    );
-
-    cache.set(&motd, "wp", None).await.expect("overwrite");
-    assert_eq!(cache.get(&motd).await.expect("get").as_deref(), Some("wp"));
-
-    cache.delete(&motd).await.expect("delete");
-    assert_eq!(cache.get(&motd).await.expect("get"), None);
-    cache
-        .delete(&motd)
-        .await
-        .expect("deleting a missing key is fine");
-}
-
-async fn a_value_expires_after_its_ttl_and_a_rewrite_without_ttl_keeps_it(c: &Caches) {
-    let cache = &*c.one;
-    let short = key(cache, 1, "short");
-    let rewritten = key(cache, 1, "rewritten");
-    let ttl = Some(Duration::from_millis(400));
-    cache.set(&short, "soon gone", ttl).await.expect("set");
-    cache.set(&rewritten, "first", ttl).await.expect("set");
-    assert_eq!(
-        cache.get(&short).await.expect("get").as_deref(),
-        Some("soon gone")
-    );
-    cache
-        .set(&rewritten, "kept", None)
-        .await
-        .expect("set without ttl");
-
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(cache.get(&short).await.expect("get"), None, "expired");
-    assert!(!cache.exists(&short).await.expect("exists"));
-    assert_eq!(
-        cache.get(&rewritten).await.expect("get").as_deref(),
-        Some("kept"),
-        "a plain SET clears the earlier TTL"
-    );
 }
 
 #[expect(
@@ -166,8 +111,10 @@ async fn zincr_accumulates_and_returns_the_new_score(c: &Caches) {
         Some(-1.0)
     );
     assert_eq!(cache.zscore(&kills, "cy").await.expect("zscore"), None);
-    assert_eq!(cache.zcard(&kills).await.expect("zcard"), 2);
-    assert!(cache.exists(&kills).await.expect("exists"));
+    assert_eq!(
+        members(&cache.ztop(&kills, 10).await.expect("ztop")),
+        ["ada", "bob"]
+    );
 }
 
 async fn ranks_and_top_follow_redis_order_for_ties(c: &Caches) {
@@ -224,8 +171,6 @@ async fn an_empty_or_missing_leaderboard_has_no_ranks(c: &Caches) {
         None
     );
     assert_eq!(cache.zscore(&missing, "ada").await.expect("zscore"), None);
-    assert_eq!(cache.zcard(&missing).await.expect("zcard"), 0);
-    assert!(!cache.exists(&missing).await.expect("exists"));
 }
 
 async fn zreplace_swaps_the_whole_set(c: &Caches) {
@@ -252,8 +197,9 @@ async fn zreplace_swaps_the_whole_set(c: &Caches) {
         .zreplace(&board, &[])
         .await
         .expect("zreplace with nothing");
-    assert!(
-        !cache.exists(&board).await.expect("exists"),
+    assert_eq!(
+        cache.ztop(&board, 10).await.expect("ztop"),
+        [],
         "an empty set is no set"
     );
 }
@@ -299,13 +245,11 @@ async fn two_guilds_and_two_prefixes_never_share_a_key(c: &Caches) {
     let cache = &*c.one;
     let first = key(cache, 1, "lb:kills");
     let second = key(cache, 2, "lb:kills");
-    let global = cache.global_key("lb:kills").expect("a valid key");
     let other_bot = CacheKey::guild(&format!("{}.other", cache.prefix()), GuildId(1), "lb:kills")
         .expect("a valid key");
 
     cache.zincr(&first, "ada", 1.0).await.expect("zincr");
     cache.zincr(&second, "ada", 20.0).await.expect("zincr");
-    cache.zincr(&global, "ada", 300.0).await.expect("zincr");
     cache.zincr(&other_bot, "ada", 4000.0).await.expect("zincr");
     assert_eq!(
         cache.zscore(&first, "ada").await.expect("zscore"),
@@ -316,50 +260,23 @@ async fn two_guilds_and_two_prefixes_never_share_a_key(c: &Caches) {
         Some(20.0)
     );
     assert_eq!(
-        cache.zscore(&global, "ada").await.expect("zscore"),
-        Some(300.0)
+        cache.zscore(&other_bot, "ada").await.expect("zscore"),
+        Some(4000.0)
+    );
+
+    cache.zreplace(&first, &[]).await.expect("emptied");
+    assert_eq!(
+        cache.zscore(&second, "ada").await.expect("zscore"),
+        Some(20.0),
+        "emptying guild 1's key spares guild 2"
     );
     assert_eq!(
         cache.zscore(&other_bot, "ada").await.expect("zscore"),
         Some(4000.0)
     );
 
-    cache.delete(&first).await.expect("delete");
-    assert!(
-        cache.exists(&second).await.expect("exists"),
-        "deleting guild 1's key spares guild 2"
-    );
-    assert!(cache.exists(&other_bot).await.expect("exists"));
-
     // A prefix that would reach into another guild's keys cannot be built at all.
     assert!(CacheKey::guild(&format!("{}:g:2", cache.prefix()), GuildId(1), "lb").is_err());
-}
-
-async fn a_key_of_the_other_type_is_refused_not_an_outage(c: &Caches) {
-    let cache = &*c.one;
-    let text = key(cache, 1, "text");
-    let board = key(cache, 1, "board");
-    cache.set(&text, "hello", None).await.expect("set");
-    cache.zincr(&board, "ada", 1.0).await.expect("zincr");
-
-    assert!(is_refusal(&cache.zincr(&text, "ada", 1.0).await));
-    assert!(is_refusal(&cache.ztop(&text, 5).await));
-    assert!(is_refusal(&cache.zrank_desc(&text, "ada").await));
-    assert!(is_refusal(&cache.get(&board).await));
-    assert_eq!(
-        cache.get(&text).await.expect("get").as_deref(),
-        Some("hello"),
-        "unchanged"
-    );
-
-    cache
-        .set(&board, "now text", None)
-        .await
-        .expect("SET replaces a key of any type");
-    assert_eq!(
-        cache.get(&board).await.expect("get").as_deref(),
-        Some("now text")
-    );
 }
 
 #[expect(
@@ -415,12 +332,12 @@ async fn answered<T>(call: impl Future<Output = T>) -> T {
         .expect("a cache call hung instead of failing fast")
 }
 
-/// Calls `set` until it succeeds, as the bot's commands would, for up to 20 s.
-async fn until_back(cache: &RedisCache, health: &CacheHealth, key: &CacheKey) {
+/// Rebuilds `key` until that succeeds, as the bot's commands would, for up to 20 s.
+async fn until_back(cache: &RedisCache, key: &CacheKey) {
     for _ in 0..200 {
-        if health
-            .observe(answered(cache.set(key, "back", None)).await)
-            .is_some()
+        if answered(cache.zreplace(key, &[ranked("back", 1.0)]))
+            .await
+            .is_ok()
         {
             return;
         }
@@ -442,31 +359,26 @@ async fn a_redis_that_dies_fails_fast_then_comes_back_by_itself() {
         return;
     };
     let cache = RedisCache::connect(&server.url(), "outage").await;
-    let health = CacheHealth::default();
-    let motd = key(&cache, 1, "motd");
-    assert_eq!(
-        health.observe(cache.set(&motd, "before", None).await),
-        Some(())
-    );
+    let health = cache.health();
+    let board = key(&cache, 1, "lb");
+    cache
+        .zreplace(&board, &[ranked("before", 1.0)])
+        .await
+        .expect("Redis is up");
 
     server.stop();
     for _ in 0..3 {
-        let result = answered(cache.get(&motd)).await;
+        let result = answered(cache.ztop(&board, 10)).await;
         assert_outage(&result);
-        assert_eq!(
-            health.observe(result),
-            None,
-            "a failed call reads as a miss"
-        );
     }
     assert!(!health.is_available());
     assert_eq!(health.outages(), 1, "one outage, noted once");
 
     server.restart().await;
-    until_back(&cache, &health, &motd).await;
+    until_back(&cache, &board).await;
     assert_eq!(
-        health.observe(cache.get(&motd).await),
-        Some(Some("back".to_owned()))
+        cache.ztop(&board, 10).await.expect("Redis is back"),
+        [ranked("back", 1.0)]
     );
     assert!(health.is_available());
     assert_eq!((health.outages(), health.recoveries()), (1, 1));
@@ -478,11 +390,12 @@ async fn a_redis_that_stops_answering_fails_fast_then_comes_back_by_itself() {
         return;
     };
     let cache = RedisCache::connect(&server.url(), "frozen").await;
-    let health = CacheHealth::default();
+    let health = cache.health();
     let board = key(&cache, 1, "lb");
     assert_eq!(
-        health.observe(cache.zincr(&board, "ada", 1.0).await),
-        Some(1.0)
+        cache.zincr(&board, "ada", 1.0).await.ok(),
+        Some(1.0),
+        "Redis is up"
     );
 
     // The socket stays open but nothing answers: only timeouts can end these calls.
@@ -490,12 +403,11 @@ async fn a_redis_that_stops_answering_fails_fast_then_comes_back_by_itself() {
     for _ in 0..3 {
         let result = answered(cache.ztop(&board, 10)).await;
         assert_outage(&result);
-        health.observe(result);
     }
     assert_eq!(health.outages(), 1);
 
     server.thaw();
-    until_back(&cache, &health, &board).await;
+    until_back(&cache, &board).await;
     assert_eq!(health.recoveries(), 1);
 }
 
@@ -535,10 +447,10 @@ async fn nothing_listening_at_start_up_fails_fast_and_redis_is_picked_up_when_it
     let password = "s3cret-pw-42";
     let url = redis_url(port, Some(password));
     let cache = answered(RedisCache::connect(&url, "boot")).await;
-    let health = CacheHealth::default();
+    let health = cache.health();
     let error = answered(cache.ping()).await.expect_err("nothing listens");
     assert!(error.is_outage(), "{error}");
-    health.note_failure(&error);
+    assert_eq!(health.outages(), 1, "down at start-up is an outage");
     assert!(!error.to_string().contains(password), "{error}");
     assert!(
         logs.text().contains("not reachable at start-up"),
@@ -550,7 +462,7 @@ async fn nothing_listening_at_start_up_fails_fast_and_redis_is_picked_up_when_it
     let Some(_server) = PrivateRedis::start_on(port, Some(password)).await else {
         return;
     };
-    until_back(&cache, &health, &key(&cache, 1, "motd")).await;
+    until_back(&cache, &key(&cache, 1, "lb")).await;
     assert_eq!(health.recoveries(), 1);
     assert!(
         !logs.text().contains(password),
@@ -589,15 +501,16 @@ async fn a_sealed_set_counts_its_writes_and_refuses_them_once_the_seal_is_gone(c
         Some(2.0)
     );
 
-    caches.one.delete(&board).await.expect("flushed");
+    caches.one.zreplace(&board, &[]).await.expect("flushed");
     let seal = caches
         .one
         .zincr_sealed(&board, "seal", "ada", 5.0)
         .await
         .expect("answered");
     assert_eq!(seal, None, "no seal, no write");
-    assert!(
-        !caches.two.exists(&board).await.expect("read"),
+    assert_eq!(
+        caches.two.ztop(&board, 10).await.expect("read"),
+        [],
         "nothing was created"
     );
 }

@@ -1,101 +1,137 @@
-//! Cache health: turns the outcome of each cache call into at most two log lines per outage.
+//! The cache's outage breaker: whether a call is worth trying, and at most two log lines per
+//! outage.
 //!
-//! Every caller reports what its cache call returned through [`CacheHealth::observe`], which
-//! hands back the value or `None`, so the fallback to the store reads naturally:
+//! A cache that can fail (Redis) owns one [`CacheHealth`] and passes every call through it:
 //!
-//! ```ignore
-//! let top = match health.observe(cache.ztop(&key, 10).await) {
-//!     Some(top) if !top.is_empty() => top,
-//!     _ => store.leaderboard(guild, 10).await?,
-//! };
-//! ```
+//! - Before a call, [`CacheHealth::worth_trying`]: during an outage, calls fail at once without
+//!   touching the network, except one every [`CacheHealth::new`]'s `retry_after`, which tries
+//!   again. So during an outage at most one call per pause waits for a timeout; the others fall
+//!   back to the store immediately, and Redis coming back needs nothing from anyone.
+//! - After a call, [`CacheHealth::note`]: the first failure of an outage logs one `warn!`, later
+//!   failures nothing, and the first success after it one `info!`. Without this, a Redis restart
+//!   during a busy evening would log a line per command.
 //!
-//! The first failure of an outage logs one `warn!`, later failures nothing, and the first
-//! success after it one `info!`. Without this, a Redis restart during a busy evening would log
-//! a line per command. Errors that are not outages (a malformed key, a call on a key of the
-//! wrong type) are bugs in the caller; they are logged every time and leave the state alone.
+//! Callers of the cache therefore only treat an error as a miss. Errors that are not outages (a
+//! malformed key, a call the cache refuses) are bugs in the caller: they leave the breaker alone,
+//! and the caller logs them.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use super::CacheError;
 
-/// Shared record of whether the cache is answering. Cloning shares the same record.
-#[derive(Clone, Debug, Default)]
+/// Whether the cache is answering, and when it last failed.
+#[derive(Debug)]
 pub struct CacheHealth {
-    inner: Arc<Inner>,
-}
-
-#[derive(Debug, Default)]
-struct Inner {
+    retry_after: Duration,
+    // Read on every call: an atomic keeps the healthy path free of any lock.
     unavailable: AtomicBool,
+    /// When the last call failed for want of the cache; read only during an outage.
+    failed_at: Mutex<Option<Instant>>,
     outages: AtomicU64,
     recoveries: AtomicU64,
 }
 
 impl CacheHealth {
-    /// The value of a cache call, or `None` after noting its error (logged as described in the
-    /// module documentation). Treat `None` as a miss and answer from the store.
-    pub fn observe<T>(&self, result: Result<T, CacheError>) -> Option<T> {
-        match result {
-            Ok(value) => {
-                self.note_success();
-                Some(value)
-            }
-            Err(error) => {
-                self.note_failure(&error);
-                None
-            }
+    /// A healthy record that, once an outage starts, lets one call through every `retry_after`.
+    #[must_use]
+    pub fn new(retry_after: Duration) -> Self {
+        Self {
+            retry_after,
+            unavailable: AtomicBool::new(false),
+            failed_at: Mutex::new(None),
+            outages: AtomicU64::new(0),
+            recoveries: AtomicU64::new(0),
         }
     }
 
-    /// Notes that a cache call succeeded; logs once if that ends an outage.
-    pub fn note_success(&self) {
+    /// Whether a call should go to the cache: it is answering, or the last failure is at least
+    /// `retry_after` old. A call skipped because of this is not noted: the pause runs from the
+    /// last real failure, so steady traffic cannot hold it open for ever.
+    #[must_use]
+    pub fn worth_trying(&self) -> bool {
+        self.is_available()
+            || self
+                .failed_at()
+                .is_none_or(|at| at.elapsed() >= self.retry_after)
+    }
+
+    /// Notes what a call returned (as described in the module documentation).
+    pub fn note<T>(&self, result: &Result<T, CacheError>) {
+        match result {
+            Ok(_) => self.note_success(),
+            Err(error) if error.is_outage() => self.note_outage(error),
+            // Not the cache's health: the caller logs its own bug.
+            Err(_) => {}
+        }
+    }
+
+    /// Notes that the cache was not reachable when the process started, without logging: the
+    /// cache says so itself, in words for that moment.
+    pub fn note_down_at_start(&self) {
+        *self.failed_at() = Some(Instant::now());
+        if !self.unavailable.swap(true, Ordering::AcqRel) {
+            self.outages.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn note_success(&self) {
         // Read first: the common case (healthy) then costs no write to a shared cache line.
-        if self.inner.unavailable.load(Ordering::Relaxed)
-            && self.inner.unavailable.swap(false, Ordering::AcqRel)
+        if self.unavailable.load(Ordering::Relaxed)
+            && self.unavailable.swap(false, Ordering::AcqRel)
         {
-            self.inner.recoveries.fetch_add(1, Ordering::Relaxed);
+            self.recoveries.fetch_add(1, Ordering::Relaxed);
             tracing::info!("cache is back");
         }
     }
 
-    /// Notes that a cache call failed; logs once if that starts an outage.
-    pub fn note_failure(&self, error: &CacheError) {
-        if !error.is_outage() {
-            tracing::warn!(%error, "cache call refused (a bug, not an outage); answering from the database");
-            return;
-        }
+    fn note_outage(&self, error: &CacheError) {
+        *self.failed_at() = Some(Instant::now());
         // `swap` makes exactly one of many concurrent failures the one that logs.
-        if !self.inner.unavailable.swap(true, Ordering::AcqRel) {
-            self.inner.outages.fetch_add(1, Ordering::Relaxed);
+        if !self.unavailable.swap(true, Ordering::AcqRel) {
+            self.outages.fetch_add(1, Ordering::Relaxed);
             tracing::warn!("cache unavailable, answering from the database: {error}");
         }
+    }
+
+    fn failed_at(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        // An `Option<Instant>` cannot be left half-written by a panic.
+        self.failed_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether the cache is answering: false from the first outage error until the next success.
     #[must_use]
     pub fn is_available(&self) -> bool {
-        !self.inner.unavailable.load(Ordering::Acquire)
+        !self.unavailable.load(Ordering::Acquire)
     }
 
     /// How many outages have started (each logged once) since this record was created.
     #[must_use]
     pub fn outages(&self) -> u64 {
-        self.inner.outages.load(Ordering::Relaxed)
+        self.outages.load(Ordering::Relaxed)
     }
 
     /// How many outages have ended (each logged once) since this record was created.
     #[must_use]
     pub fn recoveries(&self) -> u64 {
-        self.inner.recoveries.load(Ordering::Relaxed)
+        self.recoveries.load(Ordering::Relaxed)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::cache::CacheKeyError;
+
+    // Real time, kept short: the crate does not build tokio's paused clock.
+    const PAUSE: Duration = Duration::from_millis(60);
 
     fn outage() -> Result<u32, CacheError> {
         Err(CacheError::Unavailable("connection refused".to_owned()))
@@ -103,8 +139,8 @@ mod tests {
 
     #[test]
     fn an_outage_is_noted_once_when_it_starts_and_once_when_it_ends() {
-        let health = CacheHealth::default();
-        assert_eq!(health.observe(Ok(1)), Some(1));
+        let health = CacheHealth::new(PAUSE);
+        health.note(&Ok(1));
         assert_eq!(
             (health.outages(), health.recoveries()),
             (0, 0),
@@ -112,7 +148,7 @@ mod tests {
         );
 
         for _ in 0..5 {
-            assert_eq!(health.observe(outage()), None);
+            health.note(&outage());
         }
         assert!(!health.is_available());
         assert_eq!(
@@ -122,7 +158,7 @@ mod tests {
         );
 
         for _ in 0..3 {
-            assert_eq!(health.observe(Ok(2)), Some(2));
+            health.note(&Ok(2));
         }
         assert!(health.is_available());
         assert_eq!(
@@ -131,8 +167,8 @@ mod tests {
             "one recovery"
         );
 
-        health.observe(outage());
-        health.observe(Ok(3));
+        health.note(&outage());
+        health.note(&Ok(3));
         assert_eq!(
             (health.outages(), health.recoveries()),
             (2, 2),
@@ -140,38 +176,63 @@ mod tests {
         );
     }
 
-    #[test]
-    fn clones_share_one_record() {
-        let health = CacheHealth::default();
-        let other = health.clone();
-        other.observe(outage());
-        assert!(!health.is_available());
-        health.observe(outage());
+    #[tokio::test]
+    async fn during_an_outage_a_call_is_tried_again_once_the_pause_is_over() {
+        let health = CacheHealth::new(PAUSE);
+        assert!(health.worth_trying(), "healthy");
+        health.note(&outage());
+        for _ in 0..3 {
+            assert!(!health.worth_trying(), "just failed");
+        }
+        tokio::time::sleep(PAUSE).await;
+        assert!(
+            health.worth_trying(),
+            "the pause is over: skipped calls did not extend it"
+        );
+
+        health.note(&outage());
+        assert!(!health.worth_trying(), "the retry failed: another pause");
+        tokio::time::sleep(PAUSE).await;
+        health.note(&Ok(()));
+        assert!(health.worth_trying());
+        assert_eq!((health.outages(), health.recoveries()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_cache_down_at_start_is_an_outage_that_can_end() {
+        let health = CacheHealth::new(PAUSE);
+        health.note_down_at_start();
+        assert!(!health.worth_trying());
         assert_eq!(health.outages(), 1);
+        tokio::time::sleep(PAUSE).await;
+        assert!(health.worth_trying());
+        health.note(&Ok(()));
+        assert_eq!(health.recoveries(), 1);
     }
 
     #[test]
     fn a_refused_call_is_not_an_outage() {
-        let health = CacheHealth::default();
+        let health = CacheHealth::new(PAUSE);
         let refused: Result<(), CacheError> =
             Err(CacheKeyError::InvalidName("bad name".to_owned()).into());
-        assert_eq!(health.observe(refused), None);
-        health.observe::<()>(Err(CacheError::Rejected("WRONGTYPE".to_owned())));
+        health.note(&refused);
+        health.note::<()>(&Err(CacheError::Rejected("WRONGTYPE".to_owned())));
         assert!(health.is_available());
+        assert!(health.worth_trying());
         assert_eq!(health.outages(), 0);
     }
 
     #[tokio::test]
     async fn concurrent_failures_start_one_outage() {
-        let health = CacheHealth::default();
+        let health = Arc::new(CacheHealth::new(PAUSE));
         let tasks: Vec<_> = (0..16)
             .map(|_| {
-                let health = health.clone();
-                tokio::spawn(async move { health.observe(outage()) })
+                let health = Arc::clone(&health);
+                tokio::spawn(async move { health.note(&outage()) })
             })
             .collect();
         for task in tasks {
-            assert_eq!(task.await.expect("task"), None);
+            task.await.expect("task");
         }
         assert_eq!(health.outages(), 1);
     }

@@ -5,15 +5,15 @@
 //! sorted sets. Every key is namespaced by guild through [`CacheKey`].
 //!
 //! A cache call can fail (Redis restarting, a network blip). Callers treat an error exactly like
-//! a miss and answer from the store; [`health::CacheHealth`] makes sure such an outage is logged
-//! once when it starts and once when it ends, not on every command.
+//! a miss and answer from the store. The cache itself owns the one outage breaker,
+//! [`health::CacheHealth`]: it fails calls at once while Redis is known to be down, lets one
+//! through after a short pause to try again, and logs an outage once when it starts and once
+//! when it ends, not on every command.
 
 pub mod health;
 pub mod key;
 pub mod memory;
 pub mod redis;
-
-use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -25,8 +25,8 @@ pub use key::{CacheKey, CacheKeyError};
 /// Why a cache call failed. Callers fall back to the store; users never see this.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
-    /// Redis could not be reached or did not answer in time: an outage, logged once by
-    /// [`CacheHealth`] until it ends.
+    /// Redis could not be reached or did not answer in time, or is known to be down: an outage,
+    /// logged once by [`CacheHealth`] until it ends.
     #[error("redis unavailable: {0}")]
     Unavailable(String),
     /// The cache answered but refused the call (a key holding another type, a score that is not
@@ -88,13 +88,6 @@ pub struct SealedView {
     pub score: Option<f64>,
 }
 
-/// `ttl` as Redis applies it (`SET … PX`): whole milliseconds, rounded up, at least one, so
-/// both caches expire a value at the same moment.
-fn expiry_millis(ttl: Duration) -> u64 {
-    let millis = ttl.as_nanos().div_ceil(1_000_000).max(1);
-    u64::try_from(millis).unwrap_or(u64::MAX)
-}
-
 /// Cache operations. Every method is bounded in time: a dead Redis answers with an error quickly
 /// instead of making a command wait.
 #[async_trait]
@@ -113,35 +106,8 @@ pub trait Cache: Send + Sync + 'static {
         Ok(CacheKey::guild(self.prefix(), guild, name)?)
     }
 
-    /// The key `name` that belongs to no guild, in this cache's prefix (see [`CacheKey::global`]).
-    ///
-    /// # Errors
-    /// [`CacheError::InvalidKey`] when the prefix or `name` is malformed.
-    fn global_key(&self, name: &str) -> Result<CacheKey, CacheError> {
-        Ok(CacheKey::global(self.prefix(), name)?)
-    }
-
     /// A round trip, for health checks.
     async fn ping(&self) -> Result<(), CacheError>;
-
-    /// The value stored at `key`, if any and not expired.
-    async fn get(&self, key: &CacheKey) -> Result<Option<String>, CacheError>;
-
-    /// Stores `value` at `key` (replacing whatever was there, of any type), expiring after `ttl`
-    /// when given. Redis counts expiry in milliseconds, so `ttl` is rounded up to a whole
-    /// millisecond, and at least one.
-    async fn set(
-        &self,
-        key: &CacheKey,
-        value: &str,
-        ttl: Option<Duration>,
-    ) -> Result<(), CacheError>;
-
-    /// Removes `key`, whatever its type. Removing a missing key is not an error.
-    async fn delete(&self, key: &CacheKey) -> Result<(), CacheError>;
-
-    /// Whether `key` exists (a sorted set exists while it has a member).
-    async fn exists(&self, key: &CacheKey) -> Result<bool, CacheError>;
 
     /// Adds `delta` to `member`'s score in the sorted set (creating either); returns the new score.
     /// A result that is not a number (`inf + -inf`) is refused and changes nothing.
@@ -157,9 +123,6 @@ pub trait Cache: Send + Sync + 'static {
     /// The `limit` highest entries, highest first (ties as in [`Cache::zrank_desc`]). A `limit`
     /// of 0 gives none.
     async fn ztop(&self, key: &CacheKey, limit: usize) -> Result<Vec<Ranked>, CacheError>;
-
-    /// Number of members in the set.
-    async fn zcard(&self, key: &CacheKey) -> Result<u64, CacheError>;
 
     /// For a *sealed* set, one whose writer keeps a `seal` member below every other score and
     /// counts its writes on it: adds `delta` to `member` and subtracts one from the seal, in one
@@ -188,16 +151,4 @@ pub trait Cache: Send + Sync + 'static {
     /// twice keeps its last score; no entries removes the key; a score that is not a number is
     /// refused and changes nothing.
     async fn zreplace(&self, key: &CacheKey, entries: &[Ranked]) -> Result<(), CacheError>;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ttl_is_rounded_up_to_whole_milliseconds() {
-        assert_eq!(expiry_millis(Duration::ZERO), 1);
-        assert_eq!(expiry_millis(Duration::from_micros(1_500)), 2);
-        assert_eq!(expiry_millis(Duration::from_secs(3)), 3_000);
-    }
 }

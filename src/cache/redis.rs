@@ -5,18 +5,20 @@
 //! Every call is bounded: a connection attempt gives up after [`CONNECTION_TIMEOUT`], an answer
 //! after [`RESPONSE_TIMEOUT`], and the whole call after [`CALL_DEADLINE`] whatever happens inside
 //! the driver. After a call fails for want of Redis, the connection is replaced by a fresh one
-//! that connects on first use, and for [`RETRY_PAUSE`] calls fail at once without touching the
-//! network: during an outage at most one call per pause waits for a timeout, the others fall
-//! back to the store immediately. Redis coming back needs nothing from anyone: the next call
-//! after a pause connects again.
+//! that connects on first use. Every call passes through the cache's one outage breaker,
+//! [`CacheHealth`]: for [`RETRY_PAUSE`] after a failure calls fail at once without touching the
+//! network, so during an outage at most one call per pause waits for a timeout and the others
+//! fall back to the store immediately; the outage is logged once when it starts and once when it
+//! ends. Redis coming back needs nothing from anyone: the next call after a pause connects again.
 //!
 //! # Start-up
 //!
 //! [`RedisCache::connect`] never fails. It pings once: if Redis answers it logs `connected`; if
-//! not, it logs one warning saying the bot runs without it, and the connection is retried on use
-//! as above. A URL the driver cannot use at all (a bad database number, say) is logged as an
-//! error and every call then answers [`CacheError::Unavailable`]: the bot still runs, from the
-//! database. `trakker check-config` pings too, so an operator can see the problem before a start.
+//! not, it logs one warning saying the bot runs without it (which counts as the outage's start),
+//! and the connection is retried on use as above. A URL the driver cannot use at all (a bad
+//! database number, say) is logged as an error and every call then answers
+//! [`CacheError::Unavailable`]: the bot still runs, from the database. `trakker check-config`
+//! pings too, so an operator can see the problem before a start.
 //!
 //! # TLS
 //!
@@ -39,9 +41,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ErrorKind, RedisError, RedisResult, ServerErrorKind};
-use tokio::time::Instant;
 
-use super::{expiry_millis, key, Cache, CacheBackend, CacheError, CacheKey, Ranked, SealedView};
+use super::{key, Cache, CacheBackend, CacheError, CacheHealth, CacheKey, Ranked, SealedView};
 use crate::config::SecretUrl;
 
 /// How long one connection attempt (TCP, TLS, AUTH) may take. Long enough for a TLS handshake
@@ -51,7 +52,8 @@ pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(1);
 pub const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
 /// The hard bound on one call, connecting included, whatever the driver does.
 pub const CALL_DEADLINE: Duration = Duration::from_millis(1500);
-/// After a failure, calls fail at once for this long before one tries to connect again.
+/// After a failure, calls fail at once for this long before one tries to connect again: the
+/// breaker's pause (see [`CacheHealth`]).
 pub const RETRY_PAUSE: Duration = Duration::from_secs(1);
 
 /// A cache in Redis, safe to share between tasks.
@@ -62,6 +64,7 @@ pub struct RedisCache {
     /// Texts that must not appear in any error message: the password, as written and decoded.
     secrets: Vec<String>,
     link: Link,
+    health: CacheHealth,
 }
 
 enum Link {
@@ -78,8 +81,6 @@ struct Connection {
     /// Counts replacements, so that of many calls failing on one connection only the first
     /// replaces it.
     generation: u64,
-    /// Until when calls fail without trying, after a failure.
-    paused_until: Option<Instant>,
 }
 
 impl RedisCache {
@@ -98,7 +99,6 @@ impl RedisCache {
                         client,
                         manager,
                         generation: 0,
-                        paused_until: None,
                     }))),
                     Err(error) => Link::Unusable(scrub(&secrets, &error.to_string())),
                 }
@@ -110,8 +110,15 @@ impl RedisCache {
             shown_url,
             secrets,
             link,
+            health: CacheHealth::new(RETRY_PAUSE),
         };
-        match (&cache.link, cache.ping().await) {
+        // Not through `call`: a Redis that is down at start-up gets the warning below, in words
+        // for that moment, instead of the breaker's "cache unavailable".
+        let ping = cache.attempt(ping).await;
+        if ping.is_err() {
+            cache.health.note_down_at_start();
+        }
+        match (&cache.link, ping) {
             (Link::Unusable(reason), _) => tracing::error!(
                 url = %cache.shown_url,
                 "REDIS_URL cannot be used ({reason}); the bot runs without a cache, answering from the database"
@@ -127,8 +134,14 @@ impl RedisCache {
         cache
     }
 
-    /// The connection to use for one call and its generation, or an error at once while Redis is
-    /// known to be down or the URL unusable.
+    /// The outage breaker every call of this cache passes through.
+    #[must_use]
+    pub fn health(&self) -> &CacheHealth {
+        &self.health
+    }
+
+    /// The connection to use for one call and its generation, or an error at once when the URL
+    /// is unusable.
     fn checkout(&self) -> Result<(ConnectionManager, u64), CacheError> {
         let connection = match &self.link {
             Link::Ready(connection) => lock(connection),
@@ -139,19 +152,10 @@ impl RedisCache {
                 )));
             }
         };
-        if connection
-            .paused_until
-            .is_some_and(|until| Instant::now() < until)
-        {
-            return Err(CacheError::Unavailable(format!(
-                "{}: down at the last attempt, retrying shortly",
-                self.shown_url
-            )));
-        }
         Ok((connection.manager.clone(), connection.generation))
     }
 
-    /// Replaces the connection of `generation` by a fresh one and pauses calls for a moment.
+    /// Replaces the connection of `generation` by a fresh one.
     /// Done here rather than left to the connection manager: it does not reconnect after a
     /// response timeout (a Redis that vanished without closing the socket), nor once its own
     /// reconnection has failed with something other than an I/O error.
@@ -172,11 +176,28 @@ impl RedisCache {
             }
         }
         connection.generation += 1;
-        connection.paused_until = Some(Instant::now() + RETRY_PAUSE);
+    }
+
+    /// Runs one call through the breaker: at once an error while it is open, else the call,
+    /// whose outcome it notes.
+    async fn call<T, F, Fut>(&self, op: F) -> Result<T, CacheError>
+    where
+        F: FnOnce(ConnectionManager) -> Fut + Send,
+        Fut: Future<Output = RedisResult<T>> + Send,
+    {
+        if !self.health.worth_trying() {
+            return Err(CacheError::Unavailable(format!(
+                "{}: down at the last attempt, retrying shortly",
+                self.shown_url
+            )));
+        }
+        let result = self.attempt(op).await;
+        self.health.note(&result);
+        result
     }
 
     /// Runs one call with the deadline, classifying its failure.
-    async fn call<T, F, Fut>(&self, op: F) -> Result<T, CacheError>
+    async fn attempt<T, F, Fut>(&self, op: F) -> Result<T, CacheError>
     where
         F: FnOnce(ConnectionManager) -> Fut + Send,
         Fut: Future<Output = RedisResult<T>> + Send,
@@ -246,6 +267,10 @@ static ZVIEW_SEALED: LazyLock<redis::Script> = LazyLock::new(|| {
         ",
     )
 });
+
+async fn ping(mut conn: ConnectionManager) -> RedisResult<()> {
+    redis::cmd("PING").query_async::<()>(&mut conn).await
+}
 
 fn manager_config() -> ConnectionManagerConfig {
     ConnectionManagerConfig::new()
@@ -331,50 +356,7 @@ impl Cache for RedisCache {
     }
 
     async fn ping(&self) -> Result<(), CacheError> {
-        self.call(|mut conn| async move { redis::cmd("PING").query_async::<()>(&mut conn).await })
-            .await
-    }
-
-    async fn get(&self, key: &CacheKey) -> Result<Option<String>, CacheError> {
-        let key = key.as_str();
-        self.call(|mut conn| async move { redis::cmd("GET").arg(key).query_async(&mut conn).await })
-            .await
-    }
-
-    async fn set(
-        &self,
-        key: &CacheKey,
-        value: &str,
-        ttl: Option<Duration>,
-    ) -> Result<(), CacheError> {
-        let mut command = redis::cmd("SET");
-        command.arg(key.as_str()).arg(value);
-        if let Some(ttl) = ttl {
-            command.arg("PX").arg(expiry_millis(ttl));
-        }
-        self.call(|mut conn| async move { command.query_async::<()>(&mut conn).await })
-            .await
-    }
-
-    async fn delete(&self, key: &CacheKey) -> Result<(), CacheError> {
-        let key = key.as_str();
-        self.call(|mut conn| async move {
-            redis::cmd("DEL")
-                .arg(key)
-                .query_async::<()>(&mut conn)
-                .await
-        })
-        .await
-    }
-
-    async fn exists(&self, key: &CacheKey) -> Result<bool, CacheError> {
-        let key = key.as_str();
-        let count: u64 =
-            self.call(|mut conn| async move {
-                redis::cmd("EXISTS").arg(key).query_async(&mut conn).await
-            })
-            .await?;
-        Ok(count > 0)
+        self.call(ping).await
     }
 
     async fn zincr(&self, key: &CacheKey, member: &str, delta: f64) -> Result<f64, CacheError> {
@@ -492,14 +474,6 @@ impl Cache for RedisCache {
             rank,
             score,
         }))
-    }
-
-    async fn zcard(&self, key: &CacheKey) -> Result<u64, CacheError> {
-        let key = key.as_str();
-        self.call(
-            |mut conn| async move { redis::cmd("ZCARD").arg(key).query_async(&mut conn).await },
-        )
-        .await
     }
 
     async fn zreplace(&self, key: &CacheKey, entries: &[Ranked]) -> Result<(), CacheError> {

@@ -1,12 +1,15 @@
-//! The serenity client: built from the configuration, run until a signal, stopped cleanly.
+//! The serenity client: built from the configuration, run until the caller's shutdown future
+//! resolves (in the binary, SIGTERM or Ctrl-C), every shard then closed before [`run`] returns.
 //!
 //! Before any shard connects, [`startup`] checks the token and registers the slash commands, so
-//! a bot that could not answer anyone stops with a clear message instead of idling online.
+//! a bot that could not answer anyone stops with a clear message instead of idling online. The
+//! session sweeper starts with the shards; it is handed to the [`App`], which stops it.
 //!
 //! With `DISCORD_API_BASE` set, REST goes to that base through serenity's proxy support, with
 //! the rate limiter off (the local server does not rate-limit), and the gateway URL comes from
 //! `GET {base}/api/v10/gateway` like it would from Discord.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -17,12 +20,19 @@ use crate::config::Sharding;
 use crate::discord::startup::{self, Registration};
 use crate::discord::{commands, error, events, intents, reply, sweeper, CommandError};
 
-/// Connects to Discord and runs until SIGTERM or Ctrl-C, then stops every shard and returns.
+/// Connects to Discord and runs until `shutdown` resolves, then stops every shard and returns.
+/// Resolving before the shards start (start-up retries can take a while) returns at once.
 ///
 /// # Errors
 /// When the token is refused, the commands cannot be registered, the gateway cannot be reached,
 /// or a shard fails for good.
-pub async fn run(app: Arc<App>) -> anyhow::Result<()> {
+pub async fn run(
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    // Boxed so it can be polled here during start-up, then moved into the task that stops the
+    // shards.
+    let mut shutdown = Box::pin(shutdown);
     let config = &app.config;
     let token = config
         .discord_token
@@ -53,10 +63,10 @@ pub async fn run(app: Arc<App>) -> anyhow::Result<()> {
         }
         anyhow::Ok(())
     };
-    // Retries can take a while; a deploy's SIGTERM meanwhile ends the process at once.
+    // Retries can take a while; a shutdown meanwhile (a deploy's SIGTERM) ends them at once.
     tokio::select! {
         result = prepared => result?,
-        () = shutdown_signal() => {
+        () = &mut shutdown => {
             tracing::info!("stopped before connecting to the gateway");
             return Ok(());
         }
@@ -68,9 +78,10 @@ pub async fn run(app: Arc<App>) -> anyhow::Result<()> {
         .await
         .context("could not build the Discord client")?;
 
+    app.keep_sweeper(sweeper::spawn(Arc::clone(&client.http), Arc::clone(&app)));
     let shard_manager = Arc::clone(&client.shard_manager);
     let stopper = tokio::spawn(async move {
-        shutdown_signal().await;
+        shutdown.await;
         tracing::info!("shutting down: closing the gateway connections");
         shard_manager.shutdown_all().await;
     });
@@ -101,40 +112,11 @@ fn framework(
         .initialize_owners(false)
         // Runs once, on the first READY. Nothing here may fail: a failing setup leaves every
         // command waiting for data that never comes, which is why registration happens before.
-        .setup(move |ctx, ready, _framework| {
+        .setup(move |_ctx, ready, _framework| {
             Box::pin(async move {
                 tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
-                sweeper::spawn(Arc::clone(&ctx.http), Arc::clone(&app));
                 Ok(app)
             })
         })
         .build()
-}
-
-/// Resolves on SIGTERM (Heroku, Docker, systemd) or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "could not listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "could not listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
 }

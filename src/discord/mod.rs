@@ -3,7 +3,7 @@
 //! renders the replies.
 //!
 //! - [`client`] — builds the serenity client (or one aimed at a local fake Discord), runs the
-//!   shards and stops them on SIGTERM or Ctrl-C.
+//!   shards and stops them when the caller's shutdown future resolves.
 //! - [`startup`] — before the shards connect: the token is checked, the slash commands registered.
 //! - [`intents`] — which gateway intents the bot asks for.
 //! - [`commands`] — the slash commands, thin: check input, call a service, reply.
@@ -12,7 +12,7 @@
 //! - [`checks`] — the server-side checks every command repeats: guild, caller, members, games.
 //! - [`render`] — reply texts and embeds.
 //! - [`reply`] — public replies that mention members without pinging them.
-//! - [`sweeper`] — ends idle game sessions and posts their summaries.
+//! - [`sweeper`] — ends idle game sessions and posts their summaries; a task the app owns.
 //! - [`error`] — the one error type of commands and the one place that reports errors.
 
 pub mod activity;

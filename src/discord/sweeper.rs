@@ -1,11 +1,15 @@
 //! Ends game sessions nobody has tracked in for their guild's idle limit, and posts each summary
 //! in the session's channel, as /session end would have.
+//!
+//! The sweeper is a task the [`App`] owns: at shutdown it finishes the sweep in hand, so a
+//! session it ended has its summary posted, and then returns.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use poise::serenity_prelude as serenity;
+use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::discord::{render, reply};
@@ -14,16 +18,23 @@ use crate::squad::sessions;
 /// How often idle sessions are looked for. Limits are in hours, so a minute late is unnoticed.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
-/// Starts the sweep in the background for as long as the process runs.
-pub fn spawn(http: Arc<serenity::Http>, app: Arc<App>) {
+/// Starts sweeping now and every [`SWEEP_EVERY`] until [`App::stopped`]; hand the task to
+/// [`App::keep_sweeper`].
+#[must_use]
+pub fn spawn(http: Arc<serenity::Http>, app: Arc<App>) -> JoinHandle<()> {
+    let stopped = app.stopped();
     tokio::spawn(async move {
+        tokio::pin!(stopped);
         let mut ticks = tokio::time::interval(SWEEP_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
-            sweep(&http, &app).await;
+            // A sweep that has begun runs to the end: the stop is only seen between sweeps.
+            tokio::select! {
+                () = &mut stopped => return,
+                _ = ticks.tick() => sweep(&http, &app).await,
+            }
         }
-    });
+    })
 }
 
 async fn sweep(http: &serenity::Http, app: &App) {

@@ -18,26 +18,23 @@
 //!   and increments only apply while the seal is there. A read or write that finds the seal gone,
 //!   or a count other than this process made, rebuilds the board from the ledger.
 //! - When a cache call fails, every board of the guild becomes stale and reads answer from the
-//!   store until a rebuild succeeds. While the cache is down it is only tried again every few
-//!   seconds, so commands do not wait on a dead Redis.
+//!   store until a rebuild succeeds. Whether the cache is worth a call during an outage, and
+//!   logging the outage, is the cache's own breaker's business ([`crate::cache::CacheHealth`]):
+//!   it fails calls at once between retries, so commands do not wait on a dead Redis.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
 
 use chrono::{Days, Utc};
 use tokio::sync::RwLock;
 
-use crate::cache::{Cache, CacheHealth, Ranked};
+use crate::cache::{Cache, CacheError, Ranked};
 use crate::domain::board::{ranked, BoardScope, Span, Standing};
 use crate::domain::ids::{GuildId, UserId};
 use crate::domain::kills::{LedgerEntry, NewEntry};
 use crate::store::squad::Recorded;
 use crate::store::{Store, StoreError};
-
-/// How often a cache that failed is tried again.
-const RETRY_AFTER_OUTAGE: Duration = Duration::from_secs(5);
 
 /// Windows older than this many days are no longer kept current (no period reaches further).
 const OLDEST_WINDOW_DAYS: u64 = 31;
@@ -53,12 +50,9 @@ pub struct BoardView {
 
 /// The leaderboards of every guild this process serves.
 pub struct Leaderboards {
+    store: Arc<dyn Store>,
     cache: Arc<dyn Cache>,
-    health: CacheHealth,
     guilds: Mutex<HashMap<GuildId, Arc<GuildBoards>>>,
-    /// When the cache last failed, as milliseconds since `epoch`; negative when it never did.
-    failed_at: AtomicI64,
-    epoch: Instant,
 }
 
 /// The member every board in the cache carries below all players: its score is `-1 - writes`,
@@ -111,15 +105,13 @@ fn writes_on(seal: f64) -> Option<u64> {
 }
 
 impl Leaderboards {
-    /// Boards kept in `cache`, reporting outages to `health`.
+    /// Boards counted from the ledger in `store` and kept in `cache`.
     #[must_use]
-    pub fn new(cache: Arc<dyn Cache>, health: CacheHealth) -> Self {
+    pub fn new(store: Arc<dyn Store>, cache: Arc<dyn Cache>) -> Self {
         Self {
+            store,
             cache,
-            health,
             guilds: Mutex::default(),
-            failed_at: AtomicI64::new(-1),
-            epoch: Instant::now(),
         }
     }
 
@@ -128,40 +120,23 @@ impl Leaderboards {
         Arc::clone(guilds.entry(guild).or_default())
     }
 
-    /// Whether the cache is worth a call: it is not in an outage, or the last failure is old
-    /// enough to try again.
-    fn cache_worth_trying(&self) -> bool {
-        let failed_at = self.failed_at.load(Ordering::Relaxed);
-        failed_at < 0 || self.millis_since_epoch() - failed_at >= millis(RETRY_AFTER_OUTAGE)
-    }
-
-    fn millis_since_epoch(&self) -> i64 {
-        i64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(i64::MAX)
-    }
-
-    /// Notes a failed cache call: every board of `boards` goes stale.
-    fn cache_failed(&self, boards: &GuildBoards, error: &crate::cache::CacheError) {
-        self.health.note_failure(error);
-        if error.is_outage() {
-            self.failed_at
-                .store(self.millis_since_epoch(), Ordering::Relaxed);
+    /// Notes a failed cache call: every board of `boards` goes stale. An outage was already
+    /// logged by the cache; anything else is a bug here, logged each time.
+    fn cache_failed(boards: &GuildBoards, error: &CacheError) {
+        if !error.is_outage() {
+            tracing::warn!(%error, "cache call refused (a bug, not an outage); answering from the database");
         }
         boards.fresh().clear();
-    }
-
-    fn cache_answered(&self) {
-        self.health.note_success();
-        self.failed_at.store(-1, Ordering::Relaxed);
     }
 
     /// Appends `new` to the ledger and keeps the fresh boards current.
     ///
     /// # Errors
     /// When the store fails; the cache never makes this fail.
-    pub async fn record(&self, store: &dyn Store, new: &NewEntry) -> Result<Recorded, StoreError> {
+    pub async fn record(&self, new: &NewEntry) -> Result<Recorded, StoreError> {
         let boards = self.guild(new.guild_id);
         let _writing = boards.lock.read().await;
-        let recorded = match store.record_kill(new).await {
+        let recorded = match self.store.record_kill(new).await {
             Ok(recorded) => recorded,
             Err(error) => {
                 if matches!(error, StoreError::InDoubt(_)) {
@@ -186,14 +161,13 @@ impl Leaderboards {
     /// When the store fails.
     pub async fn undo(
         &self,
-        store: &dyn Store,
         guild: GuildId,
         id: i64,
         by: UserId,
     ) -> Result<Option<LedgerEntry>, StoreError> {
         let boards = self.guild(guild);
         let _writing = boards.lock.read().await;
-        let Some(undone) = store.undo_entry(guild, id, by, Utc::now()).await? else {
+        let Some(undone) = self.store.undo_entry(guild, id, by, Utc::now()).await? else {
             return Ok(None);
         };
         // The boards counted the entry as it was before the undo.
@@ -243,7 +217,7 @@ impl Leaderboards {
                 }
                 Ok(None) => boards.lost(&scope),
                 Err(error) => {
-                    self.cache_failed(boards, &error);
+                    Self::cache_failed(boards, &error);
                     return;
                 }
             }
@@ -257,7 +231,6 @@ impl Leaderboards {
     /// When the store fails; the cache never makes this fail.
     pub async fn view(
         &self,
-        store: &dyn Store,
         guild: GuildId,
         scope: &BoardScope,
         caller: UserId,
@@ -276,46 +249,51 @@ impl Leaderboards {
                         (answered_before..=started_after).contains(&writes)
                     }) =>
                 {
-                    self.cache_answered();
                     return Ok(view);
                 }
-                Ok(_) => {
-                    self.cache_answered();
-                    boards.lost(scope);
-                }
-                Err(error) => self.cache_failed(&boards, &error),
+                Ok(_) => boards.lost(scope),
+                Err(error) => Self::cache_failed(&boards, &error),
             }
         }
         let _rebuilding = boards.lock.write().await;
-        let standings = ranked(store.board_totals(guild, scope).await?);
-        if self.cache_worth_trying() {
-            let seal = Ranked {
-                member: SEAL.to_owned(),
-                score: -1.0,
-            };
-            let entries: Vec<Ranked> = standings
-                .iter()
-                .map(|standing| Ranked {
-                    member: standing.player.to_string(),
-                    // Totals are far below 2^53, where f64 stops being exact.
-                    #[expect(clippy::cast_precision_loss, reason = "totals stay far below 2^53")]
-                    score: standing.total as f64,
-                })
-                .chain([seal])
-                .collect();
-            let result = match self.cache.guild_key(guild, &scope.cache_name()) {
-                Ok(key) => self.cache.zreplace(&key, &entries).await,
-                Err(error) => Err(error),
-            };
-            match result {
-                Ok(()) => {
-                    self.cache_answered();
-                    boards.fresh().insert(scope.clone(), Arc::default());
-                }
-                Err(error) => self.cache_failed(&boards, &error),
-            }
-        }
+        let standings = ranked(self.store.board_totals(guild, scope).await?);
+        self.rebuild_cached(&boards, guild, scope, &standings).await;
         Ok(view_of(standings, caller, limit))
+    }
+
+    /// Replaces the cache's copy of a board with `standings` and a new seal, and marks the board
+    /// fresh. During an outage the cache's breaker answers at once, without waiting on Redis.
+    async fn rebuild_cached(
+        &self,
+        boards: &GuildBoards,
+        guild: GuildId,
+        scope: &BoardScope,
+        standings: &[Standing],
+    ) {
+        let seal = Ranked {
+            member: SEAL.to_owned(),
+            score: -1.0,
+        };
+        let entries: Vec<Ranked> = standings
+            .iter()
+            .map(|standing| Ranked {
+                member: standing.player.to_string(),
+                // Totals are far below 2^53, where f64 stops being exact.
+                #[expect(clippy::cast_precision_loss, reason = "totals stay far below 2^53")]
+                score: standing.total as f64,
+            })
+            .chain([seal])
+            .collect();
+        let result = match self.cache.guild_key(guild, &scope.cache_name()) {
+            Ok(key) => self.cache.zreplace(&key, &entries).await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(()) => {
+                boards.fresh().insert(scope.clone(), Arc::default());
+            }
+            Err(error) => Self::cache_failed(boards, &error),
+        }
     }
 
     /// The cached board with its seal's score, or `None` when the seal is gone.
@@ -325,7 +303,7 @@ impl Leaderboards {
         scope: &BoardScope,
         caller: UserId,
         limit: usize,
-    ) -> Result<Option<(f64, BoardView)>, crate::cache::CacheError> {
+    ) -> Result<Option<(f64, BoardView)>, CacheError> {
         let key = self.cache.guild_key(guild, &scope.cache_name())?;
         let Some(cached) = self
             .cache
@@ -371,8 +349,4 @@ fn view_of(standings: Vec<Standing>, caller: UserId, limit: usize) -> BoardView 
 )]
 fn score_to_total(score: f64) -> i64 {
     score.round() as i64
-}
-
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }

@@ -77,7 +77,7 @@ pub async fn leaderboard(
     let caller = UserId(ctx.author().id.get());
     let view = app
         .boards
-        .view(app.store.as_ref(), guild, &scope, caller, TOP)
+        .view(guild, &scope, caller, TOP)
         .await?;
     let embed = render::leaderboard(
         &view,
@@ -121,7 +121,7 @@ pub async fn stats(
     let scope = BoardScope::new(KillKind::Kill, span, None);
     let rank = app
         .boards
-        .view(app.store.as_ref(), guild, &scope, player, 0)
+        .view(guild, &scope, player, 0)
         .await?
         .caller;
     let embed = render::stats(

@@ -115,7 +115,7 @@ const IN_DOUBT_RETRY_FOR: Duration = Duration::from_secs(10 * 60);
 /// deferred the answer. A database that cannot be reached at all fails at once, since then
 /// nothing was sent and nothing was recorded.
 async fn record_until_known(app: &App, new: &NewEntry) -> Result<Recorded, CommandError> {
-    let first = match app.boards.record(app.store.as_ref(), new).await {
+    let first = match app.boards.record(new).await {
         Ok(recorded) => return Ok(recorded),
         Err(StoreError::InDoubt(error)) => error,
         Err(other) => return Err(other.into()),
@@ -125,7 +125,7 @@ async fn record_until_known(app: &App, new: &NewEntry) -> Result<Recorded, Comma
     let mut backoff = Duration::from_millis(250);
     loop {
         tokio::time::sleep(backoff).await;
-        match app.boards.record(app.store.as_ref(), new).await {
+        match app.boards.record(new).await {
             Ok(recorded) => return Ok(recorded),
             Err(StoreError::InDoubt(error) | StoreError::Unavailable(error)) => {
                 if started.elapsed() >= IN_DOUBT_RETRY_FOR {
@@ -165,7 +165,7 @@ pub async fn untrack(
     check_undo(&target, caller.user_id, is_manager, Utc::now()).map_err(CommandError::User)?;
     let undone = app
         .boards
-        .undo(app.store.as_ref(), guild, target.id, caller.user_id)
+        .undo(guild, target.id, caller.user_id)
         .await?
         .ok_or_else(|| CommandError::user(format!("Entry #{} is already undone.", target.id)))?;
     reply::text(ctx, render::untracked(&undone)).await?;
