@@ -21,6 +21,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::cache::{self, Cache};
+use crate::community::Membership;
 use crate::config::Config;
 use crate::ingest::voice::{spawn_heartbeat, VoiceLog, VoiceWriter};
 use crate::ingest::{Ingest, IngestTasks, Telemetry, SHUTDOWN_FLUSH_DEADLINE};
@@ -42,6 +43,8 @@ pub struct App {
     pub cache: Arc<dyn Cache>,
     /// Leaderboards served from the cache, always equal to the ledger.
     pub boards: Leaderboards,
+    /// Members joining and leaving, their game presence, the servers' invites.
+    pub membership: Membership,
     /// Counters from gateway events, batched into the store.
     pub ingest: Ingest,
     /// Voice events, written at once and in order.
@@ -90,12 +93,14 @@ impl App {
     #[must_use]
     pub fn new(config: Config, store: Arc<dyn Store>, cache: Arc<dyn Cache>) -> Self {
         let boards = Leaderboards::new(Arc::clone(&store), Arc::clone(&cache));
+        let membership = Membership::new(Arc::clone(&store));
         let (ingest, ingest_tasks) = Ingest::start(Arc::clone(&store), config.flush_interval);
         let (voice, voice_writer) = VoiceLog::start(Arc::clone(&store));
         Self {
             store,
             cache,
             boards,
+            membership,
             ingest,
             voice,
             telemetry: Telemetry::default(),

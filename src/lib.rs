@@ -9,6 +9,8 @@
 //!   sets, and its one outage breaker.
 //! - [`ingest`] — the pipeline that turns gateway events into counts: channel, aggregator,
 //!   batched writer; nothing lost to restarts or outages.
+//! - [`community`] — community services: members joining and leaving (with the invite that
+//!   brought them), game presence, invites; one guild's member events applied in order.
 //! - [`squad`] — squad-stats services: leaderboards kept in the cache, session summaries.
 //! - [`discord`] — the only module that talks to Discord: the poise framework, commands, events.
 //! - [`app`] — start-up and shutdown: the [`app::App`] built from configuration, store and
@@ -19,6 +21,7 @@
 
 pub mod app;
 pub mod cache;
+pub mod community;
 pub mod config;
 pub mod discord;
 pub mod domain;

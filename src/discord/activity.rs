@@ -1,7 +1,8 @@
-//! Gateway events that become community activity: messages, reactions, command use, voice,
-//! game presence and invites. Counters go to the ingest pipeline (never waiting on the database);
-//! voice goes to the voice log (written at once, in order); invites are kept current so each
-//! join can be attributed to the invite whose use count rose.
+//! Gateway events that become community activity: messages, reactions, command use, voice and
+//! invites. Counters go to the ingest pipeline (never waiting on the database); voice goes to the
+//! voice log (written at once, in order); invites are kept current so each join can be
+//! attributed to the invite whose use count rose. Joins, departures and presence are in
+//! [`members`](crate::discord::members).
 //!
 //! Bots are never recorded, nor members who opted out of tracking.
 
@@ -16,7 +17,7 @@ use crate::app::App;
 use crate::domain::activity::{emojis_in, hour_of, ActivityEvent, AppKey, EmojiKey, MessageKey};
 use crate::domain::ids::{ChannelId, GuildId, UserId};
 use crate::ingest::voice::VoiceOp;
-use crate::store::activity::{InviteRecord, JoinRecord, JoinSource, VoiceFlags};
+use crate::store::activity::{InviteRecord, VoiceFlags};
 
 /// Records what `event` says about the community's activity.
 pub async fn record(ctx: &serenity::Context, app: &Arc<App>, event: &FullEvent) {
@@ -25,7 +26,6 @@ pub async fn record(ctx: &serenity::Context, app: &Arc<App>, event: &FullEvent) 
             let shard = data_about_bot.shard.map_or(0, |shard| shard.id.0);
             app.keep_heartbeat(shard);
         }
-        FullEvent::GuildCreate { guild, .. } => guild_available(ctx, app, guild).await,
         FullEvent::Message { new_message } => message(ctx, app, new_message).await,
         FullEvent::ReactionAdd { add_reaction } => reaction(ctx, app, add_reaction, true).await,
         FullEvent::ReactionRemove { removed_reaction } => {
@@ -35,7 +35,6 @@ pub async fn record(ctx: &serenity::Context, app: &Arc<App>, event: &FullEvent) 
             interaction: serenity::Interaction::Command(command),
         } => own_command(ctx, app, command).await,
         FullEvent::VoiceStateUpdate { old, new } => voice(ctx, app, old.as_ref(), new),
-        FullEvent::PresenceUpdate { new_data } => presence(ctx, app, new_data).await,
         FullEvent::InviteCreate { data } => invite_created(app, data).await,
         FullEvent::InviteDelete { data } => {
             if let Some(guild) = data.guild_id {
@@ -48,26 +47,11 @@ pub async fn record(ctx: &serenity::Context, app: &Arc<App>, event: &FullEvent) 
                 }
             }
         }
-        FullEvent::GuildMemberAddition { new_member } if !new_member.user.bot => {
-            member_joined(ctx, app, new_member).await;
-        }
-        FullEvent::GuildMemberRemoval { guild_id, user, .. } if !user.bot => {
-            let guild = GuildId(guild_id.get());
-            let lock = app.telemetry.membership_lock(guild);
-            let _ordered = lock.lock().await;
-            let result = app
-                .store
-                .record_departure(guild, UserId(user.id.get()), Utc::now())
-                .await;
-            if let Err(error) = result {
-                tracing::warn!(%error, guild = guild_id.get(), "could not record a departure");
-            }
-        }
         _ => {}
     }
 }
 
-fn tracked(app: &App, guild: GuildId, user: UserId, is_bot: bool) -> bool {
+pub(crate) fn tracked(app: &App, guild: GuildId, user: UserId, is_bot: bool) -> bool {
     !is_bot && !app.telemetry.is_opted_out(guild, user)
 }
 
@@ -293,50 +277,6 @@ fn voice(
     });
 }
 
-/// Brings the member's game sessions to what they play now. serenity runs each presence
-/// update's handler as its own task, so an older update can be handled after a newer one; the
-/// handler therefore reads the member's latest presence from the cache (updated in gateway
-/// order) under the guild's member lock, and the last one to run writes the true state.
-async fn presence(ctx: &serenity::Context, app: &App, presence: &serenity::Presence) {
-    if !app.config.presence_intent {
-        return;
-    }
-    let Some(guild_id) = presence.guild_id else {
-        return;
-    };
-    let (guild, user) = (GuildId(guild_id.get()), UserId(presence.user.id.get()));
-    if !tracked(app, guild, user, presence.user.bot.unwrap_or(false)) {
-        return;
-    }
-    let lock = app.telemetry.membership_lock(guild);
-    let _ordered = lock.lock().await;
-    let latest = ctx
-        .cache
-        .guild(guild_id)
-        .and_then(|cached| cached.presences.get(&presence.user.id).map(games_played));
-    let playing = latest.unwrap_or_else(|| games_played(presence));
-    let at = Utc::now();
-    let mut result = app.store.activity_stop(guild, user, &playing, at).await;
-    for game in &playing {
-        if result.is_ok() {
-            result = app.store.activity_start(guild, user, game, at).await;
-        }
-    }
-    if let Err(error) = result {
-        tracing::warn!(%error, guild = %guild, "could not record a game activity");
-    }
-}
-
-/// The games a presence says its member plays.
-fn games_played(presence: &serenity::Presence) -> Vec<String> {
-    presence
-        .activities
-        .iter()
-        .filter(|activity| activity.kind == serenity::ActivityType::Playing)
-        .map(|activity| activity.name.clone())
-        .collect()
-}
-
 fn invite_record(invite: &serenity::RichInvite) -> InviteRecord {
     InviteRecord {
         code: invite.code.clone(),
@@ -364,7 +304,7 @@ async fn invite_created(app: &App, data: &serenity::InviteCreateEvent) {
 }
 
 /// Reads the guild's invites from Discord; `None` (noted once) when the bot may not.
-async fn fetch_invites(
+pub(crate) async fn fetch_invites(
     ctx: &serenity::Context,
     app: &App,
     guild: serenity::GuildId,
@@ -391,7 +331,9 @@ async fn fetch_invites(
     }
 }
 
-async fn guild_available(ctx: &serenity::Context, app: &App, guild: &serenity::Guild) {
+/// What a guild's arrival means for activity: its opt-outs, the voice states Discord sent
+/// (reconciled with the store), and its invites.
+pub(crate) async fn guild_available(ctx: &serenity::Context, app: &App, guild: &serenity::Guild) {
     let guild_id = GuildId(guild.id.get());
     match app.store.opted_out_members(guild_id).await {
         Ok(users) => app.telemetry.set_opted_out(guild_id, &users),
@@ -423,58 +365,8 @@ async fn guild_available(ctx: &serenity::Context, app: &App, guild: &serenity::G
         at: Utc::now(),
     });
     if let Some(invites) = fetch_invites(ctx, app, guild.id).await {
-        if let Err(error) = app.store.sync_invites(guild_id, &invites, Utc::now()).await {
+        if let Err(error) = app.membership.sync_invites(guild_id, &invites).await {
             tracing::warn!(%error, guild = %guild_id, "could not store the server's invites");
         }
-    }
-}
-
-/// Whether the cache, which serenity updates in the gateway's order before any handler runs,
-/// still lists `user` in `guild`. A guild the cache does not hold says nothing: assume so.
-pub(crate) fn still_a_member(
-    ctx: &serenity::Context,
-    guild: serenity::GuildId,
-    user: serenity::UserId,
-) -> bool {
-    ctx.cache
-        .guild(guild)
-        .is_none_or(|cached| cached.members.contains_key(&user))
-}
-
-async fn member_joined(ctx: &serenity::Context, app: &App, member: &serenity::Member) {
-    let guild_id = GuildId(member.guild_id.get());
-    let user = UserId(member.user.id.get());
-    let joined_at = member.joined_at.map_or_else(Utc::now, |at| *at);
-    // One join or departure at a time per guild: each attribution compares against the snapshot
-    // the last one left, and a departure waits until the join it ends is written.
-    let lock = app.telemetry.membership_lock(guild_id);
-    let _ordered = lock.lock().await;
-    let source = match fetch_invites(ctx, app, member.guild_id).await {
-        None => JoinSource::Unknown,
-        Some(now) => match app.store.invites(guild_id).await {
-            Ok(before) => {
-                let source = crate::domain::invites::attribute(&before, &now);
-                if let Err(error) = app.store.sync_invites(guild_id, &now, Utc::now()).await {
-                    tracing::warn!(%error, guild = %guild_id, "could not store the server's invites");
-                }
-                source
-            }
-            Err(error) => {
-                tracing::warn!(%error, guild = %guild_id, "could not read the stored invites");
-                JoinSource::Unknown
-            }
-        },
-    };
-    // The cache follows the gateway's order: if the member is already gone from it, their
-    // departure was handled while the invites were fetched, and found no join to end.
-    let left_at = (!still_a_member(ctx, member.guild_id, member.user.id)).then(Utc::now);
-    let join = JoinRecord {
-        user_id: user,
-        joined_at,
-        source,
-        left_at,
-    };
-    if let Err(error) = app.store.record_join(guild_id, &join).await {
-        tracing::warn!(%error, guild = %guild_id, "could not record a join");
     }
 }

@@ -7,7 +7,8 @@
 //! - [`startup`] — before the shards connect: the token is checked, the slash commands registered.
 //! - [`intents`] — which gateway intents the bot asks for.
 //! - [`commands`] — the slash commands, thin: check input, call a service, reply.
-//! - [`events`] — gateway events that keep the store's guilds and members current.
+//! - [`events`] — the event hook: routes each gateway event to the one place that handles it.
+//! - [`members`] — guilds and members: availability, chunks, joins, departures, presence.
 //! - [`activity`] — gateway events that become community activity: counters, voice, invites.
 //! - [`checks`] — the server-side checks every command repeats: guild, caller, members, games.
 //! - [`render`] — reply texts and embeds.
@@ -22,6 +23,7 @@ pub mod commands;
 pub mod error;
 pub mod events;
 pub mod intents;
+pub mod members;
 pub mod render;
 pub mod reply;
 pub mod startup;

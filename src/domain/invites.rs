@@ -2,7 +2,55 @@
 //! after the join. Never guessed: when the counts do not single out one invite, the join is
 //! recorded as "could not tell".
 
-use crate::store::activity::{InviteRecord, JoinSource};
+use chrono::{DateTime, Utc};
+
+use super::ids::{ChannelId, UserId};
+
+/// A guild invite as Discord reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InviteRecord {
+    /// The code (`discord.gg/<code>`).
+    pub code: String,
+    /// Who created it, when Discord says.
+    pub inviter_id: Option<UserId>,
+    /// The channel it leads to.
+    pub channel_id: Option<ChannelId>,
+    /// How many times it was used.
+    pub uses: u64,
+    /// The most uses allowed; 0 is unlimited.
+    pub max_uses: u64,
+    /// When it was created.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// How a member came in, as far as the bot could tell. Never guessed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JoinSource {
+    /// Through this invite, whose use count rose by one.
+    Invite {
+        /// The code.
+        code: String,
+        /// Its creator, when known.
+        inviter_id: Option<UserId>,
+    },
+    /// Through the guild's vanity URL.
+    Vanity,
+    /// The bot could not tell (several counts rose, none did, or invites cannot be read).
+    Unknown,
+}
+
+/// One member's join as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinRecord {
+    /// Who joined.
+    pub user_id: UserId,
+    /// When.
+    pub joined_at: DateTime<Utc>,
+    /// How.
+    pub source: JoinSource,
+    /// When they left, if they did.
+    pub left_at: Option<DateTime<Utc>>,
+}
 
 /// Compares the invites stored before a join with the ones Discord lists after it.
 ///

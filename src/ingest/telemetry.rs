@@ -2,8 +2,8 @@
 //! guilds whose invites the bot cannot read, and recently counted message ids, so an event the
 //! gateway delivers twice (a replay after a resume) is counted once.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use crate::domain::ids::{GuildId, UserId};
 
@@ -16,7 +16,6 @@ pub struct Telemetry {
     opted_out: RwLock<HashSet<(GuildId, UserId)>>,
     invites_unreadable: Mutex<HashSet<GuildId>>,
     recent_messages: Mutex<RecentIds>,
-    attribution: Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Default)]
@@ -85,20 +84,6 @@ impl Telemetry {
             }
         }
         true
-    }
-
-    /// The lock that serializes member events in one guild: joins, departures and presences.
-    /// Two joins compared against the same invite snapshot would both see both uses rise; and
-    /// serenity runs each event's handler as its own task, so a departure could otherwise be
-    /// written before the join it ends (which first waits on a REST call for the invites), or
-    /// an older presence after a newer one.
-    #[must_use]
-    pub fn membership_lock(&self, guild: GuildId) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self
-            .attribution
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(locks.entry(guild).or_default())
     }
 }
 
