@@ -331,19 +331,10 @@ pub(crate) async fn fetch_invites(
     }
 }
 
-/// What a guild's arrival means for activity: its opt-outs, the voice states Discord sent
-/// (reconciled with the store), and its invites.
-pub(crate) async fn guild_available(ctx: &serenity::Context, app: &App, guild: &serenity::Guild) {
+/// The tracked members in voice in `guild`, with their channel and flags.
+fn in_voice(app: &App, guild: &serenity::Guild) -> HashMap<UserId, (ChannelId, VoiceFlags)> {
     let guild_id = GuildId(guild.id.get());
-    match app.store.opted_out_members(guild_id).await {
-        Ok(users) => app.telemetry.set_opted_out(guild_id, &users),
-        Err(error) => tracing::warn!(%error, guild = %guild_id, "could not load tracking opt-outs"),
-    }
-    let afk = guild
-        .afk_metadata
-        .as_ref()
-        .map(|afk| ChannelId(afk.afk_channel_id.get()));
-    let present: HashMap<UserId, (ChannelId, VoiceFlags)> = guild
+    guild
         .voice_states
         .values()
         .filter_map(|state| {
@@ -356,7 +347,28 @@ pub(crate) async fn guild_available(ctx: &serenity::Context, app: &App, guild: &
             tracked(app, guild_id, user, is_bot)
                 .then(|| (user, (ChannelId(channel.get()), flags_of(state))))
         })
-        .collect();
+        .collect()
+}
+
+/// What a guild's arrival means for activity: its opt-outs, the voice states Discord sent
+/// (reconciled with the store), and its invites.
+pub(crate) async fn guild_available(ctx: &serenity::Context, app: &App, guild: &serenity::Guild) {
+    let guild_id = GuildId(guild.id.get());
+    match app.store.opted_out_members(guild_id).await {
+        Ok(users) => app.telemetry.set_opted_out(guild_id, &users),
+        Err(error) => tracing::warn!(%error, guild = %guild_id, "could not load tracking opt-outs"),
+    }
+    let afk = guild
+        .afk_metadata
+        .as_ref()
+        .map(|afk| ChannelId(afk.afk_channel_id.get()));
+    // Who is in voice *now*, from the cache (updated in gateway order) rather than from this
+    // event: this handler may run after voice events that came later, and the voice log must
+    // end in the latest state, as it does for those events.
+    let present = match ctx.cache.guild(guild.id) {
+        Some(cached) => in_voice(app, &cached),
+        None => in_voice(app, guild),
+    };
     app.voice.record(VoiceOp::Reconcile {
         guild_id,
         shard: ctx.shard_id.0,

@@ -36,30 +36,34 @@ pub struct Reconciliation {
 ///
 /// `same_process` says whether this process has been running since the sessions were last
 /// reconciled (a gateway reconnect) rather than just started (a restart or a crash).
+/// `process_started` is when this process started: a session that began since then was opened
+/// by it, from a voice event it saw, so it is known even before the first reconciliation.
 ///
 /// When the bot was up all along (same process, recent heartbeat), a session still true stays
 /// open and a session no longer true closes now. Otherwise nobody's time during the gap is known:
-/// every open session closes at the last heartbeat (never after `now`, never before its own
-/// start), and everyone in voice now starts a new session now. A crash thus never leaves a
-/// session open for ever, and never counts the downtime.
+/// every open session from before this process closes at the last heartbeat (never after `now`,
+/// never before its own start), and everyone in voice now starts a new session now. A crash thus
+/// never leaves a session open for ever, and never counts the downtime.
 #[must_use]
 pub fn reconcile<S: std::hash::BuildHasher>(
     open: &[OpenSession],
     present: &HashMap<UserId, ChannelId, S>,
     last_heartbeat: Option<DateTime<Utc>>,
     same_process: bool,
+    process_started: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Reconciliation {
     let alive = same_process && last_heartbeat.is_some_and(|beat| now - beat <= HEARTBEAT_GAP);
     let mut plan = Reconciliation::default();
     let mut kept = Vec::new();
     for session in open {
+        let known = alive || session.joined_at >= process_started;
         let still_true = present.get(&session.user_id) == Some(&session.channel_id);
-        if alive && still_true && !kept.contains(&session.user_id) {
+        if known && still_true && !kept.contains(&session.user_id) {
             kept.push(session.user_id);
             continue;
         }
-        let end = if alive {
+        let end = if known {
             now
         } else {
             last_heartbeat.unwrap_or(session.joined_at).min(now)
@@ -123,6 +127,8 @@ mod tests {
     const CLEO: UserId = UserId(3);
     const LOUNGE: ChannelId = ChannelId(10);
     const RAID: ChannelId = ChannelId(11);
+    /// A process start after every session of a test: none was opened by this process.
+    const NOT_HERE: DateTime<Utc> = DateTime::<Utc>::MAX_UTC;
 
     fn at(hour: u32, minute: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 21, hour, minute, 0)
@@ -146,7 +152,14 @@ mod tests {
             open(2, BOB, LOUNGE, at(20, 10)),
         ];
         let present = HashMap::from([(ADA, LOUNGE)]);
-        let plan = reconcile(&sessions, &present, Some(at(20, 30)), false, at(21, 0));
+        let plan = reconcile(
+            &sessions,
+            &present,
+            Some(at(20, 30)),
+            false,
+            NOT_HERE,
+            at(21, 0),
+        );
         assert_eq!(
             plan.close,
             [(1, at(20, 30)), (2, at(20, 30))],
@@ -166,16 +179,51 @@ mod tests {
             open(2, BOB, LOUNGE, at(20, 10)),
         ];
         let present = HashMap::from([(ADA, LOUNGE), (CLEO, RAID)]);
-        let plan = reconcile(&sessions, &present, Some(at(20, 59)), true, at(21, 0));
+        let plan = reconcile(
+            &sessions,
+            &present,
+            Some(at(20, 59)),
+            true,
+            NOT_HERE,
+            at(21, 0),
+        );
         assert_eq!(plan.close, [(2, at(21, 0))]);
         assert_eq!(plan.open, [(CLEO, RAID)]);
+    }
+
+    #[test]
+    fn a_session_this_process_opened_before_the_first_reconciliation_stays_open() {
+        // The bot started at 21:00 and saw Ada join at 21:01, before it reconciled the guild
+        // (its GUILD_CREATE handler ran late); Bob's session is left over from the last run.
+        let sessions = [
+            open(1, ADA, LOUNGE, at(21, 1)),
+            open(2, BOB, LOUNGE, at(20, 0)),
+        ];
+        let present = HashMap::from([(ADA, LOUNGE), (BOB, LOUNGE)]);
+        let plan = reconcile(
+            &sessions,
+            &present,
+            Some(at(20, 30)),
+            false,
+            at(21, 0),
+            at(21, 2),
+        );
+        assert_eq!(plan.close, [(2, at(20, 30))], "only the old session closes");
+        assert_eq!(plan.open, [(BOB, LOUNGE)], "Ada's session goes on");
     }
 
     #[test]
     fn a_quick_restart_still_closes_at_the_heartbeat_of_the_previous_run() {
         let sessions = [open(1, ADA, LOUNGE, at(20, 0))];
         let present = HashMap::from([(ADA, LOUNGE)]);
-        let plan = reconcile(&sessions, &present, Some(at(20, 59)), false, at(21, 0));
+        let plan = reconcile(
+            &sessions,
+            &present,
+            Some(at(20, 59)),
+            false,
+            NOT_HERE,
+            at(21, 0),
+        );
         assert_eq!(plan.close, [(1, at(20, 59))]);
         assert_eq!(plan.open, [(ADA, LOUNGE)]);
     }
@@ -188,6 +236,7 @@ mod tests {
             &HashMap::new(),
             Some(at(20, 30)),
             true,
+            NOT_HERE,
             at(22, 0),
         );
         assert_eq!(plan.close, [(1, at(20, 40))], "never a negative duration");
@@ -197,7 +246,14 @@ mod tests {
     fn a_member_who_moved_during_the_gap_gets_the_new_channel() {
         let sessions = [open(1, ADA, LOUNGE, at(20, 0))];
         let present = HashMap::from([(ADA, RAID)]);
-        let plan = reconcile(&sessions, &present, Some(at(20, 59)), true, at(21, 0));
+        let plan = reconcile(
+            &sessions,
+            &present,
+            Some(at(20, 59)),
+            true,
+            NOT_HERE,
+            at(21, 0),
+        );
         assert_eq!(plan.close, [(1, at(21, 0))]);
         assert_eq!(plan.open, [(ADA, RAID)]);
     }

@@ -113,13 +113,14 @@ impl VoiceWriter {
 }
 
 /// What the writer remembers between ops.
-#[derive(Default)]
 struct Memory {
     /// Each shard's last heartbeat as the previous run left it, read before this process wrote
     /// its own: what a restart reconciles against.
     previous_run: HashMap<u32, Option<DateTime<Utc>>>,
     /// Guilds reconciled since this process started.
     reconciled: HashSet<GuildId>,
+    /// When this writer started: sessions opened since were opened by this process.
+    started: DateTime<Utc>,
     /// The flags last written for each member in voice, so an event that changes nothing else
     /// (a repeat, or one overtaken by a later one) writes nothing.
     flags: HashMap<(GuildId, UserId), VoiceFlags>,
@@ -145,7 +146,12 @@ async fn write(
     mut receiver: mpsc::UnboundedReceiver<VoiceOp>,
     mut closed: watch::Receiver<bool>,
 ) {
-    let mut memory = Memory::default();
+    let mut memory = Memory {
+        previous_run: HashMap::new(),
+        reconciled: HashSet::new(),
+        started: Utc::now(),
+        flags: HashMap::new(),
+    };
     loop {
         let op = tokio::select! {
             op = receiver.recv() => op,
@@ -170,6 +176,21 @@ async fn write(
             tracing::info!("voice events are being written again");
         }
     }
+}
+
+/// The guild's open voice sessions, as reconciliation sees them.
+async fn open_sessions(store: &dyn Store, guild: GuildId) -> Result<Vec<OpenSession>, StoreError> {
+    Ok(store
+        .open_voice_sessions(guild)
+        .await?
+        .into_iter()
+        .map(|session| OpenSession {
+            id: session.id,
+            user_id: session.user_id,
+            channel_id: session.channel_id,
+            joined_at: session.joined_at,
+        })
+        .collect())
 }
 
 async fn apply(store: &dyn Store, memory: &mut Memory, op: &VoiceOp) -> Result<(), StoreError> {
@@ -221,17 +242,7 @@ async fn apply(store: &dyn Store, memory: &mut Memory, op: &VoiceOp) -> Result<(
             afk_channel,
             at,
         } => {
-            let open: Vec<OpenSession> = store
-                .open_voice_sessions(*guild_id)
-                .await?
-                .into_iter()
-                .map(|session| OpenSession {
-                    id: session.id,
-                    user_id: session.user_id,
-                    channel_id: session.channel_id,
-                    joined_at: session.joined_at,
-                })
-                .collect();
+            let open = open_sessions(store, *guild_id).await?;
             let channels: HashMap<UserId, ChannelId> = present
                 .iter()
                 .map(|(user, (channel, _))| (*user, *channel))
@@ -242,7 +253,14 @@ async fn apply(store: &dyn Store, memory: &mut Memory, op: &VoiceOp) -> Result<(
             } else {
                 memory.previous_run_heartbeat(store, *shard).await?
             };
-            let plan = reconcile(&open, &channels, last_heartbeat, same_process, *at);
+            let plan = reconcile(
+                &open,
+                &channels,
+                last_heartbeat,
+                same_process,
+                memory.started,
+                *at,
+            );
             for (session, end) in &plan.close {
                 store.close_voice_session(*guild_id, *session, *end).await?;
             }
