@@ -1,13 +1,13 @@
 //! /top, /me and /user: the community's activity read back — who posts, talks, reacts, uses
 //! commands and brings people in, and who spends their voice time with whom.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
+use crate::community;
 use crate::discord::{checks, render, reply, CommandError, Context};
 use crate::domain::board::{ranked, window_start};
 use crate::domain::ids::{ChannelId, UserId};
-use crate::domain::voice::{time_together, Stay};
 use crate::store::activity::Metric;
 
 /// Members a ranking shows.
@@ -150,21 +150,13 @@ async fn profile(
             "This member asked not to have their activity recorded.",
         ));
     }
-    let activity = app.store.member_activity(guild, user, since, now).await?;
-    let sessions = app.store.voice_sessions(guild, None, since, now).await?;
-    let stays: Vec<Stay> = sessions
-        .iter()
-        .filter(|session| !session.afk)
-        .map(|session| Stay {
-            user_id: session.user_id,
-            channel_id: session.channel_id,
-            from: session.joined_at.max(since),
-            to: session.left_at.unwrap_or(now).min(now),
-        })
-        .collect();
-    let companions: Vec<(UserId, TimeDelta)> =
-        time_together(user, &stays).into_iter().take(3).collect();
-    let embed = render::activity_profile(user, &activity, &companions, period.label());
+    let profile = community::profile(app.store.as_ref(), guild, user, since, now).await?;
+    let embed = render::activity_profile(
+        user,
+        &profile.activity,
+        &profile.companions,
+        period.label(),
+    );
     reply::embed(ctx, embed).await?;
     Ok(())
 }

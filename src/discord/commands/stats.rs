@@ -8,8 +8,8 @@ use crate::domain::board::{BoardScope, Period, Span};
 use crate::domain::ids::UserId;
 use crate::domain::kills::KillKind;
 use crate::domain::names::GameName;
-use crate::domain::player_stats::player_stats;
 use crate::domain::team_stats::team_stats as summarize_team;
+use crate::squad::player::player_card;
 
 /// How many players a leaderboard shows.
 const TOP: usize = 10;
@@ -104,31 +104,12 @@ pub async fn stats(
         Some(user) => checks::member_option(ctx, user)?,
         None => UserId(ctx.author().id.get()),
     };
-    let season = app.store.running_season(guild).await?;
-    let entries = app.store.player_tallies(guild, player).await?;
-    let all_time = player_stats(&entries);
-    let in_season = season.as_ref().map(|season| {
-        let mine: Vec<_> = entries
-            .iter()
-            .filter(|entry| entry.season_id == Some(season.id))
-            .copied()
-            .collect();
-        (season, player_stats(&mine))
-    });
-    let span = season
-        .as_ref()
-        .map_or(Span::AllTime, |season| Span::Season(season.id));
-    let scope = BoardScope::new(KillKind::Kill, span, None);
-    let rank = app
-        .boards
-        .view(guild, &scope, player, 0)
-        .await?
-        .caller;
+    let card = player_card(app.store.as_ref(), &app.boards, guild, player).await?;
     let embed = render::stats(
         player,
-        in_season.as_ref().map(|(season, stats)| (*season, stats)),
-        &all_time,
-        rank,
+        card.season.as_ref().map(|(season, stats)| (season, stats)),
+        &card.all_time,
+        card.rank,
     );
     reply::embed(ctx, embed).await?;
     Ok(())
