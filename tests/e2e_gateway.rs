@@ -11,6 +11,7 @@ use fakecord::api::{CommandInvocation, ComponentClick, InteractionOutcome, JoinS
 use serde_json::json;
 use support::bot::{eventually, Bot};
 use support::db::TempSqlite;
+use support::stored::StoredRows;
 use trakker::domain::ids::{GuildId, UserId};
 
 #[derive(Clone, Copy, Debug)]

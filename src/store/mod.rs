@@ -180,9 +180,6 @@ pub trait Store: SquadStore + ActivityStore + Any + Send + Sync {
     /// first value stored; `left_at` is cleared (whatever the record says), since the bot is in it.
     async fn upsert_guild(&self, guild: &GuildRecord) -> Result<(), StoreError>;
 
-    /// The guild as stored, if the bot has ever seen it.
-    async fn guild(&self, guild_id: GuildId) -> Result<Option<GuildRecord>, StoreError>;
-
     /// Marks the guild as left (the bot was removed); its data stays. A guild already marked left
     /// keeps its first `left_at`; an unknown guild is ignored.
     async fn mark_guild_left(&self, guild_id: GuildId, at: DateTime<Utc>)
@@ -211,13 +208,6 @@ pub trait Store: SquadStore + ActivityStore + Any + Send + Sync {
         guild_id: GuildId,
         members: &[MemberRecord],
     ) -> Result<(), StoreError>;
-
-    /// One member as stored.
-    async fn member(
-        &self,
-        guild_id: GuildId,
-        user_id: UserId,
-    ) -> Result<Option<MemberRecord>, StoreError>;
 
     /// Marks a member as having left the guild; their history stays. A member already marked left
     /// keeps their first `left_at`; an unknown member is ignored.

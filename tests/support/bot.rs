@@ -190,7 +190,11 @@ impl Bot {
             .expect("open the bot's database");
         let id = trakker::domain::ids::GuildId(guild.id.0);
         let stored = eventually(START_TIMEOUT, || async {
-            store.guild(id).await.ok().flatten().map(drop)
+            super::stored::StoredRows::guild(store.as_ref(), id)
+                .await
+                .ok()
+                .flatten()
+                .map(drop)
         })
         .await;
         store.close().await;

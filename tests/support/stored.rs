@@ -7,7 +7,10 @@ use trakker::domain::activity::{AppKey, EmojiCounts, EmojiKey, MessageCounts, Me
 use trakker::domain::ids::{ChannelId, GuildId, UserId};
 use trakker::store::postgres::PostgresStore;
 use trakker::store::sqlite::SqliteStore;
-use trakker::store::{ActivitySession, JoinRecord, JoinSource, Store, StoreError, VoiceFlags};
+use trakker::store::{
+    ActivitySession, GuildRecord, JoinRecord, JoinSource, MemberRecord, Store, StoreError,
+    VoiceFlags,
+};
 
 /// Runs `$body` with `$pool` bound to the store's pool, `$to_db` turning a time into its stored
 /// form and `$from_db` turning a stored time back, once per backend.
@@ -56,6 +59,16 @@ fn flags(row: (bool, bool, bool, bool, bool, bool)) -> VoiceFlags {
     reason = "test helpers, awaited on the test's own runtime"
 )]
 pub trait StoredRows {
+    /// The guild as stored, if the bot has ever seen it.
+    async fn guild(&self, guild_id: GuildId) -> Result<Option<GuildRecord>, StoreError>;
+
+    /// One member as stored.
+    async fn member(
+        &self,
+        guild_id: GuildId,
+        user_id: UserId,
+    ) -> Result<Option<MemberRecord>, StoreError>;
+
     /// Number of members currently in the guild (left members excluded).
     async fn member_count(&self, guild_id: GuildId) -> Result<u64, StoreError>;
 
@@ -105,6 +118,51 @@ pub trait StoredRows {
 }
 
 impl StoredRows for dyn Store {
+    async fn guild(&self, guild_id: GuildId) -> Result<Option<GuildRecord>, StoreError> {
+        on_pool!(self, |pool, _to_db, from_db| {
+            let row =
+                sqlx::query_as("SELECT id, name, joined_at, left_at FROM guilds WHERE id = $1")
+                    .bind(guild_id.to_db())
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(row.map(|(id, name, joined_at, left_at)| GuildRecord {
+                id: GuildId::from_db(id),
+                name,
+                joined_at: from_db(joined_at),
+                left_at: Option::map(left_at, from_db),
+            }))
+        })
+    }
+
+    async fn member(
+        &self,
+        guild_id: GuildId,
+        user_id: UserId,
+    ) -> Result<Option<MemberRecord>, StoreError> {
+        on_pool!(self, |pool, _to_db, from_db| {
+            let row = sqlx::query_as(
+                "SELECT user_id, display_name, is_bot, joined_at, left_at, tracking_opt_out
+                 FROM members WHERE guild_id = $1 AND user_id = $2",
+            )
+            .bind(guild_id.to_db())
+            .bind(user_id.to_db())
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(
+                |(user_id, display_name, is_bot, joined_at, left_at, tracking_opt_out)| {
+                    MemberRecord {
+                        user_id: UserId::from_db(user_id),
+                        display_name,
+                        is_bot,
+                        joined_at: from_db(joined_at),
+                        left_at: Option::map(left_at, from_db),
+                        tracking_opt_out,
+                    }
+                },
+            ))
+        })
+    }
+
     async fn member_count(&self, guild_id: GuildId) -> Result<u64, StoreError> {
         on_pool!(self, |pool, _to_db, _from_db| {
             let members: i64 = sqlx::query_scalar(

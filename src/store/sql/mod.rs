@@ -69,12 +69,6 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 }
 
-/// A `guilds` row: id, name, joined at, left at.
-type GuildRow<T> = (i64, String, T, Option<T>);
-
-/// A `members` row: user, display name, bot, joined at, left at, opted out.
-type MemberRow<T> = (i64, String, bool, T, Option<T>, bool);
-
 #[async_trait]
 impl<DB> Store for SqlStore<DB>
 where
@@ -121,24 +115,6 @@ where
         Self::seed_games(&mut tx, guild.id, guild.joined_at).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    #[tracing::instrument(skip(self), err(level = "debug"))]
-    async fn guild(&self, guild_id: GuildId) -> Result<Option<GuildRecord>, StoreError> {
-        let row: Option<GuildRow<DB::Time>> =
-            sqlx::query_as("SELECT id, name, joined_at, left_at FROM guilds WHERE id = $1")
-                .bind(guild_id.to_db())
-                .fetch_optional(&self.pool)
-                .await?;
-        let Some((id, name, joined_at, left_at)) = row else {
-            return Ok(None);
-        };
-        Ok(Some(GuildRecord {
-            id: GuildId::from_db(id),
-            name,
-            joined_at: DB::time_from_db(joined_at)?,
-            left_at: left_at.map(DB::time_from_db).transpose()?,
-        }))
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
@@ -223,34 +199,6 @@ where
         DB::upsert_members(&mut tx, guild_id, &last_entry_per_user(members)).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    #[tracing::instrument(skip(self), err(level = "debug"))]
-    async fn member(
-        &self,
-        guild_id: GuildId,
-        user_id: UserId,
-    ) -> Result<Option<MemberRecord>, StoreError> {
-        let row: Option<MemberRow<DB::Time>> = sqlx::query_as(
-            "SELECT user_id, display_name, is_bot, joined_at, left_at, tracking_opt_out
-             FROM members WHERE guild_id = $1 AND user_id = $2",
-        )
-        .bind(guild_id.to_db())
-        .bind(user_id.to_db())
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some((user_id, display_name, is_bot, joined_at, left_at, tracking_opt_out)) = row
-        else {
-            return Ok(None);
-        };
-        Ok(Some(MemberRecord {
-            user_id: UserId::from_db(user_id),
-            display_name,
-            is_bot,
-            joined_at: DB::time_from_db(joined_at)?,
-            left_at: left_at.map(DB::time_from_db).transpose()?,
-            tracking_opt_out,
-        }))
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
