@@ -29,8 +29,8 @@ use crate::api::{
     Affected, BulkReport, BulkSpec, CommandInvocation, CommandRegistry, ComponentClick, ErrorBody,
     GatewayAction, GuildInfo, GuildSpec, InteractionOutcome, InviteInfo, InviteSpec, JoinSpec,
     MemberInfo, MessageSpec, MessageView, NameError, NameOrId, OptionSpec, PostedMessage,
-    PresenceSpec, RawDispatch, ReactionSpec, RecordedRequest, ReplaySettings, RequestFilter,
-    Status, VoiceChange, VoiceSpec,
+    PresenceSpec, RateLimitReport, RawDispatch, ReactionSpec, RecordedRequest, ReplaySettings,
+    RequestFilter, Status, VoiceChange, VoiceSpec,
 };
 use crate::snowflake::Snowflake;
 
@@ -437,6 +437,18 @@ impl Fakecord {
     /// [`ClientError`] when fakecord cannot be reached.
     pub async fn unexpected_requests(&self) -> Result<Vec<RecordedRequest>, ClientError> {
         self.get("/requests/unexpected").await
+    }
+
+    /// `GET /_fake/requests/rate-limited`: how many logged requests the rate limits
+    /// ([`crate::Config::rate_limits`]) refused with 429, in all, globally and by route
+    /// ([`RateLimitReport::on`]`("PUT /channels/{channel}/messages/{message}/reactions/{emoji}/@me")`).
+    /// Counts what the log holds, so [`Self::clear_requests`] starts it again.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError`] when fakecord cannot be reached.
+    pub async fn rate_limited(&self) -> Result<RateLimitReport, ClientError> {
+        self.get("/requests/rate-limited").await
     }
 
     /// `DELETE /_fake/requests`: returns how many were cleared.

@@ -42,6 +42,76 @@ pub struct Config {
     /// instead of running without validation. For test harnesses that must not pass without
     /// the checks.
     pub require_openapi_spec: bool,
+    /// How long a message sent with `nonce` and `enforce_nonce: true` is found again by the same
+    /// nonce: a repeated send within it returns the first message instead of posting another.
+    /// Discord says "the past few minutes"; five by default.
+    pub nonce_window: Duration,
+    /// Discord's REST rate limits, enforced when set; off (`None`) by default so tests that do
+    /// not care are never slowed down.
+    pub rate_limits: Option<RateLimits>,
+}
+
+/// At most `requests` within each window of `per`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub requests: u32,
+    /// The window's length.
+    pub per: Duration,
+}
+
+impl RateLimit {
+    /// At most `requests` within each `per` (at least one request).
+    #[must_use]
+    pub fn new(requests: u32, per: Duration) -> Self {
+        Self {
+            requests: requests.max(1),
+            per,
+        }
+    }
+}
+
+/// The REST rate limits fakecord enforces when [`Config::rate_limits`] is set. The default is
+/// Discord's: 50 requests per second per bot token, and one reaction added by the bot per
+/// 250 ms in each channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Every request with the bot token except interaction callbacks and follow-ups, which
+    /// Discord keeps outside the global limit.
+    pub global: RateLimit,
+    /// `PUT /channels/{channel}/messages/{message}/reactions/{emoji}/@me`, per channel.
+    pub reactions: RateLimit,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            global: RateLimit::new(50, Duration::from_secs(1)),
+            reactions: RateLimit::new(1, Duration::from_millis(250)),
+        }
+    }
+}
+
+impl RateLimits {
+    /// Discord's limits (the default).
+    #[must_use]
+    pub fn discord() -> Self {
+        Self::default()
+    }
+
+    /// With this global limit.
+    #[must_use]
+    pub fn with_global(mut self, limit: RateLimit) -> Self {
+        self.global = limit;
+        self
+    }
+
+    /// With this limit on the bot's reactions per channel.
+    #[must_use]
+    pub fn with_reactions(mut self, limit: RateLimit) -> Self {
+        self.reactions = limit;
+        self
+    }
 }
 
 impl Default for Config {
@@ -59,6 +129,8 @@ impl Default for Config {
             replay_capacity: 10_000,
             openapi_spec: None,
             require_openapi_spec: false,
+            nonce_window: Duration::from_secs(5 * 60),
+            rate_limits: None,
         }
     }
 }
@@ -149,6 +221,20 @@ impl Config {
         self
     }
 
+    /// Find enforced nonces again for this long (see [`Config::nonce_window`]).
+    #[must_use]
+    pub fn with_nonce_window(mut self, window: Duration) -> Self {
+        self.nonce_window = window;
+        self
+    }
+
+    /// Enforce these REST rate limits ([`RateLimits::discord`] for Discord's).
+    #[must_use]
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = Some(limits);
+        self
+    }
+
     /// The token without the `Bot ` prefix serenity adds.
     pub(crate) fn bare_token(&self) -> &str {
         bare_token(&self.token)
@@ -177,6 +263,8 @@ impl fmt::Debug for Config {
             .field("replay_capacity", &self.replay_capacity)
             .field("openapi_spec", &self.openapi_spec)
             .field("require_openapi_spec", &self.require_openapi_spec)
+            .field("nonce_window", &self.nonce_window)
+            .field("rate_limits", &self.rate_limits)
             .finish()
     }
 }

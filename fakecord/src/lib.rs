@@ -7,13 +7,15 @@
 //!
 //! - [`server`]: [`FakeDiscord::start`], the listening socket, the router and the
 //!   [`RunningServer`] handle.
-//! - [`config`]: [`Config`], the token, ids, timeouts and buffers fakecord runs with.
+//! - [`config`]: [`Config`], the token, ids, timeouts and buffers fakecord runs with, and the
+//!   [`RateLimits`] it enforces when asked.
 //! - `world`: the state — users, guilds, channels, members, voice, invites, messages, commands.
 //! - `wire`: that state rendered in Discord's JSON shapes.
 //! - [`gateway`]: websocket sessions and their compression, routing by shard and intents,
 //!   RESUME replay, member chunks (op 8), and the serenity gate ([`gateway::check`]) every
 //!   dispatch passes before it is sent.
-//! - `rest`: the `/api/v10` routes, the request log and body validation (`spec`, using
+//! - `rest`: the `/api/v10` routes, the rate limits (`rest::ratelimit`, off unless
+//!   [`Config::rate_limits`] is set), the request log and body validation (`spec`, using
 //!   [`openapi`], which also checks responses against the spec).
 //! - `control`: the `/_fake/` routes; [`api`] holds their bodies and [`client`] a typed client.
 //! - `interactions`: interactions in flight and waiting for the bot's answers.
@@ -34,6 +36,6 @@ mod wire;
 mod world;
 
 pub use client::Fakecord;
-pub use config::Config;
+pub use config::{Config, RateLimit, RateLimits};
 pub use server::{FakeDiscord, RunningServer, StartError};
 pub use snowflake::Snowflake;

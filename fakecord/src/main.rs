@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 use fakecord::api::GuildSpec;
-use fakecord::{Config, FakeDiscord};
+use fakecord::{Config, FakeDiscord, RateLimits};
 use serde::Deserialize;
 use tracing_subscriber::EnvFilter;
 
@@ -46,6 +46,10 @@ struct Cli {
     /// Refuse to start when the OpenAPI spec cannot be found or loaded.
     #[arg(long)]
     require_openapi_spec: bool,
+    /// Enforce Discord's REST rate limits (50 requests a second, one reaction per 250 ms per
+    /// channel), answering 429 beyond them.
+    #[arg(long)]
+    rate_limits: bool,
 }
 
 /// The seed file: a list of guilds, or an object holding one.
@@ -92,6 +96,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(spec) = cli.openapi_spec {
         config = config.with_openapi_spec(spec);
+    }
+    if cli.rate_limits {
+        config = config.with_rate_limits(RateLimits::discord());
     }
 
     let server = FakeDiscord::start(config)

@@ -19,7 +19,7 @@ use crate::gateway;
 use crate::gateway::hub::{Control, Hub};
 use crate::interactions::Interactions;
 use crate::openapi::SpecError;
-use crate::rest::{self, Recorder};
+use crate::rest::{self, Limiter, Recorder};
 use crate::snowflake::{Snowflake, Snowflakes};
 use crate::spec::SpecGate;
 use crate::world::World;
@@ -38,6 +38,8 @@ pub(crate) struct AppState {
     pub interactions: Interactions,
     pub recorder: Recorder,
     pub spec: SpecGate,
+    /// The REST rate limits, when [`Config::rate_limits`] turns them on.
+    pub limiter: Option<Limiter>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             interactions: Interactions::default(),
             recorder: Recorder::default(),
             spec,
+            limiter: config.rate_limits.map(Limiter::new),
             config,
         }
     }

@@ -28,6 +28,13 @@ impl Snowflake {
         self.0
     }
 
+    /// The smallest id minted at `unix_ms` (milliseconds since the Unix epoch): ids at or
+    /// above it were minted then or later.
+    #[must_use]
+    pub const fn first_at(unix_ms: u64) -> Self {
+        Self(unix_ms.saturating_sub(DISCORD_EPOCH_MS) << 22)
+    }
+
     /// When this id was minted, as the timestamp Discord encodes in its top 42 bits.
     #[must_use]
     pub fn created_at(self) -> DateTime<Utc> {

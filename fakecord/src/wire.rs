@@ -507,6 +507,34 @@ pub(crate) fn message(world: &World, m: &StoredMessage, base: &str, surface: Sur
     value
 }
 
+/// A message as its creation is answered (`POST /channels/{id}/messages`) and announced
+/// (`MESSAGE_CREATE`): [`message`] plus the nonce the bot sent, which Discord echoes there
+/// and nowhere else.
+pub(crate) fn created_message(
+    world: &World,
+    m: &StoredMessage,
+    base: &str,
+    surface: Surface,
+) -> Value {
+    let mut value = message(world, m, base, surface);
+    if let (Some(nonce), Some(map)) = (&m.nonce, value.as_object_mut()) {
+        map.insert("nonce".into(), nonce.to_json());
+    }
+    value
+}
+
+/// Partial user objects of `GET /channels/{c}/messages/{m}/reactions/{emoji}`: users in id
+/// order, as Discord lists them.
+pub(crate) fn reactors(world: &World, users: &[Snowflake]) -> Value {
+    let mut sorted = users.to_vec();
+    sorted.sort_unstable();
+    sorted
+        .iter()
+        .filter_map(|id| world.users.get(id))
+        .map(user)
+        .collect()
+}
+
 /// `MESSAGE_REACTION_ADD` (`added`) or `MESSAGE_REACTION_REMOVE` for `user` on `m`.
 pub(crate) fn reaction(
     world: &World,
@@ -625,7 +653,7 @@ mod tests {
     use super::*;
     use crate::api::{GuildSpec, JoinSpec};
     use crate::snowflake::Snowflakes;
-    use crate::world::InteractionStamp;
+    use crate::world::{InteractionStamp, Nonce};
 
     fn parse<T: DeserializeOwned>(value: &Value) -> T {
         match serde_path_to_error::deserialize::<_, T>(value) {
@@ -751,6 +779,48 @@ mod tests {
                 assert_eq!(parsed.id.get(), m.id.get());
             }
         }
+    }
+
+    #[test]
+    fn a_created_message_echoes_its_nonce_and_reactors_are_users() {
+        let (mut world, id) = world_with_guild();
+        let guild = world.guild(id).expect("guild").clone();
+        let mut board = StoredMessage::new(
+            Snowflake(12),
+            guild.channels[0].id,
+            Some(id),
+            world.bot_id,
+            crate::snowflake::now_timestamp(),
+        );
+        board.content = "who plays when".into();
+        for (nonce, expected) in [
+            (Nonce::Text("board-1".into()), "board-1"),
+            (Nonce::Number(7), "7"),
+        ] {
+            board.nonce = Some(nonce);
+            let parsed: Message = parse(&created_message(
+                &world,
+                &board,
+                "http://x",
+                Surface::Gateway,
+            ));
+            let echoed = match parsed.nonce {
+                Some(serenity::all::Nonce::String(text)) => text,
+                Some(serenity::all::Nonce::Number(n)) => n.to_string(),
+                None => String::new(),
+            };
+            assert_eq!(echoed, expected);
+            let later = message(&world, &board, "http://x", Surface::Rest);
+            assert!(
+                later.get("nonce").is_none(),
+                "only the create answer echoes it"
+            );
+        }
+        board.add_reaction(&Emoji::Unicode("🇦".into()), world.bot_id);
+        world.insert_message(board);
+        let users: Vec<serenity::all::User> = parse(&reactors(&world, &[world.bot_id]));
+        assert_eq!(users.len(), 1);
+        assert!(users[0].bot);
     }
 
     #[test]

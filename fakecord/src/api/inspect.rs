@@ -45,6 +45,15 @@ pub struct MessageView {
     pub interaction_id: Option<Snowflake>,
 }
 
+impl MessageView {
+    /// The reactions with `emoji` (`"🔥"`, or `"name:id"` for a custom emoji), if anyone
+    /// reacted with it.
+    #[must_use]
+    pub fn reaction(&self, emoji: &str) -> Option<&ReactionView> {
+        self.reactions.iter().find(|r| r.emoji == emoji)
+    }
+}
+
 /// A stored file.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AttachmentView {
@@ -106,6 +115,10 @@ pub struct RecordedRequest {
     pub method: String,
     /// Path as requested, e.g. `/api/v10/channels/1/messages`.
     pub path: String,
+    /// The route it matched, under `/api/v10` and with its parameters named, e.g.
+    /// `/channels/{channel}/messages`; `None` for routes fakecord does not know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
     /// Query string, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
@@ -121,6 +134,70 @@ pub struct RecordedRequest {
     pub validation: String,
     /// Whether fakecord has no such route (answered with a 404).
     pub unexpected: bool,
+    /// Why it was refused with 429, when a rate limit refused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimitHit>,
+}
+
+impl RecordedRequest {
+    /// `METHOD route` (e.g. `PUT /channels/{channel}/messages/{message}/reactions/{emoji}/@me`),
+    /// or `METHOD path` for a route fakecord does not know.
+    #[must_use]
+    pub fn route_key(&self) -> String {
+        format!(
+            "{} {}",
+            self.method,
+            self.route.as_deref().unwrap_or(&self.path)
+        )
+    }
+}
+
+/// A request a rate limit refused with 429, as fakecord answered it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RateLimitHit {
+    /// Refused by the global limit (`X-RateLimit-Global`) rather than a route bucket.
+    pub global: bool,
+    /// `X-RateLimit-Scope`: `global` or `user` (a bucket of the bot's own).
+    pub scope: String,
+    /// `X-RateLimit-Bucket` of the route bucket that refused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    /// The `retry_after` of the body, in seconds.
+    pub retry_after: f64,
+}
+
+/// How many of the logged requests were refused with 429: `GET /_fake/requests/rate-limited`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimitReport {
+    /// Every refusal.
+    pub refused: u64,
+    /// Those refused by the global limit.
+    pub global: u64,
+    /// Refusals by [`RecordedRequest::route_key`].
+    pub routes: BTreeMap<String, u64>,
+}
+
+impl RateLimitReport {
+    /// Counts the refusals among `requests`.
+    #[must_use]
+    pub fn of(requests: &[RecordedRequest]) -> Self {
+        let mut report = Self::default();
+        for request in requests {
+            let Some(hit) = &request.rate_limit else {
+                continue;
+            };
+            report.refused += 1;
+            report.global += u64::from(hit.global);
+            *report.routes.entry(request.route_key()).or_default() += 1;
+        }
+        report
+    }
+
+    /// Refusals of one route, by [`RecordedRequest::route_key`].
+    #[must_use]
+    pub fn on(&self, route_key: &str) -> u64 {
+        self.routes.get(route_key).copied().unwrap_or(0)
+    }
 }
 
 /// A file in a multipart request.

@@ -175,7 +175,7 @@ impl OptionSpec {
     }
 }
 
-/// A user clicks a button or picks select-menu values on a message:
+/// A user clicks a button or picks select-menu values on a message (ephemeral ones included):
 /// `POST /_fake/interactions/component`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ComponentClick {
@@ -185,9 +185,17 @@ pub struct ComponentClick {
     pub user: NameOrId,
     /// The component's `custom_id`.
     pub custom_id: String,
-    /// Picked values, for select menus.
+    /// Picked values, for select menus. Sent as given unless the click is `genuine`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
+    /// Click as Discord's client would let a user: the component must be on the message,
+    /// enabled, and seen by the user (an ephemeral message only by whoever it answered); a
+    /// string select's values must be among its options (each given by value or, as the user
+    /// sees it, by label) and as many as its `min_values`..=`max_values`. A click that could
+    /// not happen is refused with 400 before the bot sees anything. Without it (the default)
+    /// the interaction is sent as described, as a forged request could be.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub genuine: bool,
     /// Component type (2 button, 3 string select, …); looked up in the message when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_type: Option<u8>,
@@ -237,6 +245,27 @@ impl ComponentClick {
             values: values.into_iter().map(Into::into).collect(),
             ..Self::default()
         }
+    }
+
+    /// Only as a real user could click (see the `genuine` field).
+    #[must_use]
+    pub fn genuine(mut self) -> Self {
+        self.genuine = true;
+        self
+    }
+
+    /// Wait at most this long for the bot.
+    #[must_use]
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout_ms = Some(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
+
+    /// Also wait for `n` follow-up messages.
+    #[must_use]
+    pub fn followups(mut self, n: usize) -> Self {
+        self.followups = n;
+        self
     }
 }
 

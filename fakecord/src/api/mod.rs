@@ -15,8 +15,8 @@ pub use guild::{
     NameError, RoleSpec,
 };
 pub use inspect::{
-    AttachmentView, CommandRegistry, ErrorBody, MessageView, ReactionView, RecordedRequest,
-    RequestFilter, SessionStatus, Status, UploadedFileView,
+    AttachmentView, CommandRegistry, ErrorBody, MessageView, RateLimitHit, RateLimitReport,
+    ReactionView, RecordedRequest, RequestFilter, SessionStatus, Status, UploadedFileView,
 };
 pub use interaction::{
     CommandInvocation, ComponentClick, InteractionOutcome, OptionSpec, ResponseKind,

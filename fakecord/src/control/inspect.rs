@@ -1,5 +1,6 @@
 //! Looking at what the bot did: messages per channel, single messages and their files,
-//! registered commands, the REST request log, and gateway status.
+//! registered commands, the REST request log (and what the rate limits refused), and gateway
+//! status.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +12,9 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::{ControlError, Reply};
-use crate::api::{CommandRegistry, MessageView, RecordedRequest, RequestFilter, Status};
+use crate::api::{
+    CommandRegistry, MessageView, RateLimitReport, RecordedRequest, RequestFilter, Status,
+};
 use crate::server::AppState;
 use crate::snowflake::Snowflake;
 
@@ -102,6 +105,16 @@ pub(crate) async fn unexpected(State(state): State<Arc<AppState>>) -> Reply<Vec<
         ..RequestFilter::default()
     };
     Ok(Json(state.recorder.list(&filter)))
+}
+
+/// `GET /_fake/requests/rate-limited`: how many logged requests a rate limit refused with
+/// 429, in all, globally, and by route.
+pub(crate) async fn rate_limited(State(state): State<Arc<AppState>>) -> Reply<RateLimitReport> {
+    let filter = RequestFilter {
+        status: Some(429),
+        ..RequestFilter::default()
+    };
+    Ok(Json(RateLimitReport::of(&state.recorder.list(&filter))))
 }
 
 /// `GET /_fake/status`.

@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 use serenity::model::Permissions;
 
-use super::ControlError;
+use super::{click, ControlError};
 use crate::api::{
     ChannelKind, CommandInvocation, ComponentClick, NameOrId, OptionSpec, PermissionSet,
 };
@@ -501,7 +501,9 @@ fn find_component<'a>(components: &'a [Value], custom_id: &str) -> Option<&'a Va
     })
 }
 
-/// A button click or select-menu pick on a bot message.
+/// A button click or select-menu pick on a bot message, ephemeral ones included (fakecord
+/// keeps those, which only their user sees). A `genuine` click is held to what the user could
+/// do ([`click::check`]); any other is sent as described.
 pub(crate) fn component(
     state: &AppState,
     world: &mut World,
@@ -509,6 +511,12 @@ pub(crate) fn component(
 ) -> Result<Built, ControlError> {
     let msg = world.message(click.message)?.clone();
     let found = find_component(&msg.components, &click.custom_id);
+    let values = if click.genuine {
+        let user = world.user(&click.user)?.id;
+        click::check(&msg, user, &click.custom_id, found, &click.values)?
+    } else {
+        click.values.clone()
+    };
     let component_type = click
         .component_type
         .map(u64::from)
@@ -531,7 +539,7 @@ pub(crate) fn component(
     let mut data = json!({ "custom_id": click.custom_id, "component_type": component_type });
     if let Some(map) = data.as_object_mut() {
         if component_type != 2 {
-            map.insert("values".into(), json!(click.values));
+            map.insert("values".into(), json!(values));
         }
     }
     let mut built = finish(

@@ -5,6 +5,7 @@
 
 mod activity;
 mod bulk;
+mod click;
 mod gateway;
 pub(crate) mod guilds;
 mod inspect;
@@ -71,6 +72,7 @@ pub(crate) fn router() -> Router<Arc<AppState>> {
             get(inspect::requests).delete(inspect::clear_requests),
         )
         .route("/requests/unexpected", get(inspect::unexpected))
+        .route("/requests/rate-limited", get(inspect::rate_limited))
         .route("/status", get(inspect::status))
         .route("/gateway/reconnect", post(gateway::reconnect))
         .route("/gateway/invalidate", post(gateway::invalidate))

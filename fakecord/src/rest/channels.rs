@@ -1,5 +1,5 @@
-//! Channel routes: get a channel; create, list, get, edit and delete messages; the bot's
-//! reactions; typing.
+//! Channel routes: get a channel; create (with nonces), list, get, edit and delete messages;
+//! the bot's reactions and who reacted; typing.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,15 +7,16 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::body::RequestBody;
 use super::compose;
 use super::error::DiscordError;
 use crate::server::AppState;
-use crate::snowflake::Snowflake;
+use crate::snowflake::{unix_ms, Snowflake};
 use crate::wire::{self, Surface};
-use crate::world::{ChannelHome, Emoji, World, WorldError};
+use crate::world::{ChannelHome, Emoji, Nonce, NonceProblem, World, WorldError, MAX_NONCE_LEN};
 
 /// `GET /channels/{channel}`.
 pub(crate) async fn get_channel(
@@ -32,28 +33,58 @@ pub(crate) async fn get_channel(
     }
 }
 
-/// `POST /channels/{channel}/messages`, JSON or multipart.
+/// `POST /channels/{channel}/messages`, JSON or multipart. A `nonce` is echoed back; with
+/// `enforce_nonce: true`, a nonce the bot already sent in this channel within
+/// [`Config::nonce_window`](crate::Config) answers with that message instead of a new one, as
+/// Discord does (and no second `MESSAGE_CREATE`).
 pub(crate) async fn create_message(
     State(state): State<Arc<AppState>>,
     Path(channel): Path<Snowflake>,
     Extension(body): Extension<RequestBody>,
 ) -> Result<Json<Value>, DiscordError> {
+    let json = body.json_or_empty();
+    let nonce = Nonce::from_body(json.get("nonce")).map_err(refused_nonce)?;
+    let enforced = json.get("enforce_nonce").and_then(Value::as_bool) == Some(true);
     let mut world = state.world();
-    let id = compose::create_bot_message(
-        &state,
-        &mut world,
-        channel,
-        &body.json_or_empty(),
-        &body.files,
-        |_| {},
-    )?;
+    compose::guild_of(&world, channel)?;
+    let window_ms = u64::try_from(state.config.nonce_window.as_millis()).unwrap_or(u64::MAX);
+    let since = Snowflake::first_at(unix_ms().saturating_sub(window_ms));
+    let earlier = nonce
+        .as_ref()
+        .filter(|_| enforced)
+        .and_then(|n| world.message_with_nonce(channel, world.bot_id, n, since))
+        .map(|m| m.id);
+    let id = match earlier {
+        Some(id) => id,
+        None => {
+            compose::create_bot_message(&state, &mut world, channel, &json, &body.files, |m| {
+                m.nonce = nonce;
+            })?
+        }
+    };
     let msg = world.message(id)?;
-    Ok(Json(wire::message(
+    Ok(Json(wire::created_message(
         &world,
         msg,
         &state.http_base,
         Surface::Rest,
     )))
+}
+
+/// Discord's answer to a nonce it cannot take.
+fn refused_nonce(problem: NonceProblem) -> DiscordError {
+    match problem {
+        NonceProblem::TooLong => DiscordError::invalid_field(
+            "nonce",
+            "BASE_TYPE_MAX_LENGTH",
+            format!("Must be {MAX_NONCE_LEN} or fewer in length."),
+        ),
+        NonceProblem::NotStringOrInteger => DiscordError::invalid_field(
+            "nonce",
+            "NONCE_TYPE_INVALID",
+            "This field must be a string or integer.",
+        ),
+    }
 }
 
 /// `GET /channels/{channel}/messages?limit=&before=&after=`: newest first, like Discord.
@@ -158,11 +189,8 @@ fn known_emoji(world: &World, emoji: &Emoji, text: &str) -> Result<(), DiscordEr
 /// `PUT /channels/{channel}/messages/{message}/reactions/{emoji}/@me`.
 pub(crate) async fn add_reaction(
     State(state): State<Arc<AppState>>,
-    Path((channel, id, emoji, who)): Path<(Snowflake, Snowflake, String, String)>,
+    Path((channel, id, emoji)): Path<(Snowflake, Snowflake, String)>,
 ) -> Result<StatusCode, DiscordError> {
-    if who != "@me" {
-        return Err(DiscordError::route_not_found());
-    }
     let parsed = Emoji::from_route(&emoji)?;
     let mut world = state.world();
     message_in(&world, channel, id)?;
@@ -179,7 +207,15 @@ pub(crate) async fn add_reaction(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /channels/{channel}/messages/{message}/reactions/{emoji}/{@me | user}`.
+/// `DELETE /channels/{channel}/messages/{message}/reactions/{emoji}/@me`.
+pub(crate) async fn remove_own_reaction(
+    state: State<Arc<AppState>>,
+    Path((channel, id, emoji)): Path<(Snowflake, Snowflake, String)>,
+) -> Result<StatusCode, DiscordError> {
+    remove_reaction(state, Path((channel, id, emoji, "@me".to_owned()))).await
+}
+
+/// `DELETE /channels/{channel}/messages/{message}/reactions/{emoji}/{user}`.
 pub(crate) async fn remove_reaction(
     State(state): State<Arc<AppState>>,
     Path((channel, id, emoji, who)): Path<(Snowflake, Snowflake, String, String)>,
@@ -202,6 +238,107 @@ pub(crate) async fn remove_reaction(
             .dispatch("MESSAGE_REACTION_REMOVE", msg.guild_id, &data)?;
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The query of `GET /channels/{channel}/messages/{message}/reactions/{emoji}`, as text so
+/// that a value Discord refuses gets Discord's answer rather than axum's.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ReactorsQuery {
+    after: Option<String>,
+    limit: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+/// How many users a page lists when `limit` is left out, and at most.
+const REACTORS_DEFAULT: usize = 25;
+const REACTORS_MAX: usize = 100;
+
+impl ReactorsQuery {
+    /// `after`, `limit` and whether normal (not super) reactions are asked for, or Discord's
+    /// 400 for the first value it refuses.
+    fn parse(&self) -> Result<(Option<Snowflake>, usize, bool), DiscordError> {
+        let after = match &self.after {
+            None => None,
+            Some(text) => Some(text.parse::<Snowflake>().map_err(|_| {
+                DiscordError::invalid_field(
+                    "after",
+                    "NUMBER_TYPE_COERCE",
+                    format!("Value \"{text}\" is not snowflake."),
+                )
+            })?),
+        };
+        let limit = match &self.limit {
+            None => REACTORS_DEFAULT,
+            Some(text) => {
+                let n = text.parse::<i64>().map_err(|_| {
+                    DiscordError::invalid_field(
+                        "limit",
+                        "NUMBER_TYPE_COERCE",
+                        format!("Value \"{text}\" is not int."),
+                    )
+                })?;
+                if n < 1 {
+                    return Err(DiscordError::invalid_field(
+                        "limit",
+                        "NUMBER_TYPE_MIN",
+                        "int value should be greater than or equal to 1.",
+                    ));
+                }
+                usize::try_from(n)
+                    .ok()
+                    .filter(|n| *n <= REACTORS_MAX)
+                    .ok_or_else(|| {
+                        DiscordError::invalid_field(
+                            "limit",
+                            "NUMBER_TYPE_MAX",
+                            format!("int value should be less than or equal to {REACTORS_MAX}."),
+                        )
+                    })?
+            }
+        };
+        let normal = match self.kind.as_deref() {
+            None | Some("0") => true,
+            Some("1") => false,
+            Some(other) => {
+                return Err(DiscordError::invalid_field(
+                    "type",
+                    "ENUM_TYPE_COERCE",
+                    format!("Value \"{other}\" is not a valid enum value."),
+                ))
+            }
+        };
+        Ok((after, limit, normal))
+    }
+}
+
+/// `GET /channels/{channel}/messages/{message}/reactions/{emoji}?after=&limit=&type=`: the
+/// users who reacted with `emoji`, by id ascending, at most `limit` (25 unless given, 1–100)
+/// after the user id `after`. An emoji nobody reacted with lists nobody. fakecord has no
+/// super reactions, so `type=1` lists nobody either.
+pub(crate) async fn list_reactions(
+    State(state): State<Arc<AppState>>,
+    Path((channel, id, emoji)): Path<(Snowflake, Snowflake, String)>,
+    Query(query): Query<ReactorsQuery>,
+) -> Result<Json<Value>, DiscordError> {
+    let (after, limit, normal) = query.parse()?;
+    let parsed = Emoji::from_route(&emoji)?;
+    let world = state.world();
+    world.channel_home(channel)?;
+    message_in(&world, channel, id)?;
+    let reactors = if normal {
+        world.message(id)?.reactors(&parsed)
+    } else {
+        &[]
+    };
+    let mut page: Vec<Snowflake> = reactors
+        .iter()
+        .copied()
+        .filter(|user| after.is_none_or(|a| *user > a))
+        .collect();
+    page.sort_unstable();
+    page.truncate(limit);
+    Ok(Json(wire::reactors(&world, &page)))
 }
 
 /// `POST /channels/{channel}/typing`.

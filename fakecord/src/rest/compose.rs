@@ -181,7 +181,7 @@ pub(crate) fn create_bot_message(
     apply_body(state, world, &mut msg, body, files, true)?;
     let id = msg.id;
     let event = (msg.flags & EPHEMERAL == 0)
-        .then(|| wire::message(world, &msg, &state.http_base, Surface::Gateway));
+        .then(|| wire::created_message(world, &msg, &state.http_base, Surface::Gateway));
     world.insert_message(msg);
     if let Some(data) = event {
         state.hub.dispatch("MESSAGE_CREATE", guild, &data)?;

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::gateway::check::GateError;
 use crate::world::WorldError;
@@ -15,6 +15,8 @@ pub(crate) struct DiscordError {
     status: StatusCode,
     code: u32,
     message: String,
+    /// Discord's per-field `errors` object, for a form it refuses field by field.
+    errors: Option<Value>,
 }
 
 impl DiscordError {
@@ -23,12 +25,32 @@ impl DiscordError {
             status,
             code,
             message: message.into(),
+            errors: None,
+        }
+    }
+
+    /// One field of a body or query Discord would refuse, in Discord's exact shape:
+    /// `{"code": 50035, "message": "Invalid Form Body", "errors": {field: {"_errors": [{code,
+    /// message}]}}}`, which serenity reads into `DiscordJsonError::errors` with the field as
+    /// its path. `code` is Discord's name for the rule, e.g. `NUMBER_TYPE_MAX`.
+    pub(crate) fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        let detail = json!({ "_errors": [{ "code": code, "message": message.into() }] });
+        let mut errors = serde_json::Map::new();
+        errors.insert(field.to_owned(), detail);
+        Self {
+            errors: Some(Value::Object(errors)),
+            ..Self::new(StatusCode::BAD_REQUEST, 50_035, "Invalid Form Body")
         }
     }
 
     /// A route fakecord does not implement: Discord's generic 404.
     pub(crate) fn route_not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, 0, "404: Not Found")
+    }
+
+    /// A route fakecord knows, with a method it does not take: Discord's generic 405.
+    pub(crate) fn method_not_allowed() -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, 0, "405: Method Not Allowed")
     }
 
     /// Missing or wrong bot token.
@@ -84,10 +106,10 @@ impl From<GateError> for DiscordError {
 
 impl IntoResponse for DiscordError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "message": self.message, "code": self.code })),
-        )
-            .into_response()
+        let mut body = json!({ "message": self.message, "code": self.code });
+        if let (Some(errors), Some(map)) = (self.errors, body.as_object_mut()) {
+            map.insert("errors".into(), errors);
+        }
+        (self.status, Json(body)).into_response()
     }
 }

@@ -1,6 +1,7 @@
 //! Discord's REST API under `/api/v10`, as far as serenity and poise use it: every request is
-//! authenticated, parsed, validated against the OpenAPI spec when available, and recorded.
-//! Routes fakecord does not know answer Discord's 404 and are recorded as unexpected.
+//! authenticated, held to the rate limits when they are on, parsed, validated against the
+//! OpenAPI spec when available, and recorded. Routes fakecord does not know answer Discord's
+//! 404 and are recorded as unexpected.
 
 pub(crate) mod body;
 mod channels;
@@ -10,14 +11,16 @@ pub(crate) mod error;
 mod guilds;
 mod interactions;
 mod meta;
+mod ratelimit;
 pub(crate) mod record;
 
 use std::sync::Arc;
 
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
+pub(crate) use ratelimit::Limiter;
 pub(crate) use record::Recorder;
 
 use crate::server::AppState;
@@ -65,8 +68,16 @@ pub(crate) fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
                 .delete(channels::delete_message),
         )
         .route(
+            "/channels/{channel}/messages/{message}/reactions/{emoji}",
+            get(channels::list_reactions),
+        )
+        .route(
+            "/channels/{channel}/messages/{message}/reactions/{emoji}/@me",
+            put(channels::add_reaction).delete(channels::remove_own_reaction),
+        )
+        .route(
             "/channels/{channel}/messages/{message}/reactions/{emoji}/{user}",
-            put(channels::add_reaction).delete(channels::remove_reaction),
+            delete(channels::remove_reaction),
         )
         .route("/channels/{channel}/typing", post(channels::typing))
         .route("/guilds/{guild}", get(guilds::get_guild))
@@ -76,6 +87,10 @@ pub(crate) fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/guilds/{guild}/roles", get(guilds::roles))
         .route("/guilds/{guild}/invites", get(guilds::invites))
         .fallback(record::unexpected)
+        // After the routes: it applies to the routes already added.
+        .method_not_allowed_fallback(record::method_not_allowed)
+        // The last layer added runs first: record, then authorize, then the rate limits.
+        .layer(from_fn_with_state(Arc::clone(state), ratelimit::enforce))
         .layer(from_fn_with_state(Arc::clone(state), record::authorize))
         .layer(from_fn_with_state(Arc::clone(state), record::record))
 }

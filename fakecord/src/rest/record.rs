@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{MatchedPath, OriginalUri, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +13,7 @@ use tracing::{debug, warn};
 
 use super::body;
 use super::error::DiscordError;
-use crate::api::{RecordedRequest, RequestFilter, UploadedFileView};
+use crate::api::{RateLimitHit, RecordedRequest, RequestFilter, UploadedFileView};
 use crate::config::bare_token;
 use crate::server::AppState;
 use crate::snowflake::unix_ms;
@@ -82,6 +82,13 @@ pub(crate) async fn record(
         .map_or_else(|| request.uri().path().to_owned(), |u| u.path().to_owned());
     let query = request.uri().query().map(str::to_owned);
     let method = request.method().as_str().to_owned();
+    let route = request.extensions().get::<MatchedPath>().map(|m| {
+        let template = m.as_str();
+        template
+            .strip_prefix("/api/v10")
+            .unwrap_or(template)
+            .to_owned()
+    });
     let (mut parts, raw) = request.into_parts();
 
     let parsed = match to_bytes(raw, MAX_BODY).await {
@@ -103,10 +110,13 @@ pub(crate) async fn record(
     };
 
     let unexpected = response.extensions().get::<Unexpected>().is_some();
+    let rate_limit = response.extensions().get::<RateLimitHit>().cloned();
     let validation = state.spec.check(&method, &path, parsed.json.as_ref());
     let status = response.status().as_u16();
     if unexpected {
         warn!(%method, %path, "unexpected REST request");
+    } else if let Some(hit) = &rate_limit {
+        debug!(%method, %path, retry_after = hit.retry_after, global = hit.global, "REST request refused by a rate limit");
     } else if validation.starts_with("invalid") {
         warn!(%method, %path, %validation, "request body does not match the Discord API spec");
     } else {
@@ -117,6 +127,7 @@ pub(crate) async fn record(
         at_ms: unix_ms(),
         method,
         path,
+        route: route.filter(|_| !unexpected),
         query,
         status,
         body: parsed.json,
@@ -131,6 +142,7 @@ pub(crate) async fn record(
             .collect(),
         validation,
         unexpected,
+        rate_limit,
     });
     response
 }
@@ -161,6 +173,14 @@ pub(crate) async fn authorize(
 /// Any route fakecord does not implement.
 pub(crate) async fn unexpected() -> Response {
     let mut response = DiscordError::route_not_found().into_response();
+    response.extensions_mut().insert(Unexpected);
+    response
+}
+
+/// A known path with a method it does not take (`PUT …/reactions/{emoji}/{user}`): Discord's
+/// 405, recorded as unexpected like an unknown route.
+pub(crate) async fn method_not_allowed() -> Response {
+    let mut response = DiscordError::method_not_allowed().into_response();
     response.extensions_mut().insert(Unexpected);
     response
 }

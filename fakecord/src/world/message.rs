@@ -3,7 +3,7 @@
 use axum::body::Bytes;
 use serde_json::Value;
 
-use super::Emoji;
+use super::{Emoji, Nonce};
 use crate::api::{AttachmentView, MessageView, ReactionView};
 use crate::snowflake::Snowflake;
 
@@ -31,6 +31,9 @@ pub(crate) struct StoredMessage {
     pub mentions: Vec<Snowflake>,
     pub mention_roles: Vec<Snowflake>,
     pub deleted: bool,
+    /// The nonce the bot created it with, echoed only in the create answer and
+    /// `MESSAGE_CREATE`, as on Discord.
+    pub nonce: Option<Nonce>,
 }
 
 /// Which interaction a bot message answers.
@@ -107,6 +110,7 @@ impl StoredMessage {
             mentions: Vec::new(),
             mention_roles: Vec::new(),
             deleted: false,
+            nonce: None,
         }
     }
 
@@ -126,6 +130,14 @@ impl StoredMessage {
                 true
             }
         }
+    }
+
+    /// Who reacted with `emoji`, in the order they reacted; empty when nobody did.
+    pub(crate) fn reactors(&self, emoji: &Emoji) -> &[Snowflake] {
+        self.reactions
+            .iter()
+            .find(|r| r.emoji.same_as(emoji))
+            .map_or(&[], |r| r.users.as_slice())
     }
 
     /// Removes `user`'s reaction with `emoji`; false if there was none.

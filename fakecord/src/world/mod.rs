@@ -1,5 +1,5 @@
 //! The fake Discord's state: users, guilds (roles, channels, members, voice, invites), messages
-//! with their reactions and files, and the bot's registered commands.
+//! with their reactions, nonces and files, and the bot's registered commands.
 //!
 //! It is plain data behind one mutex in [`crate::server::AppState`]. Handlers change it and, in
 //! the same critical section, hand the resulting events to the gateway hub, so the order of
@@ -9,12 +9,14 @@ mod build;
 mod emoji;
 mod guild;
 mod message;
+mod nonce;
 
 use std::collections::{BTreeMap, HashMap};
 
 pub(crate) use emoji::Emoji;
 pub(crate) use guild::{Channel, CustomEmoji, Guild, Invite, Member, Presence, Role, VoiceState};
 pub(crate) use message::{InteractionStamp, StoredAttachment, StoredMessage};
+pub(crate) use nonce::{Nonce, NonceProblem, MAX_NONCE_LEN};
 
 use crate::api::{ChannelKind, CommandRegistry, NameOrId};
 use crate::snowflake::Snowflake;

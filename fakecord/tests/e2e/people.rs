@@ -263,6 +263,88 @@ async fn components_subcommands_and_autocomplete_come_back_from_the_bot() {
     bot.stop().await;
 }
 
+#[tokio::test]
+async fn menus_only_ada_sees_are_clickable_and_genuine_picks_are_held_to_the_options() {
+    let (server, fc) = fakecord(Config::default()).await;
+    let guild = fc
+        .create_guild(
+            GuildSpec::new("Squad")
+                .members(["ada", "bob"])
+                .text_channel("general"),
+        )
+        .await
+        .expect("guild");
+    let mut bot = Bot::connect(&server, everything(), false).await;
+    bot.events
+        .wait_for("READY", |s| matches!(s, Seen::Ready { .. }).then_some(()))
+        .await;
+    guild_commands(
+        &bot,
+        guild.id,
+        vec![
+            CreateCommand::new("secret").description("A menu only you see"),
+            CreateCommand::new("secret-later").description("The same, in a follow-up"),
+        ],
+    )
+    .await;
+
+    // The ephemeral answer itself carries the menu.
+    let secret = fc
+        .invoke(guild.id, "ada", "secret", vec![])
+        .await
+        .expect("secret");
+    assert!(secret.ephemeral);
+    let menu = secret.message_id.expect("the answer is a message");
+    let picked = fc
+        .click(ComponentClick::select(menu, "ada", "pick", ["tue"]))
+        .await
+        .expect("ada picks on her ephemeral menu");
+    assert_eq!(picked.content, "picked tue");
+    let clicked = fc
+        .click(ComponentClick::button(menu, "ada", "again"))
+        .await
+        .expect("ada clicks the button");
+    assert_eq!(clicked.response_type, 7);
+    let updated = fc.message(menu).await.expect("the menu message");
+    assert_eq!(updated.content, "clicked");
+    assert_eq!(updated.flags & 64, 64, "an update keeps it ephemeral");
+
+    // An ephemeral follow-up carries it too.
+    let later = fc
+        .invoke_with(CommandInvocation::new(guild.id, "ada", "secret-later").followups(1))
+        .await
+        .expect("secret-later");
+    let followup = &later.followups[0];
+    assert_eq!(followup.flags & 64, 64);
+    let followup = followup.id;
+
+    // A genuine pick names options by value or by label; anything else never reaches the bot.
+    let by_label = fc
+        .click(ComponentClick::select(followup, "ada", "pick", ["Monday"]).genuine())
+        .await
+        .expect("a pick ada could make");
+    assert_eq!(by_label.content, "picked mon");
+    let sunday = fc
+        .click(ComponentClick::select(followup, "ada", "pick", ["sun"]).genuine())
+        .await
+        .expect_err("the menu has no Sunday");
+    assert_eq!(sunday.status(), Some(400));
+    assert!(sunday.to_string().contains("options: mon, tue"), "{sunday}");
+    let not_hers = fc
+        .click(ComponentClick::select(followup, "bob", "pick", ["mon"]).genuine())
+        .await
+        .expect_err("bob never sees ada's ephemeral menu");
+    assert_eq!(not_hers.status(), Some(400));
+
+    // A forged pick is sent as written, so the bot's own checks can be tested.
+    let forged = fc
+        .click(ComponentClick::select(followup, "bob", "pick", ["sun"]))
+        .await
+        .expect("forged");
+    assert_eq!(forged.content, "picked sun");
+    bot.stop().await;
+}
+
 async fn guild_commands(bot: &Bot, guild: fakecord::Snowflake, commands: Vec<CreateCommand>) {
     let _ = Command::set_global_commands(&bot.http, Vec::new()).await;
     support::guild_id(guild)

@@ -9,11 +9,12 @@ use fakecord::{Config, FakeDiscord, Fakecord, RunningServer};
 use serenity::all::{
     ClientBuilder, CommandDataOptionValue, CommandInteraction, ComponentInteraction,
     ComponentInteractionDataKind, Context, CreateActionRow, CreateAutocompleteResponse,
-    CreateButton, CreateInteractionResponse, CreateInteractionResponseMessage, CreateSelectMenu,
-    CreateSelectMenuKind, CreateSelectMenuOption, EditInteractionResponse, EventHandler,
-    GatewayIntents, GuildChannel, GuildId, GuildMembersChunkEvent, HttpBuilder, Interaction,
-    InviteCreateEvent, InviteDeleteEvent, Member, Message, Presence, Reaction, Ready, ResumedEvent,
-    ShardManager, User, VoiceState,
+    CreateButton, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, CreateSelectMenu, CreateSelectMenuKind,
+    CreateSelectMenuOption, EditInteractionResponse, EventHandler, GatewayIntents, GuildChannel,
+    GuildId, GuildMembersChunkEvent, HttpBuilder, Interaction, InviteCreateEvent,
+    InviteDeleteEvent, Member, Message, Presence, Reaction, Ready, ResumedEvent, ShardManager,
+    User, VoiceState,
 };
 use serenity::http::Http;
 use serenity::model::guild::Guild;
@@ -37,6 +38,8 @@ pub enum Seen {
         /// Members the event listed (not the member count).
         members: usize,
         afk_channel: Option<u64>,
+        /// Users in voice, by id.
+        in_voice: Vec<u64>,
     },
     MembersChunk {
         guild: u64,
@@ -71,7 +74,8 @@ impl Recorder {
     }
 
     /// The test bot's commands: `/about` answers, `/later` defers then edits, `/silent` never
-    /// answers.
+    /// answers, `/menu` shows a button and a day menu, `/secret` shows them only to the user,
+    /// `/secret-later` in an ephemeral follow-up.
     async fn answer(ctx: &Context, command: &CommandInteraction) -> serenity::Result<()> {
         match command.data.name.as_str() {
             "about" => {
@@ -92,24 +96,27 @@ impl Recorder {
                     .await
                     .map(|_| ())
             }
-            "menu" => {
-                let buttons =
-                    CreateActionRow::Buttons(vec![CreateButton::new("again").label("Again")]);
-                let menu = CreateActionRow::SelectMenu(CreateSelectMenu::new(
-                    "pick",
-                    CreateSelectMenuKind::String {
-                        options: vec![
-                            CreateSelectMenuOption::new("Monday", "mon"),
-                            CreateSelectMenuOption::new("Tuesday", "tue"),
-                        ],
-                    },
-                ));
+            "menu" | "secret" => {
                 let reply = CreateInteractionResponseMessage::new()
                     .content("pick a day")
-                    .components(vec![buttons, menu]);
+                    .components(Self::day_menu())
+                    .ephemeral(command.data.name == "secret");
                 command
                     .create_response(&ctx.http, CreateInteractionResponse::Message(reply))
                     .await
+            }
+            "secret-later" => {
+                let first = CreateInteractionResponseMessage::new()
+                    .content("one moment")
+                    .ephemeral(true);
+                command
+                    .create_response(&ctx.http, CreateInteractionResponse::Message(first))
+                    .await?;
+                let menu = CreateInteractionResponseFollowup::new()
+                    .content("now pick a day")
+                    .components(Self::day_menu())
+                    .ephemeral(true);
+                command.create_followup(&ctx.http, menu).await.map(|_| ())
             }
             "stats" => {
                 // `/stats player who:<user> game:<text>`
@@ -135,6 +142,21 @@ impl Recorder {
             }
             _ => Ok(()),
         }
+    }
+
+    /// A button and a select menu of two days.
+    fn day_menu() -> Vec<CreateActionRow> {
+        let buttons = CreateActionRow::Buttons(vec![CreateButton::new("again").label("Again")]);
+        let menu = CreateActionRow::SelectMenu(CreateSelectMenu::new(
+            "pick",
+            CreateSelectMenuKind::String {
+                options: vec![
+                    CreateSelectMenuOption::new("Monday", "mon"),
+                    CreateSelectMenuOption::new("Tuesday", "tue"),
+                ],
+            },
+        ));
+        vec![buttons, menu]
     }
 
     /// Buttons edit their message; picks answer with the values.
@@ -177,6 +199,7 @@ impl EventHandler for Recorder {
                 .afk_metadata
                 .as_ref()
                 .map(|afk| afk.afk_channel_id.get()),
+            in_voice: guild.voice_states.keys().map(|u| u.get()).collect(),
         });
     }
 
@@ -411,4 +434,15 @@ pub async fn ada_in_squad(config: Config) -> (RunningServer, Fakecord, GuildInfo
 /// The guild id as serenity's type.
 pub fn guild_id(id: fakecord::Snowflake) -> GuildId {
     GuildId::new(id.get())
+}
+
+/// serenity's REST client for `server`, as the bot builds it, without a gateway connection.
+pub fn http(server: &RunningServer) -> Http {
+    HttpBuilder::new(server.token())
+        .proxy(server.base_url())
+        .ratelimiter_disabled(true)
+        .application_id(serenity::all::ApplicationId::new(
+            server.application_id().get(),
+        ))
+        .build()
 }
