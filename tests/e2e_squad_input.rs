@@ -14,6 +14,7 @@ use fakecord::api::{
 use serde_json::Value;
 use support::bot::{eventually, Bot};
 use support::db::TempSqlite;
+use support::stored::StoredId;
 use trakker::domain::ids::{ChannelId, GuildId};
 use trakker::domain::kills::LedgerEntry;
 use trakker::store::{GuildSettings, Store, TrackerAccess};

@@ -180,6 +180,36 @@ impl Membership {
         Ok(())
     }
 
+    /// A new invite, from Discord's event, recorded unless the guild's invites already list
+    /// it: a join through it may have been handled first, with counts newer than the event's.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn invite_created(
+        &self,
+        turn: &Turn,
+        invite: &InviteRecord,
+    ) -> Result<(), StoreError> {
+        let known = self.store.invites(turn.guild).await?;
+        if known.iter().any(|stored| stored.code == invite.code) {
+            return Ok(());
+        }
+        self.store.upsert_invite(turn.guild, invite).await
+    }
+
+    /// An invite was deleted or expired.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn invite_deleted(
+        &self,
+        turn: &Turn,
+        code: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.store.delete_invite(turn.guild, code, at).await
+    }
+
     /// Replaces the guild's known invites with what Discord lists now.
     ///
     /// # Errors

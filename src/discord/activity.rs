@@ -35,18 +35,6 @@ pub async fn record(ctx: &serenity::Context, app: &Arc<App>, event: &FullEvent) 
             interaction: serenity::Interaction::Command(command),
         } => own_command(ctx, app, command).await,
         FullEvent::VoiceStateUpdate { old, new } => voice(ctx, app, old.as_ref(), new),
-        FullEvent::InviteCreate { data } => invite_created(app, data).await,
-        FullEvent::InviteDelete { data } => {
-            if let Some(guild) = data.guild_id {
-                let result = app
-                    .store
-                    .delete_invite(GuildId(guild.get()), &data.code, Utc::now())
-                    .await;
-                if let Err(error) = result {
-                    tracing::warn!(%error, guild = guild.get(), "could not record a deleted invite");
-                }
-            }
-        }
         _ => {}
     }
 }
@@ -285,21 +273,6 @@ fn invite_record(invite: &serenity::RichInvite) -> InviteRecord {
         uses: invite.uses,
         max_uses: u64::from(invite.max_uses),
         created_at: Some(*invite.created_at),
-    }
-}
-
-async fn invite_created(app: &App, data: &serenity::InviteCreateEvent) {
-    let Some(guild) = data.guild_id else { return };
-    let record = InviteRecord {
-        code: data.code.clone(),
-        inviter_id: data.inviter.as_ref().map(|user| UserId(user.id.get())),
-        channel_id: Some(ChannelId(data.channel_id.get())),
-        uses: data.uses,
-        max_uses: u64::from(data.max_uses),
-        created_at: Some(*data.created_at),
-    };
-    if let Err(error) = app.store.upsert_invite(GuildId(guild.get()), &record).await {
-        tracing::warn!(%error, guild = guild.get(), "could not record a new invite");
     }
 }
 

@@ -1,5 +1,5 @@
-//! The framework's event hook: each gateway event goes to the one place that handles it. Guilds
-//! and members go to [`members`](crate::discord::members), counters, voice and invites to
+//! The framework's event hook: each gateway event goes to the one place that handles it. Guilds,
+//! members and invites go to [`members`](crate::discord::members), counters and voice to
 //! [`activity`](crate::discord::activity), and clicks on buttons that outlive the command that
 //! drew them (history paging) to their command; a button or form the bot no longer knows gets a
 //! private sentence.
@@ -42,6 +42,8 @@ pub async fn handle(
             members::left(app, *guild_id, user).await?;
         }
         FullEvent::PresenceUpdate { new_data } => members::presence(ctx, app, new_data).await?,
+        FullEvent::InviteCreate { data } => members::invite_created(app, data).await?,
+        FullEvent::InviteDelete { data } => members::invite_deleted(app, data).await?,
         FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
             app.store
                 .mark_guild_left(GuildId(incomplete.id.get()), Utc::now())

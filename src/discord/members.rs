@@ -13,7 +13,8 @@ use poise::serenity_prelude as serenity;
 use crate::app::App;
 use crate::community::Arrival;
 use crate::discord::activity;
-use crate::domain::ids::{GuildId, UserId};
+use crate::domain::ids::{ChannelId, GuildId, UserId};
+use crate::domain::invites::InviteRecord;
 use crate::store::{GuildRecord, MemberRecord, StoreError};
 
 /// A guild is available (start-up, a new server, a reconnect that is not a resume): the guild
@@ -92,6 +93,47 @@ pub async fn joined(
         invites_now,
     };
     app.membership.joined(&turn, arrival).await
+}
+
+/// An invite was created, recorded in the guild's turn so that it and the joins through it land
+/// in order.
+///
+/// # Errors
+/// When the store refuses the invite.
+pub async fn invite_created(
+    app: &App,
+    data: &serenity::InviteCreateEvent,
+) -> Result<(), StoreError> {
+    let Some(guild) = data.guild_id else {
+        return Ok(());
+    };
+    let record = InviteRecord {
+        code: data.code.clone(),
+        inviter_id: data.inviter.as_ref().map(|user| UserId(user.id.get())),
+        channel_id: Some(ChannelId(data.channel_id.get())),
+        uses: data.uses,
+        max_uses: u64::from(data.max_uses),
+        created_at: Some(*data.created_at),
+    };
+    let turn = app.membership.turn(GuildId(guild.get())).await;
+    app.membership.invite_created(&turn, &record).await
+}
+
+/// An invite was deleted or expired, recorded in the guild's turn.
+///
+/// # Errors
+/// When the store refuses the deletion.
+pub async fn invite_deleted(
+    app: &App,
+    data: &serenity::InviteDeleteEvent,
+) -> Result<(), StoreError> {
+    let Some(guild) = data.guild_id else {
+        return Ok(());
+    };
+    let turn = app.membership.turn(GuildId(guild.get())).await;
+    app.membership
+        .invite_deleted(&turn, &data.code, Utc::now())
+        .await
 }
 
 /// A member left, written in the guild's turn so it never lands before their join.

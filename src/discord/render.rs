@@ -23,7 +23,7 @@ use crate::store::squad::Recorded;
 use crate::store::{GameSession, Season, SessionEnd};
 
 /// The accent colour of trakker's embeds.
-const COLOUR: u32 = 0x00E5_8A2E;
+pub(crate) const COLOUR: u32 = 0x00E5_8A2E;
 
 /// `n` with the noun that agrees with it: "1 kill", "3 kills".
 #[must_use]
@@ -513,7 +513,7 @@ pub fn activity_profile(
         .top_emojis
         .iter()
         .map(|(emoji, uses)| {
-            let shown = ReactionEmoji::from_db(emoji)
+            let shown = ReactionEmoji::from_key(emoji)
                 .map_or_else(|| emoji.clone(), |emoji| emoji.display());
             format!("{shown} × {uses}")
         })

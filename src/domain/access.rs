@@ -33,29 +33,6 @@ pub enum TrackerAccess {
     Managers,
 }
 
-impl TrackerAccess {
-    /// The setting as stored: its mode name and, for a role, the role.
-    #[must_use]
-    pub const fn to_db(self) -> (&'static str, Option<RoleId>) {
-        match self {
-            Self::Everyone => ("everyone", None),
-            Self::Role(role) => ("role", Some(role)),
-            Self::Managers => ("managers", None),
-        }
-    }
-
-    /// The setting read back; an unknown mode or a role mode without a role reads as everyone,
-    /// the default, so a hand-edited row never locks a guild out.
-    #[must_use]
-    pub fn from_db(mode: &str, role: Option<RoleId>) -> Self {
-        match (mode, role) {
-            ("role", Some(role)) => Self::Role(role),
-            ("managers", _) => Self::Managers,
-            _ => Self::Everyone,
-        }
-    }
-}
-
 impl Caller {
     /// Whether they may use manager commands: Manage Server, or the configured admin role.
     #[must_use]

@@ -26,25 +26,6 @@ impl KillKind {
     /// Both kinds, kills first.
     pub const ALL: [Self; 2] = [Self::Kill, Self::Teamkill];
 
-    /// The kind as stored: 0 for a kill, 1 for a teamkill.
-    #[must_use]
-    pub const fn to_db(self) -> i64 {
-        match self {
-            Self::Kill => 0,
-            Self::Teamkill => 1,
-        }
-    }
-
-    /// The kind read back from the database; `None` for a number trakker never writes.
-    #[must_use]
-    pub const fn from_db(value: i64) -> Option<Self> {
-        match value {
-            0 => Some(Self::Kill),
-            1 => Some(Self::Teamkill),
-            _ => None,
-        }
-    }
-
     /// A short lowercase label for keys and logs: `kills` or `teamkills`.
     #[must_use]
     pub const fn slug(self) -> &'static str {
@@ -309,13 +290,5 @@ mod tests {
             Ok(Some(bob))
         );
         assert_eq!(check_victim(KillKind::Kill, ada, None), Ok(None));
-    }
-
-    #[test]
-    fn kinds_round_trip_through_the_database_number() {
-        for kind in KillKind::ALL {
-            assert_eq!(KillKind::from_db(kind.to_db()), Some(kind));
-        }
-        assert_eq!(KillKind::from_db(7), None);
     }
 }

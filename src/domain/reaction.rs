@@ -69,9 +69,10 @@ impl ReactionEmoji {
         }
     }
 
-    /// The emoji as stored: the unicode text, or `name:id` (`a:name:id` when animated).
+    /// The emoji's canonical text, wherever an emoji is kept as text (settings, activity
+    /// rollups): the unicode text, or `name:id` (`a:name:id` when animated).
     #[must_use]
-    pub fn to_db(&self) -> String {
+    pub fn key(&self) -> String {
         match self {
             Self::Unicode(text) => text.clone(),
             Self::Custom { name, id, animated } => {
@@ -80,9 +81,9 @@ impl ReactionEmoji {
         }
     }
 
-    /// The emoji read back from [`ReactionEmoji::to_db`]; `None` for anything else.
+    /// The emoji read back from [`ReactionEmoji::key`]; `None` for anything else.
     #[must_use]
-    pub fn from_db(text: &str) -> Option<Self> {
+    pub fn from_key(text: &str) -> Option<Self> {
         let (animated, rest) = match text.strip_prefix("a:") {
             Some(rest) => (true, rest),
             None => (false, text),
@@ -133,11 +134,11 @@ mod tests {
     #[test]
     fn custom_emojis_are_read_as_discord_inserts_them() {
         let parsed = ReactionEmoji::parse("<:chicken_dinner:123456789>").expect("custom");
-        assert_eq!(parsed.to_db(), "chicken_dinner:123456789");
+        assert_eq!(parsed.key(), "chicken_dinner:123456789");
         assert_eq!(parsed.display(), "<:chicken_dinner:123456789>");
-        assert_eq!(ReactionEmoji::from_db(&parsed.to_db()), Some(parsed));
+        assert_eq!(ReactionEmoji::from_key(&parsed.key()), Some(parsed));
         let animated = ReactionEmoji::parse("<a:dance:42>").expect("animated");
-        assert_eq!(ReactionEmoji::from_db(&animated.to_db()), Some(animated));
+        assert_eq!(ReactionEmoji::from_key(&animated.key()), Some(animated));
     }
 
     #[test]

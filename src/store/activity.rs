@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::normalize::count_from_db;
+use super::codec::{count_from_db, StoredId};
 use super::StoreError;
 use crate::domain::activity::Deltas;
 use crate::domain::board::Standing;

@@ -21,6 +21,7 @@
 //! would flood the log exactly when an operator reads it.
 
 pub mod activity;
+mod codec;
 mod normalize;
 pub mod postgres;
 pub mod records;

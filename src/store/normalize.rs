@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use super::activity::InviteRecord;
-use super::records::{GuildSettings, MemberRecord, TrackerAccess};
+use super::codec::{access_from_db, application_id_to_db, StoredId};
+use super::records::{GuildSettings, MemberRecord};
 use crate::domain::activity::{hour_of, Deltas, EmojiCounts, MessageCounts};
 use crate::domain::ids::RoleId;
 
@@ -31,7 +32,7 @@ pub(super) fn settings_from_row(
     GuildSettings {
         admin_role_id: admin_role_id.map(RoleId::from_db),
         default_timezone,
-        tracker_access: TrackerAccess::from_db(&tracker_mode, tracker_role_id.map(RoleId::from_db)),
+        tracker_access: access_from_db(&tracker_mode, tracker_role_id.map(RoleId::from_db)),
         reaction_emoji,
         session_idle_minutes: u32::try_from(idle)
             .ok()
@@ -76,26 +77,6 @@ pub(super) fn last_entry_per_user(members: &[MemberRecord]) -> Vec<&MemberRecord
         latest.insert(member.user_id, member);
     }
     latest.into_values().collect()
-}
-
-/// A counter as stored: databases hold signed 64-bit integers, and no real count comes near the
-/// limit, so a larger one is capped rather than wrapped to a negative number.
-pub(super) fn count_to_db(count: u64) -> i64 {
-    i64::try_from(count).unwrap_or(i64::MAX)
-}
-
-/// A counter read back; the schema keeps counters non-negative, so nothing is lost.
-pub(super) fn count_from_db(count: i64) -> u64 {
-    u64::try_from(count).unwrap_or(0)
-}
-
-/// An application id as stored: a snowflake, cast bit for bit like every id.
-#[expect(
-    clippy::cast_possible_wrap,
-    reason = "snowflakes are stored bit for bit in i64 columns"
-)]
-pub(super) const fn application_id_to_db(id: u64) -> i64 {
-    id as i64
 }
 
 /// A message rollup row's key in primary-key order: guild, hour, channel, user.

@@ -20,7 +20,8 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, PgQueryResul
 use sqlx::{Connection, Postgres};
 
 use super::activity::InviteRecord;
-use super::normalize::{count_to_db, truncate_to_millis, RollupRows};
+use super::codec::{count_to_db, StoredId};
+use super::normalize::{truncate_to_millis, RollupRows};
 use super::sql::dialect::{
     APP_ROLLUP_UPSERT, EMOJI_ROLLUP_UPSERT, INVITE_UPSERT, MEMBER_UPSERT, MESSAGE_ROLLUP_UPSERT,
 };

@@ -22,7 +22,8 @@ use sqlx::sqlite::{
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::activity::InviteRecord;
-use super::normalize::{count_to_db, from_millis, to_millis, RollupRows};
+use super::codec::{count_to_db, StoredId};
+use super::normalize::{from_millis, to_millis, RollupRows};
 use super::sql::dialect::{
     APP_ROLLUP_UPSERT, EMOJI_ROLLUP_UPSERT, INVITE_UPSERT, MEMBER_UPSERT, MESSAGE_ROLLUP_UPSERT,
 };

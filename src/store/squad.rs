@@ -5,11 +5,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::codec::{kind_from_db, StoredId};
 use super::records::{GameSession, Season, SessionEnd};
 use super::StoreError;
 use crate::domain::board::{BoardScope, Standing};
 use crate::domain::ids::{ChannelId, GuildId, UserId};
-use crate::domain::kills::{KillKind, LedgerEntry, NewEntry, Tally};
+use crate::domain::kills::{LedgerEntry, NewEntry, Tally};
 use crate::domain::names::{GameName, SeasonName, SessionName};
 
 /// What [`SquadStore::record_kill`] wrote.
@@ -192,13 +193,6 @@ pub trait SquadStore: Send + Sync {
 
     /// Every season of the guild, newest first.
     async fn seasons(&self, guild_id: GuildId) -> Result<Vec<Season>, StoreError>;
-}
-
-/// Whether a kind/count pair read from the database is one trakker writes; a row that is not is
-/// reported as a decode error instead of being guessed at.
-pub(super) fn kind_from_db(kind: i64) -> Result<KillKind, sqlx::Error> {
-    KillKind::from_db(kind)
-        .ok_or_else(|| sqlx::Error::Decode(format!("unknown kill kind {kind}").into()))
 }
 
 /// A `kill_ledger` row as both backends select it ([`LEDGER_COLUMNS`]), with the backend's time

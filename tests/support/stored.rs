@@ -37,6 +37,30 @@ macro_rules! on_pool {
     }};
 }
 
+/// A snowflake as the store keeps it: bit for bit in a signed 64-bit column.
+pub trait StoredId {
+    /// The id as stored.
+    fn to_db(self) -> i64;
+    /// The id read back.
+    fn from_db(stored: i64) -> Self;
+}
+
+macro_rules! stored_id {
+    ($($name:ident),*) => {$(
+        impl StoredId for $name {
+            fn to_db(self) -> i64 {
+                i64::from_ne_bytes(self.0.to_ne_bytes())
+            }
+
+            fn from_db(stored: i64) -> Self {
+                Self(u64::from_ne_bytes(stored.to_ne_bytes()))
+            }
+        }
+    )*};
+}
+
+stored_id!(GuildId, UserId, ChannelId);
+
 fn count(value: i64) -> u64 {
     u64::try_from(value).expect("a stored count is not negative")
 }

@@ -224,7 +224,7 @@ pub async fn reactions(
             )));
         }
     }
-    settings.reaction_emoji = parsed.as_ref().map(ReactionEmoji::to_db);
+    settings.reaction_emoji = parsed.as_ref().map(ReactionEmoji::key);
     ctx.data().store.save_settings(guild, &settings).await?;
     let shown = parsed.map_or_else(
         || DEFAULT_TRACK_REACTION.to_owned(),

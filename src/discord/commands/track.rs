@@ -90,7 +90,7 @@ pub async fn track(
     let emoji = settings
         .reaction_emoji
         .as_deref()
-        .and_then(ReactionEmoji::from_db)
+        .and_then(ReactionEmoji::from_key)
         .unwrap_or_else(|| ReactionEmoji::Unicode(DEFAULT_TRACK_REACTION.to_owned()));
     // The entry is recorded and the reply sent: a reaction that fails (a custom emoji deleted
     // since) is not worth an error to the user.

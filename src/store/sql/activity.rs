@@ -20,7 +20,8 @@ use crate::store::activity::{
     InviteRow, JoinRecord, MemberActivity, Metric, VoiceFlags, VoiceSession, VoiceSessionRow,
     INVITE_COLUMNS, VOICE_SESSION_COLUMNS,
 };
-use crate::store::normalize::{count_from_db, count_to_db, last_entry_per_code, rollup_rows};
+use crate::store::codec::{count_from_db, count_to_db, StoredId};
+use crate::store::normalize::{last_entry_per_code, rollup_rows};
 use crate::store::StoreError;
 
 /// How long applied flush ids are remembered: far longer than any retry takes.

@@ -22,6 +22,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Transacti
 
 pub use dialect::Dialect;
 
+use super::codec::{access_to_db, StoredId};
 use super::normalize::{last_entry_per_user, settings_from_row, SettingsRow};
 use super::{Backend, GuildRecord, GuildSettings, MemberRecord, Store, StoreError};
 use crate::config::DatabaseUrl;
@@ -151,7 +152,7 @@ where
         settings: &GuildSettings,
     ) -> Result<(), StoreError> {
         // The existence check and the write are one statement, so a guild cannot slip in between.
-        let (tracker_mode, tracker_role) = settings.tracker_access.to_db();
+        let (tracker_mode, tracker_role) = access_to_db(settings.tracker_access);
         let written = sqlx::query(
             "INSERT INTO guild_settings (guild_id, admin_role_id, default_timezone, tracker_access,
                  tracker_role_id, reaction_emoji, session_idle_minutes, updated_at)

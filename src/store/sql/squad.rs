@@ -9,6 +9,7 @@ use crate::domain::board::{BoardScope, Span, Standing};
 use crate::domain::ids::{ChannelId, GuildId, InteractionId, UserId};
 use crate::domain::kills::{LedgerEntry, NewEntry, Note, Tally};
 use crate::domain::names::{game_key, GameName, SeasonName, SessionName, DEFAULT_GAMES};
+use crate::store::codec::{kind_to_db, StoredId};
 use crate::store::records::{GameSession, Season, SessionEnd};
 use crate::store::squad::{
     entry_from_row, folded_entry, prefixed, season_from_row, session_from_row, tally_from_row,
@@ -195,7 +196,7 @@ where
         ))
         .bind(guild)
         .bind(new.player_id.to_db())
-        .bind(new.kind.to_db())
+        .bind(kind_to_db(new.kind))
         .bind(i64::from(new.count.get()))
         .bind(new.victim_id.map(UserId::to_db))
         .bind(new.note.as_ref().map(Note::as_str))
@@ -230,7 +231,7 @@ where
         )
         .bind(guild)
         .bind(new.player_id.to_db())
-        .bind(new.kind.to_db())
+        .bind(kind_to_db(new.kind))
         .bind(season_id)
         .fetch_one(&mut *tx)
         .await?;
@@ -384,7 +385,7 @@ where
         sql.push_str(" GROUP BY player_id");
         let mut query = sqlx::query_as(&sql)
             .bind(guild_id.to_db())
-            .bind(board.kind.to_db());
+            .bind(kind_to_db(board.kind));
         match board.span {
             Span::AllTime => {}
             Span::Season(id) => query = query.bind(id),
