@@ -7,9 +7,10 @@
 //! already open, so a test can build one too.
 //!
 //! The app owns every background task: the ingest pipeline and the voice writer from the start,
-//! the shards' heartbeats and the session sweeper once the Discord client starts them.
-//! [`App::shutdown`], called once the gateway is closed, stops them in this order: heartbeats,
-//! then the sweeper (letting a sweep in hand post its summaries), then the final ingest flush,
+//! the shards' heartbeats, the session sweeper and the daily post's scheduler once the Discord
+//! client starts them. [`App::shutdown`], called once the gateway is closed, stops them in this
+//! order: heartbeats, then the sweeper (letting a sweep in hand post its summaries) and the
+//! scheduler (letting a post in hand be made), then the final ingest flush,
 //! then the voice writer, and closes the store last, all within [`SHUTDOWN_FLUSH_DEADLINE`].
 
 use std::collections::HashMap;
@@ -21,17 +22,19 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::cache::{self, Cache};
+use crate::clock::Clock;
 use crate::community::Membership;
 use crate::config::Config;
 use crate::ingest::voice::{spawn_heartbeat, VoiceLog, VoiceWriter};
 use crate::ingest::{Ingest, IngestTasks, Telemetry, SHUTDOWN_FLUSH_DEADLINE};
+use crate::schedule::Schedules;
 use crate::squad::Leaderboards;
 use crate::store::{self, Store};
 
 /// The key prefix trakker's cache entries live under, so several bots can share one Redis.
 pub const CACHE_PREFIX: &str = "trakker";
 
-/// How long a sweep in hand at shutdown may take to finish: enough to post a few summaries,
+/// How long a sweep or a post in hand at shutdown may take to finish: enough to post a few summaries,
 /// while the rest of the deadline stays for the counts and voice events, which matter more.
 const SWEEPER_GRACE: Duration = Duration::from_secs(5);
 
@@ -45,6 +48,8 @@ pub struct App {
     pub boards: Leaderboards,
     /// Members joining and leaving, their game presence, the servers' invites.
     pub membership: Membership,
+    /// Who plays when: the daily post and its scheduler.
+    pub schedules: Arc<Schedules>,
     /// Counters from gateway events, batched into the store.
     pub ingest: Ingest,
     /// Voice events, written at once and in order.
@@ -66,6 +71,7 @@ struct Background {
     voice: Option<VoiceWriter>,
     heartbeats: HashMap<u32, JoinHandle<()>>,
     sweeper: Option<JoinHandle<()>>,
+    scheduler: Option<JoinHandle<()>>,
 }
 
 impl App {
@@ -94,6 +100,10 @@ impl App {
     pub fn new(config: Config, store: Arc<dyn Store>, cache: Arc<dyn Cache>) -> Self {
         let boards = Leaderboards::new(Arc::clone(&store), Arc::clone(&cache));
         let membership = Membership::new(Arc::clone(&store));
+        let clock = config
+            .clock_start
+            .map_or_else(Clock::system, Clock::starting_at);
+        let schedules = Arc::new(Schedules::new(Arc::clone(&store), clock));
         let (ingest, ingest_tasks) = Ingest::start(Arc::clone(&store), config.flush_interval);
         let (voice, voice_writer) = VoiceLog::start(Arc::clone(&store));
         Self {
@@ -101,6 +111,7 @@ impl App {
             cache,
             boards,
             membership,
+            schedules,
             ingest,
             voice,
             telemetry: Telemetry::default(),
@@ -109,6 +120,7 @@ impl App {
                 voice: Some(voice_writer),
                 heartbeats: HashMap::new(),
                 sweeper: None,
+                scheduler: None,
             }),
             stop: watch::Sender::new(false),
             started_at: Instant::now(),
@@ -134,6 +146,16 @@ impl App {
         }
     }
 
+    /// Keeps the daily post's scheduler task, to stop it at shutdown. Started once, with the
+    /// Discord client; it ends soon after [`App::stopped`] resolves.
+    pub fn keep_scheduler(&self, scheduler: JoinHandle<()>) {
+        if let Some(previous) = self.background().scheduler.replace(scheduler) {
+            // Two schedulers would race for the same posts (the store would still stop a
+            // second post, but not the wasted calls).
+            previous.abort();
+        }
+    }
+
     /// Resolves once shutdown has begun, for background tasks that finish the work in hand and
     /// then return instead of being cut off mid-way.
     pub fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
@@ -155,21 +177,24 @@ impl App {
     /// new event arrives meanwhile.
     pub async fn shutdown(&self) {
         let deadline = Instant::now() + SHUTDOWN_FLUSH_DEADLINE;
-        let (sweeper, ingest, voice) = {
+        let (sweeper, scheduler, ingest, voice) = {
             let mut background = self.background();
             for (_, heartbeat) in background.heartbeats.drain() {
                 heartbeat.abort();
             }
             (
                 background.sweeper.take(),
+                background.scheduler.take(),
                 background.ingest.take(),
                 background.voice.take(),
             )
         };
         self.stop.send_replace(true);
-        if let Some(sweeper) = sweeper {
-            stop_sweeper(sweeper).await;
-        }
+        // Both finish the work in hand at once, within one grace period.
+        tokio::join!(
+            stop_task(sweeper, "the session sweeper"),
+            stop_task(scheduler, "the daily post's scheduler"),
+        );
         if let Some(ingest) = ingest {
             ingest.shutdown(deadline).await;
             tracing::info!(
@@ -184,14 +209,15 @@ impl App {
     }
 }
 
-/// Waits for the sweeper to finish the sweep in hand, for up to [`SWEEPER_GRACE`].
-async fn stop_sweeper(mut sweeper: JoinHandle<()>) {
-    match tokio::time::timeout(SWEEPER_GRACE, &mut sweeper).await {
+/// Waits for a task to finish the work in hand, for up to [`SWEEPER_GRACE`], then stops it.
+async fn stop_task(task: Option<JoinHandle<()>>, name: &str) {
+    let Some(mut task) = task else { return };
+    match tokio::time::timeout(SWEEPER_GRACE, &mut task).await {
         Ok(Ok(())) => {}
-        Ok(Err(error)) => tracing::error!(%error, "the session sweeper failed"),
+        Ok(Err(error)) => tracing::error!(%error, "{name} failed"),
         Err(_elapsed) => {
-            sweeper.abort();
-            tracing::warn!("stopped the session sweeper in the middle of a sweep");
+            task.abort();
+            tracing::warn!("stopped {name} in the middle of its work");
         }
     }
 }

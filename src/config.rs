@@ -6,6 +6,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use url::Url;
 
 /// The SQLite file used when `DATABASE_URL` is unset, created in the working directory.
@@ -147,6 +148,9 @@ pub struct Config {
     pub presence_intent: bool,
     /// How often batched activity counts are written to the database.
     pub flush_interval: Duration,
+    /// Where the bot's clock starts (`CLOCK_START`), for tests and demos against a local fake
+    /// Discord only; `None` is the system clock.
+    pub clock_start: Option<DateTime<Utc>>,
 }
 
 /// A configuration value that cannot be used. Messages never contain secret values.
@@ -236,6 +240,13 @@ impl Config {
                 .transpose(),
         );
         let flush_interval = keep(&mut errors, parse_flush_interval(get("FLUSH_INTERVAL_MS")));
+        let clock_start = keep(
+            &mut errors,
+            parse_clock_start(
+                get("CLOCK_START").as_deref(),
+                get("DISCORD_API_BASE").is_some(),
+            ),
+        );
         let message_content_intent = keep(
             &mut errors,
             parse_flag(
@@ -258,6 +269,7 @@ impl Config {
             flush_interval,
             message_content_intent,
             presence_intent,
+            clock_start,
         ) {
             (
                 Some(database_url),
@@ -269,6 +281,7 @@ impl Config {
                 Some(flush_interval),
                 Some(message_content_intent),
                 Some(presence_intent),
+                Some(clock_start),
             ) => Ok(Self {
                 discord_token: get("DISCORD_TOKEN").map(Secret::new),
                 database_url,
@@ -280,6 +293,7 @@ impl Config {
                 message_content_intent,
                 presence_intent,
                 flush_interval,
+                clock_start,
             }),
             _ => Err(ConfigErrors(errors)),
         }
@@ -341,6 +355,13 @@ impl Config {
             (
                 "FLUSH_INTERVAL_MS",
                 self.flush_interval.as_millis().to_string(),
+            ),
+            (
+                "CLOCK_START",
+                or_unset(
+                    self.clock_start.map(|start| start.to_rfc3339()),
+                    "(unset: the system clock)",
+                ),
             ),
         ]
     }
@@ -481,6 +502,32 @@ fn parse_sharding(count: Option<&str>, range: Option<&str>) -> Result<Sharding, 
         }
     };
     Ok(Sharding::Range { first, last, total })
+}
+
+/// `CLOCK_START`: an RFC 3339 instant the bot's clock starts at, then runs on from. Allowed only
+/// beside `DISCORD_API_BASE`: a bot on the real Discord with a shifted clock would post at the
+/// wrong time for real people.
+fn parse_clock_start(
+    raw: Option<&str>,
+    local_discord: bool,
+) -> Result<Option<DateTime<Utc>>, ConfigError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let invalid = |reason: String| ConfigError::Invalid {
+        variable: "CLOCK_START",
+        reason,
+    };
+    if !local_discord {
+        return Err(invalid(
+            "it is only allowed with DISCORD_API_BASE (a local fake Discord)".to_owned(),
+        ));
+    }
+    DateTime::parse_from_rfc3339(raw)
+        .map(|start| Some(start.with_timezone(&Utc)))
+        .map_err(|_| {
+            invalid(format!(
+                "`{raw}` is not an RFC 3339 time like 2026-03-29T00:59:00Z"
+            ))
+        })
 }
 
 /// `DISCORD_API_BASE` may only point at this machine: it carries the bot token.
@@ -627,6 +674,25 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn the_clock_moves_only_against_a_local_discord() {
+        let base = ("DISCORD_API_BASE", "http://127.0.0.1:8080");
+        let start = ("CLOCK_START", "2026-03-29T00:59:40Z");
+        let shifted = config(&[base, start]).expect("allowed beside a local Discord");
+        assert_eq!(
+            shifted.clock_start.map(|at| at.to_rfc3339()),
+            Some("2026-03-29T00:59:40+00:00".to_owned())
+        );
+        let err = config(&[start]).expect_err("refused against discord.com");
+        assert!(
+            err.to_string().starts_with("CLOCK_START is invalid"),
+            "{err}"
+        );
+        let err = config(&[base, ("CLOCK_START", "tomorrow")]).expect_err("not a time");
+        assert!(err.to_string().contains("RFC 3339"), "{err}");
+        assert_eq!(config(&[]).map(|c| c.clock_start), Ok(None));
     }
 
     #[test]

@@ -5,12 +5,15 @@
 //! - [`config`] — configuration from the environment; secrets that never print.
 //! - [`domain`] — pure product logic: ids, validated values, rules. No I/O.
 //! - [`store`] — every database query, behind the [`store::Store`] trait (SQLite or Postgres).
+//! - [`clock`] — the one clock scheduled features read (shiftable against a local fake Discord).
 //! - [`cache`] — the [`cache::Cache`] trait (Redis or in-process) for the leaderboards' sorted
 //!   sets, and its one outage breaker.
 //! - [`ingest`] — the pipeline that turns gateway events into counts: channel, aggregator,
 //!   batched writer; nothing lost to restarts or outages.
 //! - [`community`] — community services: members joining and leaving (with the invite that
 //!   brought them), game presence, invites; one guild's member events applied in order.
+//! - [`schedule`] — who plays when: the daily post, members' marks on it, and the scheduler that
+//!   makes it once per day whatever restarts happen.
 //! - [`squad`] — squad-stats services: leaderboards kept in the cache, session summaries.
 //! - [`discord`] — the only module that talks to Discord: the poise framework, commands, events.
 //! - [`app`] — start-up and shutdown: the [`app::App`] built from configuration, store and
@@ -21,10 +24,12 @@
 
 pub mod app;
 pub mod cache;
+pub mod clock;
 pub mod community;
 pub mod config;
 pub mod discord;
 pub mod domain;
 pub mod ingest;
+pub mod schedule;
 pub mod squad;
 pub mod store;

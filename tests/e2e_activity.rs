@@ -351,15 +351,7 @@ async fn play(
                 // Discord tells a bot only how often each invite was used, so joins through two
                 // invites between two of its reads cannot be told apart by any bot. People join
                 // seconds apart; the script waits until this join is recorded.
-                let recorded = eventually(SETTLE, || async {
-                    let joins = store.joins(GuildId(guild.id.0)).await.ok()?;
-                    joins
-                        .iter()
-                        .any(|join| join.user_id.0 == joined.user_id.0)
-                        .then_some(())
-                })
-                .await;
-                assert!(recorded.is_some(), "{user}'s join was recorded\n{}", bot.logs());
+                wait_for_join(bot, store, guild, joined.user_id.0).await;
             }
             Step::Leave { user } => {
                 discord.leave(guild.id, *user).await.expect("left");
@@ -367,6 +359,23 @@ async fn play(
         }
     }
     names
+}
+
+/// Waits until the store has `user`'s join.
+async fn wait_for_join(bot: &Bot, store: &dyn Store, guild: &GuildInfo, user: u64) {
+    let recorded = eventually(SETTLE, || async {
+        let joins = store.joins(GuildId(guild.id.0)).await.ok()?;
+        joins
+            .iter()
+            .any(|join| join.user_id.0 == user)
+            .then_some(())
+    })
+    .await;
+    assert!(
+        recorded.is_some(),
+        "the join of {user} was recorded\n{}",
+        bot.logs()
+    );
 }
 
 /// What the store holds, in the shape of [`Expected`], with names for ids.

@@ -283,6 +283,21 @@ impl Fakecord {
             .await
     }
 
+    /// `DELETE /_fake/guilds/{guild}/messages/{message}`: a moderator deletes a message
+    /// (`MESSAGE_DELETE`). Returns the message as it was.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError`] for a message that is unknown, deleted or in another guild.
+    pub async fn delete_message(
+        &self,
+        guild: Snowflake,
+        message: Snowflake,
+    ) -> Result<MessageView, ClientError> {
+        self.delete::<(), _>(&format!("/guilds/{guild}/messages/{message}"), None)
+            .await
+    }
+
     /// `POST /_fake/guilds/{guild}/presences` (`PRESENCE_UPDATE`). Returns the dispatched payload.
     ///
     /// # Errors

@@ -255,6 +255,15 @@ fn voice(
         let channel = ChannelId(channel.get());
         (channel, afk_channel(ctx, guild_id) == Some(channel))
     });
+    let joined = channel.is_some_and(|(now_in, afk)| {
+        !afk && old
+            .and_then(|old| old.channel_id)
+            .map(|was| ChannelId(was.get()))
+            != Some(now_in)
+    });
+    if joined {
+        crate::discord::schedule::voice_joined(&app.schedules, guild, user);
+    }
     app.voice.record(VoiceOp::Now {
         shard: ctx.shard_id.0,
         guild_id: guild,

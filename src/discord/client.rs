@@ -17,6 +17,7 @@ use poise::serenity_prelude as serenity;
 
 use crate::app::App;
 use crate::config::Sharding;
+use crate::discord::schedule::SerenityPosts;
 use crate::discord::startup::{self, Registration};
 use crate::discord::{commands, error, events, intents, reply, sweeper, CommandError};
 
@@ -79,6 +80,11 @@ pub async fn run(
         .context("could not build the Discord client")?;
 
     app.keep_sweeper(sweeper::spawn(Arc::clone(&client.http), Arc::clone(&app)));
+    app.schedules.connect(Arc::new(SerenityPosts::new(
+        Arc::clone(&client.http),
+        Arc::clone(&client.cache),
+    )));
+    app.keep_scheduler(app.schedules.spawn(app.stopped()));
     let shard_manager = Arc::clone(&client.shard_manager);
     let stopper = tokio::spawn(async move {
         shutdown.await;

@@ -1,8 +1,9 @@
 //! The framework's event hook: each gateway event goes to the one place that handles it. Guilds,
 //! members and invites go to [`members`](crate::discord::members), counters and voice to
-//! [`activity`](crate::discord::activity), and clicks on buttons that outlive the command that
-//! drew them (history paging) to their command; a button or form the bot no longer knows gets a
-//! private sentence.
+//! [`activity`](crate::discord::activity), reactions and deletions that concern the daily post
+//! also to [`schedule`](crate::discord::schedule), and clicks on buttons that outlive the command
+//! that drew them (history paging, the weekly schedule editor) to their command; a button or form the bot no longer knows
+//! gets a private sentence.
 //!
 //! `GUILD_CREATE` arrives for every guild at start-up and after every reconnect that is not a
 //! resume; handling it is idempotent, so seeing a guild twice changes nothing.
@@ -14,8 +15,8 @@ use poise::serenity_prelude as serenity;
 use serenity::FullEvent;
 
 use crate::app::App;
-use crate::discord::commands::history;
-use crate::discord::{activity, members};
+use crate::discord::commands::{history, week};
+use crate::discord::{activity, members, schedule};
 use crate::discord::{reply, CommandError};
 use crate::domain::ids::GuildId;
 
@@ -32,8 +33,26 @@ pub async fn handle(
     event: &FullEvent,
 ) -> Result<(), CommandError> {
     let (ctx, app) = (framework.serenity_context, framework.user_data);
+    // The daily post reads some events that activity counts too.
     match event {
-        FullEvent::GuildCreate { guild, .. } => members::guild_available(ctx, app, guild).await?,
+        FullEvent::ReactionAdd { add_reaction } => {
+            schedule::reaction(app, add_reaction, true).await;
+        }
+        FullEvent::ReactionRemove { removed_reaction } => {
+            schedule::reaction(app, removed_reaction, false).await;
+        }
+        FullEvent::MessageDelete {
+            guild_id,
+            deleted_message_id,
+            ..
+        } => schedule::message_deleted(app, *guild_id, *deleted_message_id).await,
+        _ => {}
+    }
+    match event {
+        FullEvent::GuildCreate { guild, .. } => {
+            members::guild_available(ctx, app, guild).await?;
+            schedule::guild_available(app, guild.id);
+        }
         FullEvent::GuildMembersChunk { chunk } => members::chunk_arrived(app, chunk).await?,
         FullEvent::GuildMemberAddition { new_member } => {
             members::joined(ctx, app, new_member).await?;
@@ -55,6 +74,8 @@ pub async fn handle(
         } => {
             if click.data.custom_id.starts_with(history::BUTTON_PREFIX) {
                 history::on_button(ctx, app, click).await?;
+            } else if click.data.custom_id.starts_with(week::PREFIX) {
+                week::on_component(ctx, app, click).await?;
             } else {
                 // A button or menu of an older version, or a forged one: still answered, since
                 // Discord otherwise shows the member "This interaction failed".

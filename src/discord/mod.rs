@@ -13,6 +13,8 @@
 //! - [`checks`] — the server-side checks every command repeats: guild, caller, members, games.
 //! - [`render`] — reply texts and embeds.
 //! - [`reply`] — public replies that mention members without pinging them.
+//! - [`schedule`] — the daily post's Discord side: posting, editing, reading reactions, and the
+//!   events that concern it.
 //! - [`sweeper`] — ends idle game sessions and posts their summaries; a task the app owns.
 //! - [`error`] — the one error type of commands and the one place that reports errors.
 
@@ -26,6 +28,7 @@ pub mod intents;
 pub mod members;
 pub mod render;
 pub mod reply;
+pub mod schedule;
 pub mod startup;
 pub mod sweeper;
 

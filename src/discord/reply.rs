@@ -61,6 +61,13 @@ pub fn channel_message() -> serenity::CreateMessage {
     serenity::CreateMessage::new().allowed_mentions(nobody())
 }
 
+/// New content for a message the bot posted outside any interaction (the daily post), to build
+/// on.
+#[expect(clippy::disallowed_methods, reason = "this is the one reply path")]
+pub fn message_edit() -> serenity::EditMessage {
+    serenity::EditMessage::new().allowed_mentions(nobody())
+}
+
 /// The new content of the message a component sits on (history paging), to build on.
 #[expect(clippy::disallowed_methods, reason = "this is the one reply path")]
 pub fn component_update() -> serenity::CreateInteractionResponseMessage {

@@ -42,6 +42,10 @@ snowflake!(
     RoleId
 );
 snowflake!(
+    /// A message in a channel.
+    MessageId
+);
+snowflake!(
     /// One use of a slash command, button or menu: what a retried write is recognised by.
     InteractionId
 );

@@ -7,7 +7,9 @@
 //! names that never change once written.
 
 use crate::domain::access::TrackerAccess;
-use crate::domain::ids::{ChannelId, GuildId, InteractionId, RoleId, UserId};
+use chrono::{Datelike, NaiveDate};
+
+use crate::domain::ids::{ChannelId, GuildId, InteractionId, MessageId, RoleId, UserId};
 use crate::domain::kills::KillKind;
 
 /// A snowflake id as stored in a signed 64-bit column, bit for bit.
@@ -34,7 +36,27 @@ macro_rules! stored_id {
     )*};
 }
 
-stored_id!(GuildId, UserId, ChannelId, RoleId, InteractionId);
+stored_id!(GuildId, UserId, ChannelId, RoleId, InteractionId, MessageId);
+
+/// A calendar day as stored: the integer `YYYYMMDD`, which sorts, compares and reads the same on
+/// both databases.
+pub(super) fn day_to_db(day: NaiveDate) -> i64 {
+    i64::from(day.year()) * 10_000 + i64::from(day.month()) * 100 + i64::from(day.day())
+}
+
+/// A stored day read back.
+pub(super) fn day_from_db(stored: i64) -> Result<NaiveDate, sqlx::Error> {
+    let parts = (
+        i32::try_from(stored / 10_000),
+        u32::try_from(stored / 100 % 100),
+        u32::try_from(stored % 100),
+    );
+    match parts {
+        (Ok(year), Ok(month), Ok(day)) => NaiveDate::from_ymd_opt(year, month, day),
+        _ => None,
+    }
+    .ok_or_else(|| sqlx::Error::Decode(format!("not a day: {stored}").into()))
+}
 
 /// An application id as stored: a snowflake, cast bit for bit like every id.
 #[expect(
@@ -135,6 +157,14 @@ mod tests {
         }
         assert_eq!(access_from_db("role", None), TrackerAccess::Everyone);
         assert_eq!(access_from_db("sometimes", None), TrackerAccess::Everyone);
+    }
+
+    #[test]
+    fn days_are_stored_as_yyyymmdd_and_read_back() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 29).expect("a date");
+        assert_eq!(day_to_db(day), 20_260_329);
+        assert_eq!(day_from_db(20_260_329).ok(), Some(day));
+        assert!(day_from_db(20_261_332).is_err());
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod codec;
 mod normalize;
 pub mod postgres;
 pub mod records;
+pub mod schedule;
 pub mod sql;
 pub mod sqlite;
 pub mod squad;
@@ -45,6 +46,7 @@ pub use activity::{
 pub use records::{
     GameSession, GuildRecord, GuildSettings, MemberRecord, Season, SessionEnd, TrackerAccess,
 };
+pub use schedule::ScheduleStore;
 pub use squad::SquadStore;
 
 /// Which database a [`Store`] talks to; shown by /about and `check-config`.
@@ -166,7 +168,7 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
 /// `Any` lets code outside this interface reach the concrete [`sql::SqlStore`] and its pool
 /// (test support reads tables directly that way).
 #[async_trait]
-pub trait Store: SquadStore + ActivityStore + Any + Send + Sync {
+pub trait Store: SquadStore + ActivityStore + ScheduleStore + Any + Send + Sync {
     /// Which database this is.
     fn backend(&self) -> Backend;
 

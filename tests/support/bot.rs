@@ -45,6 +45,19 @@ impl Bot {
         Self::launch(server, database, vars, None).await
     }
 
+    /// Like [`Bot::start_with`], against a fakecord that enforces Discord's rate limits (50
+    /// requests a second, one reaction per quarter second per channel).
+    ///
+    /// # Panics
+    /// When either does not start in time; the bot's log is in the message.
+    pub async fn start_rate_limited(database: &DatabaseUrl, vars: &[(&str, &str)]) -> Self {
+        let server = start_fakecord_with(
+            fakecord::Config::default().with_rate_limits(fakecord::RateLimits::discord()),
+        )
+        .await;
+        Self::launch(server, database, vars, None).await
+    }
+
     /// Starts fakecord with a guild made from `spec`, then the bot with `DEV_GUILD_ID` set to that
     /// guild, and waits until /about is registered there.
     ///
@@ -291,7 +304,9 @@ impl Bot {
         (status, logs)
     }
 
-    async fn terminate(&mut self) -> ExitStatus {
+    /// Stops the bot with SIGTERM and waits for it to exit, leaving fakecord running; start it
+    /// again with [`Bot::relaunch`].
+    pub async fn terminate(&mut self) -> ExitStatus {
         let pid = self.child.id().expect("the bot is still running");
         let sent = std::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])
@@ -345,8 +360,12 @@ fn owned(vars: &[(&str, &str)]) -> Vec<(String, String)> {
 /// CI), a missing or unreadable OpenAPI spec fails the test instead of silently turning off the
 /// validation of every request body.
 async fn start_fakecord() -> RunningServer {
+    start_fakecord_with(fakecord::Config::default()).await
+}
+
+async fn start_fakecord_with(config: fakecord::Config) -> RunningServer {
     let required = super::db::services_required();
-    FakeDiscord::start(fakecord::Config::default().with_openapi_spec_required(required))
+    FakeDiscord::start(config.with_openapi_spec_required(required))
         .await
         .unwrap_or_else(|error| panic!("fakecord starts: {error}"))
 }

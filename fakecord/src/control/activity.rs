@@ -378,6 +378,26 @@ pub(crate) async fn delete_invite(
     Ok(Json(invite_info(&invite)))
 }
 
+/// `DELETE /_fake/guilds/{guild}/messages/{message}`: a moderator deletes a message;
+/// `MESSAGE_DELETE`. Returns the message as it was.
+pub(crate) async fn delete_message(
+    State(state): State<Arc<AppState>>,
+    Path((guild_id, message)): Path<(Snowflake, Snowflake)>,
+) -> Reply<MessageView> {
+    let mut world = state.world();
+    let msg = world.message(message)?;
+    if msg.guild_id != Some(guild_id) || msg.deleted {
+        return Err(WorldError::UnknownMessage(message).into());
+    }
+    let view = msg.view(world.bot_id, &world.attachments, &state.http_base);
+    let data = json!({ "id": message, "channel_id": msg.channel_id, "guild_id": guild_id });
+    state
+        .hub
+        .dispatch("MESSAGE_DELETE", Some(guild_id), &data)?;
+    world.message_mut(message)?.deleted = true;
+    Ok(Json(view))
+}
+
 /// `POST /_fake/guilds/{guild}/presences`: `PRESENCE_UPDATE`.
 pub(crate) async fn presence(
     State(state): State<Arc<AppState>>,

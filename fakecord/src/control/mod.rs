@@ -36,6 +36,10 @@ pub(crate) fn router() -> Router<Arc<AppState>> {
         .route("/guilds/{guild}/members/{user}", delete(guilds::leave))
         .route("/guilds/{guild}/messages", post(activity::post_message))
         .route(
+            "/guilds/{guild}/messages/{message}",
+            delete(activity::delete_message),
+        )
+        .route(
             "/guilds/{guild}/reactions",
             post(activity::react).delete(activity::unreact),
         )

@@ -313,3 +313,33 @@ async fn voice_while_the_bot_is_away_is_in_the_next_guild_create() {
     );
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_moderator_deletes_a_message_and_the_bot_hears_of_it() {
+    let (server, fc, guild, post) = squad_with_post(Config::default()).await;
+    let mut bot = Bot::connect(&server, everything(), false).await;
+    everything_arrived(&mut bot, &fc, &guild).await;
+
+    let gone = fc.delete_message(guild.id, post).await.expect("deleted");
+    assert_eq!(gone.id, post, "the answer is the message as it was");
+    bot.events
+        .wait_for("MESSAGE_DELETE", |s| {
+            matches!(s, Seen::Event("MESSAGE_DELETE")).then_some(())
+        })
+        .await;
+    let channel = ChannelId::new(guild.channel("general").expect("general").get());
+    let refused = bot
+        .http
+        .get_message(channel, MessageId::new(post.get()))
+        .await
+        .expect_err("a deleted message is gone");
+    assert!(
+        matches!(&refused, serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 404),
+        "{refused:?}"
+    );
+    assert!(
+        fc.delete_message(guild.id, post).await.is_err(),
+        "a message is deleted once"
+    );
+    bot.stop().await;
+}

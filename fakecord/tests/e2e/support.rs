@@ -7,14 +7,14 @@ use std::time::Duration;
 use fakecord::api::{GuildInfo, GuildSpec};
 use fakecord::{Config, FakeDiscord, Fakecord, RunningServer};
 use serenity::all::{
-    ClientBuilder, CommandDataOptionValue, CommandInteraction, ComponentInteraction,
+    ChannelId, ClientBuilder, CommandDataOptionValue, CommandInteraction, ComponentInteraction,
     ComponentInteractionDataKind, Context, CreateActionRow, CreateAutocompleteResponse,
     CreateButton, CreateInteractionResponse, CreateInteractionResponseFollowup,
     CreateInteractionResponseMessage, CreateSelectMenu, CreateSelectMenuKind,
     CreateSelectMenuOption, EditInteractionResponse, EventHandler, GatewayIntents, GuildChannel,
     GuildId, GuildMembersChunkEvent, HttpBuilder, Interaction, InviteCreateEvent,
-    InviteDeleteEvent, Member, Message, Presence, Reaction, Ready, ResumedEvent, ShardManager,
-    User, VoiceState,
+    InviteDeleteEvent, Member, Message, MessageId, Presence, Reaction, Ready, ResumedEvent,
+    ShardManager, User, VoiceState,
 };
 use serenity::http::Http;
 use serenity::model::guild::Guild;
@@ -248,6 +248,16 @@ impl EventHandler for Recorder {
 
     async fn reaction_remove(&self, _ctx: Context, _reaction: Reaction) {
         self.see(Seen::Event("MESSAGE_REACTION_REMOVE"));
+    }
+
+    async fn message_delete(
+        &self,
+        _ctx: Context,
+        _channel: ChannelId,
+        _message: MessageId,
+        _guild: Option<GuildId>,
+    ) {
+        self.see(Seen::Event("MESSAGE_DELETE"));
     }
 
     async fn invite_create(&self, _ctx: Context, _data: InviteCreateEvent) {

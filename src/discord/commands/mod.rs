@@ -13,7 +13,9 @@ macro_rules! command_modules {
     };
 }
 
-command_modules!(about, activity, config, history, season, session, stats, track);
+command_modules!(
+    about, activity, config, history, schedule, season, session, stats, timezone, track, week
+);
 
 use std::sync::Arc;
 
@@ -32,6 +34,8 @@ pub fn all() -> Vec<poise::Command<Arc<App>, CommandError>> {
         history::history(),
         session::session(),
         season::season(),
+        schedule::schedule(),
+        timezone::timezone(),
         config::config(),
         activity::top(),
         activity::me(),

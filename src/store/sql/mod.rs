@@ -12,6 +12,7 @@
 
 mod activity;
 pub mod dialect;
+mod schedule;
 mod squad;
 
 use std::fmt;

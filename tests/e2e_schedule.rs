@@ -1,0 +1,516 @@
+//! Who plays when, end to end through fakecord with Discord's rate limits on: a manager sets up
+//! the daily post (bad input refused first), the post is made on time on a day clocks jump
+//! forward, members react, a burst of reactions makes a few edits, a voice join lands in the
+//! current hour, reactions made while the bot is down count after a restart, and a deleted post is
+//! not made again. Members' time zones are checked on the same bot.
+//!
+//! The bot's clock starts 20 seconds before the post is due (`CLOCK_START`, allowed only against
+//! a local fake Discord), so the scheduler itself makes the post.
+
+mod support;
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use fakecord::api::{
+    CommandInvocation, ComponentClick, GuildInfo, GuildSpec, InteractionOutcome, MessageView,
+    OptionSpec, PermissionSet, ReactionSpec, RequestFilter, VoiceSpec,
+};
+use fakecord::Snowflake;
+use support::bot::{eventually, Bot};
+use support::db::TempSqlite;
+
+/// How long one command or one change may take, generous for a loaded CI machine.
+const ANSWER: Duration = Duration::from_secs(30);
+
+/// Europe/Paris jumps from 02:00 to 03:00 at 01:00 UTC that night.
+const CLOCK_START: &str = "2026-03-29T00:59:40Z";
+
+async fn run(bot: &Bot, invocation: CommandInvocation) -> InteractionOutcome {
+    let name = invocation.command.clone();
+    bot.discord
+        .invoke_with(invocation.timeout(ANSWER))
+        .await
+        .unwrap_or_else(|error| panic!("/{name} answers: {error}\n{}", bot.logs()))
+}
+
+fn manager(invocation: CommandInvocation) -> CommandInvocation {
+    invocation.permissions(PermissionSet::from_names(["MANAGE_GUILD"]).expect("a permission"))
+}
+
+/// A refusal: one private sentence containing `expected`.
+fn refused(outcome: &InteractionOutcome, expected: &str) {
+    assert!(
+        outcome.ephemeral,
+        "refusals are private: {}",
+        outcome.content
+    );
+    assert!(
+        outcome.content.contains(expected),
+        "expected “{expected}” in: {}",
+        outcome.content
+    );
+}
+
+fn setup(guild: &GuildInfo, time: &str, from: i64, to: i64, zone: &str) -> CommandInvocation {
+    CommandInvocation::new(guild.id, "ada", "schedule setup")
+        .option(OptionSpec::new("channel", "plays"))
+        .option(OptionSpec::new("time", time))
+        .option(OptionSpec::new("from", from))
+        .option(OptionSpec::new("to", to))
+        .option(OptionSpec::new("timezone", zone))
+}
+
+fn subcommand(guild: &GuildInfo, user: &str, group: &str, name: &str) -> CommandInvocation {
+    CommandInvocation::new(guild.id, user, format!("{group} {name}"))
+}
+
+/// The bot's posts in #plays.
+async fn posts(bot: &Bot, guild: &GuildInfo) -> Vec<MessageView> {
+    let plays = guild.channel("plays").expect("#plays");
+    bot.discord
+        .bot_messages(plays)
+        .await
+        .expect("messages")
+        .into_iter()
+        .filter(|message| !message.deleted && message.interaction_id.is_none())
+        .collect()
+}
+
+fn description(post: &MessageView) -> String {
+    post.embeds
+        .first()
+        .and_then(|embed| embed.get("description"))
+        .and_then(|text| text.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The post's line for the hour with `emoji`.
+fn line<'a>(text: &'a str, emoji: &str) -> &'a str {
+    text.lines()
+        .find(|line| line.starts_with(emoji))
+        .unwrap_or_else(|| panic!("a line for {emoji} in:\n{text}"))
+}
+
+fn mention(guild: &GuildInfo, name: &str) -> String {
+    format!("<@{}>", guild.user(name).expect("a member"))
+}
+
+/// Waits until the post's text satisfies `check`, and returns it.
+async fn until_text(
+    bot: &Bot,
+    post: Snowflake,
+    what: &str,
+    check: impl Fn(&str) -> bool,
+) -> String {
+    let found = eventually(ANSWER, || async {
+        let message = bot.discord.message(post).await.ok()?;
+        let text = description(&message);
+        check(&text).then_some(text)
+    })
+    .await;
+    if let Some(text) = found {
+        return text;
+    }
+    let now = bot.discord.message(post).await.expect("the post");
+    panic!(
+        "{what}; the post reads:\n{}\n{}",
+        description(&now),
+        bot.logs()
+    )
+}
+
+async fn react(bot: &Bot, guild: &GuildInfo, post: Snowflake, user: &str, emoji: &str) {
+    bot.discord
+        .react(guild.id, ReactionSpec::new(post, user, emoji))
+        .await
+        .expect("reacted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_daily_post_end_to_end() {
+    let db = TempSqlite::new();
+    let mut bot = Bot::start_rate_limited(db.url(), &[("CLOCK_START", CLOCK_START)]).await;
+    let guild = bot
+        .guild_from(
+            GuildSpec::new("Owls")
+                .members(["ada", "bob", "cy", "dan"])
+                .generated_members(50)
+                .text_channel("general")
+                .text_channel("plays")
+                .voice_channel("lounge"),
+        )
+        .await;
+
+    set_up(&bot, &guild).await;
+    let post = made_on_time(&bot, &guild).await;
+    reactions_and_voice(&bot, &guild, &post).await;
+    a_burst(&bot, &guild, &post).await;
+    weekly_schedule(&bot, &guild, &post).await;
+    downtime(&mut bot, &guild, &post).await;
+    deleted(&bot, &guild, &post).await;
+    let limited = bot.discord.rate_limited().await.expect("report");
+    assert_eq!(
+        limited.refused, 0,
+        "the bot paces itself within Discord's limits"
+    );
+    time_zones(&bot, &guild).await;
+    bot.stop().await;
+}
+
+/// Bad input changes nothing; then the manager sets the post up for 02:30 Paris time.
+async fn set_up(bot: &Bot, guild: &GuildInfo) {
+    for (invocation, expected) in [
+        (setup(guild, "25:00", 1, 13, "Europe/Paris"), "0 to 23"),
+        (setup(guild, "soon", 1, 13, "Europe/Paris"), "time of day"),
+        (setup(guild, "02:30", 5, 5, "Europe/Paris"), "hour"),
+        (setup(guild, "02:30", 3, 2, "Europe/Paris"), "20"),
+        (setup(guild, "02:30", 1, 13, "PST"), "America/Los_Angeles"),
+        (setup(guild, "02:30", 1, 13, "Atlantis/Nowhere"), "timezone"),
+    ] {
+        refused(&run(bot, manager(invocation)).await, expected);
+    }
+    refused(
+        &run(
+            bot,
+            setup(guild, "02:30", 1, 13, "Europe/Paris").permissions(PermissionSet::NONE),
+        )
+        .await,
+        "Manage Server",
+    );
+    refused(
+        &run(bot, manager(subcommand(guild, "ada", "schedule", "status"))).await,
+        "No daily post",
+    );
+
+    // 02:30 does not exist in Paris that night: the post is made at 03:00 CEST, 01:00 UTC.
+    let due = Utc
+        .with_ymd_and_hms(2026, 3, 29, 1, 0, 0)
+        .single()
+        .expect("a time");
+    let confirmed = run(bot, manager(setup(guild, "02:30", 1, 13, "Paris"))).await;
+    assert!(confirmed.ephemeral);
+    assert!(
+        confirmed
+            .content
+            .contains(&format!("<t:{}:F>", due.timestamp())),
+        "the next post is at 01:00 UTC: {}",
+        confirmed.content
+    );
+    assert!(
+        posts(bot, guild).await.is_empty(),
+        "nothing is posted before its time"
+    );
+}
+
+/// The scheduler makes the post at 01:00 UTC with its reactions in order.
+async fn made_on_time(bot: &Bot, guild: &GuildInfo) -> MessageView {
+    let post = eventually(ANSWER + ANSWER, || async {
+        let made = posts(bot, guild).await;
+        let post = made.first()?;
+        // Every reaction is added: eleven hours (02:00 is skipped) and "not today".
+        (post.reactions.len() == 12).then(|| post.clone())
+    })
+    .await
+    .unwrap_or_else(|| panic!("the post is made with its reactions\n{}", bot.logs()));
+    let title = post.embeds[0]["title"].as_str().unwrap_or_default();
+    assert!(title.contains("Sunday 29 March"), "{title}");
+    let emojis: Vec<&str> = post.reactions.iter().map(|r| r.emoji.as_str()).collect();
+    assert_eq!(
+        emojis,
+        ["🇦", "🇨", "🇩", "🇪", "🇫", "🇬", "🇭", "🇮", "🇯", "🇰", "🇱", "❌"],
+        "one letter per hour in order, none for the hour the clocks skip"
+    );
+    let text = description(&post);
+    assert!(
+        !text.lines().any(|line| line.starts_with("🇧")),
+        "02:00 is not listed:\n{text}"
+    );
+    let three = Utc
+        .with_ymd_and_hms(2026, 3, 29, 1, 0, 0)
+        .single()
+        .expect("a time");
+    assert!(line(&text, "🇨").contains(&format!("<t:{}:t>", three.timestamp())));
+    post
+}
+
+/// Reactions, "not today", other emojis and a voice join.
+async fn reactions_and_voice(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
+    // Members react; other emojis and a "not today" change what they should.
+    react(bot, guild, post.id, "ada", "🇦").await;
+    react(bot, guild, post.id, "bob", "🇨").await;
+    react(bot, guild, post.id, "cy", "🇨").await;
+    react(bot, guild, post.id, "cy", "❌").await;
+    react(bot, guild, post.id, "dan", "🔥").await;
+    let text = until_text(bot, post.id, "ada and bob are listed", |text| {
+        line(text, "🇦").contains(&mention(guild, "ada"))
+            && line(text, "🇨").contains(&mention(guild, "bob"))
+    })
+    .await;
+    assert!(
+        !text.contains(&mention(guild, "cy")),
+        "cy is not playing today"
+    );
+    assert!(!text.contains(&mention(guild, "dan")), "a 🔥 is no hour");
+
+    // A voice join lands in the hour it is now (03:00), marked as seen in voice.
+    bot.discord
+        .voice(guild.id, VoiceSpec::join("dan", "lounge"))
+        .await
+        .expect("joined voice");
+    until_text(bot, post.id, "dan is listed at 03:00 from voice", |text| {
+        line(text, "🇨").contains(&format!("{}🔊", mention(guild, "dan")))
+    })
+    .await;
+}
+
+/// Fifty members react at once: all appear, in a few edits.
+async fn a_burst(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
+    // Fifty members react at once: all appear, in a few edits.
+    bot.discord.clear_requests().await.expect("log cleared");
+    let burst = std::time::Instant::now();
+    let everyone: Vec<String> = (1..=50).map(|n| format!("member-{n:04}")).collect();
+    futures::future::join_all(
+        everyone
+            .iter()
+            .map(|member| react(bot, guild, post.id, member, "🇩")),
+    )
+    .await;
+    let reacted_in = burst.elapsed();
+    until_text(bot, post.id, "all fifty are listed at 04:00", |text| {
+        let four = line(text, "🇩");
+        everyone
+            .iter()
+            .all(|member| four.contains(&mention(guild, member)))
+    })
+    .await;
+    let edits = bot
+        .discord
+        .requests(&RequestFilter {
+            method: Some("PATCH".to_owned()),
+            path: Some(format!(
+                "/api/v10/channels/{}/messages/{}",
+                post.channel_id, post.id
+            )),
+            ..RequestFilter::default()
+        })
+        .await
+        .expect("requests")
+        .len();
+    // One edit per 2.5 s at most, plus the first one after a second.
+    let allowed = 2 + usize::try_from(reacted_in.as_millis() / 2_500).expect("small");
+    assert!(
+        (1..=allowed).contains(&edits),
+        "{edits} edits for 50 reactions in {reacted_in:?}"
+    );
+}
+
+/// The `custom_id` of the component starting with `prefix` in an answer's rows.
+fn component(outcome: &InteractionOutcome, prefix: &str) -> String {
+    outcome
+        .components
+        .iter()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|component| component["custom_id"].as_str().map(str::to_owned))
+        .find(|id| id.starts_with(prefix))
+        .unwrap_or_else(|| panic!("a component {prefix}… in {:?}", outcome.components))
+}
+
+async fn click(bot: &Bot, click: ComponentClick) -> InteractionOutcome {
+    bot.discord
+        .click(click.timeout(ANSWER))
+        .await
+        .unwrap_or_else(|error| panic!("the click is answered: {error}\n{}", bot.logs()))
+}
+
+/// Dan sets a weekly schedule with the menus (Sundays at 05:00) and appears on today's post
+/// without reacting; forged picks are refused and change nothing.
+async fn weekly_schedule(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
+    let editor = run(bot, subcommand(guild, "dan", "schedule", "week")).await;
+    assert!(editor.ephemeral, "{}", editor.content);
+    let message = editor.message_id.expect("the editor's message");
+
+    for (values, expected) in [
+        (vec!["9"], "not one of the choices"),
+        (vec!["-1"], "not one of the choices"),
+    ] {
+        let forged = click(
+            bot,
+            ComponentClick::select(message, "dan", component(&editor, "week:days:"), values),
+        )
+        .await;
+        refused(&forged, expected);
+    }
+    let forged = click(
+        bot,
+        ComponentClick::select(message, "dan", component(&editor, "week:hours:"), ["23"]),
+    )
+    .await;
+    refused(&forged, "not one of the choices");
+    let thousand: Vec<String> = (0..1000).map(|n| (n % 7).to_string()).collect();
+    let forged = click(
+        bot,
+        ComponentClick::select(message, "dan", component(&editor, "week:days:"), thousand),
+    )
+    .await;
+    refused(&forged, "at most");
+
+    let days = click(
+        bot,
+        ComponentClick::select(message, "dan", component(&editor, "week:days:"), ["6"]).genuine(),
+    )
+    .await;
+    let hours = click(
+        bot,
+        ComponentClick::select(message, "dan", component(&days, "week:hours:"), ["5"]).genuine(),
+    )
+    .await;
+    let saved = click(
+        bot,
+        ComponentClick::button(message, "dan", component(&hours, "week:save:")).genuine(),
+    )
+    .await;
+    assert!(saved.content.contains("Sunday: 05:00"), "{}", saved.content);
+
+    until_text(
+        bot,
+        post.id,
+        "dan is listed at 05:00 from his week",
+        |text| line(text, "🇪").contains(&format!("{}📅", mention(guild, "dan"))),
+    )
+    .await;
+    let shown = run(
+        bot,
+        subcommand(guild, "cy", "schedule", "show").option(OptionSpec::new(
+            "member",
+            guild.user("dan").expect("dan").to_string(),
+        )),
+    )
+    .await;
+    assert!(shown.content.contains("Sunday: 05:00"), "{}", shown.content);
+    refused(
+        &run(
+            bot,
+            subcommand(guild, "cy", "schedule", "week").option(OptionSpec::new(
+                "member",
+                guild.user("dan").expect("dan").to_string(),
+            )),
+        )
+        .await,
+        "Manage Server",
+    );
+}
+
+/// Reactions while the bot is down count once it is back; the post is not made again.
+async fn downtime(bot: &mut Bot, guild: &GuildInfo, post: &MessageView) {
+    // Reactions while the bot is down count once it is back; the post is not made again.
+    let status = bot.terminate().await;
+    assert!(status.success(), "stopped cleanly\n{}", bot.logs());
+    bot.discord
+        .unreact(guild.id, ReactionSpec::new(post.id, "ada", "🇦"))
+        .await
+        .expect("unreacted while the bot is away");
+    react(bot, guild, post.id, "bob", "🇪").await;
+    bot.relaunch().await;
+    until_text(
+        bot,
+        post.id,
+        "the reactions made while down count",
+        |text| {
+            !line(text, "🇦").contains(&mention(guild, "ada"))
+                && line(text, "🇪").contains(&mention(guild, "bob"))
+        },
+    )
+    .await;
+    assert_eq!(posts(bot, guild).await.len(), 1, "one post per day");
+    let status = run(bot, manager(subcommand(guild, "ada", "schedule", "status"))).await;
+    assert!(
+        status.content.contains(&format!("{}", post.id)),
+        "status links today's post: {}",
+        status.content
+    );
+
+    // A manager asks for today's post again: there is one per day.
+    let again = run(bot, manager(subcommand(guild, "ada", "schedule", "post"))).await;
+    assert!(again.content.contains("already"), "{}", again.content);
+}
+
+/// Someone deletes the post: it is not made again today, and status says so.
+async fn deleted(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
+    // Someone deletes the post: it is not made again today, and status says so.
+    bot.discord
+        .delete_message(guild.id, post.id)
+        .await
+        .expect("deleted");
+    let said = eventually(ANSWER, || async {
+        let status = bot
+            .discord
+            .invoke_with(manager(subcommand(guild, "ada", "schedule", "status")).timeout(ANSWER))
+            .await
+            .ok()?;
+        status.content.contains("deleted").then_some(())
+    })
+    .await;
+    assert!(
+        said.is_some(),
+        "status says the post was deleted\n{}",
+        bot.logs()
+    );
+    let again = run(bot, manager(subcommand(guild, "ada", "schedule", "post"))).await;
+    assert!(again.content.contains("deleted"), "{}", again.content);
+    assert!(posts(bot, guild).await.is_empty());
+}
+
+/// Members' zones on the same bot: set by city, refused abbreviations, private zones, and who is
+/// where in voice.
+async fn time_zones(bot: &Bot, guild: &GuildInfo) {
+    let set = |user: &str, zone: &str| {
+        CommandInvocation::new(guild.id, user, "timezone set").option(OptionSpec::new("zone", zone))
+    };
+    refused(&run(bot, set("ada", "PST")).await, "America/Los_Angeles");
+    refused(&run(bot, set("ada", "Atlantis")).await, "timezone");
+    let done = run(bot, set("ada", "tokyo")).await;
+    assert!(done.content.contains("Asia/Tokyo"), "{}", done.content);
+    let private = run(
+        bot,
+        set("bob", "Asia/Kolkata").option(OptionSpec::new("private", true)),
+    )
+    .await;
+    assert!(private.content.contains("private"), "{}", private.content);
+    refused(
+        &run(
+            bot,
+            set("bob", "Europe/Paris").option(OptionSpec::new(
+                "member",
+                guild.user("ada").expect("ada").to_string(),
+            )),
+        )
+        .await,
+        "Manage Server",
+    );
+
+    let show = |user: &str, whom: &str| {
+        subcommand(guild, user, "timezone", "show").option(OptionSpec::new(
+            "member",
+            guild.user(whom).expect("a member").to_string(),
+        ))
+    };
+    let adas = run(bot, show("cy", "ada")).await;
+    assert!(adas.content.contains("Asia/Tokyo"), "{}", adas.content);
+    let bobs = run(bot, show("cy", "bob")).await;
+    assert!(bobs.content.contains("private"), "{}", bobs.content);
+    assert!(!bobs.content.contains("Kolkata"), "{}", bobs.content);
+
+    bot.discord
+        .voice(guild.id, VoiceSpec::join("ada", "lounge"))
+        .await
+        .expect("ada joins voice");
+    let voice = run(bot, subcommand(guild, "ada", "timezone", "voice")).await;
+    assert!(voice.content.contains("Asia/Tokyo"), "{}", voice.content);
+    assert!(
+        voice.content.contains(&mention(guild, "dan")),
+        "{}",
+        voice.content
+    );
+}
