@@ -2,7 +2,8 @@
 //! the daily post (bad input refused first), the post is made on time on a day clocks jump
 //! forward, members react, a burst of reactions makes a few edits, a voice join lands in the
 //! current hour, reactions made while the bot is down count after a restart, and a deleted post is
-//! not made again. Members' time zones are checked on the same bot.
+//! not made again. A second server whose post fell due while the bot was down gets it once at
+//! start-up. Members' time zones are checked on the same bot.
 //!
 //! The bot's clock starts 20 seconds before the post is due (`CLOCK_START`, allowed only against
 //! a local fake Discord), so the scheduler itself makes the post.
@@ -143,17 +144,36 @@ async fn the_daily_post_end_to_end() {
         )
         .await;
 
+    let larks = bot
+        .guild_from(
+            GuildSpec::new("Larks")
+                .members(["ada", "bob"])
+                .text_channel("plays"),
+        )
+        .await;
     set_up(&bot, &guild).await;
+    // Larks posts at 03:05 Paris time (01:05 UTC), after this run's clock has stopped.
+    let later = run(
+        &bot,
+        manager(setup(&larks, "03:05", 18, 23, "Europe/Paris")),
+    )
+    .await;
+    assert!(
+        later.ephemeral && later.content.contains("set up"),
+        "{}",
+        later.content
+    );
     let post = made_on_time(&bot, &guild).await;
     reactions_and_voice(&bot, &guild, &post).await;
     a_burst(&bot, &guild, &post).await;
     weekly_schedule(&bot, &guild, &post).await;
-    downtime(&mut bot, &guild, &post).await;
+    ranks(&bot, &guild, &post).await;
+    downtime(&mut bot, &guild, &post, &larks).await;
     deleted(&bot, &guild, &post).await;
     let limited = bot.discord.rate_limited().await.expect("report");
     assert_eq!(
         limited.refused, 0,
-        "the bot paces itself within Discord's limits"
+        "the bot paces itself within Discord's limits: {limited:?}"
     );
     time_zones(&bot, &guild).await;
     bot.stop().await;
@@ -402,8 +422,34 @@ async fn weekly_schedule(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
     );
 }
 
+/// A manager defines a rank; bob picks it and his name on the post gets its emoji.
+async fn ranks(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
+    let add = |emoji: &str| {
+        CommandInvocation::new(guild.id, "ada", "rank add")
+            .option(OptionSpec::new("name", "Captain"))
+            .option(OptionSpec::new("emoji", emoji))
+    };
+    refused(&run(bot, manager(add("captain"))).await, "emoji");
+    refused(
+        &run(bot, add("⭐").permissions(PermissionSet::NONE)).await,
+        "Manage Server",
+    );
+    let added = run(bot, manager(add("⭐"))).await;
+    assert!(added.content.contains("Captain"), "{}", added.content);
+    let pick = |name: &str| {
+        CommandInvocation::new(guild.id, "bob", "rank pick").option(OptionSpec::new("name", name))
+    };
+    refused(&run(bot, pick("General")).await, "no rank General");
+    let picked = run(bot, pick("captain")).await;
+    assert!(picked.content.contains("Captain"), "{}", picked.content);
+    until_text(bot, post.id, "bob's rank shows before his name", |text| {
+        line(text, "🇨").contains(&format!("⭐{}", mention(guild, "bob")))
+    })
+    .await;
+}
+
 /// Reactions while the bot is down count once it is back; the post is not made again.
-async fn downtime(bot: &mut Bot, guild: &GuildInfo, post: &MessageView) {
+async fn downtime(bot: &mut Bot, guild: &GuildInfo, post: &MessageView, larks: &GuildInfo) {
     // Reactions while the bot is down count once it is back; the post is not made again.
     let status = bot.terminate().await;
     assert!(status.success(), "stopped cleanly\n{}", bot.logs());
@@ -412,6 +458,8 @@ async fn downtime(bot: &mut Bot, guild: &GuildInfo, post: &MessageView) {
         .await
         .expect("unreacted while the bot is away");
     react(bot, guild, post.id, "bob", "🇪").await;
+    // The bot comes back at 01:10 UTC: Larks' post fell due at 01:05 while it was down.
+    bot.set_var("CLOCK_START", "2026-03-29T01:10:00Z");
     bot.relaunch().await;
     until_text(
         bot,
@@ -424,6 +472,28 @@ async fn downtime(bot: &mut Bot, guild: &GuildInfo, post: &MessageView) {
     )
     .await;
     assert_eq!(posts(bot, guild).await.len(), 1, "one post per day");
+    let made = eventually(ANSWER, || async {
+        let made = posts(bot, larks).await;
+        (made.len() == 1 && made[0].reactions.len() == 6).then_some(())
+    })
+    .await;
+    assert!(
+        made.is_some(),
+        "Larks' missed post is made at start-up\n{}",
+        bot.logs()
+    );
+    bot.restart().await;
+    let status = run(bot, manager(subcommand(larks, "ada", "schedule", "status"))).await;
+    assert!(
+        status.content.contains("Today's post:"),
+        "{}",
+        status.content
+    );
+    assert_eq!(
+        posts(bot, larks).await.len(),
+        1,
+        "a restart does not post again"
+    );
     let status = run(bot, manager(subcommand(guild, "ada", "schedule", "status"))).await;
     assert!(
         status.content.contains(&format!("{}", post.id)),
@@ -465,6 +535,19 @@ async fn deleted(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
 /// Members' zones on the same bot: set by city, refused abbreviations, private zones, and who is
 /// where in voice.
 async fn time_zones(bot: &Bot, guild: &GuildInfo) {
+    refused(
+        &run(bot, CommandInvocation::in_dm("ada", "schedule status")).await,
+        "only works inside a server",
+    );
+    refused(
+        &run(
+            bot,
+            CommandInvocation::in_dm("ada", "timezone set")
+                .option(OptionSpec::new("zone", "Paris")),
+        )
+        .await,
+        "only works inside a server",
+    );
     let set = |user: &str, zone: &str| {
         CommandInvocation::new(guild.id, user, "timezone set").option(OptionSpec::new("zone", zone))
     };

@@ -8,7 +8,9 @@ mod support;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use trakker::config::DatabaseUrl;
 use trakker::domain::ids::{ChannelId, GuildId, MessageId, UserId};
-use trakker::store::schedule::{DayMarks, MemberZone, PostState, ScheduleSettings, NOT_TODAY_SLOT};
+use trakker::store::schedule::{
+    DayMarks, MemberZone, PostState, Rank, ScheduleSettings, NOT_TODAY_SLOT,
+};
 use trakker::store::{self, GuildRecord, Store, StoreError};
 
 conformance! {
@@ -23,6 +25,7 @@ conformance! {
         weekly_schedules_replace_and_clear,
         member_zones_set_show_and_clear,
         two_guilds_never_share_a_day,
+        ranks_are_defined_picked_and_removed_with_their_picks,
     ],
 }
 
@@ -422,5 +425,80 @@ async fn two_guilds_never_share_a_day(store: &dyn Store) {
     assert!(
         claimed && other_claimed,
         "each guild has its own post of the day"
+    );
+}
+
+fn rank(key: &str, emoji: &str) -> Rank {
+    Rank {
+        key: key.to_lowercase(),
+        name: key.to_owned(),
+        emoji: emoji.to_owned(),
+    }
+}
+
+async fn ranks_are_defined_picked_and_removed_with_their_picks(store: &dyn Store) {
+    assert!(matches!(
+        store.save_rank(GUILD, &rank("Captain", "⭐")).await,
+        Err(StoreError::UnknownGuild(GUILD))
+    ));
+    guild(store, GUILD).await;
+    guild(store, OTHER_GUILD).await;
+    store
+        .save_rank(GUILD, &rank("Recruit", "🐣"))
+        .await
+        .expect("added");
+    store
+        .save_rank(GUILD, &rank("Captain", "⭐"))
+        .await
+        .expect("added");
+    store
+        .save_rank(GUILD, &rank("Captain", "chief:42"))
+        .await
+        .expect("a new emoji for the same rank");
+    assert_eq!(
+        store.ranks(GUILD).await.expect("ranks"),
+        [rank("Captain", "chief:42"), rank("Recruit", "🐣")]
+    );
+    assert!(store.ranks(OTHER_GUILD).await.expect("ranks").is_empty());
+
+    assert!(store
+        .set_member_rank(GUILD, ADA, Some("captain"))
+        .await
+        .expect("picked"));
+    assert!(store
+        .set_member_rank(GUILD, BOB, Some("recruit"))
+        .await
+        .expect("picked"));
+    assert!(
+        !store
+            .set_member_rank(GUILD, CY, Some("general"))
+            .await
+            .expect("refused"),
+        "a rank the server does not have"
+    );
+    assert!(
+        !store
+            .set_member_rank(OTHER_GUILD, CY, Some("captain"))
+            .await
+            .expect("refused"),
+        "another server's rank"
+    );
+    assert!(store
+        .set_member_rank(GUILD, BOB, Some("captain"))
+        .await
+        .expect("changed"));
+    assert_eq!(
+        store.member_ranks(GUILD).await.expect("picks"),
+        [(ADA, "chief:42".to_owned()), (BOB, "chief:42".to_owned())]
+    );
+    assert!(store
+        .set_member_rank(GUILD, BOB, None)
+        .await
+        .expect("dropped"));
+    assert!(store.remove_rank(GUILD, "captain").await.expect("removed"));
+    assert!(!store.remove_rank(GUILD, "captain").await.expect("gone"));
+    assert!(
+        store.member_ranks(GUILD).await.expect("picks").is_empty(),
+        "a removed rank takes its picks along"
     );
 }

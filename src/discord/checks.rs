@@ -11,6 +11,7 @@ use crate::discord::{CommandError, Context};
 use crate::domain::access::Caller;
 use crate::domain::ids::{GuildId, RoleId, UserId};
 use crate::domain::names::{game_key, GameName};
+use crate::domain::reaction::ReactionEmoji;
 use crate::store::GuildSettings;
 
 /// The guild the command runs in.
@@ -148,4 +149,26 @@ pub async fn autocomplete_game(
         None => Vec::new(),
     };
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// An emoji a manager typed: a unicode emoji, or one of this server's custom emojis (the bot can
+/// only show those).
+///
+/// # Errors
+/// A sentence for the user when it is no emoji, or another server's.
+pub fn server_emoji(ctx: Context<'_>, typed: &str) -> Result<ReactionEmoji, CommandError> {
+    let parsed = ReactionEmoji::parse(typed).map_err(CommandError::User)?;
+    if let ReactionEmoji::Custom { id, name, .. } = &parsed {
+        let known = ctx.guild().is_some_and(|cached| {
+            cached
+                .emojis
+                .contains_key(&serenity::EmojiId::new((*id).max(1)))
+        });
+        if !known {
+            return Err(CommandError::user(format!(
+                ":{name}: is not one of this server's emojis; pick one from this server."
+            )));
+        }
+    }
+    Ok(parsed)
 }

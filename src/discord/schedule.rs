@@ -20,8 +20,9 @@ use crate::schedule::{PortError, PostChannel, PostText, PostedMessage, Schedules
 /// The most users Discord lists per page of a reaction.
 const REACTORS_PER_PAGE: u8 = 100;
 
-/// Discord lets a bot add one reaction per quarter second in a channel.
-const REACTION_GAP: Duration = Duration::from_millis(250);
+/// Discord lets a bot add one reaction per quarter second in a channel; the margin keeps two
+/// requests sent a quarter second apart from arriving closer than that.
+const REACTION_GAP: Duration = Duration::from_millis(300);
 
 /// How long to wait after a 429 before trying again: longer than any window the refusal can come
 /// from (the global one is a second), so a request is never refused twice in a row.

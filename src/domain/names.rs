@@ -1,4 +1,4 @@
-//! Names users type: games, seasons and sessions. Each passes the checks of every free-text
+//! Names users type: games, seasons, sessions and ranks. Each passes the checks of every free-text
 //! option ([`super::text`]) and has a length limit that keeps embeds readable; games also get a
 //! normalised key, so "apex legends", "Apex Legends" and "ＡＰＥＸ Legends" are one game.
 
@@ -8,6 +8,8 @@ pub const MAX_GAME_CHARS: usize = 50;
 pub const MAX_SEASON_CHARS: usize = 50;
 /// The longest session name, in characters.
 pub const MAX_SESSION_CHARS: usize = 80;
+/// The longest rank name, in characters.
+pub const MAX_RANK_CHARS: usize = 32;
 
 /// Titles a new guild's game list starts with; `/config games` edits the list.
 pub const DEFAULT_GAMES: [&str; 8] = [
@@ -116,6 +118,33 @@ impl SessionName {
     }
 }
 
+/// A rank of the server ("Captain", "Recruit"), shown on the daily post as its emoji.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RankName(String);
+
+impl RankName {
+    /// Checks a rank name.
+    ///
+    /// # Errors
+    /// A sentence for the user when it is empty, too long, or holds line breaks, invisible or
+    /// direction-changing characters.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        checked(text, MAX_RANK_CHARS, "rank name").map(Self)
+    }
+
+    /// The name as given.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name compared without case, width or invisible characters, like game names.
+    #[must_use]
+    pub fn key(&self) -> String {
+        super::text::comparison_key(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +188,17 @@ mod tests {
         for game in DEFAULT_GAMES {
             assert_eq!(GameName::parse(game).expect("valid").as_str(), game);
         }
+    }
+
+    #[test]
+    fn rank_names_are_one_short_line_compared_without_case() {
+        let captain = RankName::parse("Captain").expect("a rank");
+        assert_eq!(
+            captain.key(),
+            RankName::parse("CAPTAIN").expect("a rank").key()
+        );
+        assert!(RankName::parse("").is_err());
+        assert!(RankName::parse("two\nlines").is_err());
+        assert!(RankName::parse(&"x".repeat(MAX_RANK_CHARS + 1)).is_err());
     }
 }

@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 
 use super::port::PostText;
 use crate::domain::ids::UserId;
+use crate::domain::reaction::ReactionEmoji;
 use crate::domain::schedule::{
     member_slots, scheduled_slots, DailyBoard, Entry, HourWindow, PostPlan, PostTime, SlotSet,
     Weekdays, WeeklySchedule,
@@ -37,15 +38,27 @@ pub(super) fn local_date(plan: &PostPlan, now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&plan.tz).date_naive()
 }
 
-/// The post of `day` as it reads with these marks, schedules and zones.
+/// What the board needs to know of the members, each list by member: weekly schedules, time
+/// zones and rank emojis (canonical text).
+pub(super) struct Members<'a> {
+    pub weeks: &'a [(UserId, [u32; 7])],
+    pub zones: &'a [(UserId, MemberZone)],
+    pub ranks: &'a [(UserId, String)],
+}
+
+/// The post of `day` as it reads with these marks and members.
 #[must_use]
 pub(super) fn render(
     plan: &PostPlan,
     day: NaiveDate,
     marks: &DayMarks,
-    weeks: &[(UserId, [u32; 7])],
-    zones: &[(UserId, MemberZone)],
+    members: &Members<'_>,
 ) -> PostText {
+    let Members {
+        weeks,
+        zones,
+        ranks,
+    } = *members;
     let slots = plan.slots(day);
     let responders: BTreeSet<UserId> = marks.responders.iter().copied().collect();
     let mut reacted: BTreeMap<UserId, SlotSet> = BTreeMap::new();
@@ -80,6 +93,12 @@ pub(super) fn render(
         }
     }
 
+    let rank_of = |user: UserId| -> Option<String> {
+        let found = ranks
+            .binary_search_by_key(&user, |(member, _)| *member)
+            .ok()?;
+        ReactionEmoji::from_key(&ranks[found].1).map(|emoji| emoji.display())
+    };
     let members: BTreeSet<UserId> = responders
         .iter()
         .chain(reacted.keys())
@@ -91,6 +110,7 @@ pub(super) fn render(
     let width = slots.iter().map(|slot| slot.index + 1).max().unwrap_or(0);
     let mut players: Vec<Vec<Entry>> = vec![Vec::new(); width];
     for user in members {
+        let rank_emoji = rank_of(user);
         let reactions = responders
             .contains(&user)
             .then(|| reacted.get(&user).copied().unwrap_or_default());
@@ -104,7 +124,7 @@ pub(super) fn render(
             if let Some(line) = players.get_mut(index) {
                 line.push(Entry {
                     user,
-                    rank_emoji: None,
+                    rank_emoji: rank_emoji.clone(),
                     source,
                 });
             }

@@ -63,6 +63,8 @@ pub enum PostOutcome {
     AlreadyPosted(PostRecord),
     /// Someone deleted the day's post; it is not posted again that day.
     Deleted,
+    /// This process is making it right now.
+    InProgress,
     /// Discord refused or failed; the scheduler tries again later.
     Failed(PortError),
 }
@@ -78,6 +80,11 @@ pub struct Schedules {
     settled: Mutex<HashSet<(GuildId, NaiveDate)>>,
     /// Guilds whose last attempt failed, until when they wait, and why.
     failures: Mutex<HashMap<GuildId, (DateTime<Utc>, PortError)>>,
+    /// Posts being made by this process: a start's reconciliation and the scheduler's first
+    /// look reach the same posts at once.
+    in_flight: Mutex<HashSet<(GuildId, NaiveDate)>>,
+    /// Bounds how many posts are made at once when many guilds are due together.
+    posting: Semaphore,
     edits: Edits,
     wake: Notify,
 }
@@ -94,6 +101,8 @@ impl Schedules {
             posts: Mutex::default(),
             settled: Mutex::default(),
             failures: Mutex::default(),
+            in_flight: Mutex::default(),
+            posting: Semaphore::new(POSTS_AT_ONCE),
             edits: Edits::default(),
             wake: Notify::new(),
         }
@@ -202,7 +211,17 @@ impl Schedules {
         let marks = self.store.day_marks(guild, day).await?;
         let weeks = self.store.weekly_schedules(guild).await?;
         let zones = self.store.member_zones(guild).await?;
-        Ok(board::render(&plan.plan, day, &marks, &weeks, &zones))
+        let ranks = self.store.member_ranks(guild).await?;
+        Ok(board::render(
+            &plan.plan,
+            day,
+            &marks,
+            &board::Members {
+                weeks: &weeks,
+                zones: &zones,
+                ranks: &ranks,
+            },
+        ))
     }
 
     /// A member added or removed a reaction on a message; `false` when the message is no post
@@ -397,6 +416,13 @@ impl Schedules {
         plan: &GuildPlan,
         day: NaiveDate,
     ) -> Result<PostOutcome, StoreError> {
+        let Some(_flight) = InFlight::enter(&self.in_flight, (guild, day)) else {
+            return Ok(PostOutcome::InProgress);
+        };
+        // Closed only when the service is dropped, and then nothing posts anyway.
+        let Ok(_permit) = self.posting.acquire().await else {
+            return Ok(PostOutcome::InProgress);
+        };
         let Some(channel) = self.channel.get() else {
             return Ok(PostOutcome::Failed(PortError::Failed(
                 "not connected to Discord yet".to_owned(),
@@ -516,7 +542,6 @@ impl Schedules {
         };
         let now = self.now();
         let mut next = now + LOOK_EVERY;
-        let posting = Arc::new(Semaphore::new(POSTS_AT_ONCE));
         let mut due = tokio::task::JoinSet::new();
         for guild in guilds {
             if !channel.serves(guild.guild_id) {
@@ -532,11 +557,8 @@ impl Schedules {
             {
                 continue;
             }
-            let (this, posting) = (Arc::clone(self), Arc::clone(&posting));
+            let this = Arc::clone(self);
             due.spawn(async move {
-                let Ok(_permit) = posting.acquire_owned().await else {
-                    return;
-                };
                 if let Err(error) = this.make_post(guild.guild_id, &plan, day).await {
                     tracing::warn!(guild = %guild.guild_id, %error, "could not make the daily post; trying again shortly");
                 }
@@ -607,6 +629,34 @@ impl Schedules {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&guild)
             .is_some_and(|(until, _)| *until > now)
+    }
+}
+
+/// A post this process is making, marked until the guard is dropped.
+struct InFlight<'a> {
+    set: &'a Mutex<HashSet<(GuildId, NaiveDate)>>,
+    key: (GuildId, NaiveDate),
+}
+
+impl<'a> InFlight<'a> {
+    /// Marks `key`; `None` when it is marked already.
+    fn enter(
+        set: &'a Mutex<HashSet<(GuildId, NaiveDate)>>,
+        key: (GuildId, NaiveDate),
+    ) -> Option<Self> {
+        set.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key)
+            .then_some(Self { set, key })
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.key);
     }
 }
 

@@ -87,6 +87,17 @@ pub struct MemberZone {
     pub private: bool,
 }
 
+/// A rank of the server: shown on the daily post as its emoji before its members' names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rank {
+    /// The name compared without case ([`crate::domain::names::RankName::key`]).
+    pub key: String,
+    /// The name as the managers spelled it.
+    pub name: String,
+    /// The emoji's canonical text ([`crate::domain::reaction::ReactionEmoji::key`]).
+    pub emoji: String,
+}
+
 /// Storage for who plays when. Every method filters by guild.
 #[async_trait]
 pub trait ScheduleStore: Send + Sync {
@@ -216,6 +227,28 @@ pub trait ScheduleStore: Send + Sync {
         &self,
         guild_id: GuildId,
     ) -> Result<Vec<(UserId, MemberZone)>, StoreError>;
+
+    /// The server's ranks, by key.
+    async fn ranks(&self, guild_id: GuildId) -> Result<Vec<Rank>, StoreError>;
+
+    /// Adds a rank, or gives an existing one (same key) its new spelling and emoji. Unknown
+    /// guild: [`StoreError::UnknownGuild`].
+    async fn save_rank(&self, guild_id: GuildId, rank: &Rank) -> Result<(), StoreError>;
+
+    /// Removes a rank, and with it every member's pick of it; `false` when there was none.
+    async fn remove_rank(&self, guild_id: GuildId, key: &str) -> Result<bool, StoreError>;
+
+    /// Gives a member the rank `key`, or (with `None`) none; `false` when the server has no such
+    /// rank, and nothing changes then.
+    async fn set_member_rank(
+        &self,
+        guild_id: GuildId,
+        user_id: UserId,
+        key: Option<&str>,
+    ) -> Result<bool, StoreError>;
+
+    /// Every member's rank emoji (canonical text), by member.
+    async fn member_ranks(&self, guild_id: GuildId) -> Result<Vec<(UserId, String)>, StoreError>;
 
     /// Sets or (with `None`) clears a member's time zone. Unknown guild:
     /// [`StoreError::UnknownGuild`].

@@ -304,6 +304,12 @@ impl Bot {
         (status, logs)
     }
 
+    /// Sets an environment variable for the next start ([`Bot::relaunch`], [`Bot::restart`]).
+    pub fn set_var(&mut self, name: &str, value: &str) {
+        self.vars.retain(|(existing, _)| existing != name);
+        self.vars.push((name.to_owned(), value.to_owned()));
+    }
+
     /// Stops the bot with SIGTERM and waits for it to exit, leaving fakecord running; start it
     /// again with [`Bot::relaunch`].
     pub async fn terminate(&mut self) -> ExitStatus {

@@ -209,21 +209,8 @@ pub async fn reactions(
     let (guild, mut settings) = manager_settings(ctx).await?;
     let parsed = emoji
         .as_deref()
-        .map(ReactionEmoji::parse)
-        .transpose()
-        .map_err(CommandError::User)?;
-    if let Some(ReactionEmoji::Custom { id, name, .. }) = &parsed {
-        let known = ctx.guild().is_some_and(|cached| {
-            cached
-                .emojis
-                .contains_key(&serenity::EmojiId::new((*id).max(1)))
-        });
-        if !known {
-            return Err(CommandError::user(format!(
-                ":{name}: is not one of this server's emojis; pick one from this server."
-            )));
-        }
-    }
+        .map(|typed| checks::server_emoji(ctx, typed))
+        .transpose()?;
     settings.reaction_emoji = parsed.as_ref().map(ReactionEmoji::key);
     ctx.data().store.save_settings(guild, &settings).await?;
     let shown = parsed.map_or_else(

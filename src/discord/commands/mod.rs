@@ -14,7 +14,7 @@ macro_rules! command_modules {
 }
 
 command_modules!(
-    about, activity, config, history, schedule, season, session, stats, timezone, track, week
+    about, activity, config, history, rank, schedule, season, session, stats, timezone, track, week
 );
 
 use std::sync::Arc;
@@ -36,6 +36,7 @@ pub fn all() -> Vec<poise::Command<Arc<App>, CommandError>> {
         season::season(),
         schedule::schedule(),
         timezone::timezone(),
+        rank::rank(),
         config::config(),
         activity::top(),
         activity::me(),

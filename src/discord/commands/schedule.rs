@@ -274,6 +274,7 @@ pub async fn post(ctx: Context<'_>) -> Result<(), CommandError> {
         PostOutcome::Deleted => {
             "Today's post was deleted, so it is not posted again today.".to_owned()
         }
+        PostOutcome::InProgress => "Today's post is being made right now.".to_owned(),
         PostOutcome::Failed(error) => format!("I could not post today's message: {error}."),
     };
     reply::private_text(ctx, &sentence).await

@@ -8,7 +8,8 @@ use super::{Column, Dialect, SqlStore};
 use crate::domain::ids::{ChannelId, GuildId, MessageId, UserId};
 use crate::store::codec::{day_from_db, day_to_db, StoredId};
 use crate::store::schedule::{
-    DayMarks, MemberZone, PostRecord, PostState, ScheduleSettings, ScheduleStore, ScheduledGuild,
+    DayMarks, MemberZone, PostRecord, PostState, Rank, ScheduleSettings, ScheduleStore,
+    ScheduledGuild,
 };
 use crate::store::StoreError;
 
@@ -504,6 +505,110 @@ where
             .map(|(user, timezone, private)| {
                 (UserId::from_db(user), MemberZone { timezone, private })
             })
+            .collect())
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn ranks(&self, guild_id: GuildId) -> Result<Vec<Rank>, StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT rank_key, name, emoji FROM ranks WHERE guild_id = $1 ORDER BY rank_key",
+        )
+        .bind(guild_id.to_db())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, name, emoji)| Rank { key, name, emoji })
+            .collect())
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn save_rank(&self, guild_id: GuildId, rank: &Rank) -> Result<(), StoreError> {
+        let written = sqlx::query(
+            "INSERT INTO ranks (guild_id, rank_key, name, emoji)
+             SELECT $1, $2, $3, $4
+             WHERE EXISTS (SELECT 1 FROM guilds WHERE id = $1)
+             ON CONFLICT (guild_id, rank_key) DO UPDATE SET
+                 name = EXCLUDED.name,
+                 emoji = EXCLUDED.emoji",
+        )
+        .bind(guild_id.to_db())
+        .bind(rank.key.as_str())
+        .bind(rank.name.as_str())
+        .bind(rank.emoji.as_str())
+        .execute(&self.pool)
+        .await
+        .map(|done| DB::rows_affected(&done))?;
+        if written == 0 {
+            return Err(StoreError::UnknownGuild(guild_id));
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn remove_rank(&self, guild_id: GuildId, key: &str) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        // Picks go first: they are the rank's, whether or not the database enforces the link.
+        sqlx::query("DELETE FROM member_ranks WHERE guild_id = $1 AND rank_key = $2")
+            .bind(guild_id.to_db())
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        let removed = sqlx::query("DELETE FROM ranks WHERE guild_id = $1 AND rank_key = $2")
+            .bind(guild_id.to_db())
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map(|done| DB::rows_affected(&done))?;
+        tx.commit().await?;
+        Ok(removed > 0)
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn set_member_rank(
+        &self,
+        guild_id: GuildId,
+        user_id: UserId,
+        key: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let Some(key) = key else {
+            sqlx::query("DELETE FROM member_ranks WHERE guild_id = $1 AND user_id = $2")
+                .bind(guild_id.to_db())
+                .bind(user_id.to_db())
+                .execute(&self.pool)
+                .await?;
+            return Ok(true);
+        };
+        // The existence check and the write are one statement, so a rank removed meanwhile
+        // cannot be picked.
+        let written = sqlx::query(
+            "INSERT INTO member_ranks (guild_id, user_id, rank_key)
+             SELECT $1, $2, $3
+             WHERE EXISTS (SELECT 1 FROM ranks WHERE guild_id = $1 AND rank_key = $3)
+             ON CONFLICT (guild_id, user_id) DO UPDATE SET rank_key = EXCLUDED.rank_key",
+        )
+        .bind(guild_id.to_db())
+        .bind(user_id.to_db())
+        .bind(key)
+        .execute(&self.pool)
+        .await
+        .map(|done| DB::rows_affected(&done))?;
+        Ok(written > 0)
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn member_ranks(&self, guild_id: GuildId) -> Result<Vec<(UserId, String)>, StoreError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT m.user_id, r.emoji FROM member_ranks m
+             JOIN ranks r ON r.guild_id = m.guild_id AND r.rank_key = m.rank_key
+             WHERE m.guild_id = $1 ORDER BY m.user_id",
+        )
+        .bind(guild_id.to_db())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, emoji)| (UserId::from_db(user), emoji))
             .collect())
     }
 
