@@ -20,6 +20,9 @@ use crate::schedule::{PortError, PostChannel, PostText, PostedMessage, Schedules
 /// The most users Discord lists per page of a reaction.
 const REACTORS_PER_PAGE: u8 = 100;
 
+/// How many of a channel's latest messages are searched for a post sent before a crash.
+const LOOK_BACK: u8 = 50;
+
 /// Discord lets a bot add one reaction per quarter second in a channel; the margin keeps two
 /// requests sent a quarter second apart from arriving closer than that.
 const REACTION_GAP: Duration = Duration::from_millis(300);
@@ -210,6 +213,28 @@ impl PostChannel for SerenityPosts {
                 })
                 .collect(),
         })
+    }
+
+    async fn find_own(
+        &self,
+        channel: ChannelId,
+        title: &str,
+    ) -> Result<Option<MessageId>, PortError> {
+        let me = self.cache.current_user().id;
+        let latest = patiently(|| {
+            channel_of(channel).messages(&self.http, serenity::GetMessages::new().limit(LOOK_BACK))
+        })
+        .await?;
+        Ok(latest
+            .iter()
+            .find(|message| {
+                message.author.id == me
+                    && message
+                        .embeds
+                        .first()
+                        .is_some_and(|embed| embed.title.as_deref() == Some(title))
+            })
+            .map(|message| MessageId(message.id.get())))
     }
 
     async fn reactors(

@@ -429,7 +429,7 @@ impl Schedules {
             )));
         };
         let nonce = format!("plays-{}", day.format("%Y%m%d"));
-        let (post, _) = self
+        let (post, claimed) = self
             .store
             .claim_post(guild, day, plan.settings.channel_id, &nonce, self.now())
             .await?;
@@ -445,7 +445,21 @@ impl Schedules {
             PostState::Sending => {}
         }
         let text = self.render(guild, plan, day).await?;
-        let message = match channel.send(post.channel_id, &post.nonce, &text).await {
+        // A claim found unfinished was made by a process that stopped mid-post: its message may
+        // be there already, past the time Discord remembers a nonce.
+        let sent_before = if claimed {
+            None
+        } else {
+            channel
+                .find_own(post.channel_id, &text.title)
+                .await
+                .unwrap_or_default()
+        };
+        let sent = match sent_before {
+            Some(message) => Ok(message),
+            None => channel.send(post.channel_id, &post.nonce, &text).await,
+        };
+        let message = match sent {
             Ok(message) => message,
             Err(error) => {
                 tracing::warn!(guild = %guild, %day, %error, "could not make the daily post; trying again later");
