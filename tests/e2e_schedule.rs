@@ -274,13 +274,16 @@ async fn reactions_and_voice(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
     );
     assert!(!text.contains(&mention(guild, "dan")), "a 🔥 is no hour");
 
-    // A voice join lands in the hour it is now (03:00), marked as seen in voice.
-    bot.discord
-        .voice(guild.id, VoiceSpec::join("dan", "lounge"))
-        .await
-        .expect("joined voice");
-    until_text(bot, post.id, "dan is listed at 03:00 from voice", |text| {
+    // A voice join lands in the hour it is now (03:00), marked as seen in voice, and a reaction
+    // made in the same instant lands too.
+    let (joined, ()) = tokio::join!(
+        bot.discord.voice(guild.id, VoiceSpec::join("dan", "lounge")),
+        react(bot, guild, post.id, "ada", "🇫"),
+    );
+    joined.expect("joined voice");
+    until_text(bot, post.id, "dan is listed at 03:00 from voice, ada at 06:00", |text| {
         line(text, "🇨").contains(&format!("{}🔊", mention(guild, "dan")))
+            && line(text, "🇫").contains(&mention(guild, "ada"))
     })
     .await;
 }
