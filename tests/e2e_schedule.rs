@@ -168,6 +168,7 @@ async fn the_daily_post_end_to_end() {
     a_burst(&bot, &guild, &post).await;
     weekly_schedule(&bot, &guild, &post).await;
     ranks(&bot, &guild, &post).await;
+    reconnect(&bot, &guild, &post).await;
     downtime(&mut bot, &guild, &post, &larks).await;
     deleted(&bot, &guild, &post).await;
     let limited = bot.discord.rate_limited().await.expect("report");
@@ -447,6 +448,20 @@ async fn ranks(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
     assert!(picked.content.contains("Captain"), "{}", picked.content);
     until_text(bot, post.id, "bob's rank shows before his name", |text| {
         line(text, "🇨").contains(&format!("⭐{}", mention(guild, "bob")))
+    })
+    .await;
+}
+
+/// Discord ends the bot's session; a reaction made before the new session starts is never sent
+/// to the bot, and still counts once the guild is available again.
+async fn reconnect(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
+    bot.discord
+        .invalidate_session(None, false)
+        .await
+        .expect("session invalidated");
+    react(bot, guild, post.id, "bob", "🇬").await;
+    until_text(bot, post.id, "a reaction missed during a reconnect counts", |text| {
+        line(text, "🇬").contains(&mention(guild, "bob"))
     })
     .await;
 }
