@@ -12,8 +12,8 @@ use crate::api::ChannelKind;
 use crate::gateway::Identified;
 use crate::snowflake::{format_timestamp, Snowflake};
 use crate::world::{
-    Channel, Emoji, Guild, Invite, Member, Presence, Role, StoredAttachment, StoredMessage, User,
-    VoiceState, World,
+    Channel, Emoji, Guild, Invite, Member, MemberOverwrite, Presence, Role, StoredAttachment,
+    StoredMessage, User, VoiceState, World,
 };
 
 /// Application flags fakecord reports: the three privileged intents enabled for an unverified
@@ -119,7 +119,7 @@ pub(crate) fn channel(guild_id: Snowflake, channel: &Channel) -> Value {
         "guild_id": guild_id,
         "name": channel.name,
         "position": channel.position,
-        "permission_overwrites": [],
+        "permission_overwrites": channel.overwrites.iter().map(overwrite).collect::<Vec<_>>(),
         "parent_id": channel.parent_id,
         "nsfw": false,
         "flags": 0,
@@ -161,6 +161,11 @@ pub(crate) fn channel(guild_id: Snowflake, channel: &Channel) -> Value {
         }
     }
     value
+}
+
+/// A member overwrite (`type` 1), bits as decimal strings like Discord's.
+fn overwrite(o: &MemberOverwrite) -> Value {
+    json!({ "id": o.user_id, "type": 1, "allow": "0", "deny": o.deny.to_string() })
 }
 
 /// The DM channel between the bot and a user.
@@ -648,7 +653,10 @@ mod tests {
     //! Each shape deserializes with the serenity type that reads it.
 
     use serde::de::DeserializeOwned;
-    use serenity::model::prelude::{CurrentApplicationInfo, CurrentUser, Message, PartialGuild};
+    use serenity::model::prelude::{
+        ChannelId, CurrentApplicationInfo, CurrentUser, Message, PartialGuild, UserId,
+    };
+    use serenity::model::Permissions;
 
     use super::*;
     use crate::api::{GuildSpec, JoinSpec};
@@ -733,6 +741,50 @@ mod tests {
         );
         let fetched: PartialGuild = parse(&partial_guild(guild));
         assert!(fetched.afk_metadata.is_some(), "GET /guilds/{{id}} too");
+    }
+
+    #[test]
+    fn the_bots_overwrite_reaches_serenitys_permission_check() {
+        let ids = Snowflakes::new();
+        let mut world = empty_world();
+        let id = world
+            .create_guild(
+                &GuildSpec::new("Squad")
+                    .member("ada")
+                    .text_channel("general")
+                    .text_channel_denying_bot(
+                        "announcements",
+                        Permissions::SEND_MESSAGES | Permissions::ADD_REACTIONS,
+                    ),
+                &ids,
+            )
+            .expect("guild");
+        let guild = world.guild(id).expect("guild");
+        let announcements = &guild.channels[1];
+        let deny = (Permissions::SEND_MESSAGES | Permissions::ADD_REACTIONS).bits();
+        assert_eq!(
+            channel(guild.id, announcements)["permission_overwrites"],
+            json!([{ "id": world.bot_id, "type": 1, "allow": "0", "deny": deny.to_string() }])
+        );
+
+        let created: serenity::model::guild::Guild =
+            parse(&guild_create(&world, guild, Identified::everything()));
+        let bot = &created.members[&UserId::new(world.bot_id.get())];
+        let in_channel = |c: &Channel| {
+            let parsed = &created.channels[&ChannelId::new(c.id.get())];
+            created.user_permissions_in(parsed, bot)
+        };
+        let denied = in_channel(announcements);
+        assert!(!denied.send_messages() && !denied.add_reactions());
+        assert!(denied.view_channel() && denied.read_message_history());
+        assert!(in_channel(&guild.channels[0]).send_messages());
+        let fetched: serenity::model::channel::Channel = parse(&channel(guild.id, announcements));
+        let fetched = fetched.guild().expect("a guild channel");
+        assert_eq!(
+            fetched.permission_overwrites.len(),
+            1,
+            "GET /channels/{{id}} too"
+        );
     }
 
     #[test]

@@ -116,6 +116,36 @@ impl GuildSpec {
         self
     }
 
+    /// Add a text channel where the bot is denied `permissions`, as a member overwrite for the
+    /// bot would on Discord: the way to test "a channel the bot cannot post in".
+    ///
+    /// ```
+    /// use fakecord::api::GuildSpec;
+    /// use serenity::model::Permissions;
+    ///
+    /// let spec = GuildSpec::new("Squad")
+    ///     .member("ada")
+    ///     .text_channel("general")
+    ///     .text_channel_denying_bot("announcements", Permissions::SEND_MESSAGES);
+    /// assert!(spec.channels[0].bot_denied.is_empty());
+    /// assert_eq!(spec.channels[1].bot_denied.to_serenity(), Permissions::SEND_MESSAGES);
+    /// ```
+    #[must_use]
+    pub fn text_channel_denying_bot(
+        self,
+        name: impl Into<String>,
+        permissions: impl Into<PermissionSet>,
+    ) -> Self {
+        self.channel(ChannelSpec::new(name, ChannelKind::Text).denying_bot(permissions))
+    }
+
+    /// Add a channel spelled out in full.
+    #[must_use]
+    pub fn channel(mut self, channel: ChannelSpec) -> Self {
+        self.channels.push(channel);
+        self
+    }
+
     /// Add a voice channel.
     #[must_use]
     pub fn voice_channel(mut self, name: impl Into<String>) -> Self {
@@ -312,6 +342,23 @@ pub struct ChannelSpec {
     /// The category it sits in, by name or id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<NameOrId>,
+    /// Permissions the bot is denied here (bits, or a list of serenity flag names): sent as a
+    /// member overwrite for the bot user in `permission_overwrites`, and enforced on the bot's
+    /// REST calls in the channel. Nothing is denied when absent.
+    ///
+    /// Discord lets an administrator or the guild's owner past every overwrite, so in a guild
+    /// with such a channel the bot's managed role has every permission but Administrator, and
+    /// the bot may not own the guild.
+    #[serde(skip_serializing_if = "no_permissions")]
+    pub bot_denied: PermissionSet,
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn no_permissions(set: &PermissionSet) -> bool {
+    set.is_empty()
 }
 
 impl ChannelSpec {
@@ -323,6 +370,13 @@ impl ChannelSpec {
             kind,
             ..Self::default()
         }
+    }
+
+    /// Deny the bot these permissions in this channel, besides any denied already.
+    #[must_use]
+    pub fn denying_bot(mut self, permissions: impl Into<PermissionSet>) -> Self {
+        self.bot_denied = PermissionSet(self.bot_denied.0 | permissions.into().0);
+        self
     }
 }
 
@@ -498,4 +552,31 @@ pub struct MemberInfo {
     pub user_id: Snowflake,
     /// The username.
     pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use serenity::model::Permissions;
+
+    use super::*;
+
+    #[test]
+    fn a_channel_spec_names_what_the_bot_is_denied_and_leaves_out_nothing_denied() {
+        let quiet: ChannelSpec = serde_json::from_value(
+            json!({"name": "announcements", "bot_denied": ["SEND_MESSAGES", "ADD_REACTIONS"]}),
+        )
+        .expect("a channel spec");
+        assert_eq!(
+            quiet.bot_denied.to_serenity(),
+            Permissions::SEND_MESSAGES | Permissions::ADD_REACTIONS
+        );
+        let plain = serde_json::to_value(ChannelSpec::new("general", ChannelKind::Text))
+            .expect("serializes");
+        assert!(plain.get("bot_denied").is_none(), "{plain}");
+        let denying = ChannelSpec::new("quiet", ChannelKind::Text)
+            .denying_bot(Permissions::SEND_MESSAGES)
+            .denying_bot(Permissions::ADD_REACTIONS);
+        assert_eq!(denying.bot_denied, quiet.bot_denied, "denials add up");
+    }
 }

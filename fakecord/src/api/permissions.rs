@@ -40,6 +40,12 @@ impl PermissionSet {
         })
     }
 
+    /// Whether no bit is set.
+    #[must_use]
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
     /// The bits as serenity's type.
     #[must_use]
     pub fn to_serenity(self) -> Permissions {

@@ -66,6 +66,7 @@ fn place(
     base.insert("locale".into(), json!(locale));
     base.insert("entitlements".into(), json!([]));
     base.insert("attachment_size_limit".into(), json!(ATTACHMENT_LIMIT));
+    // Everything in a DM; an invocation in a guild channel replaces it below.
     base.insert(
         "app_permissions".into(),
         json!(Permissions::all().bits().to_string()),
@@ -86,6 +87,14 @@ fn place(
                 ))
             })?
         };
+        // What the bot may do where it was invoked, so a bot that reads `app_permissions`
+        // sees the channel's overwrite as it would on Discord.
+        base.insert(
+            "app_permissions".into(),
+            json!(guild
+                .member_permissions_in(channel, world.bot_id)
+                .to_string()),
+        );
         let perms = permissions.map_or_else(|| guild.member_permissions(member_id), |p| p.0);
         let mut member = guild
             .members

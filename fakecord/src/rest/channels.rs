@@ -1,5 +1,6 @@
 //! Channel routes: get a channel; create (with nonces), list, get, edit and delete messages;
-//! the bot's reactions and who reacted; typing.
+//! the bot's reactions and who reacted; typing. Each asks [`access`] first, so a channel that
+//! denies the bot something answers as Discord does.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,7 +10,9 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::Value;
+use serenity::model::Permissions;
 
+use super::access;
 use super::body::RequestBody;
 use super::compose;
 use super::error::DiscordError;
@@ -24,6 +27,7 @@ pub(crate) async fn get_channel(
     Path(channel): Path<Snowflake>,
 ) -> Result<Json<Value>, DiscordError> {
     let world = state.world();
+    access::require(&world, channel, Permissions::VIEW_CHANNEL)?;
     match world.channel_home(channel)? {
         ChannelHome::Guild(_) => {
             let (guild, ch) = world.guild_channel(channel)?;
@@ -37,6 +41,9 @@ pub(crate) async fn get_channel(
 /// `enforce_nonce: true`, a nonce the bot already sent in this channel within
 /// [`Config::nonce_window`](crate::Config) answers with that message instead of a new one, as
 /// Discord does (and no second `MESSAGE_CREATE`).
+///
+/// Posting takes `SEND_MESSAGES` (`SEND_MESSAGES_IN_THREADS` in a thread), files
+/// `ATTACH_FILES` and a reply `READ_MESSAGE_HISTORY`, as on Discord.
 pub(crate) async fn create_message(
     State(state): State<Arc<AppState>>,
     Path(channel): Path<Snowflake>,
@@ -47,6 +54,14 @@ pub(crate) async fn create_message(
     let enforced = json.get("enforce_nonce").and_then(Value::as_bool) == Some(true);
     let mut world = state.world();
     compose::guild_of(&world, channel)?;
+    let mut needed = access::to_post(&world, channel);
+    if !body.files.is_empty() {
+        needed |= Permissions::ATTACH_FILES;
+    }
+    if json.get("message_reference").is_some_and(|r| !r.is_null()) {
+        needed |= Permissions::READ_MESSAGE_HISTORY;
+    }
+    access::require(&world, channel, needed)?;
     let window_ms = u64::try_from(state.config.nonce_window.as_millis()).unwrap_or(u64::MAX);
     let since = Snowflake::first_at(unix_ms().saturating_sub(window_ms));
     let earlier = nonce
@@ -88,13 +103,17 @@ fn refused_nonce(problem: NonceProblem) -> DiscordError {
 }
 
 /// `GET /channels/{channel}/messages?limit=&before=&after=`: newest first, like Discord.
+/// Without `READ_MESSAGE_HISTORY` the list is empty, as Discord answers then.
 pub(crate) async fn list_messages(
     State(state): State<Arc<AppState>>,
     Path(channel): Path<Snowflake>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, DiscordError> {
     let world = state.world();
-    world.channel_home(channel)?;
+    access::require(&world, channel, Permissions::VIEW_CHANNEL)?;
+    if !access::bot_permissions(&world, channel)?.contains(Permissions::READ_MESSAGE_HISTORY) {
+        return Ok(Json(Value::Array(Vec::new())));
+    }
     let limit = query
         .get("limit")
         .and_then(|l| l.parse::<usize>().ok())
@@ -122,12 +141,13 @@ fn message_in(world: &World, channel: Snowflake, id: Snowflake) -> Result<(), Di
     }
 }
 
-/// `GET /channels/{channel}/messages/{message}`.
+/// `GET /channels/{channel}/messages/{message}`: needs `READ_MESSAGE_HISTORY`.
 pub(crate) async fn get_message(
     State(state): State<Arc<AppState>>,
     Path((channel, id)): Path<(Snowflake, Snowflake)>,
 ) -> Result<Json<Value>, DiscordError> {
     let world = state.world();
+    access::require(&world, channel, Permissions::READ_MESSAGE_HISTORY)?;
     message_in(&world, channel, id)?;
     Ok(Json(wire::message(
         &world,
@@ -144,6 +164,7 @@ pub(crate) async fn edit_message(
     Extension(body): Extension<RequestBody>,
 ) -> Result<Json<Value>, DiscordError> {
     let mut world = state.world();
+    access::require(&world, channel, Permissions::VIEW_CHANNEL)?;
     message_in(&world, channel, id)?;
     if world.message(id)?.author_id != world.bot_id {
         return Err(DiscordError::new(
@@ -167,6 +188,7 @@ pub(crate) async fn delete_message(
     Path((channel, id)): Path<(Snowflake, Snowflake)>,
 ) -> Result<StatusCode, DiscordError> {
     let mut world = state.world();
+    access::require(&world, channel, Permissions::VIEW_CHANNEL)?;
     message_in(&world, channel, id)?;
     compose::delete_message(&state, &mut world, id)?;
     Ok(StatusCode::NO_CONTENT)
@@ -186,15 +208,20 @@ fn known_emoji(world: &World, emoji: &Emoji, text: &str) -> Result<(), DiscordEr
     Ok(())
 }
 
-/// `PUT /channels/{channel}/messages/{message}/reactions/{emoji}/@me`.
+/// `PUT /channels/{channel}/messages/{message}/reactions/{emoji}/@me`. As on Discord it needs
+/// `READ_MESSAGE_HISTORY`, and `ADD_REACTIONS` unless someone already reacted with `emoji`.
 pub(crate) async fn add_reaction(
     State(state): State<Arc<AppState>>,
     Path((channel, id, emoji)): Path<(Snowflake, Snowflake, String)>,
 ) -> Result<StatusCode, DiscordError> {
     let parsed = Emoji::from_route(&emoji)?;
     let mut world = state.world();
+    access::require(&world, channel, Permissions::READ_MESSAGE_HISTORY)?;
     message_in(&world, channel, id)?;
     known_emoji(&world, &parsed, &emoji)?;
+    if world.message(id)?.reactors(&parsed).is_empty() {
+        access::require(&world, channel, Permissions::ADD_REACTIONS)?;
+    }
     let bot = world.bot_id;
     let msg = world.message_mut(id)?;
     if msg.add_reaction(&parsed, bot) {
@@ -222,6 +249,7 @@ pub(crate) async fn remove_reaction(
 ) -> Result<StatusCode, DiscordError> {
     let parsed = Emoji::from_route(&emoji)?;
     let mut world = state.world();
+    access::require(&world, channel, Permissions::VIEW_CHANNEL)?;
     message_in(&world, channel, id)?;
     let user = if who == "@me" {
         world.bot_id
@@ -315,7 +343,7 @@ impl ReactorsQuery {
 /// `GET /channels/{channel}/messages/{message}/reactions/{emoji}?after=&limit=&type=`: the
 /// users who reacted with `emoji`, by id ascending, at most `limit` (25 unless given, 1–100)
 /// after the user id `after`. An emoji nobody reacted with lists nobody. fakecord has no
-/// super reactions, so `type=1` lists nobody either.
+/// super reactions, so `type=1` lists nobody either. Needs `READ_MESSAGE_HISTORY`.
 pub(crate) async fn list_reactions(
     State(state): State<Arc<AppState>>,
     Path((channel, id, emoji)): Path<(Snowflake, Snowflake, String)>,
@@ -324,7 +352,7 @@ pub(crate) async fn list_reactions(
     let (after, limit, normal) = query.parse()?;
     let parsed = Emoji::from_route(&emoji)?;
     let world = state.world();
-    world.channel_home(channel)?;
+    access::require(&world, channel, Permissions::READ_MESSAGE_HISTORY)?;
     message_in(&world, channel, id)?;
     let reactors = if normal {
         world.message(id)?.reactors(&parsed)
@@ -346,6 +374,6 @@ pub(crate) async fn typing(
     State(state): State<Arc<AppState>>,
     Path(channel): Path<Snowflake>,
 ) -> Result<StatusCode, DiscordError> {
-    state.world().channel_home(channel)?;
+    access::require(&state.world(), channel, Permissions::VIEW_CHANNEL)?;
     Ok(StatusCode::NO_CONTENT)
 }

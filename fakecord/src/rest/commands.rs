@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde_json::{json, Map, Value};
 
@@ -25,15 +24,13 @@ fn check_app(state: &AppState, app: Snowflake) -> Result<(), DiscordError> {
     }
 }
 
-/// What Discord answers for commands in a guild the bot cannot see: the guild does not exist,
-/// the bot is not in it, or it was invited without the `applications.commands` scope.
-fn missing_access() -> DiscordError {
-    DiscordError::new(StatusCode::FORBIDDEN, 50_001, "Missing Access")
-}
-
-/// Refuses a guild the bot is not in, as Discord does.
+/// Refuses a guild the bot cannot see, as Discord does: the guild does not exist, the bot is
+/// not in it, or it was invited without the `applications.commands` scope.
 fn check_guild(world: &World, guild: Snowflake) -> Result<(), DiscordError> {
-    world.guild(guild).map(drop).map_err(|_| missing_access())
+    world
+        .guild(guild)
+        .map(drop)
+        .map_err(|_| DiscordError::missing_access())
 }
 
 /// Completes one command as Discord returns it.

@@ -67,6 +67,18 @@ impl DiscordError {
         )
     }
 
+    /// Something the bot may not see at all: a guild it is not in, a channel it lacks
+    /// `VIEW_CHANNEL` in.
+    pub(crate) fn missing_access() -> Self {
+        Self::new(StatusCode::FORBIDDEN, 50_001, "Missing Access")
+    }
+
+    /// Something the bot sees but lacks a permission for, such as posting in a channel
+    /// without `SEND_MESSAGES`.
+    pub(crate) fn missing_permissions() -> Self {
+        Self::new(StatusCode::FORBIDDEN, 50_013, "Missing Permissions")
+    }
+
     pub(crate) fn unknown_interaction() -> Self {
         Self::new(StatusCode::NOT_FOUND, 10_062, "Unknown interaction")
     }

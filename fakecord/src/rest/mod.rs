@@ -3,6 +3,7 @@
 //! OpenAPI spec when available, and recorded. Routes fakecord does not know answer Discord's
 //! 404 and are recorded as unexpected.
 
+mod access;
 pub(crate) mod body;
 mod channels;
 mod commands;

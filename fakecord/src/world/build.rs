@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use serenity::model::Permissions;
 
-use super::{Channel, ChannelHome, CustomEmoji, Guild, Member, Role, World, WorldError};
+use super::{
+    Channel, ChannelHome, CustomEmoji, Guild, Member, MemberOverwrite, Role, World, WorldError,
+};
 use crate::api::{ChannelKind, GuildInfo, GuildSpec, JoinSpec, NameOrId, PermissionSet};
 use crate::snowflake::{now_timestamp, Snowflake, Snowflakes};
 
@@ -28,6 +30,18 @@ pub(crate) fn default_everyone_permissions() -> u64 {
         | Permissions::SEND_MESSAGES_IN_THREADS
         | Permissions::CREATE_PUBLIC_THREADS)
         .bits()
+}
+
+/// What the bot's managed role may do. Administrator, so serenity's cache-based permission
+/// checks never get in the way; but Discord lets an administrator past every channel
+/// overwrite, so in a guild with a channel denying the bot something the role has every
+/// permission but that one, and the overwrite counts.
+fn bot_role_permissions(spec: &GuildSpec) -> u64 {
+    if spec.channels.iter().any(|c| !c.bot_denied.is_empty()) {
+        Permissions::all().bits() & !Permissions::ADMINISTRATOR.bits()
+    } else {
+        Permissions::ADMINISTRATOR.bits()
+    }
 }
 
 /// The roles of a new guild: `@everyone` (id = guild id), the spec's roles, and the bot's
@@ -67,7 +81,7 @@ fn build_roles(
     let bot_role = Role {
         id: ids.next(),
         name: bot.username.clone(),
-        permissions: Permissions::ADMINISTRATOR.bits(),
+        permissions: bot_role_permissions(spec),
         position: u16::try_from(roles.len()).unwrap_or(u16::MAX),
         color: 0,
         hoist: false,
@@ -113,8 +127,13 @@ fn afk_settings(
     Ok((Some(channel.id), timeout))
 }
 
-/// The channels of a new guild, in the spec's order, with parents resolved.
-fn build_channels(spec: &GuildSpec, ids: &Snowflakes) -> Result<Vec<Channel>, WorldError> {
+/// The channels of a new guild, in the spec's order, with parents resolved and what the spec
+/// denies the bot as a member overwrite for `bot`.
+fn build_channels(
+    spec: &GuildSpec,
+    bot: Snowflake,
+    ids: &Snowflakes,
+) -> Result<Vec<Channel>, WorldError> {
     let mut channels = Vec::with_capacity(spec.channels.len());
     for (position, ch) in spec.channels.iter().enumerate() {
         if ch.kind == ChannelKind::Thread {
@@ -130,6 +149,13 @@ fn build_channels(spec: &GuildSpec, ids: &Snowflakes) -> Result<Vec<Channel>, Wo
             position: u16::try_from(position).unwrap_or(u16::MAX),
             parent_id: None,
             owner_id: None,
+            overwrites: (!ch.bot_denied.is_empty())
+                .then_some(MemberOverwrite {
+                    user_id: bot,
+                    deny: ch.bot_denied.0,
+                })
+                .into_iter()
+                .collect(),
         });
     }
     // A second pass, so a channel may name a category listed after it.
@@ -150,7 +176,8 @@ fn build_channels(spec: &GuildSpec, ids: &Snowflakes) -> Result<Vec<Channel>, Wo
 
 impl World {
     /// Creates a guild the bot is in. The bot joins as a member with a managed role that has
-    /// Administrator, so serenity's cache-based permission checks never get in the way.
+    /// Administrator, or every other permission when a channel denies it some (see
+    /// [`bot_role_permissions`]).
     pub(crate) fn create_guild(
         &mut self,
         spec: &GuildSpec,
@@ -165,7 +192,7 @@ impl World {
         }
         let now = now_timestamp();
         let (roles, bot_role_id) = build_roles(id, spec, self.bot(), ids)?;
-        let channels = build_channels(spec, ids)?;
+        let channels = build_channels(spec, self.bot_id, ids)?;
         let (afk_channel_id, afk_timeout) = afk_settings(spec, &channels)?;
         let mut guild = Guild {
             id,
@@ -231,6 +258,17 @@ impl World {
             }
             None => member_ids.first().copied().unwrap_or(self.bot_id),
         };
+        // The owner has every permission whatever a channel says, so an overwrite for the bot
+        // in a guild it owns would be a test that cannot fail the way it means to.
+        if guild.owner_id == self.bot_id {
+            if let Some(denying) = guild.channels.iter().find(|c| !c.overwrites.is_empty()) {
+                return Err(WorldError::Invalid(format!(
+                    "channel `{}` denies the bot permissions, but the bot owns the guild and an \
+                     owner keeps every permission; add a member to own it",
+                    denying.name
+                )));
+            }
+        }
 
         for channel in &guild.channels {
             self.register_channel(channel.id, ChannelHome::Guild(id));
@@ -365,6 +403,97 @@ mod tests {
             .expect("guild");
         let plain = world.guild(plain).expect("guild");
         assert_eq!((plain.afk_channel_id, plain.afk_timeout), (None, 300));
+    }
+
+    #[test]
+    fn a_channel_denying_the_bot_holds_a_member_overwrite_that_counts() {
+        let ids = Snowflakes::new();
+        let mut world = world();
+        let spec = GuildSpec::new("Squad")
+            .member("ada")
+            .text_channel("general")
+            .text_channel_denying_bot("announcements", Permissions::SEND_MESSAGES);
+        let id = world.create_guild(&spec, &ids).expect("guild");
+        let bot = world.bot_id;
+        let guild = world.guild(id).expect("guild");
+        let general = guild.channel(&"general".into()).expect("general");
+        let announcements = guild
+            .channel(&"announcements".into())
+            .expect("announcements");
+        assert!(general.overwrites.is_empty());
+        assert_eq!(
+            announcements.overwrites,
+            [MemberOverwrite {
+                user_id: bot,
+                deny: Permissions::SEND_MESSAGES.bits(),
+            }]
+        );
+
+        let may = |channel: &Channel| {
+            Permissions::from_bits_retain(guild.member_permissions_in(channel, bot))
+        };
+        assert!(!may(announcements).contains(Permissions::SEND_MESSAGES));
+        let still = Permissions::VIEW_CHANNEL | Permissions::ADD_REACTIONS;
+        assert!(may(announcements).contains(still));
+        assert!(may(general).contains(Permissions::SEND_MESSAGES));
+        assert!(
+            !may(general).contains(Permissions::ADMINISTRATOR),
+            "an administrator would be let past the overwrite"
+        );
+        let ada = world.user(&"ada".into()).expect("ada").id;
+        assert!(
+            Permissions::from_bits_retain(guild.member_permissions_in(announcements, ada))
+                .contains(Permissions::SEND_MESSAGES),
+            "the overwrite is the bot's alone"
+        );
+    }
+
+    #[test]
+    fn the_bot_stays_administrator_where_no_channel_denies_it() {
+        let ids = Snowflakes::new();
+        let mut world = world();
+        let id = world.create_guild(&squad(), &ids).expect("guild");
+        let guild = world.guild(id).expect("guild");
+        let general = guild.channel(&"general".into()).expect("general");
+        assert_eq!(
+            guild.member_permissions_in(general, world.bot_id),
+            Permissions::all().bits()
+        );
+    }
+
+    #[test]
+    fn a_thread_follows_its_parents_overwrite() {
+        let ids = Snowflakes::new();
+        let mut world = world();
+        let spec = GuildSpec::new("Squad")
+            .member("ada")
+            .text_channel_denying_bot("announcements", Permissions::ADD_REACTIONS);
+        let id = world.create_guild(&spec, &ids).expect("guild");
+        let parent = world.guild(id).expect("guild").channels[0].id;
+        let ada = world.user(&"ada".into()).expect("ada").id;
+        let (thread, _) = world
+            .ensure_thread(id, parent, "tonight", ada, || ids.next())
+            .expect("thread");
+        let may = Permissions::from_bits_retain(
+            world
+                .bot_permissions_in(thread)
+                .expect("known")
+                .expect("a guild channel"),
+        );
+        assert!(!may.contains(Permissions::ADD_REACTIONS));
+        assert!(may.contains(Permissions::SEND_MESSAGES_IN_THREADS));
+    }
+
+    #[test]
+    fn the_bot_cannot_own_a_guild_with_a_channel_denying_it() {
+        let ids = Snowflakes::new();
+        let mut world = world();
+        let alone =
+            GuildSpec::new("Alone").text_channel_denying_bot("quiet", Permissions::SEND_MESSAGES);
+        let err = world.create_guild(&alone, &ids).expect_err("refused");
+        assert!(err.to_string().contains("the bot owns the guild"), "{err}");
+        let with_ada = alone.member("ada");
+        world.create_guild(&with_ada, &ids).expect("ada owns it");
     }
 
     #[test]

@@ -58,6 +58,16 @@ pub(crate) struct Channel {
     pub parent_id: Option<Snowflake>,
     /// Who started a thread.
     pub owner_id: Option<Snowflake>,
+    /// Member overwrites; a thread has none of its own and follows its parent's.
+    pub overwrites: Vec<MemberOverwrite>,
+}
+
+/// A channel's permission overwrite for one member (Discord's overwrite of type 1). fakecord
+/// only ever denies, so there is no `allow`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MemberOverwrite {
+    pub user_id: Snowflake,
+    pub deny: u64,
 }
 
 /// A custom emoji.
@@ -192,6 +202,29 @@ impl Guild {
         } else {
             from_roles
         }
+    }
+
+    /// A member's permissions in a channel, as Discord (and serenity's
+    /// `Guild::user_permissions_in`) computes them: the guild-level permissions, which the owner
+    /// and administrators keep whatever the channel says, less what the channel's overwrite for
+    /// the member denies. A thread follows its parent channel.
+    pub(crate) fn member_permissions_in(&self, channel: &Channel, user: Snowflake) -> u64 {
+        let guild_level = self.member_permissions(user);
+        if guild_level & Permissions::ADMINISTRATOR.bits() != 0 {
+            return guild_level;
+        }
+        let governing = match channel.kind {
+            ChannelKind::Thread => channel
+                .parent_id
+                .and_then(|p| self.channel_by_id(p))
+                .unwrap_or(channel),
+            _ => channel,
+        };
+        governing
+            .overwrites
+            .iter()
+            .filter(|o| o.user_id == user)
+            .fold(guild_level, |acc, o| acc & !o.deny)
     }
 
     /// A custom emoji by name.

@@ -14,7 +14,9 @@ mod nonce;
 use std::collections::{BTreeMap, HashMap};
 
 pub(crate) use emoji::Emoji;
-pub(crate) use guild::{Channel, CustomEmoji, Guild, Invite, Member, Presence, Role, VoiceState};
+pub(crate) use guild::{
+    Channel, CustomEmoji, Guild, Invite, Member, MemberOverwrite, Presence, Role, VoiceState,
+};
 pub(crate) use message::{InteractionStamp, StoredAttachment, StoredMessage};
 pub(crate) use nonce::{Nonce, NonceProblem, MAX_NONCE_LEN};
 
@@ -258,6 +260,18 @@ impl World {
         }
     }
 
+    /// What the bot may do in a channel, or `None` in a DM, where there are no permissions to
+    /// lack.
+    pub(crate) fn bot_permissions_in(&self, channel: Snowflake) -> Result<Option<u64>, WorldError> {
+        match self.channel_home(channel)? {
+            ChannelHome::Guild(_) => {
+                let (guild, ch) = self.guild_channel(channel)?;
+                Ok(Some(guild.member_permissions_in(ch, self.bot_id)))
+            }
+            ChannelHome::Dm(_) => Ok(None),
+        }
+    }
+
     pub(crate) fn register_channel(&mut self, channel: Snowflake, home: ChannelHome) {
         self.channels.insert(channel, home);
     }
@@ -381,6 +395,7 @@ impl World {
             position: 0,
             parent_id: Some(parent),
             owner_id: Some(owner),
+            overwrites: Vec::new(),
         });
         self.register_channel(id, ChannelHome::Guild(guild_id));
         Ok((id, true))

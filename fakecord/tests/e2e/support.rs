@@ -16,6 +16,7 @@ use serenity::all::{
     InviteDeleteEvent, Member, Message, MessageId, Presence, Reaction, Ready, ResumedEvent,
     ShardManager, User, VoiceState,
 };
+use serenity::cache::Cache;
 use serenity::http::Http;
 use serenity::model::guild::Guild;
 use tokio::sync::mpsc;
@@ -369,6 +370,8 @@ impl Events {
 /// A running serenity client.
 pub struct Bot {
     pub http: Arc<Http>,
+    /// serenity's cache, as the bot's own permission checks read it.
+    pub cache: Arc<Cache>,
     pub shards: Arc<ShardManager>,
     pub events: Events,
 }
@@ -387,6 +390,7 @@ impl Bot {
             .await
             .expect("serenity client builds");
         let http = Arc::clone(&client.http);
+        let cache = Arc::clone(&client.cache);
         let shards = Arc::clone(&client.shard_manager);
         tokio::spawn(async move {
             let result = if autoshard {
@@ -400,6 +404,7 @@ impl Bot {
         });
         Self {
             http,
+            cache,
             shards,
             events: Events {
                 rx,
