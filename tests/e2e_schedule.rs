@@ -140,6 +140,10 @@ async fn the_daily_post_end_to_end() {
                 .generated_members(50)
                 .text_channel("general")
                 .text_channel("plays")
+                .text_channel_denying_bot(
+                    "announcements",
+                    PermissionSet::from_names(["SEND_MESSAGES"]).expect("a permission"),
+                )
                 .voice_channel("lounge"),
         )
         .await;
@@ -192,6 +196,16 @@ async fn set_up(bot: &Bot, guild: &GuildInfo) {
     ] {
         refused(&run(bot, manager(invocation)).await, expected);
     }
+    let mut elsewhere = setup(guild, "02:30", 1, 13, "Europe/Paris");
+    elsewhere.options.retain(|option| option.name != "channel");
+    refused(
+        &run(
+            bot,
+            manager(elsewhere.option(OptionSpec::new("channel", "announcements"))),
+        )
+        .await,
+        "I cannot post in",
+    );
     refused(
         &run(
             bot,
@@ -278,14 +292,20 @@ async fn reactions_and_voice(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
     // A voice join lands in the hour it is now (03:00), marked as seen in voice, and a reaction
     // made in the same instant lands too.
     let (joined, ()) = tokio::join!(
-        bot.discord.voice(guild.id, VoiceSpec::join("dan", "lounge")),
+        bot.discord
+            .voice(guild.id, VoiceSpec::join("dan", "lounge")),
         react(bot, guild, post.id, "ada", "🇫"),
     );
     joined.expect("joined voice");
-    until_text(bot, post.id, "dan is listed at 03:00 from voice, ada at 06:00", |text| {
-        line(text, "🇨").contains(&format!("{}🔊", mention(guild, "dan")))
-            && line(text, "🇫").contains(&mention(guild, "ada"))
-    })
+    until_text(
+        bot,
+        post.id,
+        "dan is listed at 03:00 from voice, ada at 06:00",
+        |text| {
+            line(text, "🇨").contains(&format!("{}🔊", mention(guild, "dan")))
+                && line(text, "🇫").contains(&mention(guild, "ada"))
+        },
+    )
     .await;
 }
 
@@ -460,9 +480,12 @@ async fn reconnect(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
         .await
         .expect("session invalidated");
     react(bot, guild, post.id, "bob", "🇬").await;
-    until_text(bot, post.id, "a reaction missed during a reconnect counts", |text| {
-        line(text, "🇬").contains(&mention(guild, "bob"))
-    })
+    until_text(
+        bot,
+        post.id,
+        "a reaction missed during a reconnect counts",
+        |text| line(text, "🇬").contains(&mention(guild, "bob")),
+    )
     .await;
 }
 

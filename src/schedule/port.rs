@@ -74,7 +74,11 @@ pub trait PostChannel: Send + Sync {
 
     /// The bot's own message titled `title` among the channel's latest messages, if any: a
     /// post sent before a crash, whose answer never reached the store.
-    async fn find_own(&self, channel: ChannelId, title: &str) -> Result<Option<MessageId>, PortError>;
+    async fn find_own(
+        &self,
+        channel: ChannelId,
+        title: &str,
+    ) -> Result<Option<MessageId>, PortError>;
 
     /// Every member (bots left out) who reacted with `emoji`, all pages read.
     async fn reactors(
