@@ -148,15 +148,22 @@ impl PostChannel for SerenityPosts {
         nonce: &str,
         text: &PostText,
     ) -> Result<MessageId, PortError> {
-        patiently(|| {
+        let sent = patiently(|| {
             let message = reply::channel_message()
                 .embed(embed(text))
                 .nonce(serenity::Nonce::String(nonce.to_owned()))
                 .enforce_nonce(true);
             channel_of(channel).send_message(&self.http, message)
         })
-        .await
-        .map(|sent| MessageId(sent.id.get()))
+        .await?;
+        // Discord answers a repeated nonce with the message it made first, wherever that is.
+        if sent.channel_id.get() != channel.0 {
+            return Err(PortError::Failed(format!(
+                "Discord answered with a message in channel {} for nonce {nonce}",
+                sent.channel_id
+            )));
+        }
+        Ok(MessageId(sent.id.get()))
     }
 
     async fn edit(

@@ -8,7 +8,7 @@
 //! reaction.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -27,6 +27,8 @@ pub const INTERVAL: Duration = Duration::from_millis(2_500);
 struct Post {
     scheduled: bool,
     last_edit: Option<Instant>,
+    /// Held while an edit renders and is sent.
+    turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Which posts have an edit scheduled, and when each was last edited.
@@ -49,6 +51,22 @@ impl Edits {
         let now = Instant::now();
         let after_last = post.last_edit.map_or(now, |last| last + INTERVAL);
         Some(after_last.max(now + FIRST_DELAY))
+    }
+
+    /// Waits until no other edit of the post is being rendered or sent.
+    pub(super) async fn turn(
+        &self,
+        guild: GuildId,
+        day: NaiveDate,
+    ) -> tokio::sync::OwnedMutexGuard<()> {
+        let turn = {
+            let mut posts = self.posts.lock().unwrap_or_else(PoisonError::into_inner);
+            // Only recent posts are edited: older entries go when a new one comes.
+            let oldest = day - chrono::TimeDelta::days(2);
+            posts.retain(|(_, kept), _| *kept >= oldest);
+            Arc::clone(&posts.entry((guild, day)).or_default().turn)
+        };
+        turn.lock_owned().await
     }
 
     /// Called when a scheduled edit starts rendering: changes from now on need another edit.

@@ -340,6 +340,17 @@ impl Schedules {
         };
         let now = self.now();
         let today = board::local_date(&plan.plan, now);
+        // A window past midnight keeps yesterday's post open in the early hours.
+        if let Some(yesterday) = today.pred_opt() {
+            if plan.plan.slot_at(yesterday, now).is_some() {
+                if let Some(post) = self.store.post(guild, yesterday).await? {
+                    if let (PostState::Posted, Some(message)) = (post.state, post.message_id) {
+                        self.reread(channel.as_ref(), guild, &plan, &post, message)
+                            .await?;
+                    }
+                }
+            }
+        }
         match self.store.post(guild, today).await? {
             None if plan.plan.due_today(now) == Some(today) => {
                 self.make_post(guild, &plan, today).await?;
@@ -377,6 +388,8 @@ impl Schedules {
                 return Ok(());
             }
             Err(error) => {
+                // Its reactions are still followed from now on; the next start re-reads them.
+                self.remember(message, guild, post.day);
                 tracing::warn!(guild = %guild, %error, "could not re-read the daily post");
                 return Ok(());
             }
@@ -428,7 +441,9 @@ impl Schedules {
                 "not connected to Discord yet".to_owned(),
             )));
         };
-        let nonce = format!("plays-{}", day.format("%Y%m%d"));
+        // Discord matches an enforced nonce by author across channels, so it names the channel
+        // as well as the day (16 hex digits and 6 digits fit its 25 characters).
+        let nonce = format!("{:x}{}", plan.settings.channel_id.0, day.format("%y%m%d"));
         let (post, claimed) = self
             .store
             .claim_post(guild, day, plan.settings.channel_id, &nonce, self.now())
@@ -439,6 +454,9 @@ impl Schedules {
                 return Ok(PostOutcome::Deleted);
             }
             PostState::Posted => {
+                if let Some(message) = post.message_id {
+                    self.remember(message, guild, day);
+                }
                 self.settle(guild, day);
                 return Ok(PostOutcome::AlreadyPosted(post));
             }
@@ -450,10 +468,14 @@ impl Schedules {
         let sent_before = if claimed {
             None
         } else {
-            channel
-                .find_own(post.channel_id, &text.title)
-                .await
-                .unwrap_or_default()
+            match channel.find_own(post.channel_id, &text.title).await {
+                Ok(found) => found,
+                // Sending blind could make a second post: try again later instead.
+                Err(error) => {
+                    self.note_failure(guild, error.clone());
+                    return Ok(PostOutcome::Failed(error));
+                }
+            }
         };
         let sent = match sent_before {
             Some(message) => Ok(message),
@@ -491,6 +513,8 @@ impl Schedules {
         let this = Arc::clone(self);
         self.edits.keep(async move {
             tokio::time::sleep_until(at).await;
+            // One edit of a post at a time: a slow one must not land after a newer one.
+            let _turn = this.edits.turn(guild, day).await;
             this.edits.started(guild, day);
             if let Err(error) = this.edit(guild, day).await {
                 tracing::warn!(guild = %guild, %day, %error, "could not update the daily post");
@@ -610,10 +634,11 @@ impl Schedules {
     }
 
     fn settle(&self, guild: GuildId, day: NaiveDate) {
-        self.settled
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert((guild, day));
+        let mut settled = self.settled.lock().unwrap_or_else(PoisonError::into_inner);
+        // Only today's and yesterday's posts are ever looked up again.
+        let oldest = day - chrono::TimeDelta::days(2);
+        settled.retain(|(_, kept)| *kept >= oldest);
+        settled.insert((guild, day));
     }
 
     fn is_settled(&self, guild: GuildId, day: NaiveDate) -> bool {

@@ -38,7 +38,8 @@ pub(crate) async fn get_channel(
 }
 
 /// `POST /channels/{channel}/messages`, JSON or multipart. A `nonce` is echoed back; with
-/// `enforce_nonce: true`, a nonce the bot already sent in this channel within
+/// `enforce_nonce: true`, a nonce the bot already sent (in any channel, as Discord matches by
+/// author) within
 /// [`Config::nonce_window`](crate::Config) answers with that message instead of a new one, as
 /// Discord does (and no second `MESSAGE_CREATE`).
 ///
@@ -67,7 +68,7 @@ pub(crate) async fn create_message(
     let earlier = nonce
         .as_ref()
         .filter(|_| enforced)
-        .and_then(|n| world.message_with_nonce(channel, world.bot_id, n, since))
+        .and_then(|n| world.message_with_nonce(world.bot_id, n, since))
         .map(|m| m.id);
     let id = match earlier {
         Some(id) => id,

@@ -63,23 +63,22 @@ impl Nonce {
 }
 
 impl World {
-    /// The newest message `author` sent in `channel` with `nonce`, among those minted at or
-    /// after `since` (the id of the window's first millisecond). Deleted messages are not
-    /// found: a send after a deletion makes a new message.
+    /// The newest message `author` created with `nonce`, in any channel, among those minted at
+    /// or after `since` (the id of the window's first millisecond): Discord matches an enforced
+    /// nonce by author, not by channel ("if another message was created by the same author with
+    /// the same nonce, that message will be returned"). Deleted messages are not found: a send
+    /// after a deletion makes a new message.
     pub(crate) fn message_with_nonce(
         &self,
-        channel: Snowflake,
         author: Snowflake,
         nonce: &Nonce,
         since: Snowflake,
     ) -> Option<&StoredMessage> {
-        let mut newest_first: Vec<&StoredMessage> = self.messages_in(channel).collect();
-        newest_first.reverse();
-        newest_first
-            .into_iter()
-            .take_while(|m| m.id >= since)
-            .filter(|m| !m.deleted && m.author_id == author)
-            .find(|m| m.nonce.as_ref().is_some_and(|n| n.matches(nonce)))
+        self.messages
+            .values()
+            .filter(|m| m.id >= since && !m.deleted && m.author_id == author)
+            .filter(|m| m.nonce.as_ref().is_some_and(|n| n.matches(nonce)))
+            .max_by_key(|m| m.id)
     }
 }
 
@@ -107,34 +106,29 @@ mod tests {
     #[test]
     fn the_same_nonce_finds_the_board_within_the_window() {
         let world = world_with_board(1000);
-        let found =
-            world.message_with_nonce(CHANNEL, BOT, &text("board-2024-06-01"), Snowflake(500));
+        let found = world.message_with_nonce(BOT, &text("board-2024-06-01"), Snowflake(500));
         assert_eq!(found.map(|m| m.id), Some(Snowflake(1000)));
         assert!(
             world
-                .message_with_nonce(CHANNEL, BOT, &text("board-2024-06-02"), Snowflake(500))
+                .message_with_nonce(BOT, &text("board-2024-06-02"), Snowflake(500))
                 .is_none(),
             "tomorrow's nonce is another post"
         );
-        assert!(
+        let mut elsewhere =
+            StoredMessage::new(Snowflake(1200), Snowflake(11), None, BOT, String::new());
+        elsewhere.nonce = Some(text("board-2024-06-01"));
+        let mut world = world;
+        world.insert_message(elsewhere);
+        assert_eq!(
             world
-                .message_with_nonce(
-                    Snowflake(11),
-                    BOT,
-                    &text("board-2024-06-01"),
-                    Snowflake(500)
-                )
-                .is_none(),
-            "another channel"
+                .message_with_nonce(BOT, &text("board-2024-06-01"), Snowflake(500))
+                .map(|m| m.id),
+            Some(Snowflake(1200)),
+            "Discord matches by author: the same nonce in another channel finds that message"
         );
         assert!(
             world
-                .message_with_nonce(
-                    CHANNEL,
-                    Snowflake(3),
-                    &text("board-2024-06-01"),
-                    Snowflake(500)
-                )
+                .message_with_nonce(Snowflake(3), &text("board-2024-06-01"), Snowflake(500))
                 .is_none(),
             "another author"
         );
@@ -146,7 +140,7 @@ mod tests {
         let nonce = text("board-2024-06-01");
         assert!(
             world
-                .message_with_nonce(CHANNEL, BOT, &nonce, Snowflake(1001))
+                .message_with_nonce(BOT, &nonce, Snowflake(1001))
                 .is_none(),
             "minted before the window"
         );
@@ -155,7 +149,7 @@ mod tests {
             .expect("the board")
             .deleted = true;
         assert!(world
-            .message_with_nonce(CHANNEL, BOT, &nonce, Snowflake(500))
+            .message_with_nonce(BOT, &nonce, Snowflake(500))
             .is_none());
     }
 

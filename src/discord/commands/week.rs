@@ -75,7 +75,18 @@ pub async fn show(
     let zone = member_zone(app, guild, target, &plan).await?;
     let week = WeeklySchedule::from_masks(app.store.weekly_schedule(guild, target).await?)
         .unwrap_or_default();
-    reply::private_text(ctx, &describe(target, zone, &week)).await
+    let private = target.0 != ctx.author().id.get()
+        && app
+            .store
+            .member_zone(guild, target)
+            .await?
+            .is_some_and(|zone| zone.private);
+    let mut text = describe(target, zone, &week);
+    if private {
+        // The hours are on the member's clock; naming it would tell their zone.
+        text = text.replace(&format!("({})", zone.name()), "(on their own clock, which they keep private)");
+    }
+    reply::private_text(ctx, &text).await
 }
 
 /// The guild's post, which a weekly schedule needs (its hours are the window's).
@@ -297,19 +308,80 @@ pub async fn on_component(
     app: &App,
     click: &serenity::ComponentInteraction,
 ) -> Result<(), CommandError> {
-    let answer = match handle(app, click).await {
-        Ok(update) => update,
-        Err(CommandError::User(sentence)) => reply::private_answer(&sentence),
-        Err(other) => return Err(other),
-    };
-    click.create_response(ctx, answer).await?;
+    let handled = handle(app, click);
+    tokio::pin!(handled);
+    let (result, acknowledged) =
+        match tokio::time::timeout(reply::DEFER_AFTER, &mut handled).await {
+            Ok(result) => (result, false),
+            Err(_slow) => {
+                // Discord wants an answer within three seconds; the update follows.
+                click
+                    .create_response(ctx, serenity::CreateInteractionResponse::Acknowledge)
+                    .await?;
+                (handled.await, true)
+            }
+        };
+    match (result, acknowledged) {
+        (Ok(update), false) => {
+            click.create_response(ctx, update.response()).await?;
+        }
+        (Ok(update), true) => {
+            click.edit_response(ctx, update.edit()).await?;
+        }
+        (Err(error), acknowledged) => {
+            let origin = crate::discord::error::Origin {
+                what: "weekly schedule editor",
+                guild: click.guild_id.map(serenity::GuildId::get),
+                user: click.user.id.get(),
+            };
+            let sentence = crate::discord::error::report(&error, &origin);
+            if sentence.is_empty() {
+                return Ok(());
+            }
+            if acknowledged {
+                click
+                    .create_followup(ctx, reply::private_followup(&sentence))
+                    .await?;
+            } else {
+                click
+                    .create_response(ctx, reply::private_answer(&sentence))
+                    .await?;
+            }
+        }
+    }
     Ok(())
 }
 
-async fn handle(
-    app: &App,
-    click: &serenity::ComponentInteraction,
-) -> Result<serenity::CreateInteractionResponse, CommandError> {
+/// Re-renders today's post after a saved change; the change is kept whatever happens here.
+async fn refresh(app: &App, guild: GuildId) {
+    if let Err(error) = app.schedules.refresh_today(guild).await {
+        tracing::warn!(%error, guild = %guild, "could not re-render today's post after a weekly schedule changed");
+    }
+}
+
+/// The editor redrawn after a click.
+struct Update {
+    text: String,
+    rows: Vec<serenity::CreateActionRow>,
+}
+
+impl Update {
+    fn response(self) -> serenity::CreateInteractionResponse {
+        serenity::CreateInteractionResponse::UpdateMessage(
+            reply::component_update()
+                .content(self.text)
+                .components(self.rows),
+        )
+    }
+
+    fn edit(self) -> serenity::EditInteractionResponse {
+        reply::response_edit()
+            .content(self.text)
+            .components(self.rows)
+    }
+}
+
+async fn handle(app: &App, click: &serenity::ComponentInteraction) -> Result<Update, CommandError> {
     let stale = || CommandError::user(crate::discord::events::STALE_COMPONENT_REPLY);
     let (Some(guild), Some(parsed)) = (click.guild_id, parse(&click.data.custom_id)) else {
         return Err(stale());
@@ -365,7 +437,7 @@ async fn handle(
             app.store
                 .save_weekly_schedule(guild, parsed.target, week.to_masks())
                 .await?;
-            app.schedules.refresh_today(guild).await?;
+            refresh(app, guild).await;
             note = if week.is_empty() {
                 "Saved: no days or no hours picked, so the weekly schedule is empty."
             } else {
@@ -376,7 +448,7 @@ async fn handle(
             app.store
                 .save_weekly_schedule(guild, parsed.target, [0; 7])
                 .await?;
-            app.schedules.refresh_today(guild).await?;
+            refresh(app, guild).await;
             days = 0;
             hours = 0;
             note = "Cleared.";
@@ -388,11 +460,10 @@ async fn handle(
     if !note.is_empty() {
         text = format!("{note}\n{text}");
     }
-    Ok(serenity::CreateInteractionResponse::UpdateMessage(
-        reply::component_update()
-            .content(text)
-            .components(editor(parsed.target, days, hours, &offered)),
-    ))
+    Ok(Update {
+        text,
+        rows: editor(parsed.target, days, hours, &offered),
+    })
 }
 
 #[cfg(test)]

@@ -448,18 +448,25 @@ where
         if !Self::guild_known(&mut tx, guild_id).await? {
             return Err(StoreError::UnknownGuild(guild_id));
         }
-        sqlx::query("DELETE FROM weekly_schedules WHERE guild_id = $1 AND user_id = $2")
-            .bind(guild_id.to_db())
-            .bind(user_id.to_db())
-            .execute(&mut *tx)
-            .await?;
+        // Day by day, upserting rather than deleting and inserting: two saves of one member at
+        // once (a double click) must not collide on the key under Postgres' read committed.
         for (weekday, mask) in (0_i64..).zip(hours) {
             if mask == 0 {
+                sqlx::query(
+                    "DELETE FROM weekly_schedules
+                     WHERE guild_id = $1 AND user_id = $2 AND weekday = $3",
+                )
+                .bind(guild_id.to_db())
+                .bind(user_id.to_db())
+                .bind(weekday)
+                .execute(&mut *tx)
+                .await?;
                 continue;
             }
             sqlx::query(
                 "INSERT INTO weekly_schedules (guild_id, user_id, weekday, hours)
-                 VALUES ($1, $2, $3, $4)",
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (guild_id, user_id, weekday) DO UPDATE SET hours = EXCLUDED.hours",
             )
             .bind(guild_id.to_db())
             .bind(user_id.to_db())
