@@ -8,7 +8,7 @@ use std::io::Read as _;
 use std::path::PathBuf;
 
 use trakker::domain::coplay::{
-    detect_communities, modularity, pair_overlaps, CoplayGraph, VoiceStay,
+    centre_and_edge, detect_communities, modularity, pair_overlaps, CoplayGraph, VoiceStay,
 };
 
 fn fixture(path: &str) -> String {
@@ -109,4 +109,33 @@ fn medium_community_pairs_equal_the_reference_to_the_second() {
     assert_eq!((graph.node_count(), graph.edge_count()), (200, 10_491));
     let q = modularity(&graph, detect_communities(&graph, 42).membership());
     assert!(q >= 0.479_978_304_917_904_8, "medium: modularity {q}");
+}
+
+#[test]
+fn medium_community_centre_and_edge_match_networkx_eigenvector_centrality() {
+    let graph = assert_pairs_match(
+        "medium",
+        &fixture("medium/voice_sessions.csv.gz"),
+        &fixture("medium/pairs.csv.gz"),
+    );
+    // networkx.eigenvector_centrality(G, weight="weight") on pairs.csv, scaled to a top of 1.
+    let networkx_centre = [
+        (392_870_043_100_350_557, 1.0),
+        (411_660_443_420_871_403, 0.958_312),
+        (662_049_519_046_257_834, 0.918_756),
+    ];
+    let networkx_edge = [
+        (232_880_650_933_984_306, 0.003_637),
+        (942_663_297_494_757_346, 0.004_253),
+        (221_589_920_694_127_642, 0.005_919),
+    ];
+    let ranking = centre_and_edge(&graph, 0.0, 3);
+    for (ours, (user, score)) in ranking.centre.iter().zip(networkx_centre) {
+        assert_eq!(ours.user, user);
+        assert!((ours.centrality - score).abs() < 1e-6, "{ours:?}");
+    }
+    for (ours, (user, score)) in ranking.edge.iter().zip(networkx_edge) {
+        assert_eq!(ours.user, user);
+        assert!((ours.centrality - score).abs() < 1e-6, "{ours:?}");
+    }
 }

@@ -164,6 +164,38 @@ fn overlap(
     Ok(())
 }
 
+/// Runs every contender `runs` times, taking turns, so that a machine that gets busier or
+/// quieter during the comparison weighs on all of them alike. A contender whose first run
+/// passes `give_up_s` runs only once. Returns each one's median time and last result.
+fn interleaved<C: Copy, T>(
+    contenders: &[C],
+    runs: usize,
+    give_up_s: f64,
+    mut run: impl FnMut(C) -> anyhow::Result<T>,
+) -> anyhow::Result<Vec<(Duration, T)>> {
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); contenders.len()];
+    let mut results: Vec<Option<T>> = contenders.iter().map(|_| None).collect();
+    for round in 0..runs.max(1) {
+        for (i, &contender) in contenders.iter().enumerate() {
+            if round > 0 && times[i][0].as_secs_f64() > give_up_s {
+                continue;
+            }
+            let start = Instant::now();
+            let result = run(contender)?;
+            times[i].push(start.elapsed());
+            results[i] = Some(result);
+        }
+    }
+    Ok(times
+        .into_iter()
+        .zip(results)
+        .map(|(mut t, r)| {
+            t.sort();
+            (t[t.len() / 2], r.unwrap_or_else(|| unreachable!()))
+        })
+        .collect())
+}
+
 /// Community detection and layout on one graph.
 fn compare(
     title: &str,
@@ -174,20 +206,15 @@ fn compare(
     println!("## {title}\n");
     println!("| community detection | median time | modularity | communities |");
     println!("| --- | ---: | ---: | ---: |");
-    for (name, detect, max_edges) in DETECTORS {
-        if graph.edge_count() > max_edges {
-            println!("| {name} | skipped above {max_edges} edges | | |");
-            continue;
-        }
-        let start = Instant::now();
-        let first = detect(graph, args.seed).with_context(|| name.to_owned())?;
-        let runs = if start.elapsed().as_secs_f64() > args.give_up_s {
-            1
-        } else {
-            args.runs
-        };
-        let (time, membership) = timed(runs, || detect(graph, args.seed));
-        let membership = membership.unwrap_or(first);
+    let detectors: Vec<(&str, contenders::Detector)> = DETECTORS
+        .iter()
+        .filter(|(_, _, max_edges)| graph.edge_count() <= *max_edges)
+        .map(|&(name, detect, _)| (name, detect))
+        .collect();
+    let found = interleaved(&detectors, args.runs, args.give_up_s, |(name, detect)| {
+        detect(graph, args.seed).with_context(|| name.to_owned())
+    })?;
+    for ((name, _), (time, membership)) in detectors.iter().zip(found) {
         let mut labels = membership.clone();
         labels.sort_unstable();
         labels.dedup();
@@ -197,6 +224,11 @@ fn compare(
             modularity(graph, &membership),
             labels.len()
         );
+    }
+    for (name, _, max_edges) in DETECTORS {
+        if graph.edge_count() > max_edges {
+            println!("| {name} | skipped above {max_edges} edges | | |");
+        }
     }
     for (name, figures) in [
         (
@@ -215,19 +247,10 @@ fn compare(
     println!("\n| layout | median time | strongest-edge ratio (lower is closer) |");
     println!("| --- | ---: | ---: |");
     let strongest = 3000.min(graph.edge_count());
-    for (name, layout) in LAYOUTS {
-        let start = Instant::now();
-        let first = layout(graph, args.seed);
-        let runs = if start.elapsed().as_secs_f64() > args.give_up_s {
-            1
-        } else {
-            args.runs
-        };
-        let (time, pos) = if runs == 1 {
-            (start.elapsed(), first)
-        } else {
-            timed(runs, || layout(graph, args.seed))
-        };
+    let drawn = interleaved(&LAYOUTS, args.runs, args.give_up_s, |(_, layout)| {
+        Ok(layout(graph, args.seed))
+    })?;
+    for ((name, _), (time, pos)) in LAYOUTS.iter().zip(drawn) {
         println!(
             "| {name} | {} | {:.3} |",
             ms(time),
