@@ -17,4 +17,5 @@ pub mod team_stats;
 pub mod text;
 pub mod uptime;
 pub mod voice;
+pub mod voice_time;
 pub mod zones;
