@@ -53,6 +53,7 @@ fn stays(path: &Path) -> Vec<VoiceStay> {
     csv_rows(path)
         .iter()
         .map(|row| VoiceStay {
+            channel: 0,
             user: id(&row[0]),
             start_ms: int(&row[2]) * 1000,
             end_ms: int(&row[3]) * 1000,

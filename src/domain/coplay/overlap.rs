@@ -29,6 +29,14 @@ pub struct VoiceStay {
     pub end_ms: i64,
 }
 
+impl VoiceStay {
+    /// How long the stay lasted, zero for an empty or inverted one.
+    #[must_use]
+    pub fn duration_ms(&self) -> i64 {
+        (self.end_ms - self.start_ms).max(0)
+    }
+}
+
 /// Above this many members a triangular matrix of pair sums (8 bytes a cell) would pass 32 MiB,
 /// so the sums go to a hash map instead. 2,897 members fit the matrix.
 const DENSE_CELLS_MAX: usize = 4 << 20;

@@ -135,6 +135,7 @@ mod tests {
             .timestamp_millis()
         };
         VoiceStay {
+            channel: 0,
             user: ADA,
             start_ms: at(from),
             end_ms: at(to),
@@ -223,11 +224,13 @@ mod tests {
     #[test]
     fn empty_and_inverted_stays_have_no_pieces() {
         let stay = VoiceStay {
+            channel: 0,
             user: ADA,
             start_ms: 10,
             end_ms: 10,
         };
         let inverted = VoiceStay {
+            channel: 0,
             start_ms: 20,
             ..stay
         };
@@ -238,6 +241,7 @@ mod tests {
     fn pieces_add_up_to_the_stays_in_every_zone() {
         let stays: Vec<VoiceStay> = (0..200_i64)
             .map(|i| VoiceStay {
+                channel: 0,
                 user: u64::try_from(i % 7).expect("small"),
                 start_ms: 1_704_067_200_000 + i * 7_919_000 * 13,
                 end_ms: 1_704_067_200_000 + i * 7_919_000 * 13 + (i % 11) * 1_234_567 + 1,

@@ -188,6 +188,7 @@ mod tests {
     fn evening(user: u64, day: i64, minutes: i64) -> VoiceStay {
         let start_ms = day * DAY_MS + 20 * 3_600_000;
         VoiceStay {
+            channel: 0,
             user,
             start_ms,
             end_ms: start_ms + minutes * 60_000,

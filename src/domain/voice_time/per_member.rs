@@ -56,6 +56,7 @@ mod tests {
 
     fn stay(user: u64, start_min: i64, end_min: i64) -> VoiceStay {
         VoiceStay {
+            channel: 0,
             user,
             start_ms: start_min * 60_000,
             end_ms: end_min * 60_000,
