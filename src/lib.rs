@@ -15,6 +15,8 @@
 //! - [`schedule`] — who plays when: the daily post, members' marks on it, and the scheduler that
 //!   makes it once per day whatever restarts happen.
 //! - [`squad`] — squad-stats services: leaderboards kept in the cache, session summaries.
+//! - [`charts`] — the moderators' charts: pure functions from plain data (names, hours, a
+//!   titled period) to PNG bytes, drawn with plotters and an embedded font.
 //! - [`discord`] — the only module that talks to Discord: the poise framework, commands, events.
 //! - [`app`] — start-up and shutdown: the [`app::App`] built from configuration, store and
 //!   cache, which owns every background task and stops them in order.
@@ -24,6 +26,7 @@
 
 pub mod app;
 pub mod cache;
+pub mod charts;
 pub mod clock;
 pub mod community;
 pub mod config;
