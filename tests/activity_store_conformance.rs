@@ -14,9 +14,10 @@ use trakker::domain::activity::{
 };
 use trakker::domain::board::{ranked, Standing};
 use trakker::domain::ids::{ChannelId, GuildId, UserId};
+use trakker::store::charts::{ChannelHour, DirectoryEntry, VoiceStay};
 use trakker::store::{
-    self, ActivitySession, InviteRecord, JoinRecord, JoinSource, MemberActivity, Metric, Store,
-    VoiceFlags,
+    self, ActivitySession, GuildRecord, InviteRecord, JoinRecord, JoinSource, MemberActivity,
+    MemberRecord, Metric, Store, StoreError, VoiceFlags,
 };
 
 conformance! {
@@ -40,6 +41,9 @@ conformance! {
         member_activity_sums_one_member,
         heartbeats_keep_the_latest_beat_per_shard,
         game_activity_opens_and_closes_per_game,
+        chart_stays_are_clamped_to_the_period_without_afk_or_bots,
+        chart_message_hours_sum_members_per_channel_without_bots,
+        the_directory_names_members_and_charts_open_and_close,
     ],
 }
 
@@ -1268,5 +1272,176 @@ async fn game_activity_opens_and_closes_per_game(store: &dyn Store) {
         .activity_sessions(OTHER_GUILD, None, at(0, 0), at(23, 0))
         .await
         .expect("sessions")
+        .is_empty());
+}
+
+/// Records the guild with Ada and Bob, Cy who left, and Dee, a bot.
+async fn guild_with_a_leaver_and_a_bot(store: &dyn Store) {
+    store
+        .upsert_guild(&GuildRecord {
+            id: GUILD,
+            name: "the squad".to_owned(),
+            joined_at: at(1, 0),
+            left_at: None,
+        })
+        .await
+        .expect("guild recorded");
+    let member = |user: UserId, name: &str, is_bot: bool| MemberRecord {
+        user_id: user,
+        display_name: name.to_owned(),
+        is_bot,
+        joined_at: at(1, 0),
+        left_at: None,
+        tracking_opt_out: false,
+    };
+    store
+        .upsert_members(
+            GUILD,
+            &[
+                member(ADA, "Ada", false),
+                member(BOB, "Bob", false),
+                member(CY, "Cy", false),
+                member(DEE, "Dee the bot", true),
+            ],
+        )
+        .await
+        .expect("members recorded");
+    store
+        .mark_member_left(GUILD, CY, at(2, 0))
+        .await
+        .expect("Cy left");
+}
+
+fn stay(user: UserId, channel: ChannelId, from: DateTime<Utc>, to: DateTime<Utc>) -> VoiceStay {
+    VoiceStay {
+        user: user.0,
+        channel: channel.0,
+        start_ms: from.timestamp_millis(),
+        end_ms: to.timestamp_millis(),
+    }
+}
+
+async fn chart_stays_are_clamped_to_the_period_without_afk_or_bots(store: &dyn Store) {
+    guild_with_a_leaver_and_a_bot(store).await;
+    // Ada 19:00–21:00 in the lounge, Bob 20:30–22:30 (still there at 22:00), Cy 18:00–19:30
+    // (before the period), Dee the bot and Ada's AFK stay, another guild's stay.
+    join_voice(store, ADA, LOUNGE, at(19, 0)).await;
+    leave_voice(store, ADA, at(21, 0)).await;
+    join_voice(store, ADA, AFK, at(21, 0)).await;
+    leave_voice(store, ADA, at(21, 45)).await;
+    join_voice(store, BOB, LOUNGE, at(20, 30)).await;
+    join_voice(store, CY, LOUNGE, at(18, 0)).await;
+    leave_voice(store, CY, at(19, 30)).await;
+    join_voice(store, DEE, LOUNGE, at(20, 0)).await;
+    store
+        .voice_join(OTHER_GUILD, LOUNGE, ADA, false, QUIET, at(20, 0))
+        .await
+        .expect("joined elsewhere");
+
+    let mut stays = store
+        .voice_stays(GUILD, at(20, 0), at(22, 0))
+        .await
+        .expect("stays");
+    stays.sort_by_key(|stay| (stay.user, stay.start_ms));
+    assert_eq!(
+        stays,
+        [
+            stay(ADA, LOUNGE, at(20, 0), at(21, 0)),
+            stay(BOB, LOUNGE, at(20, 30), at(22, 0)),
+        ],
+        "clamped to the period, an open stay to its end, AFK, bots, other guilds and stays \
+         before the period left out"
+    );
+    let all = store
+        .voice_stays(GUILD, DateTime::UNIX_EPOCH, at(23, 0))
+        .await
+        .expect("stays");
+    assert_eq!(all.len(), 3, "Ada, Bob and Cy over everything: {all:?}");
+}
+
+async fn chart_message_hours_sum_members_per_channel_without_bots(store: &dyn Store) {
+    guild_with_a_leaver_and_a_bot(store).await;
+    let mut deltas = Deltas::default();
+    posts(&mut deltas, GUILD, GENERAL, ADA, at(20, 5), 3);
+    posts(&mut deltas, GUILD, GENERAL, BOB, at(20, 40), 2);
+    posts(&mut deltas, GUILD, RAIDS, CY, at(21, 10), 1);
+    posts(&mut deltas, GUILD, GENERAL, DEE, at(20, 10), 50);
+    posts(&mut deltas, GUILD, GENERAL, ADA, at(23, 10), 4);
+    posts(&mut deltas, OTHER_GUILD, GENERAL, ADA, at(20, 10), 7);
+    store
+        .apply_deltas("charts", &deltas)
+        .await
+        .expect("flushed");
+
+    let mut hours = store
+        .message_hours(GUILD, at(20, 0), at(23, 0))
+        .await
+        .expect("message hours");
+    hours.sort_by_key(|hour| (hour.hour_ms, hour.channel));
+    let hour = |when: DateTime<Utc>, channel: ChannelId, messages: u64| ChannelHour {
+        hour_ms: when.timestamp_millis(),
+        channel,
+        messages,
+    };
+    assert_eq!(
+        hours,
+        [hour(at(20, 0), GENERAL, 5), hour(at(21, 0), RAIDS, 1)],
+        "members summed per channel and hour, the bot, the hour after the period and the other \
+         guild left out"
+    );
+}
+
+async fn the_directory_names_members_and_charts_open_and_close(store: &dyn Store) {
+    assert!(matches!(
+        store.set_chart_open(GUILD, "duo", true).await,
+        Err(StoreError::UnknownGuild(GUILD))
+    ));
+    guild_with_a_leaver_and_a_bot(store).await;
+    let directory = store.member_directory(GUILD).await.expect("directory");
+    let entry = |user: UserId, name: &str, is_bot: bool, left: bool| DirectoryEntry {
+        user,
+        display_name: name.to_owned(),
+        is_bot,
+        left,
+    };
+    assert_eq!(
+        directory,
+        [
+            entry(ADA, "Ada", false, false),
+            entry(BOB, "Bob", false, false),
+            entry(CY, "Cy", false, true),
+            entry(DEE, "Dee the bot", true, false),
+        ]
+    );
+    assert!(store.open_charts(GUILD).await.expect("open").is_empty());
+    assert!(store
+        .set_chart_open(GUILD, "duo", true)
+        .await
+        .expect("opened"));
+    assert!(!store
+        .set_chart_open(GUILD, "duo", true)
+        .await
+        .expect("again"));
+    assert!(store
+        .set_chart_open(GUILD, "all", true)
+        .await
+        .expect("opened"));
+    assert_eq!(
+        store.open_charts(GUILD).await.expect("open"),
+        ["all", "duo"]
+    );
+    assert!(store
+        .set_chart_open(GUILD, "duo", false)
+        .await
+        .expect("closed"));
+    assert!(!store
+        .set_chart_open(GUILD, "voice", false)
+        .await
+        .expect("never open"));
+    assert_eq!(store.open_charts(GUILD).await.expect("open"), ["all"]);
+    assert!(store
+        .open_charts(OTHER_GUILD)
+        .await
+        .expect("open")
         .is_empty());
 }

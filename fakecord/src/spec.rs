@@ -77,11 +77,50 @@ impl SpecGate {
         let Some(validator) = &self.validator else {
             return "skipped".to_owned();
         };
-        match validator.validate_request(method, path, body.unwrap_or(&Value::Null)) {
+        let body = body.map(as_discord_reads_it);
+        match validator.validate_request(method, path, body.as_ref().unwrap_or(&Value::Null)) {
             Validation::Valid => "valid".to_owned(),
             Validation::Invalid(problems) => format!("invalid: {}", problems.join("; ")),
             Validation::NoSchema => "no-schema".to_owned(),
             Validation::UnknownRoute => "unknown-route".to_owned(),
         }
+    }
+}
+
+/// `body` as Discord reads it where Discord is more lenient than its spec: the spec types the
+/// snowflake of an attachment listed in a message body as a string, but Discord takes a JSON
+/// number too, and serenity numbers the files it uploads that way (`{"id": 0, "filename": …}`).
+fn as_discord_reads_it(body: &Value) -> Value {
+    let mut body = body.clone();
+    if let Some(attachments) = body.get_mut("attachments").and_then(Value::as_array_mut) {
+        for attachment in attachments {
+            if let Some(id) = attachment.get_mut("id") {
+                if let Some(number) = id.as_u64() {
+                    *id = Value::String(number.to_string());
+                }
+            }
+        }
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::as_discord_reads_it;
+
+    #[test]
+    fn an_uploaded_files_numeric_id_reads_as_a_snowflake_and_nothing_else_changes() {
+        let sent = json!({
+            "content": "chart",
+            "attachments": [{"id": 0, "filename": "chart.png"}, {"id": "12", "filename": "b"}],
+            "embeds": [{"image": {"url": "attachment://chart.png"}}],
+        });
+        let read = as_discord_reads_it(&sent);
+        assert_eq!(read["attachments"][0]["id"], json!("0"));
+        assert_eq!(read["attachments"][1]["id"], json!("12"));
+        assert_eq!(read["embeds"], sent["embeds"]);
+        assert_eq!(read["content"], sent["content"]);
     }
 }

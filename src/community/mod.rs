@@ -3,6 +3,7 @@
 //! Discord; message, reaction and command counts go through the ingest pipeline instead, and
 //! voice through its ordered writer.
 
+pub mod charts;
 pub mod membership;
 pub mod profile;
 

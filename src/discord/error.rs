@@ -57,6 +57,15 @@ impl From<crate::store::StoreError> for CommandError {
     }
 }
 
+impl From<crate::community::charts::ChartsError> for CommandError {
+    fn from(error: crate::community::charts::ChartsError) -> Self {
+        match error {
+            crate::community::charts::ChartsError::Store(error) => error.into(),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
 /// Shown when the database did not answer: nothing was done.
 pub const UNAVAILABLE_REPLY: &str = "The database is not answering right now, so nothing was \
      recorded or changed. Please try again in a minute.";

@@ -165,17 +165,31 @@ pub async fn send(
 ///
 /// # Errors
 /// When Discord refuses the deferral.
-#[expect(clippy::disallowed_methods, reason = "this is the one reply path")]
 pub async fn defer(ctx: Context<'_>) -> Result<(), CommandError> {
+    defer_as(ctx, ctx.command().ephemeral).await
+}
+
+/// Acknowledges the interaction now ("thinking…"), privately or for everyone: the answer that
+/// fills it in later has the same visibility.
+///
+/// # Errors
+/// When Discord refuses the deferral.
+#[expect(clippy::disallowed_methods, reason = "this is the one reply path")]
+pub async fn defer_as(ctx: Context<'_>, ephemeral: bool) -> Result<(), CommandError> {
+    let acknowledge = || async {
+        if ephemeral {
+            ctx.defer_ephemeral().await
+        } else {
+            ctx.defer().await
+        }
+    };
     let Some(responder) = responder(ctx).await else {
-        return Ok(ctx.defer().await?);
+        return Ok(acknowledge().await?);
     };
     let mut state = responder.state.lock().await;
     if *state == Answer::Pending {
-        ctx.defer().await?;
-        *state = Answer::Deferred {
-            ephemeral: ctx.command().ephemeral,
-        };
+        acknowledge().await?;
+        *state = Answer::Deferred { ephemeral };
     }
     Ok(())
 }

@@ -21,6 +21,7 @@
 //! would flood the log exactly when an operator reads it.
 
 pub mod activity;
+pub mod charts;
 mod codec;
 mod normalize;
 pub mod postgres;
@@ -43,6 +44,7 @@ pub use activity::{
     ActivitySession, ActivityStore, InviteRecord, JoinRecord, JoinSource, MemberActivity, Metric,
     VoiceFlags, VoiceSession,
 };
+pub use charts::ChartStore;
 pub use records::{
     GameSession, GuildRecord, GuildSettings, MemberRecord, Season, SessionEnd, TrackerAccess,
 };
@@ -168,7 +170,9 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
 /// `Any` lets code outside this interface reach the concrete [`sql::SqlStore`] and its pool
 /// (test support reads tables directly that way).
 #[async_trait]
-pub trait Store: SquadStore + ActivityStore + ScheduleStore + Any + Send + Sync {
+pub trait Store:
+    SquadStore + ActivityStore + ScheduleStore + ChartStore + Any + Send + Sync
+{
     /// Which database this is.
     fn backend(&self) -> Backend;
 

@@ -14,7 +14,8 @@ macro_rules! command_modules {
 }
 
 command_modules!(
-    about, activity, config, history, rank, schedule, season, session, stats, timezone, track, week
+    about, activity, chart, config, history, rank, schedule, season, session, stats, timezone,
+    track, week
 );
 
 use std::sync::Arc;
@@ -41,6 +42,7 @@ pub fn all() -> Vec<poise::Command<Arc<App>, CommandError>> {
         activity::top(),
         activity::me(),
         activity::user(),
+        chart::chart(),
         about::about(),
     ]
 }

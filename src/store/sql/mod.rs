@@ -11,6 +11,7 @@
 //! declaration to its users, so they cannot live on [`Dialect`] alone.
 
 mod activity;
+mod charts;
 pub mod dialect;
 mod schedule;
 mod squad;

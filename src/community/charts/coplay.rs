@@ -1,0 +1,216 @@
+//! The community graph and the duo chart: both read who was in voice together.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use super::names::Names;
+use super::{hours, list, Drawing, Rendered, Request};
+use crate::charts::{
+    self, Community, CommunityGraph, GraphEdge, GraphNode, HorizontalBars, LabelledHours,
+};
+use crate::domain::coplay::{
+    centre_and_edge, detect_communities, force_layout, pair_overlaps, Communities, CoplayGraph,
+    LayoutOptions, MemberCentrality, PairOverlap, VoiceStay,
+};
+use crate::domain::ids::UserId;
+
+/// The most lines the graph draws: beyond that the picture is a grey mat. Every pair still
+/// counts for the communities and the layout.
+const DRAWN_EDGES: usize = 3_000;
+
+/// Members named on the graph itself (the most time in voice); the legend names everyone.
+const LABELLED: usize = 30;
+
+/// Members named at the centre and at the edge in the embed.
+const CENTRE_AND_EDGE: usize = 5;
+
+/// Members need this much time with others (one hour) to be placed at the centre or the edge:
+/// someone new has a low score because they are new.
+const MEANINGFUL_MS: f64 = 3_600_000.0;
+
+/// The pairs the duo chart ranks.
+const DUOS: usize = 20;
+
+/// The seed of every random choice, so the same data draws the same picture.
+const SEED: u64 = 42;
+
+/// Time together per pair of shown members, most first.
+fn pairs(stays: &[VoiceStay], names: &Names) -> Vec<PairOverlap> {
+    let mut pairs: Vec<PairOverlap> = pair_overlaps(stays)
+        .into_iter()
+        .filter(|p| names.shown(UserId(p.pair.low())) && names.shown(UserId(p.pair.high())))
+        .collect();
+    pairs.sort_by(|a, b| b.overlap_ms.cmp(&a.overlap_ms).then(a.pair.cmp(&b.pair)));
+    pairs
+}
+
+/// Who plays with whom.
+pub(super) fn community(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rendered {
+    let pairs = pairs(stays, names);
+    if pairs.is_empty() {
+        return Ok(Drawing::Empty(format!(
+            "No two members were in a voice channel together ({}), so there is no community \
+             to draw yet.",
+            request.period_label
+        )));
+    }
+    let graph = CoplayGraph::from_pairs(&pairs);
+    let communities = detect_communities(&graph, SEED);
+    let positions = force_layout(
+        &graph,
+        &LayoutOptions {
+            seed: SEED,
+            ..LayoutOptions::default()
+        },
+    );
+    let mut voice_ms: HashMap<u64, i64> = HashMap::new();
+    for stay in stays {
+        *voice_ms.entry(stay.user).or_default() += stay.end_ms - stay.start_ms;
+    }
+    let users = graph.users();
+    let mut by_time: Vec<usize> = (0..users.len()).collect();
+    by_time.sort_by_key(|&node| (std::cmp::Reverse(voice_ms.get(&users[node])), users[node]));
+    let mut labelled = vec![false; users.len()];
+    for &node in by_time.iter().take(LABELLED) {
+        labelled[node] = true;
+    }
+    let nodes: Vec<GraphNode> = users
+        .iter()
+        .enumerate()
+        .map(|(node, &user)| GraphNode {
+            label: names.label(UserId(user)).to_owned(),
+            voice_hours: hours(voice_ms.get(&user).copied().unwrap_or_default()),
+            community: communities.membership()[node] as usize,
+            x: positions[node][0],
+            y: positions[node][1],
+            show_label: labelled[node],
+        })
+        .collect();
+    let edges: Vec<GraphEdge> = pairs
+        .iter()
+        .take(DRAWN_EDGES)
+        .filter_map(|p| {
+            Some(GraphEdge {
+                a: graph.node_of(p.pair.low())? as usize,
+                b: graph.node_of(p.pair.high())? as usize,
+                seconds: p.overlap_ms / 1_000,
+            })
+        })
+        .collect();
+    let legend = legend(&communities, users, &voice_ms, names);
+    let text = describe(&graph, &communities, names, pairs.len());
+    let title = format!("Who plays with whom — {}", request.period_label);
+    let png = charts::community_graph(&CommunityGraph {
+        title: title.clone(),
+        nodes,
+        edges,
+        communities: legend,
+    })?;
+    Ok(Drawing::picture(png, "community.png", title, text))
+}
+
+/// The communities' legend: each group's members, most time in voice first.
+fn legend(
+    communities: &Communities,
+    users: &[u64],
+    voice_ms: &HashMap<u64, i64>,
+    names: &Names,
+) -> Vec<Community> {
+    communities
+        .members()
+        .into_iter()
+        .enumerate()
+        .map(|(index, mut members)| {
+            members.sort_by_key(|&node| {
+                let user = users[node as usize];
+                (std::cmp::Reverse(voice_ms.get(&user).copied()), user)
+            });
+            Community {
+                name: format!("Group {}", index + 1),
+                members: members
+                    .iter()
+                    .map(|&node| names.label(UserId(users[node as usize])).to_owned())
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The graph in words: its size, who sits at the centre and who at the edge.
+fn describe(graph: &CoplayGraph, communities: &Communities, names: &Names, links: usize) -> String {
+    let places = centre_and_edge(graph, MEANINGFUL_MS, CENTRE_AND_EDGE);
+    let who =
+        |members: &[MemberCentrality]| list(members.iter().map(|m| names.label(UserId(m.user))));
+    let mut text = format!(
+        "{} members who spent time in voice together, in {} {}.",
+        graph.node_count(),
+        communities.count(),
+        if communities.count() == 1 {
+            "group"
+        } else {
+            "groups"
+        }
+    );
+    if !places.centre.is_empty() {
+        let _ = write!(
+            text,
+            "\n**At the centre:** {} — they play the most with the members who play the most.",
+            who(&places.centre)
+        );
+    }
+    if !places.edge.is_empty() {
+        let _ = write!(
+            text,
+            "\n**At the edge:** {} — they play with few members, or rarely.",
+            who(&places.edge)
+        );
+    }
+    if links > DRAWN_EDGES {
+        let _ = write!(
+            text,
+            "\nThe {DRAWN_EDGES} strongest of {links} links are drawn; all of them shape the groups."
+        );
+    }
+    text
+}
+
+/// The pairs with the most time together.
+pub(super) fn duo(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rendered {
+    let pairs = pairs(stays, names);
+    if pairs.is_empty() {
+        return Ok(Drawing::Empty(format!(
+            "No two members were in a voice channel together ({}).",
+            request.period_label
+        )));
+    }
+    let bars: Vec<LabelledHours> = pairs
+        .iter()
+        .take(DUOS)
+        .map(|p| LabelledHours {
+            label: format!(
+                "{} & {}",
+                names.label(UserId(p.pair.low())),
+                names.label(UserId(p.pair.high()))
+            ),
+            hours: hours(i64::try_from(p.overlap_ms).unwrap_or(i64::MAX)),
+        })
+        .collect();
+    let text = bars
+        .iter()
+        .take(10)
+        .enumerate()
+        .map(|(rank, bar)| format!("`{}.` {} — {:.1} h", rank + 1, bar.label, bar.hours))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let title = format!("Duos: time together in voice — {}", request.period_label);
+    let png = charts::horizontal_bars(&HorizontalBars {
+        title: title.clone(),
+        subtitle: format!(
+            "the {} pairs with the most time in the same channel",
+            bars.len()
+        ),
+        axis_label: "hours together".to_owned(),
+        bars,
+    })?;
+    Ok(Drawing::picture(png, "duo.png", title, text))
+}

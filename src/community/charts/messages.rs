@@ -1,0 +1,93 @@
+//! The messages chart: messages per day on the server's clock, and the busiest channels, from
+//! the hourly rollups.
+
+use std::fmt::Write as _;
+
+use chrono::TimeDelta;
+
+use super::{Drawing, Rendered, Request};
+use crate::charts::{self, ChannelMessages, Messages};
+use crate::domain::voice_time::messages::{
+    messages_per_day, top_channels, MessageHour, CHART_CHANNELS,
+};
+use crate::store::charts::ChannelHour;
+
+/// Messages per day and the busiest channels.
+pub(super) fn messages(request: &Request, hours: &[ChannelHour]) -> Rendered {
+    let rows: Vec<MessageHour> = hours
+        .iter()
+        .filter(|hour| {
+            request
+                .channel
+                .is_none_or(|channel| hour.channel == channel)
+        })
+        .map(|hour| MessageHour {
+            hour_start_ms: hour.hour_ms,
+            channel: hour.channel.0,
+            user: 0,
+            messages: hour.messages,
+        })
+        .collect();
+    let days = messages_per_day(&rows, request.tz());
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok(Drawing::Empty(format!(
+            "Nobody posted a message here ({}), so there is nothing to draw yet.",
+            request.period_label
+        )));
+    };
+    // Every day from the first to the last, quiet ones at zero, so the line keeps its time scale.
+    let span = usize::try_from((last.day - first.day).num_days() + 1).unwrap_or(1);
+    let mut per_day = vec![0_u64; span];
+    let mut labels = Vec::with_capacity(span);
+    for offset in 0..span {
+        let day = first.day + TimeDelta::days(i64::try_from(offset).unwrap_or(0));
+        labels.push(day.format("%b %-d").to_string());
+    }
+    for day in &days {
+        if let Ok(index) = usize::try_from((day.day - first.day).num_days()) {
+            per_day[index] = day.messages;
+        }
+    }
+    let channel_name = |channel: u64| {
+        request
+            .channel_names
+            .get(&channel)
+            .map_or_else(|| "#deleted-channel".to_owned(), |name| format!("#{name}"))
+    };
+    let channels: Vec<ChannelMessages> = top_channels(&rows, CHART_CHANNELS)
+        .into_iter()
+        .map(|channel| ChannelMessages {
+            name: channel_name(channel.channel),
+            messages: channel.messages,
+        })
+        .collect();
+    let total: u64 = per_day.iter().sum();
+    let busiest = days
+        .iter()
+        .max_by(|a, b| a.messages.cmp(&b.messages).then(b.day.cmp(&a.day)))
+        .unwrap_or(first);
+    let mut text = format!(
+        "{total} messages over {span} days; the busiest was {} with {}.",
+        busiest.day.format("%b %-d, %Y"),
+        busiest.messages
+    );
+    if let Some(top) = channels.first() {
+        let _ = write!(
+            text,
+            "\nBusiest channel: {} ({} messages).",
+            top.name, top.messages
+        );
+    }
+    let title = format!("Messages per day — {}", request.period_label);
+    let png = charts::messages(&Messages {
+        title: title.clone(),
+        days: labels,
+        per_day,
+        channels: if request.channel.is_some() {
+            Vec::new()
+        } else {
+            channels
+        },
+    })?;
+    Ok(Drawing::picture(png, "messages.png", title, text))
+}

@@ -1,0 +1,233 @@
+//! The moderator charts as a service: reads what a chart needs from the store, computes it with
+//! the pure analytics in `domain/`, and draws it with [`crate::charts`] off the async runtime.
+//! `discord/commands/chart.rs` checks who may ask and sends the picture.
+//!
+//! Every chart names members by their display name, shows members who left as "former member",
+//! never shows bots, and leaves out the members a request hides.
+
+mod coplay;
+mod messages;
+mod names;
+mod voice;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+
+use crate::charts::ChartError;
+use crate::domain::coplay::VoiceStay;
+use crate::domain::ids::{ChannelId, GuildId, UserId};
+use crate::store::{Store, StoreError};
+
+pub use names::{Names, FORMER_MEMBER};
+
+/// The name that stands for every chart in `/chart access`.
+pub const ALL: &str = "all";
+
+/// The charts there are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Chart {
+    /// Who plays with whom: the co-play graph.
+    Community,
+    /// The pairs with the most time together.
+    Duo,
+    /// Hours in voice per member.
+    Voice,
+    /// Members whose voice time fell far below what it was.
+    Inactive,
+    /// Average hours per weekday.
+    Weekdays,
+    /// Month × hour-of-day hours, and the top members by hour of day.
+    Hours,
+    /// Weekly hours of the top members and the community.
+    Timeline,
+    /// Messages per day and the busiest channels.
+    Messages,
+}
+
+impl Chart {
+    /// Every chart, in the order /chart lists them.
+    pub const EVERY: [Self; 8] = [
+        Self::Community,
+        Self::Duo,
+        Self::Voice,
+        Self::Inactive,
+        Self::Weekdays,
+        Self::Hours,
+        Self::Timeline,
+        Self::Messages,
+    ];
+
+    /// The chart's name, as /chart and its access setting spell it.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Community => "community",
+            Self::Duo => "duo",
+            Self::Voice => "voice",
+            Self::Inactive => "inactive",
+            Self::Weekdays => "weekdays",
+            Self::Hours => "hours",
+            Self::Timeline => "timeline",
+            Self::Messages => "messages",
+        }
+    }
+
+    /// The chart called `name` (lower case), if there is one.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::EVERY.into_iter().find(|chart| chart.name() == name)
+    }
+
+    /// Every chart's name.
+    #[must_use]
+    pub fn names() -> Vec<&'static str> {
+        Self::EVERY.into_iter().map(Self::name).collect()
+    }
+}
+
+/// What to draw.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The server.
+    pub guild: GuildId,
+    /// Which chart.
+    pub chart: Chart,
+    /// The start of the period; `None` for everything recorded.
+    pub since: Option<DateTime<Utc>>,
+    /// Now: the end of the period, and where stays still open end.
+    pub now: DateTime<Utc>,
+    /// Only this channel (voice and messages charts).
+    pub channel: Option<ChannelId>,
+    /// The period in words, for the title ("last 90 days").
+    pub period_label: String,
+    /// The server's IANA time zone, UTC when unset or unknown.
+    pub timezone: Option<String>,
+    /// Members left out of the chart.
+    pub hidden: Vec<UserId>,
+    /// Channel names by id, for the messages chart (the store keeps no names).
+    pub channel_names: HashMap<u64, String>,
+}
+
+impl Request {
+    /// The server's time zone: weekdays, hours and weeks are counted on its clock.
+    fn tz(&self) -> Tz {
+        self.timezone
+            .as_deref()
+            .and_then(|name| name.parse().ok())
+            .unwrap_or(Tz::UTC)
+    }
+}
+
+/// A chart's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Drawing {
+    /// The picture, with the embed's title and text.
+    Picture {
+        /// PNG bytes.
+        png: Vec<u8>,
+        /// The attachment's file name, which the embed shows.
+        file_name: String,
+        /// The embed's title.
+        title: String,
+        /// The embed's text: what the picture says, in words.
+        text: String,
+    },
+    /// Too little data for a picture: one friendly sentence instead.
+    Empty(String),
+}
+
+impl Drawing {
+    fn picture(png: Vec<u8>, file_name: &str, title: String, text: String) -> Self {
+        Self::Picture {
+            png,
+            file_name: file_name.to_owned(),
+            title,
+            text,
+        }
+    }
+}
+
+/// What drawing one chart gives.
+type Rendered = Result<Drawing, ChartsError>;
+
+/// Why a chart could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartsError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Drawing failed.
+    #[error("the chart could not be drawn: {0}")]
+    Render(#[from] ChartError),
+    /// The drawing task died (it panicked).
+    #[error("the chart could not be drawn: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// How far back the inactive chart reads: its two windows (14 and 60 days) and a day of slack
+/// for the server's clock.
+const INACTIVE_LOOKBACK: TimeDelta = TimeDelta::days(14 + 60 + 1);
+
+/// Draws the chart `request` asks for. The store is read on the async runtime; computing and
+/// drawing run on the blocking pool, since a large server's graph takes a noticeable fraction
+/// of a second.
+///
+/// # Errors
+/// When the store fails or the picture cannot be drawn.
+pub async fn draw(store: &dyn Store, request: Request) -> Result<Drawing, ChartsError> {
+    let names = Names::new(
+        store.member_directory(request.guild).await?,
+        &request.hidden,
+    );
+    if request.chart == Chart::Messages {
+        let since = request.since.unwrap_or(DateTime::UNIX_EPOCH);
+        let hours = store
+            .message_hours(request.guild, since, request.now)
+            .await?;
+        return tokio::task::spawn_blocking(move || messages::messages(&request, &hours)).await?;
+    }
+    let since = if request.chart == Chart::Inactive {
+        request.now - INACTIVE_LOOKBACK
+    } else {
+        request.since.unwrap_or(DateTime::UNIX_EPOCH)
+    };
+    let mut stays = store.voice_stays(request.guild, since, request.now).await?;
+    stays.retain(|stay| {
+        names.shown(UserId(stay.user)) && request.channel.is_none_or(|c| c.0 == stay.channel)
+    });
+    tokio::task::spawn_blocking(move || draw_voice(&request, &names, &stays)).await?
+}
+
+fn draw_voice(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rendered {
+    match request.chart {
+        Chart::Community => coplay::community(request, names, stays),
+        Chart::Duo => coplay::duo(request, names, stays),
+        Chart::Voice => voice::voice(request, names, stays),
+        Chart::Inactive => voice::inactive(request, names, stays),
+        Chart::Weekdays => voice::weekdays(request, stays),
+        Chart::Hours => voice::hours(request, names, stays),
+        Chart::Timeline => voice::timeline(request, names, stays),
+        Chart::Messages => unreachable!("drawn from the message rollups"),
+    }
+}
+
+/// Milliseconds as hours.
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "voice totals stay far below 2^53 ms (285,000 years)"
+)]
+fn hours(ms: i64) -> f64 {
+    ms as f64 / 3_600_000.0
+}
+
+/// Names as a sentence lists them: "Ada", "Ada and Bob", "Ada, Bob and Cy".
+fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.into_iter().collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}

@@ -1,0 +1,78 @@
+//! The moderator charts' part of the storage interface: voice stays and hourly message counts over
+//! a period, the guild's member directory (names, bots, who left), and which charts the managers
+//! opened to everyone. [`ChartStore`] is a supertrait of [`super::Store`]; [`super::sql::SqlStore`]
+//! implements it for both databases in `sql/charts.rs`.
+//!
+//! The charts compute from the voice ledger itself rather than from a pair rollup: a daily
+//! per-pair table holds several rows per pair (2.5 times the stays it replaces on the medium
+//! reference community), so reading it costs more than sweeping the stays, and the ledger is
+//! exact by construction.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::StoreError;
+pub use crate::domain::coplay::VoiceStay;
+use crate::domain::ids::{ChannelId, GuildId, UserId};
+
+/// Messages posted in one channel in one UTC hour, every member together (bots excluded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChannelHour {
+    /// The start of the hour, in unix milliseconds.
+    pub hour_ms: i64,
+    /// The channel.
+    pub channel: ChannelId,
+    /// Messages posted.
+    pub messages: u64,
+}
+
+/// A member the guild has known, as the charts name them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    /// Who.
+    pub user: UserId,
+    /// Their display name when last seen.
+    pub display_name: String,
+    /// A bot account: never shown in a chart.
+    pub is_bot: bool,
+    /// They left the guild: shown as "former member".
+    pub left: bool,
+}
+
+/// Storage for the moderator charts. Every method filters by guild.
+#[async_trait]
+pub trait ChartStore: Send + Sync {
+    /// Every stay outside AFK channels that overlaps `[since, until)`, clamped to it (a stay
+    /// still open runs to `until`), in no particular order, times in unix milliseconds. Members
+    /// marked as bots are left out.
+    async fn voice_stays(
+        &self,
+        guild_id: GuildId,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<VoiceStay>, StoreError>;
+
+    /// Messages per channel and UTC hour for the hours starting in `[since, until)`, bots left
+    /// out; hours without messages are not listed.
+    async fn message_hours(
+        &self,
+        guild_id: GuildId,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<ChannelHour>, StoreError>;
+
+    /// Every member the guild has recorded, present or gone.
+    async fn member_directory(&self, guild_id: GuildId) -> Result<Vec<DirectoryEntry>, StoreError>;
+
+    /// The charts opened to every member (chart names, `all` for every chart), sorted.
+    async fn open_charts(&self, guild_id: GuildId) -> Result<Vec<String>, StoreError>;
+
+    /// Opens `chart` to every member, or closes it again; `false` when it already was so. The
+    /// guild must have been recorded ([`StoreError::UnknownGuild`] otherwise).
+    async fn set_chart_open(
+        &self,
+        guild_id: GuildId,
+        chart: &str,
+        open: bool,
+    ) -> Result<bool, StoreError>;
+}
