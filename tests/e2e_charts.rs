@@ -11,10 +11,10 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use fakecord::api::{
     CommandInvocation, GuildInfo, GuildSpec, InteractionOutcome, MemberSpec, OptionSpec,
-    PermissionSet,
 };
 use support::bot::{eventually, Bot};
 use support::db::TempSqlite;
+use support::interactions::{self, manager};
 use trakker::domain::activity::{hour_of, ActivityEvent, Deltas, MessageKey};
 use trakker::domain::ids::{ChannelId, GuildId, UserId};
 use trakker::store::{Store, VoiceFlags};
@@ -37,22 +37,9 @@ fn chart(guild: &GuildInfo, user: &str, name: &str) -> CommandInvocation {
     CommandInvocation::new(guild.id, user, format!("chart {name}"))
 }
 
-fn manager(invocation: CommandInvocation) -> CommandInvocation {
-    invocation.permissions(PermissionSet::from_names(["MANAGE_GUILD"]).expect("a permission"))
-}
-
 /// A refusal: one private sentence containing `expected`, and no picture.
 fn refused(outcome: &InteractionOutcome, expected: &str) {
-    assert!(
-        outcome.ephemeral,
-        "refusals are private: {}",
-        outcome.content
-    );
-    assert!(
-        outcome.content.contains(expected),
-        "expected “{expected}” in: {}",
-        outcome.content
-    );
+    interactions::refused(outcome, expected);
     assert!(outcome.attachments.is_empty() && outcome.embeds.is_empty());
 }
 

@@ -20,6 +20,7 @@ use fakecord::api::{
 use fakecord::Snowflake;
 use support::bot::{eventually, Bot};
 use support::db::TempSqlite;
+use support::interactions::{manager, refused};
 
 /// How long one command or one change may take, generous for a loaded CI machine.
 const ANSWER: Duration = Duration::from_secs(30);
@@ -33,24 +34,6 @@ async fn run(bot: &Bot, invocation: CommandInvocation) -> InteractionOutcome {
         .invoke_with(invocation.timeout(ANSWER))
         .await
         .unwrap_or_else(|error| panic!("/{name} answers: {error}\n{}", bot.logs()))
-}
-
-fn manager(invocation: CommandInvocation) -> CommandInvocation {
-    invocation.permissions(PermissionSet::from_names(["MANAGE_GUILD"]).expect("a permission"))
-}
-
-/// A refusal: one private sentence containing `expected`.
-fn refused(outcome: &InteractionOutcome, expected: &str) {
-    assert!(
-        outcome.ephemeral,
-        "refusals are private: {}",
-        outcome.content
-    );
-    assert!(
-        outcome.content.contains(expected),
-        "expected “{expected}” in: {}",
-        outcome.content
-    );
 }
 
 fn setup(guild: &GuildInfo, time: &str, from: i64, to: i64, zone: &str) -> CommandInvocation {

@@ -17,5 +17,6 @@ pub mod cache;
 #[macro_use]
 pub mod conformance;
 pub mod db;
+pub mod interactions;
 pub mod proxy;
 pub mod stored;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::names::Names;
-use super::{hours, list, Drawing, Rendered, Request};
+use super::{hours, list, ranking, Drawing, Rendered, Request};
 use crate::charts::{
     self, Community, CommunityGraph, GraphEdge, GraphNode, HorizontalBars, LabelledHours,
 };
@@ -195,13 +195,7 @@ pub(super) fn duo(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rend
             hours: hours(i64::try_from(p.overlap_ms).unwrap_or(i64::MAX)),
         })
         .collect();
-    let text = bars
-        .iter()
-        .take(10)
-        .enumerate()
-        .map(|(rank, bar)| format!("`{}.` {} — {:.1} h", rank + 1, bar.label, bar.hours))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let text = ranking(&bars);
     let title = format!("Duos: time together in voice — {}", request.period_label);
     let png = charts::horizontal_bars(&HorizontalBars {
         title: title.clone(),

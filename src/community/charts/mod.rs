@@ -222,6 +222,16 @@ fn hours(ms: i64) -> f64 {
     ms as f64 / 3_600_000.0
 }
 
+/// The first ten bars of a ranked chart as the embed's lines: "`1.` Ada & Bob — 12.5 h".
+fn ranking(bars: &[crate::charts::LabelledHours]) -> String {
+    bars.iter()
+        .take(10)
+        .enumerate()
+        .map(|(rank, bar)| format!("`{}.` {} — {:.1} h", rank + 1, bar.label, bar.hours))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Names as a sentence lists them: "Ada", "Ada and Bob", "Ada, Bob and Cy".
 fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     let names: Vec<&str> = names.into_iter().collect();

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use super::names::Names;
-use super::{list, Drawing, Rendered, Request};
+use super::{list, ranking, Drawing, Rendered, Request};
 use crate::charts::{
     self, HorizontalBars, HourRow, HoursHeatmap, InactiveMembers, LabelledHours, Timeline,
     TimelineSeries, Weekdays,
@@ -52,13 +52,7 @@ pub(super) fn voice(request: &Request, names: &Names, stays: &[VoiceStay]) -> Re
             hours: member.hours(),
         })
         .collect();
-    let text = bars
-        .iter()
-        .take(10)
-        .enumerate()
-        .map(|(rank, bar)| format!("`{}.` {} — {:.1} h", rank + 1, bar.label, bar.hours))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let text = ranking(&bars);
     let scope = if request.channel.is_some() {
         "in this channel"
     } else {
