@@ -49,6 +49,19 @@ pub(crate) struct AnchorResults {
     pub checks: serde_json::Map<String, serde_json::Value>,
 }
 
+impl AnchorStep {
+    /// The median run, in seconds (the mean of the two middle ones for an even count).
+    pub fn median_s(&self) -> f64 {
+        let mut runs = self.runs_s.clone();
+        runs.sort_by(f64::total_cmp);
+        match runs.len() {
+            0 => self.best_s,
+            n if n % 2 == 1 => runs[n / 2],
+            n => f64::midpoint(runs[n / 2 - 1], runs[n / 2]),
+        }
+    }
+}
+
 impl AnchorResults {
     /// An integer check, e.g. `voice_rows`.
     pub fn check_u64(&self, name: &str) -> Option<u64> {
@@ -185,6 +198,7 @@ mod tests {
         assert_eq!(parse.runs_s.len(), 2);
         assert!((parse.delta_mb - 30.5).abs() < 1e-12);
         assert!((parse.peak_mb - 120.0).abs() < 1e-12);
+        assert!((parse.median_s() - 0.6).abs() < 1e-12);
         assert_eq!(results.check_u64("voice_rows"), Some(1389));
     }
 

@@ -56,7 +56,7 @@ struct Args {
     skip_anchor: bool,
     /// An extra argument for `anchor.py` (repeatable), e.g. `--anchor-arg=--skip-py-sweep`.
     #[arg(long = "anchor-arg", allow_hyphen_values = true)]
-    anchor_args: Vec<String>,
+    anchor_extra: Vec<String>,
     /// The Python interpreter of the anchors' venv.
     #[arg(
         long,
@@ -91,7 +91,11 @@ async fn main() -> anyhow::Result<()> {
         work_dir: args.work_dir.clone(),
     };
     if !args.skip_anchor {
-        anchors.check_python()?;
+        if let Err(missing) = anchors.check_python() {
+            // The message is the fix; a backtrace would only bury it.
+            eprintln!("{missing}");
+            std::process::exit(2);
+        }
     }
     std::fs::create_dir_all(&args.work_dir)
         .with_context(|| format!("create {}", args.work_dir.display()))?;
@@ -116,7 +120,7 @@ async fn main() -> anyhow::Result<()> {
                 report.repeats
             );
             let (results, json) =
-                anchors.run_anchor(scale, &data, report.repeats, &args.anchor_args)?;
+                anchors.run_anchor(scale, &data, report.repeats, &args.anchor_extra)?;
             println!("anchor results: {}\n", json.display());
             Some(Arc::new(results))
         };

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use trakker_bench::database::Backend;
 
-use crate::anchor::AnchorResults;
+use crate::anchor::{AnchorResults, AnchorStep};
 use crate::load::Loaded;
 use crate::ours::{Produced, PATHS};
 use crate::timing::StepTiming;
@@ -56,9 +56,11 @@ impl fmt::Display for Report {
             f,
             "Ours: median and minimum of {} runs, in this process, after the load; +MB is the \
              peak RSS above the RSS at the step's start. Anchor: `anchor.py` on the same data in \
-             the same run, best of {} runs, each in a fresh fork; anchor/ours = anchor best ÷ \
-             ours median. Reading from the store stands against parsing the CSV.\n",
-            self.repeats, self.repeats
+             the same run, best and median of its runs (as many, unless its results say \
+             otherwise below), each in a fresh fork; +MB (peak) is its peak RSS above the \
+             step's start, and the process's peak. anchor/ours = anchor best ÷ ours median. \
+             Reading from the store stands against parsing the CSV.\n",
+            self.repeats
         )?;
         for section in &self.sections {
             write!(f, "{section}")?;
@@ -91,6 +93,13 @@ impl fmt::Display for Section {
             loaded.period.until.format("%Y-%m-%d %H:%M"),
         )?;
         writeln!(f, "Checks: {}\n", self.checks().join("; "))?;
+        if let Some(anchor) = &self.anchor {
+            if usize::try_from(anchor.repeats).ok()
+                != Some(self.steps.first().map_or(0, |s| s.runs.len()))
+            {
+                writeln!(f, "The anchor ran each step {} times.\n", anchor.repeats)?;
+            }
+        }
         self.steps_table(f)?;
         self.paths_table(f)
     }
@@ -140,14 +149,15 @@ impl Section {
         writeln!(
             f,
             "| step | ours median s | ours min s | ours +MB | anchor step | anchor best s | \
-             anchor +MB | anchor/ours |\n| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |"
+             anchor median s | anchor +MB (peak) | anchor/ours |\n\
+             | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"
         )?;
         for step in &self.steps {
             let median = step.median().as_secs_f64();
             let anchor = self.anchor_best(step.anchor);
             writeln!(
                 f,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 step.name,
                 seconds(median),
                 seconds(step.min().as_secs_f64()),
@@ -155,7 +165,8 @@ impl Section {
                     .map_or_else(dash, |kib| mib(kib_to_mb(kib))),
                 step.anchor.join(" + "),
                 anchor.map_or_else(dash, seconds),
-                self.anchor_delta(step.anchor).map_or_else(dash, mib),
+                self.anchor_median(step.anchor).map_or_else(dash, seconds),
+                self.anchor_memory(step.anchor),
                 anchor.map_or_else(dash, |a| ratio(a, median)),
             )?;
         }
@@ -163,9 +174,11 @@ impl Section {
             let anchor = self.anchor_best(&[name.as_str()]);
             writeln!(
                 f,
-                "| — | | | | {name} | {} | {} | |",
+                "| — | | | | {name} | {} | {} | {} | |",
                 anchor.map_or_else(dash, seconds),
-                self.anchor_delta(&[name.as_str()]).map_or_else(dash, mib),
+                self.anchor_median(&[name.as_str()])
+                    .map_or_else(dash, seconds),
+                self.anchor_memory(&[name.as_str()]),
             )?;
         }
         writeln!(f)
@@ -218,13 +231,34 @@ impl Section {
         self.anchor.as_ref()?.best_sum(steps)
     }
 
-    fn anchor_delta(&self, steps: &[&str]) -> Option<f64> {
+    /// The sum of the anchor steps' median runs.
+    fn anchor_median(&self, steps: &[&str]) -> Option<f64> {
         let anchor = self.anchor.as_ref()?;
+        if steps.is_empty() {
+            return None;
+        }
         steps
             .iter()
-            .map(|name| anchor.steps.get(*name).map(|s| s.delta_mb))
-            .try_fold(0.0_f64, |most, delta| delta.map(|d| most.max(d)))
-            .filter(|_| !steps.is_empty())
+            .map(|name| anchor.steps.get(*name).map(AnchorStep::median_s))
+            .sum()
+    }
+
+    /// The most memory one of the anchor steps needed, and the highest peak of its process:
+    /// `+delta (peak)` in MB.
+    fn anchor_memory(&self, steps: &[&str]) -> String {
+        let Some(anchor) = self.anchor.as_ref() else {
+            return dash();
+        };
+        let found: Option<Vec<&AnchorStep>> =
+            steps.iter().map(|name| anchor.steps.get(*name)).collect();
+        match found {
+            Some(found) if !found.is_empty() => {
+                let delta = found.iter().map(|s| s.delta_mb).fold(0.0, f64::max);
+                let peak = found.iter().map(|s| s.peak_mb).fold(0.0, f64::max);
+                format!("{} ({peak:.0})", mib(delta))
+            }
+            _ => dash(),
+        }
     }
 
     /// The anchor's steps no step of ours stands against: the chart paths' first, in order,
