@@ -1,0 +1,263 @@
+//! Our side: the steps of trakker's chart paths, each timed against the anchor steps that do
+//! the same work, and the chart paths as sums of steps on each side.
+//!
+//! Adding a step is one line in [`run_steps`]: `timer.step(name, &[anchor steps], async ||
+//! call).await?`, where the call goes into the trakker library and may use what earlier steps
+//! returned. Name it as in [`PATHS`] so its path's total counts it.
+
+use trakker::domain::coplay::{
+    detect_communities, force_layout, pair_overlaps, CoplayGraph, LayoutOptions,
+};
+use trakker::domain::ids::GuildId;
+use trakker::domain::voice_time::heatmap::heatmap;
+use trakker::domain::voice_time::hours::split_hours;
+use trakker::domain::voice_time::inactive::{inactive_members, InactiveRule};
+use trakker::domain::voice_time::messages::{top_channels, MessageHour};
+use trakker::domain::voice_time::per_member::voice_per_member;
+use trakker::domain::voice_time::weekdays::weekday_hours;
+use trakker::domain::voice_time::weekly::weekly_timeline;
+use trakker::store::Store;
+
+use crate::load::Period;
+use crate::timing::StepTimer;
+
+/// A chart, from the store to its PNG, as a list of steps on each side.
+pub(crate) struct ChartPath {
+    /// The chart.
+    pub name: &'static str,
+    /// Our steps, by the names given in [`run_steps`].
+    pub ours: &'static [&'static str],
+    /// The anchor's steps, by its names in the results JSON.
+    pub anchor: &'static [&'static str],
+}
+
+/// Our step reading the stays, which every voice chart starts from; the anchor parses its CSV.
+const STAYS: &str = "stays.read";
+/// Our step reading the hourly message counts.
+const MESSAGE_HOURS: &str = "message_hours.read";
+
+/// The charts as paths of steps. Step names of ours not measured yet are the ones the library
+/// calls will be timed under.
+pub(crate) const PATHS: &[ChartPath] = &[
+    ChartPath {
+        name: "community graph",
+        ours: &[
+            STAYS,
+            "overlap",
+            "graph",
+            "communities",
+            "layout",
+            "render.graph_png",
+        ],
+        anchor: &[
+            "voice.parse_csv",
+            "overlap.interval_join_numpy",
+            "graph.build_networkx",
+            "louvain.networkx",
+            "layout.spring_fr50",
+            "render.graph_png",
+        ],
+    },
+    ChartPath {
+        name: "duo",
+        ours: &[STAYS, "overlap", "duo.compute", "duo.render_png"],
+        anchor: &[
+            "voice.parse_csv",
+            "overlap.interval_join_numpy",
+            "duo.compute",
+            "duo.render_png",
+        ],
+    },
+    ChartPath {
+        name: "voice per user",
+        ours: &[STAYS, "voice_per_user.compute", "voice_per_user.render_png"],
+        anchor: &[
+            "voice.parse_csv",
+            "voice_per_user.compute",
+            "voice_per_user.render_png",
+        ],
+    },
+    ChartPath {
+        name: "inactive",
+        ours: &[
+            STAYS,
+            "hours.expand_sessions",
+            "inactive.compute",
+            "inactive.render_png",
+        ],
+        anchor: &[
+            "voice.parse_csv",
+            "hours.expand_sessions",
+            "inactive.compute",
+            "inactive.render_png",
+        ],
+    },
+    ChartPath {
+        name: "day of week",
+        ours: &[
+            STAYS,
+            "hours.expand_sessions",
+            "day_of_week.compute",
+            "day_of_week.render_png",
+        ],
+        anchor: &[
+            "voice.parse_csv",
+            "hours.expand_sessions",
+            "day_of_week.compute",
+            "day_of_week.render_png",
+        ],
+    },
+    ChartPath {
+        name: "heatmap",
+        ours: &[
+            STAYS,
+            "hours.expand_sessions",
+            "heatmap.compute",
+            "heatmap.render_png",
+        ],
+        anchor: &[
+            "voice.parse_csv",
+            "hours.expand_sessions",
+            "heatmap.compute",
+            "heatmap.render_png",
+        ],
+    },
+    ChartPath {
+        name: "weekly",
+        ours: &[
+            STAYS,
+            "hours.expand_sessions",
+            "weekly.compute",
+            "weekly.render_png",
+        ],
+        anchor: &[
+            "voice.parse_csv",
+            "hours.expand_sessions",
+            "weekly.compute",
+            "weekly.render_png",
+        ],
+    },
+    ChartPath {
+        name: "top channels",
+        ours: &[MESSAGE_HOURS, "messages.top_channels"],
+        anchor: &["messages.parse_csv", "messages.top_channels"],
+    },
+];
+
+/// What our steps returned, to check against what was loaded.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Produced {
+    /// Stays read.
+    pub stays: u64,
+    /// Their seconds, added up.
+    pub stay_seconds: i64,
+    /// Messages over every hour read.
+    pub messages: u64,
+}
+
+/// Runs every step of ours once per repeat, in the order the charts need them.
+pub(crate) async fn run_steps(
+    timer: &mut StepTimer,
+    store: &dyn Store,
+    guild: GuildId,
+    period: Period,
+) -> anyhow::Result<Produced> {
+    let Period { since, until } = period;
+
+    let stays = timer
+        .step(STAYS, &["voice.parse_csv"], async || {
+            Ok(store.voice_stays(guild, since, until).await?)
+        })
+        .await?;
+    let hours = timer
+        .step(MESSAGE_HOURS, &["messages.parse_csv"], async || {
+            Ok(store.message_hours(guild, since, until).await?)
+        })
+        .await?;
+    let pairs = timer
+        .step("overlap", &["overlap.interval_join_numpy"], async || {
+            Ok(pair_overlaps(&stays))
+        })
+        .await?;
+    let graph = timer
+        .step("graph", &["graph.build_networkx"], async || {
+            Ok(CoplayGraph::from_pairs(&pairs))
+        })
+        .await?;
+    timer
+        .step("communities", &["louvain.networkx"], async || {
+            Ok(detect_communities(&graph, 42))
+        })
+        .await?;
+    timer
+        .step("layout", &["layout.spring_fr50"], async || {
+            Ok(force_layout(&graph, &LayoutOptions::default()))
+        })
+        .await?;
+    timer
+        .step(
+            "voice_per_user.compute",
+            &["voice_per_user.compute"],
+            async || Ok(voice_per_member(&stays, 30)),
+        )
+        .await?;
+    let pieces = timer
+        .step(
+            "hours.expand_sessions",
+            &["hours.expand_sessions"],
+            async || Ok(split_hours(&stays, chrono_tz::UTC)),
+        )
+        .await?;
+    let today = until.timestamp_millis().div_euclid(86_400_000);
+    timer
+        .step("inactive.compute", &["inactive.compute"], async || {
+            Ok(inactive_members(
+                &stays,
+                &pieces,
+                &InactiveRule::default(),
+                today,
+            ))
+        })
+        .await?;
+    timer
+        .step(
+            "day_of_week.compute",
+            &["day_of_week.compute"],
+            async || Ok(weekday_hours(&pieces)),
+        )
+        .await?;
+    timer
+        .step("heatmap.compute", &["heatmap.compute"], async || {
+            Ok(heatmap(&pieces, 20))
+        })
+        .await?;
+    timer
+        .step("weekly.compute", &["weekly.compute"], async || {
+            Ok(weekly_timeline(&pieces, 10))
+        })
+        .await?;
+    timer
+        .step(
+            "messages.top_channels",
+            &["messages.top_channels"],
+            async || {
+                let rows: Vec<MessageHour> = hours
+                    .iter()
+                    .map(|hour| MessageHour {
+                        hour_start_ms: hour.hour_ms,
+                        channel: hour.channel.0,
+                        user: 0,
+                        messages: hour.messages,
+                    })
+                    .collect();
+                Ok(top_channels(&rows, 10))
+            },
+        )
+        .await?;
+
+    Ok(Produced {
+        stays: stays.len() as u64,
+        stay_seconds: stays.iter().map(|s| s.end_ms - s.start_ms).sum::<i64>() / 1000,
+        messages: hours.iter().map(|h| h.messages).sum(),
+    })
+}
