@@ -39,9 +39,11 @@ pub struct HoursHeatmap {
     pub title: String,
     /// The time zone the hours of day are in, shown on the axis: "Europe/Paris".
     pub timezone: String,
-    /// One row per month, in the order to draw (oldest first reads naturally).
+    /// One row per month, in the order to draw (oldest first reads naturally); at most
+    /// [`MAX_ROWS`] are drawn.
     pub months: Vec<HourRow>,
-    /// One row per top member, in the order to draw (most active first).
+    /// One row per top member, in the order to draw (most active first); at most [`MAX_ROWS`]
+    /// are drawn. May be empty: then only the months are drawn.
     pub members: Vec<HourRow>,
 }
 

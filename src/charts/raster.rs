@@ -95,23 +95,34 @@ impl<'a> RgbCanvas<'a> {
         for along in first..last {
             let centre = y0 + slope * (to_f64(along) + 0.5 - x0);
             let (top, bottom) = (centre - half, centre + half);
-            let from = usize_floor(top);
-            let to = usize_floor(bottom.ceil()).min(across_limit);
-            // Pixels wholly inside the line get the full weight; the two ends of the run are
-            // weighed by how much of them the line covers.
             let (stride, base) = if x_major {
                 (self.width * 3, along * 3)
             } else {
                 (3, along * self.width * 3)
             };
-            for across in from..to {
-                let edge = to_f64(across);
-                let w = if edge >= top && edge + 1.0 <= bottom {
-                    full
-                } else {
-                    weight(bottom.min(edge + 1.0) - top.max(edge))
-                };
-                self.blend(base + across * stride, colour, w);
+            // The run of pixels across the line: the two end pixels are weighed by how much of
+            // them the line covers, the ones between get the full weight.
+            let first_px = top.floor();
+            let last_px = bottom.ceil() - 1.0;
+            let on_canvas = |pixel: f64| {
+                (pixel >= 0.0 && pixel < to_f64(across_limit)).then(|| usize_floor(pixel))
+            };
+            if first_px >= last_px {
+                if let Some(p) = on_canvas(first_px) {
+                    self.blend(base + p * stride, colour, weight(bottom - top));
+                }
+                continue;
+            }
+            if let Some(p) = on_canvas(first_px) {
+                self.blend(base + p * stride, colour, weight(first_px + 1.0 - top));
+            }
+            let inner_from = usize_floor(first_px + 1.0);
+            let inner_to = usize_floor(last_px).min(across_limit);
+            for across in inner_from..inner_to {
+                self.blend(base + across * stride, colour, full);
+            }
+            if let Some(p) = on_canvas(last_px) {
+                self.blend(base + p * stride, colour, weight(bottom - last_px));
             }
         }
     }
