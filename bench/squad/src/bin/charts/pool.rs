@@ -36,4 +36,3 @@ impl<'a> StorePool<'a> {
 pub(crate) fn to_db(id: u64) -> i64 {
     id as i64
 }
-
