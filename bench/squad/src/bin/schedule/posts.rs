@@ -54,7 +54,8 @@ pub(crate) struct Measured {
     pub post_p99: f64,
     pub done_p50: f64,
     pub done_p99: f64,
-    /// Requests the bot made from the due instant on, and those refused with 429.
+    /// Requests the bot made from the due instant on, and those refused with 429 (refusals
+    /// before it, of the start-up's own requests, are printed but not counted).
     pub requests: usize,
     pub refused: usize,
     pub refused_global: usize,
@@ -109,16 +110,28 @@ struct Progress {
 #[derive(Default)]
 struct Log {
     after: u64,
+    /// When the posts fall due, in unix milliseconds: only requests from then on are counted.
+    due_ms: u64,
     requests: usize,
     refused: usize,
     refused_global: usize,
     refusals: HashMap<(String, String), usize>,
+    /// Refusals by route, from the due instant on.
+    refused_routes: BTreeMap<String, usize>,
+    /// Refusals by route before the due instant: the start-up's own requests.
+    early_refusals: BTreeMap<String, usize>,
     guilds: Vec<Progress>,
 }
 
 impl Log {
     fn add(&mut self, request: &RecordedRequest, guild_of: &HashMap<Snowflake, usize>) {
         self.after = self.after.max(request.id);
+        if request.at_ms < self.due_ms {
+            if request.rate_limit.is_some() {
+                *self.early_refusals.entry(request.route_key()).or_default() += 1;
+            }
+            return;
+        }
         self.requests += 1;
         if let Some(hit) = &request.rate_limit {
             self.refused += 1;
@@ -127,6 +140,7 @@ impl Log {
                 .refusals
                 .entry((request.method.clone(), request.path.clone()))
                 .or_default() += 1;
+            *self.refused_routes.entry(request.route_key()).or_default() += 1;
         }
         let Some(guild) = channel_of(&request.path).and_then(|channel| guild_of.get(&channel))
         else {
@@ -313,7 +327,10 @@ async fn follow(
     deadline: Duration,
 ) -> anyhow::Result<(Log, f64)> {
     let started = tokio::time::Instant::now();
-    let mut log = Log::default();
+    let mut log = Log {
+        due_ms,
+        ..Log::default()
+    };
     log.guilds.resize_with(guilds, Progress::default);
     // Start-up requests (command registration, /about) are not the posts': skip them.
     let before = discord.requests(&RequestFilter::default()).await?;
@@ -351,6 +368,18 @@ async fn follow(
         tokio::time::sleep(POLL).await;
     }
     let cpu = ProcessSample::read(pid).map_or(0.0, |s| s.cpu_seconds) - cpu_at_due.unwrap_or(0.0);
+    if !log.early_refusals.is_empty() {
+        println!(
+            "  refused with 429 at start-up, before the posts were due: {:?}",
+            log.early_refusals
+        );
+    }
+    if !log.refused_routes.is_empty() {
+        println!(
+            "  refused with 429 from the due instant on: {:?}",
+            log.refused_routes
+        );
+    }
     Ok((log, cpu))
 }
 
