@@ -191,30 +191,7 @@ async fn burst(
     }
     let last_ms = u64::try_from(Utc::now().timestamp_millis())?;
 
-    // The board those reactions make, by the domain's rules.
-    let mut reacted: BTreeMap<UserId, (SlotSet, bool)> = BTreeMap::new();
-    for (member, hour) in &choices {
-        let user = UserId(guild.user(member)?.get());
-        let entry = reacted.entry(user).or_default();
-        match hour {
-            Some(index) => entry.0.insert(*index),
-            None => entry.1 = true,
-        }
-    }
-    let width = slots.iter().map(|s| s.index + 1).max().unwrap_or(0);
-    let mut players: Vec<Vec<Entry>> = vec![Vec::new(); width];
-    for (user, (hours, not_today)) in &reacted {
-        for (index, source) in
-            member_slots(Some(*hours), *not_today, SlotSet::EMPTY, SlotSet::EMPTY)
-        {
-            players[index].push(Entry {
-                user: *user,
-                rank_emoji: None,
-                source,
-            });
-        }
-    }
-    let expected = DailyBoard::render(post.day(posted_at), &slots, &players);
+    let expected = expected_board(guild, &choices, &slots, post.day(posted_at))?;
     let shown = until("the final text", || async {
         let now = discord.message(message.id).await?;
         let (_, text) = description(&now);
@@ -248,4 +225,36 @@ async fn burst(
         exact: shown.is_ok() && title == expected.title && text == expected.description,
         refused,
     })
+}
+
+/// The board the reactions `choices` make, by the domain's rules: what the post must read.
+fn expected_board(
+    guild: &fakecord::api::GuildInfo,
+    choices: &[(String, Option<usize>)],
+    slots: &[trakker::domain::schedule::Slot],
+    day: chrono::NaiveDate,
+) -> anyhow::Result<DailyBoard> {
+    let mut reacted: BTreeMap<UserId, (SlotSet, bool)> = BTreeMap::new();
+    for (member, hour) in choices {
+        let user = UserId(guild.user(member)?.get());
+        let entry = reacted.entry(user).or_default();
+        match hour {
+            Some(index) => entry.0.insert(*index),
+            None => entry.1 = true,
+        }
+    }
+    let width = slots.iter().map(|s| s.index + 1).max().unwrap_or(0);
+    let mut players: Vec<Vec<Entry>> = vec![Vec::new(); width];
+    for (user, (hours, not_today)) in &reacted {
+        for (index, source) in
+            member_slots(Some(*hours), *not_today, SlotSet::EMPTY, SlotSet::EMPTY)
+        {
+            players[index].push(Entry {
+                user: *user,
+                rank_emoji: None,
+                source,
+            });
+        }
+    }
+    Ok(DailyBoard::render(day, slots, &players))
 }

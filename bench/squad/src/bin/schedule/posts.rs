@@ -271,48 +271,77 @@ pub(crate) async fn run(
     let checked = checked?;
     stopped?;
 
-    let since_due = |at: u64| -> f64 { secs(at.saturating_sub(due_ms)) };
-    let mut posted: Vec<f64> = Vec::new();
-    let mut finished: Vec<f64> = Vec::new();
-    let mut missing = 0;
-    for progress in &log.guilds {
-        if let Some(at) = progress.posted_at {
-            posted.push(since_due(at));
-            let last = progress.last_reaction_at.unwrap_or(at).max(at);
-            finished.push(since_due(last));
-        }
-        missing += reactions_per_post.saturating_sub(progress.reactions);
-    }
-    posted.sort_by(f64::total_cmp);
-    finished.sort_by(f64::total_cmp);
-    let complete = posted.len() == posts.len();
-    Ok(Measured {
-        backend: database.backend(),
+    Ok(Measured::of(
+        database.backend(),
         limits,
-        guilds: posts.len(),
-        reactions_per_post,
-        startup,
-        first_post: posted.first().copied(),
-        all_posted: complete.then(|| posted.last().copied()).flatten(),
-        all_done: (complete && missing == 0)
-            .then(|| finished.last().copied())
-            .flatten(),
-        post_p50: percentile(&posted, 0.5),
-        post_p99: percentile(&posted, 0.99),
-        done_p50: percentile(&finished, 0.5),
-        done_p99: percentile(&finished, 0.99),
-        requests: log.requests,
-        refused: log.refused,
-        refused_global: log.refused_global,
-        refused_repeatedly: log.refusals.values().filter(|n| **n > 1).count(),
-        reactions_missing: missing,
-        not_recorded: checked.not_recorded,
-        posted_twice: checked.posted_twice,
-        extra_sends: log.guilds.iter().map(|g| g.sends.saturating_sub(1)).sum(),
-        bot_cpu: cpu,
-        #[expect(clippy::cast_precision_loss, reason = "KiB of one process")]
-        bot_peak_rss_mib: peak as f64 / 1024.0,
-    })
+        &log,
+        Run {
+            reactions_per_post,
+            startup,
+            due_ms,
+            cpu,
+            peak_rss_kib: peak,
+        },
+        &checked,
+    ))
+}
+
+/// What a run measured besides the request log.
+#[derive(Clone, Copy)]
+struct Run {
+    reactions_per_post: usize,
+    startup: Duration,
+    due_ms: u64,
+    cpu: f64,
+    peak_rss_kib: u64,
+}
+
+impl Measured {
+    /// The figures of a run from its request log and checks.
+    fn of(backend: Backend, limits: Limits, log: &Log, run: Run, checked: &Checked) -> Self {
+        let since_due = |at: u64| -> f64 { secs(at.saturating_sub(run.due_ms)) };
+        let mut posted: Vec<f64> = Vec::new();
+        let mut finished: Vec<f64> = Vec::new();
+        let mut missing = 0;
+        for progress in &log.guilds {
+            if let Some(at) = progress.posted_at {
+                posted.push(since_due(at));
+                let last = progress.last_reaction_at.unwrap_or(at).max(at);
+                finished.push(since_due(last));
+            }
+            missing += run.reactions_per_post.saturating_sub(progress.reactions);
+        }
+        posted.sort_by(f64::total_cmp);
+        finished.sort_by(f64::total_cmp);
+        let complete = posted.len() == log.guilds.len();
+        Measured {
+            backend,
+            limits,
+            guilds: log.guilds.len(),
+            reactions_per_post: run.reactions_per_post,
+            startup: run.startup,
+            first_post: posted.first().copied(),
+            all_posted: complete.then(|| posted.last().copied()).flatten(),
+            all_done: (complete && missing == 0)
+                .then(|| finished.last().copied())
+                .flatten(),
+            post_p50: percentile(&posted, 0.5),
+            post_p99: percentile(&posted, 0.99),
+            done_p50: percentile(&finished, 0.5),
+            done_p99: percentile(&finished, 0.99),
+            requests: log.requests,
+            refused: log.refused,
+            refused_global: log.refused_global,
+            refused_repeatedly: log.refusals.values().filter(|n| **n > 1).count(),
+            reactions_missing: missing,
+            not_recorded: checked.not_recorded,
+            posted_twice: checked.posted_twice,
+            extra_sends: log.guilds.iter().map(|g| g.sends.saturating_sub(1)).sum(),
+            bot_cpu: run.cpu,
+            #[expect(clippy::cast_precision_loss, reason = "KiB of one process")]
+            bot_peak_rss_mib: run.peak_rss_kib as f64 / 1024.0,
+        }
+    }
 }
 
 /// Reads the request log until every post and reaction is in or `deadline` has passed since the
