@@ -683,10 +683,16 @@ impl<'a> InFlight<'a> {
         set: &'a Mutex<HashSet<(GuildId, NaiveDate)>>,
         key: (GuildId, NaiveDate),
     ) -> Option<Self> {
-        set.lock()
+        // No guard may be built when the key is taken: dropping it would lock the set while
+        // this statement still holds it (a deadlock), and would unmark the other maker's post.
+        let marked = set
+            .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(key)
-            .then_some(Self { set, key })
+            .insert(key);
+        if !marked {
+            return None;
+        }
+        Some(Self { set, key })
     }
 }
 
@@ -722,5 +728,33 @@ fn guild_plan(settings: ScheduleSettings, zone: Option<&str>) -> GuildPlan {
     GuildPlan {
         plan: board::plan_of(&settings, tz),
         settings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_post_being_made_is_marked_once_until_its_maker_is_done() {
+        let set = Mutex::default();
+        let key = (
+            GuildId(1),
+            NaiveDate::from_ymd_opt(2026, 12, 1).expect("a day"),
+        );
+        let first = InFlight::enter(&set, key).expect("the first maker marks the post");
+        assert!(
+            InFlight::enter(&set, key).is_none(),
+            "a second maker is turned away"
+        );
+        assert!(
+            set.lock().expect("the set").contains(&key),
+            "turning the second away leaves the first one's mark"
+        );
+        drop(first);
+        assert!(
+            InFlight::enter(&set, key).is_some(),
+            "marked again once done"
+        );
     }
 }

@@ -244,7 +244,7 @@ impl BenchDatabase {
     }
 
     /// The plans of the statements behind /stats, /leaderboard (a rebuild) and /track, as the
-    /// bot writes them in src/store (copied here: the bench does not link the bot).
+    /// bot writes them in src/store (copied here: the store does not expose its statements).
     pub async fn query_plans(&self, guild: u64, player: u64) -> anyhow::Result<Vec<String>> {
         let (guild, player) = (to_db(guild), to_db(player));
         let statements = [

@@ -1,8 +1,9 @@
 //! What the benchmark programs share: the bot as a child process, throw-away databases, the
 //! machine's description and readings of a process's CPU time and memory from /proc.
 //!
-//! The programs themselves live in `src/bin/`: `squad` (command latency on a large ledger) and
-//! `ingest` (sustained gateway events into the rollups). Nothing here asserts a timing.
+//! The programs themselves live in `src/bin/`: `squad` (command latency on a large ledger),
+//! `ingest` (sustained gateway events into the rollups) and `schedule` (the daily post for many
+//! guilds at once, its rendering and reaction bursts). Nothing here asserts a timing.
 //!
 //! Module map:
 //! - [`bot`]: starting and stopping the `trakker` process.
