@@ -37,6 +37,7 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
             "top",
             "me",
             "user",
+            "chart",
             "about"
         ],
         "fakecord received exactly the bot's commands"
