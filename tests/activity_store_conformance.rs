@@ -14,7 +14,7 @@ use trakker::domain::activity::{
 };
 use trakker::domain::board::{ranked, Standing};
 use trakker::domain::ids::{ChannelId, GuildId, UserId};
-use trakker::store::charts::{ChannelHour, DirectoryEntry, VoiceStay};
+use trakker::store::charts::{ChannelMessages, DirectoryEntry, HourMessages, VoiceStay};
 use trakker::store::{
     self, ActivitySession, GuildRecord, InviteRecord, JoinRecord, JoinSource, MemberActivity,
     MemberRecord, Metric, Store, StoreError, VoiceFlags,
@@ -42,7 +42,7 @@ conformance! {
         heartbeats_keep_the_latest_beat_per_shard,
         game_activity_opens_and_closes_per_game,
         chart_stays_are_clamped_to_the_period_without_afk_or_bots,
-        chart_message_hours_sum_members_per_channel_without_bots,
+        chart_message_hours_sum_members_per_channel,
         the_directory_names_members_and_charts_open_and_close,
     ],
 }
@@ -1359,35 +1359,64 @@ async fn chart_stays_are_clamped_to_the_period_without_afk_or_bots(store: &dyn S
     assert_eq!(all.len(), 3, "Ada, Bob and Cy over everything: {all:?}");
 }
 
-async fn chart_message_hours_sum_members_per_channel_without_bots(store: &dyn Store) {
+async fn chart_message_hours_sum_members_per_channel(store: &dyn Store) {
     guild_with_a_leaver_and_a_bot(store).await;
     let mut deltas = Deltas::default();
     posts(&mut deltas, GUILD, GENERAL, ADA, at(20, 5), 3);
     posts(&mut deltas, GUILD, GENERAL, BOB, at(20, 40), 2);
     posts(&mut deltas, GUILD, RAIDS, CY, at(21, 10), 1);
-    posts(&mut deltas, GUILD, GENERAL, DEE, at(20, 10), 50);
     posts(&mut deltas, GUILD, GENERAL, ADA, at(23, 10), 4);
     posts(&mut deltas, OTHER_GUILD, GENERAL, ADA, at(20, 10), 7);
     store
         .apply_deltas("charts", &deltas)
         .await
         .expect("flushed");
+    // A second flush into the same hour and channel adds to the server-wide count.
+    let mut later = Deltas::default();
+    posts(&mut later, GUILD, GENERAL, BOB, at(20, 50), 1);
+    store
+        .apply_deltas("charts-later", &later)
+        .await
+        .expect("flushed");
 
-    let mut hours = store
-        .message_hours(GUILD, at(20, 0), at(23, 0))
+    let hours = store
+        .message_hours(GUILD, at(20, 0), at(23, 0), None)
         .await
         .expect("message hours");
-    hours.sort_by_key(|hour| (hour.hour_ms, hour.channel));
-    let hour = |when: DateTime<Utc>, channel: ChannelId, messages: u64| ChannelHour {
+    let hour = |when: DateTime<Utc>, messages: u64| HourMessages {
         hour_ms: when.timestamp_millis(),
-        channel,
         messages,
     };
     assert_eq!(
         hours,
-        [hour(at(20, 0), GENERAL, 5), hour(at(21, 0), RAIDS, 1)],
-        "members summed per channel and hour, the bot, the hour after the period and the other \
+        [hour(at(20, 0), 6), hour(at(21, 0), 1)],
+        "members, channels and flushes summed per hour, the hour after the period and the other \
          guild left out"
+    );
+    let raids = store
+        .message_hours(GUILD, at(20, 0), at(23, 0), Some(RAIDS))
+        .await
+        .expect("one channel's hours");
+    assert_eq!(raids, [hour(at(21, 0), 1)], "one channel alone");
+
+    let busiest = store
+        .busiest_channels(GUILD, at(20, 0), at(23, 59), 10)
+        .await
+        .expect("busiest channels");
+    let channel = |channel: ChannelId, messages: u64| ChannelMessages { channel, messages };
+    assert_eq!(
+        busiest,
+        [channel(GENERAL, 10), channel(RAIDS, 1)],
+        "busiest first, the later hour counted once the period holds it"
+    );
+    let top = store
+        .busiest_channels(GUILD, at(21, 0), at(23, 59), 1)
+        .await
+        .expect("the busiest channel");
+    assert_eq!(
+        top,
+        [channel(GENERAL, 4)],
+        "the limit and the period's start"
     );
 }
 

@@ -1,5 +1,5 @@
-//! The moderator charts' part of the storage interface: voice stays and hourly message counts over
-//! a period, the guild's member directory (names, bots, who left), and which charts the managers
+//! The moderator charts' part of the storage interface: voice stays, hourly and per-channel
+//! message counts over a period, the guild's member directory (names, bots, who left), and which charts the managers
 //! opened to everyone. [`ChartStore`] is a supertrait of [`super::Store`]; [`super::sql::SqlStore`]
 //! implements it for both databases in `sql/charts.rs`.
 //!
@@ -15,11 +15,18 @@ use super::StoreError;
 pub use crate::domain::coplay::VoiceStay;
 use crate::domain::ids::{ChannelId, GuildId, UserId};
 
-/// Messages posted in one channel in one UTC hour, every member together (bots excluded).
+/// Messages posted in one UTC hour (in every channel, or in the one asked for).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChannelHour {
+pub struct HourMessages {
     /// The start of the hour, in unix milliseconds.
     pub hour_ms: i64,
+    /// Messages posted.
+    pub messages: u64,
+}
+
+/// Messages posted in one channel over a period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChannelMessages {
     /// The channel.
     pub channel: ChannelId,
     /// Messages posted.
@@ -52,14 +59,26 @@ pub trait ChartStore: Send + Sync {
         until: DateTime<Utc>,
     ) -> Result<Vec<VoiceStay>, StoreError>;
 
-    /// Messages per channel and UTC hour for the hours starting in `[since, until)`, bots left
-    /// out; hours without messages are not listed.
+    /// Messages per UTC hour for the hours starting in `[since, until)`, in every channel or in
+    /// `channel` alone, oldest first; hours without messages are not listed. Counts are the
+    /// whole server's (bots' messages are never recorded), read from the per-channel rollup.
     async fn message_hours(
         &self,
         guild_id: GuildId,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<Vec<ChannelHour>, StoreError>;
+        channel: Option<ChannelId>,
+    ) -> Result<Vec<HourMessages>, StoreError>;
+
+    /// The `limit` channels with the most messages in the hours starting in `[since, until)`,
+    /// busiest first, ties by channel id.
+    async fn busiest_channels(
+        &self,
+        guild_id: GuildId,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ChannelMessages>, StoreError>;
 
     /// Every member the guild has recorded, present or gone.
     async fn member_directory(&self, guild_id: GuildId) -> Result<Vec<DirectoryEntry>, StoreError>;

@@ -82,6 +82,9 @@ pub(super) fn last_entry_per_user(members: &[MemberRecord]) -> Vec<&MemberRecord
 /// A message rollup row's key in primary-key order: guild, hour, channel, user.
 pub type MessageRowKey = (i64, DateTime<Utc>, i64, i64);
 
+/// A channel rollup row's key in primary-key order: guild, hour, channel.
+pub type ChannelRowKey = (i64, DateTime<Utc>, i64);
+
 /// An emoji rollup row's key in primary-key order: guild, hour, emoji, user.
 pub type EmojiRowKey<'a> = (i64, DateTime<Utc>, &'a str, i64);
 
@@ -93,6 +96,8 @@ pub type AppRowKey<'a> = (i64, DateTime<Utc>, i64, &'a str, i64);
 pub struct RollupRows<'a> {
     /// Message rows.
     pub messages: Vec<(MessageRowKey, MessageCounts)>,
+    /// The server-wide messages per channel and hour the message rows add up to.
+    pub channels: Vec<(ChannelRowKey, u64)>,
     /// Emoji rows.
     pub emojis: Vec<(EmojiRowKey<'a>, EmojiCounts)>,
     /// Application-command rows and their uses.
@@ -121,6 +126,11 @@ pub(super) fn rollup_rows(deltas: &Deltas) -> RollupRows<'_> {
         row.with_attachments = row.with_attachments.saturating_add(counts.with_attachments);
         row.replies = row.replies.saturating_add(counts.replies);
         row.in_threads = row.in_threads.saturating_add(counts.in_threads);
+    }
+    let mut channels: BTreeMap<ChannelRowKey, u64> = BTreeMap::new();
+    for (&(guild, hour, channel, _), counts) in &messages {
+        let row = channels.entry((guild, hour, channel)).or_default();
+        *row = row.saturating_add(counts.messages);
     }
     let mut emojis: BTreeMap<EmojiRowKey<'_>, EmojiCounts> = BTreeMap::new();
     for (key, counts) in &deltas.emojis {
@@ -153,6 +163,7 @@ pub(super) fn rollup_rows(deltas: &Deltas) -> RollupRows<'_> {
     }
     RollupRows {
         messages: messages.into_iter().collect(),
+        channels: channels.into_iter().collect(),
         emojis: emojis.into_iter().collect(),
         apps: apps.into_iter().collect(),
     }

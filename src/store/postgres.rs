@@ -23,7 +23,8 @@ use super::activity::InviteRecord;
 use super::codec::{count_to_db, StoredId};
 use super::normalize::{truncate_to_millis, RollupRows};
 use super::sql::dialect::{
-    APP_ROLLUP_UPSERT, EMOJI_ROLLUP_UPSERT, INVITE_UPSERT, MEMBER_UPSERT, MESSAGE_ROLLUP_UPSERT,
+    APP_ROLLUP_UPSERT, CHANNEL_ROLLUP_UPSERT, EMOJI_ROLLUP_UPSERT, INVITE_UPSERT, MEMBER_UPSERT,
+    MESSAGE_ROLLUP_UPSERT,
 };
 use super::sql::{Dialect, SqlStore};
 use super::{unreachable, Backend, MemberRecord, StoreError};
@@ -190,37 +191,7 @@ impl Dialect for Postgres {
     }
 
     async fn add_rollups(tx: &mut PgConnection, rows: &RollupRows<'_>) -> Result<(), sqlx::Error> {
-        if !rows.messages.is_empty() {
-            let (mut guilds, mut hours, mut channels, mut users) = (vec![], vec![], vec![], vec![]);
-            let (mut messages, mut attachments, mut replies, mut threads) =
-                (vec![], vec![], vec![], vec![]);
-            for ((guild, hour, channel, user), counts) in &rows.messages {
-                guilds.push(*guild);
-                hours.push(*hour);
-                channels.push(*channel);
-                users.push(*user);
-                messages.push(count_to_db(counts.messages));
-                attachments.push(count_to_db(counts.with_attachments));
-                replies.push(count_to_db(counts.replies));
-                threads.push(count_to_db(counts.in_threads));
-            }
-            sqlx::query(&format!(
-                "INSERT INTO message_rollups (guild_id, hour, channel_id, user_id, messages,
-                     with_attachments, replies, in_threads)
-                 SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[],
-                     $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]){MESSAGE_ROLLUP_UPSERT}"
-            ))
-            .bind(&guilds)
-            .bind(&hours)
-            .bind(&channels)
-            .bind(&users)
-            .bind(&messages)
-            .bind(&attachments)
-            .bind(&replies)
-            .bind(&threads)
-            .execute(&mut *tx)
-            .await?;
-        }
+        add_message_rollups(tx, rows).await?;
         if !rows.emojis.is_empty() {
             let (mut guilds, mut hours, mut emojis, mut users) = (vec![], vec![], vec![], vec![]);
             let (mut added, mut removed, mut in_messages) = (vec![], vec![], vec![]);
@@ -316,4 +287,63 @@ impl Dialect for Postgres {
         .await?;
         Ok(())
     }
+}
+
+/// The member and server-wide message rows of a flush.
+async fn add_message_rollups(
+    tx: &mut PgConnection,
+    rows: &RollupRows<'_>,
+) -> Result<(), sqlx::Error> {
+    if !rows.messages.is_empty() {
+        let (mut guilds, mut hours, mut channels, mut users) = (vec![], vec![], vec![], vec![]);
+        let (mut messages, mut attachments, mut replies, mut threads) =
+            (vec![], vec![], vec![], vec![]);
+        for ((guild, hour, channel, user), counts) in &rows.messages {
+            guilds.push(*guild);
+            hours.push(*hour);
+            channels.push(*channel);
+            users.push(*user);
+            messages.push(count_to_db(counts.messages));
+            attachments.push(count_to_db(counts.with_attachments));
+            replies.push(count_to_db(counts.replies));
+            threads.push(count_to_db(counts.in_threads));
+        }
+        sqlx::query(&format!(
+                "INSERT INTO message_rollups (guild_id, hour, channel_id, user_id, messages,
+                     with_attachments, replies, in_threads)
+                 SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[],
+                     $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]){MESSAGE_ROLLUP_UPSERT}"
+            ))
+        .bind(&guilds)
+        .bind(&hours)
+        .bind(&channels)
+        .bind(&users)
+        .bind(&messages)
+        .bind(&attachments)
+        .bind(&replies)
+        .bind(&threads)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if !rows.channels.is_empty() {
+        let (mut guilds, mut hours, mut channels, mut messages) = (vec![], vec![], vec![], vec![]);
+        for ((guild, hour, channel), count) in &rows.channels {
+            guilds.push(*guild);
+            hours.push(*hour);
+            channels.push(*channel);
+            messages.push(count_to_db(*count));
+        }
+        sqlx::query(&format!(
+            "INSERT INTO channel_rollups (guild_id, hour, channel_id, messages)
+                 SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::bigint[],
+                     $4::bigint[]){CHANNEL_ROLLUP_UPSERT}"
+        ))
+        .bind(&guilds)
+        .bind(&hours)
+        .bind(&channels)
+        .bind(&messages)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }

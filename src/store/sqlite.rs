@@ -25,7 +25,8 @@ use super::activity::InviteRecord;
 use super::codec::{count_to_db, StoredId};
 use super::normalize::{from_millis, to_millis, RollupRows};
 use super::sql::dialect::{
-    APP_ROLLUP_UPSERT, EMOJI_ROLLUP_UPSERT, INVITE_UPSERT, MEMBER_UPSERT, MESSAGE_ROLLUP_UPSERT,
+    APP_ROLLUP_UPSERT, CHANNEL_ROLLUP_UPSERT, EMOJI_ROLLUP_UPSERT, INVITE_UPSERT, MEMBER_UPSERT,
+    MESSAGE_ROLLUP_UPSERT,
 };
 use super::sql::{Dialect, SqlStore};
 use super::{unreachable, Backend, MemberRecord, StoreError};
@@ -277,6 +278,19 @@ impl Dialect for Sqlite {
                     .push_bind(count_to_db(counts.in_threads));
             });
             upsert.push(MESSAGE_ROLLUP_UPSERT);
+            execute_chunk(tx, upsert, chunk.len() == ROLLUP_ROWS_PER_STATEMENT).await?;
+        }
+        for chunk in rows.channels.chunks(ROLLUP_ROWS_PER_STATEMENT) {
+            let mut upsert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO channel_rollups (guild_id, hour, channel_id, messages) ",
+            );
+            upsert.push_values(chunk, |mut row, ((guild, hour, channel), messages)| {
+                row.push_bind(*guild)
+                    .push_bind(to_millis(*hour))
+                    .push_bind(*channel)
+                    .push_bind(count_to_db(*messages));
+            });
+            upsert.push(CHANNEL_ROLLUP_UPSERT);
             execute_chunk(tx, upsert, chunk.len() == ROLLUP_ROWS_PER_STATEMENT).await?;
         }
         for chunk in rows.emojis.chunks(ROLLUP_ROWS_PER_STATEMENT) {

@@ -6,24 +6,21 @@ use std::fmt::Write as _;
 use chrono::TimeDelta;
 
 use super::{Drawing, Rendered, Request};
-use crate::charts::{self, ChannelMessages, Messages};
-use crate::domain::voice_time::messages::{
-    messages_per_day, top_channels, MessageHour, CHART_CHANNELS,
-};
-use crate::store::charts::ChannelHour;
+use crate::charts::{self, Messages};
+use crate::domain::voice_time::messages::{messages_per_day, MessageHour};
+use crate::store::charts::{ChannelMessages, HourMessages};
 
-/// Messages per day and the busiest channels.
-pub(super) fn messages(request: &Request, hours: &[ChannelHour]) -> Rendered {
+/// Messages per day and the busiest channels (none when the request names a channel).
+pub(super) fn messages(
+    request: &Request,
+    hours: &[HourMessages],
+    busiest: &[ChannelMessages],
+) -> Rendered {
     let rows: Vec<MessageHour> = hours
         .iter()
-        .filter(|hour| {
-            request
-                .channel
-                .is_none_or(|channel| hour.channel == channel)
-        })
         .map(|hour| MessageHour {
             hour_start_ms: hour.hour_ms,
-            channel: hour.channel.0,
+            channel: 0,
             user: 0,
             messages: hour.messages,
         })
@@ -54,10 +51,10 @@ pub(super) fn messages(request: &Request, hours: &[ChannelHour]) -> Rendered {
             .get(&channel)
             .map_or_else(|| "#deleted-channel".to_owned(), |name| format!("#{name}"))
     };
-    let channels: Vec<ChannelMessages> = top_channels(&rows, CHART_CHANNELS)
-        .into_iter()
-        .map(|channel| ChannelMessages {
-            name: channel_name(channel.channel),
+    let channels: Vec<charts::ChannelMessages> = busiest
+        .iter()
+        .map(|channel| charts::ChannelMessages {
+            name: channel_name(channel.channel.0),
             messages: channel.messages,
         })
         .collect();
@@ -83,11 +80,7 @@ pub(super) fn messages(request: &Request, hours: &[ChannelHour]) -> Rendered {
         title: title.clone(),
         days: labels,
         per_day,
-        channels: if request.channel.is_some() {
-            Vec::new()
-        } else {
-            channels
-        },
+        channels,
     })?;
     Ok(Drawing::picture(png, "messages.png", title, text))
 }

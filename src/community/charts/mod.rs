@@ -18,6 +18,7 @@ use chrono_tz::Tz;
 use crate::charts::ChartError;
 use crate::domain::coplay::VoiceStay;
 use crate::domain::ids::{ChannelId, GuildId, UserId};
+use crate::domain::voice_time::messages::CHART_CHANNELS;
 use crate::store::{Store, StoreError};
 
 pub use names::{Names, FORMER_MEMBER};
@@ -184,9 +185,20 @@ pub async fn draw(store: &dyn Store, request: Request) -> Result<Drawing, Charts
     if request.chart == Chart::Messages {
         let since = request.since.unwrap_or(DateTime::UNIX_EPOCH);
         let hours = store
-            .message_hours(request.guild, since, request.now)
+            .message_hours(request.guild, since, request.now, request.channel)
             .await?;
-        return tokio::task::spawn_blocking(move || messages::messages(&request, &hours)).await?;
+        // One channel's chart is its line alone: the ranking of channels would say nothing.
+        let channels = if request.channel.is_some() {
+            Vec::new()
+        } else {
+            store
+                .busiest_channels(request.guild, since, request.now, CHART_CHANNELS)
+                .await?
+        };
+        return tokio::task::spawn_blocking(move || {
+            messages::messages(&request, &hours, &channels)
+        })
+        .await?;
     }
     let since = if request.chart == Chart::Inactive {
         request.now - INACTIVE_LOOKBACK

@@ -144,6 +144,11 @@ pub(in crate::store) const MESSAGE_ROLLUP_UPSERT: &str =
          replies = message_rollups.replies + EXCLUDED.replies,
          in_threads = message_rollups.in_threads + EXCLUDED.in_threads";
 
+/// The conflict clause of the channel rollup upsert: counts add up.
+pub(in crate::store) const CHANNEL_ROLLUP_UPSERT: &str =
+    " ON CONFLICT (guild_id, hour, channel_id) DO UPDATE SET
+         messages = channel_rollups.messages + EXCLUDED.messages";
+
 /// The conflict clause of the emoji rollup upsert: counts add up.
 pub(in crate::store) const EMOJI_ROLLUP_UPSERT: &str =
     " ON CONFLICT (guild_id, hour, emoji, user_id) DO UPDATE SET

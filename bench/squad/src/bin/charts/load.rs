@@ -125,6 +125,24 @@ pub(crate) async fn load(store: &dyn Store, data: &Path, guild: GuildId) -> anyh
 
     let started = Instant::now();
     let stats = load_messages(pool, guild, data.join("messages.csv")).await?;
+    // What the ingest writer keeps beside the member rollups, built as migration 0008 does.
+    let server_wide = "INSERT INTO channel_rollups (guild_id, hour, channel_id, messages)
+        SELECT guild_id, hour, channel_id, SUM(messages) FROM message_rollups
+        WHERE guild_id = $1 GROUP BY guild_id, hour, channel_id";
+    match pool {
+        StorePool::Sqlite(pool) => {
+            sqlx::query(server_wide)
+                .bind(to_db(guild.0))
+                .execute(pool)
+                .await?;
+        }
+        StorePool::Postgres(pool) => {
+            sqlx::query(server_wide)
+                .bind(to_db(guild.0))
+                .execute(pool)
+                .await?;
+        }
+    }
     match pool {
         StorePool::Sqlite(pool) => {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -133,7 +151,7 @@ pub(crate) async fn load(store: &dyn Store, data: &Path, guild: GuildId) -> anyh
         }
         StorePool::Postgres(pool) => {
             // What autovacuum would do soon after a load this size: statistics, visibility map.
-            sqlx::query("VACUUM ANALYZE voice_sessions, message_rollups, members")
+            sqlx::query("VACUUM ANALYZE voice_sessions, message_rollups, channel_rollups, members")
                 .execute(pool)
                 .await?;
         }

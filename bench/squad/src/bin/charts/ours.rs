@@ -5,6 +5,7 @@
 //! call).await?`, where the call goes into the trakker library and may use what earlier steps
 //! returned. Name it as in [`PATHS`] so its path's total counts it.
 
+use trakker::community::charts::{draw, Chart, Drawing, Request};
 use trakker::domain::coplay::{
     detect_communities, force_layout, pair_overlaps, CoplayGraph, LayoutOptions,
 };
@@ -12,7 +13,6 @@ use trakker::domain::ids::GuildId;
 use trakker::domain::voice_time::heatmap::heatmap;
 use trakker::domain::voice_time::hours::split_hours;
 use trakker::domain::voice_time::inactive::{inactive_members, InactiveRule};
-use trakker::domain::voice_time::messages::{top_channels, MessageHour};
 use trakker::domain::voice_time::per_member::voice_per_member;
 use trakker::domain::voice_time::weekdays::weekday_hours;
 use trakker::domain::voice_time::weekly::weekly_timeline;
@@ -25,6 +25,8 @@ use crate::timing::StepTimer;
 pub(crate) struct ChartPath {
     /// The chart.
     pub name: &'static str,
+    /// The chart as the bot draws it, from the store to PNG bytes; timed as `draw <name>`.
+    pub chart: Chart,
     /// Our steps, by the names given in [`run_steps`].
     pub ours: &'static [&'static str],
     /// The anchor's steps, by its names in the results JSON.
@@ -36,19 +38,13 @@ const STAYS: &str = "stays.read";
 /// Our step reading the hourly message counts.
 const MESSAGE_HOURS: &str = "message_hours.read";
 
-/// The charts as paths of steps. Step names of ours not measured yet are the ones the library
-/// calls will be timed under.
+/// The charts as paths of steps. Ours list the steps timed one by one (reads and computing); the
+/// drawing is in the whole path, timed as `draw <chart>`.
 pub(crate) const PATHS: &[ChartPath] = &[
     ChartPath {
         name: "community graph",
-        ours: &[
-            STAYS,
-            "overlap",
-            "graph",
-            "communities",
-            "layout",
-            "render.graph_png",
-        ],
+        chart: Chart::Community,
+        ours: &[STAYS, "overlap", "graph", "communities", "layout"],
         anchor: &[
             "voice.parse_csv",
             "overlap.interval_join_numpy",
@@ -60,7 +56,8 @@ pub(crate) const PATHS: &[ChartPath] = &[
     },
     ChartPath {
         name: "duo",
-        ours: &[STAYS, "overlap", "duo.compute", "duo.render_png"],
+        chart: Chart::Duo,
+        ours: &[STAYS, "overlap"],
         anchor: &[
             "voice.parse_csv",
             "overlap.interval_join_numpy",
@@ -70,7 +67,8 @@ pub(crate) const PATHS: &[ChartPath] = &[
     },
     ChartPath {
         name: "voice per user",
-        ours: &[STAYS, "voice_per_user.compute", "voice_per_user.render_png"],
+        chart: Chart::Voice,
+        ours: &[STAYS, "voice_per_user.compute"],
         anchor: &[
             "voice.parse_csv",
             "voice_per_user.compute",
@@ -79,12 +77,8 @@ pub(crate) const PATHS: &[ChartPath] = &[
     },
     ChartPath {
         name: "inactive",
-        ours: &[
-            STAYS,
-            "hours.expand_sessions",
-            "inactive.compute",
-            "inactive.render_png",
-        ],
+        chart: Chart::Inactive,
+        ours: &[STAYS, "hours.expand_sessions", "inactive.compute"],
         anchor: &[
             "voice.parse_csv",
             "hours.expand_sessions",
@@ -94,12 +88,8 @@ pub(crate) const PATHS: &[ChartPath] = &[
     },
     ChartPath {
         name: "day of week",
-        ours: &[
-            STAYS,
-            "hours.expand_sessions",
-            "day_of_week.compute",
-            "day_of_week.render_png",
-        ],
+        chart: Chart::Weekdays,
+        ours: &[STAYS, "hours.expand_sessions", "day_of_week.compute"],
         anchor: &[
             "voice.parse_csv",
             "hours.expand_sessions",
@@ -109,12 +99,8 @@ pub(crate) const PATHS: &[ChartPath] = &[
     },
     ChartPath {
         name: "heatmap",
-        ours: &[
-            STAYS,
-            "hours.expand_sessions",
-            "heatmap.compute",
-            "heatmap.render_png",
-        ],
+        chart: Chart::Hours,
+        ours: &[STAYS, "hours.expand_sessions", "heatmap.compute"],
         anchor: &[
             "voice.parse_csv",
             "hours.expand_sessions",
@@ -124,12 +110,8 @@ pub(crate) const PATHS: &[ChartPath] = &[
     },
     ChartPath {
         name: "weekly",
-        ours: &[
-            STAYS,
-            "hours.expand_sessions",
-            "weekly.compute",
-            "weekly.render_png",
-        ],
+        chart: Chart::Timeline,
+        ours: &[STAYS, "hours.expand_sessions", "weekly.compute"],
         anchor: &[
             "voice.parse_csv",
             "hours.expand_sessions",
@@ -139,7 +121,8 @@ pub(crate) const PATHS: &[ChartPath] = &[
     },
     ChartPath {
         name: "top channels",
-        ours: &[MESSAGE_HOURS, "messages.top_channels"],
+        chart: Chart::Messages,
+        ours: &["messages.top_channels"],
         anchor: &["messages.parse_csv", "messages.top_channels"],
     },
 ];
@@ -171,7 +154,7 @@ pub(crate) async fn run_steps(
         .await?;
     let hours = timer
         .step(MESSAGE_HOURS, &["messages.parse_csv"], async || {
-            Ok(store.message_hours(guild, since, until).await?)
+            Ok(store.message_hours(guild, since, until, None).await?)
         })
         .await?;
     let pairs = timer
@@ -240,24 +223,57 @@ pub(crate) async fn run_steps(
         .step(
             "messages.top_channels",
             &["messages.top_channels"],
-            async || {
-                let rows: Vec<MessageHour> = hours
-                    .iter()
-                    .map(|hour| MessageHour {
-                        hour_start_ms: hour.hour_ms,
-                        channel: hour.channel.0,
-                        user: 0,
-                        messages: hour.messages,
-                    })
-                    .collect();
-                Ok(top_channels(&rows, 10))
-            },
+            async || Ok(store.busiest_channels(guild, since, until, 10).await?),
         )
         .await?;
+
+    for path in PATHS {
+        let drawn = timer
+            .step(path.draw_step(), path.anchor, async || {
+                Ok(draw(store, whole_period(guild, period, path.chart)).await?)
+            })
+            .await?;
+        anyhow::ensure!(
+            matches!(drawn, Drawing::Picture { ref png, .. } if png.starts_with(b"\x89PNG")),
+            "{} drew no picture: {drawn:?}",
+            path.name
+        );
+    }
 
     Ok(Produced {
         stays: stays.len() as u64,
         stay_seconds: stays.iter().map(|s| s.end_ms - s.start_ms).sum::<i64>() / 1000,
         messages: hours.iter().map(|h| h.messages).sum(),
     })
+}
+
+impl ChartPath {
+    /// The name of the step timing the whole chart as the bot draws it.
+    pub fn draw_step(&self) -> &'static str {
+        match self.chart {
+            Chart::Community => "draw community",
+            Chart::Duo => "draw duo",
+            Chart::Voice => "draw voice",
+            Chart::Inactive => "draw inactive",
+            Chart::Weekdays => "draw weekdays",
+            Chart::Hours => "draw hours",
+            Chart::Timeline => "draw timeline",
+            Chart::Messages => "draw messages",
+        }
+    }
+}
+
+/// `/chart <chart> period:all-time` at the end of the data, on UTC, nobody hidden.
+fn whole_period(guild: GuildId, period: Period, chart: Chart) -> Request {
+    Request {
+        guild,
+        chart,
+        since: Some(period.since),
+        now: period.until,
+        channel: None,
+        period_label: "all time".to_owned(),
+        timezone: None,
+        hidden: Vec::new(),
+        channel_names: std::collections::HashMap::new(),
+    }
 }
