@@ -15,6 +15,7 @@ use trakker::domain::activity::{
 use trakker::domain::board::{ranked, Standing};
 use trakker::domain::ids::{ChannelId, GuildId, UserId};
 use trakker::store::charts::{ChannelMessages, DirectoryEntry, HourMessages, VoiceStay};
+use trakker::store::privacy::{PrivacyChoices, RecordedAbout};
 use trakker::store::{
     self, ActivitySession, GuildRecord, InviteRecord, JoinRecord, JoinSource, MemberActivity,
     MemberRecord, Metric, Store, StoreError, VoiceFlags,
@@ -44,6 +45,9 @@ conformance! {
         chart_stays_are_clamped_to_the_period_without_afk_or_bots,
         chart_message_hours_sum_members_per_channel,
         the_directory_names_members_and_charts_open_and_close,
+        opting_out_ends_open_stays_and_leaves_the_member_out_of_later_flushes,
+        hiding_lists_the_member_and_a_choice_records_an_unknown_member,
+        what_is_recorded_about_a_member_is_counted_per_kind,
     ],
 }
 
@@ -1473,4 +1477,198 @@ async fn the_directory_names_members_and_charts_open_and_close(store: &dyn Store
         .await
         .expect("open")
         .is_empty());
+}
+
+fn member_named(user: UserId, name: &str) -> MemberRecord {
+    MemberRecord {
+        user_id: user,
+        display_name: name.to_owned(),
+        is_bot: false,
+        joined_at: at(1, 0),
+        left_at: None,
+        tracking_opt_out: false,
+    }
+}
+
+async fn opting_out_ends_open_stays_and_leaves_the_member_out_of_later_flushes(store: &dyn Store) {
+    guild_with_a_leaver_and_a_bot(store).await;
+    join_voice(store, ADA, LOUNGE, at(20, 0)).await;
+    join_voice(store, BOB, LOUNGE, at(20, 0)).await;
+    store
+        .activity_start(GUILD, ADA, "Deep Rock", at(20, 0))
+        .await
+        .expect("playing");
+    // Gathered before the opt-out reached the process that flushes them.
+    let mut gathered = Deltas::default();
+    posts(&mut gathered, GUILD, GENERAL, ADA, at(20, 10), 2);
+    posts(&mut gathered, GUILD, GENERAL, BOB, at(20, 10), 1);
+
+    let ada = member_named(ADA, "Ada");
+    assert!(store
+        .set_tracking_opt_out(GUILD, &ada, true, at(20, 30))
+        .await
+        .expect("opted out"));
+    assert!(
+        !store
+            .set_tracking_opt_out(GUILD, &ada, true, at(20, 40))
+            .await
+            .expect("again"),
+        "opting out twice changes nothing"
+    );
+    assert_eq!(
+        store.privacy_choices(GUILD, ADA).await.expect("choices"),
+        PrivacyChoices {
+            opted_out: true,
+            hidden: false
+        }
+    );
+    assert_eq!(store.opted_out_members(GUILD).await.expect("list"), [ADA]);
+
+    store
+        .apply_deltas("after-opt-out", &gathered)
+        .await
+        .expect("flushed");
+    assert_eq!(
+        top(store, Metric::Messages, at(0, 0)).await,
+        [(BOB.0, 1)],
+        "the opted-out member's rows are left out of the flush, the others' kept"
+    );
+    let sessions = store
+        .voice_sessions(GUILD, None, at(0, 0), at(23, 0))
+        .await
+        .expect("sessions");
+    let ended = |user: UserId| {
+        sessions
+            .iter()
+            .find(|session| session.user_id == user)
+            .map(|session| session.left_at)
+    };
+    assert_eq!(
+        ended(ADA),
+        Some(Some(at(20, 30))),
+        "their stay ends at the opt-out"
+    );
+    assert_eq!(ended(BOB), Some(None), "the others' stays run on");
+    let games = store
+        .activity_sessions(GUILD, Some(ADA), at(0, 0), at(23, 0))
+        .await
+        .expect("games");
+    assert_eq!(games.len(), 1);
+    assert_eq!(games[0].ended_at, Some(at(20, 30)), "their game ends too");
+
+    assert!(store
+        .set_tracking_opt_out(GUILD, &ada, false, at(21, 0))
+        .await
+        .expect("opted in"));
+    let mut later = Deltas::default();
+    posts(&mut later, GUILD, GENERAL, ADA, at(21, 10), 4);
+    store
+        .apply_deltas("after-opt-in", &later)
+        .await
+        .expect("flushed");
+    assert_eq!(
+        top(store, Metric::Messages, at(0, 0)).await,
+        [(ADA.0, 4), (BOB.0, 1)],
+        "recorded again once back in"
+    );
+}
+
+async fn hiding_lists_the_member_and_a_choice_records_an_unknown_member(store: &dyn Store) {
+    let eve = member_named(UserId(5), "Eve");
+    assert!(matches!(
+        store.set_hidden(GUILD, &eve, true).await,
+        Err(StoreError::UnknownGuild(GUILD))
+    ));
+    assert!(matches!(
+        store
+            .set_tracking_opt_out(GUILD, &eve, true, at(20, 0))
+            .await,
+        Err(StoreError::UnknownGuild(GUILD))
+    ));
+    guild_with_a_leaver_and_a_bot(store).await;
+    assert_eq!(
+        store
+            .privacy_choices(GUILD, eve.user_id)
+            .await
+            .expect("choices"),
+        PrivacyChoices::default(),
+        "a member never recorded has made no choice"
+    );
+    assert!(store.set_hidden(GUILD, &eve, true).await.expect("hidden"));
+    assert!(store
+        .set_hidden(GUILD, &member_named(BOB, "Bob"), true)
+        .await
+        .expect("hidden"));
+    assert!(!store
+        .set_hidden(GUILD, &member_named(BOB, "Bob"), true)
+        .await
+        .expect("again"));
+    assert_eq!(
+        store.hidden_members(GUILD).await.expect("hidden"),
+        [BOB, eve.user_id]
+    );
+    assert!(store
+        .hidden_members(OTHER_GUILD)
+        .await
+        .expect("none")
+        .is_empty());
+    let directory = store.member_directory(GUILD).await.expect("directory");
+    assert!(
+        directory
+            .iter()
+            .any(|entry| entry.user == eve.user_id && entry.display_name == "Eve"),
+        "the unknown member was recorded: {directory:?}"
+    );
+    assert_eq!(
+        store.privacy_choices(GUILD, BOB).await.expect("choices"),
+        PrivacyChoices {
+            opted_out: false,
+            hidden: true
+        }
+    );
+    assert!(store
+        .set_hidden(GUILD, &member_named(BOB, "Bob"), false)
+        .await
+        .expect("shown"));
+    assert_eq!(
+        store.hidden_members(GUILD).await.expect("hidden"),
+        [eve.user_id]
+    );
+}
+
+async fn what_is_recorded_about_a_member_is_counted_per_kind(store: &dyn Store) {
+    guild_with_a_leaver_and_a_bot(store).await;
+    assert_eq!(
+        store.recorded_about(GUILD, ADA).await.expect("nothing"),
+        RecordedAbout::default()
+    );
+    let mut deltas = Deltas::default();
+    posts(&mut deltas, GUILD, GENERAL, ADA, at(20, 10), 3);
+    posts(&mut deltas, GUILD, RAIDS, ADA, at(21, 10), 1);
+    posts(&mut deltas, GUILD, GENERAL, BOB, at(20, 10), 1);
+    posts(&mut deltas, OTHER_GUILD, GENERAL, ADA, at(20, 10), 9);
+    deltas.add(reaction(GUILD, "🔥", ADA, at(20, 15)));
+    deltas.add(command(GUILD, "play", ADA, at(20, 20)));
+    store.apply_deltas("about", &deltas).await.expect("flushed");
+    join_voice(store, ADA, LOUNGE, at(20, 0)).await;
+    join_voice(store, ADA, AFK, at(20, 30)).await;
+    leave_voice(store, ADA, at(21, 0)).await;
+    store
+        .record_join(GUILD, &joined_through(BOB, "squad", Some(ADA), at(19, 0)))
+        .await
+        .expect("join");
+    let recorded = store.recorded_about(GUILD, ADA).await.expect("counted");
+    assert_eq!(
+        recorded,
+        RecordedAbout {
+            message_hours: 2,
+            emoji_hours: 1,
+            command_hours: 1,
+            voice_stays: 2,
+            voice_flag_changes: 2,
+            invited: 1,
+            ..RecordedAbout::default()
+        },
+        "their rows in this guild only"
+    );
 }

@@ -7,6 +7,8 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 use support::stored::StoredRows;
 
 use fakecord::api::{
@@ -18,7 +20,7 @@ use support::activity::{recorded_events, stored_messages};
 use support::bot::{eventually, Bot};
 use support::db::{FreshPostgres, TempSqlite};
 use trakker::config::DatabaseUrl;
-use trakker::domain::ids::GuildId;
+use trakker::domain::ids::{GuildId, UserId};
 use trakker::store::activity::JoinSource;
 use trakker::store::Store;
 
@@ -771,6 +773,91 @@ async fn top_me_user_and_config_status_read_the_activity_back() {
         "a channel does not narrow emojis: {}",
         refused.content
     );
+
+    // Privacy: Bob hides, Ada opts out; each takes effect at once.
+    let hidden = ask("bob", "privacy hide", Vec::new())
+        .await
+        .expect("/privacy hide answers");
+    assert!(
+        hidden.ephemeral && hidden.content.starts_with("Done"),
+        "{}",
+        hidden.content
+    );
+    let top = ask("ada", "top", metric(0)).await.expect("/top answers");
+    let text = top.embeds[0].to_string();
+    assert!(
+        !text.contains(&format!("<@{bob}>")),
+        "a hidden member is not ranked: {text}"
+    );
+    assert!(text.contains(&format!("<@{ada}>")), "{text}");
+    let me = ask("ada", "me", Vec::new()).await.expect("/me answers");
+    assert!(
+        !me.embeds[0].to_string().contains(&format!("<@{bob}>")),
+        "a hidden member is nobody's companion: {:?}",
+        me.embeds
+    );
+    let refused = ask(
+        "ada",
+        "user",
+        vec![fakecord::api::OptionSpec::new("member", bob.to_string())],
+    )
+    .await
+    .expect("/user answers");
+    assert!(
+        refused.ephemeral && refused.content.contains("chose not to be shown"),
+        "{}",
+        refused.content
+    );
+    let own = ask("bob", "privacy show", Vec::new())
+        .await
+        .expect("/privacy show answers");
+    let text = own.embeds[0].to_string();
+    assert!(own.ephemeral, "{text}");
+    assert!(text.contains("**Shown to others:** no"), "{text}");
+    assert!(text.contains("1 hours with messages"), "{text}");
+    assert!(text.contains("1 stays in voice channels"), "{text}");
+
+    let opted_out = ask("ada", "privacy opt-out", Vec::new())
+        .await
+        .expect("/privacy opt-out answers");
+    assert!(
+        opted_out.ephemeral && opted_out.content.starts_with("Done"),
+        "{}",
+        opted_out.content
+    );
+    for user in ["ada", "bob"] {
+        let message = MessageSpec::new("general", user, "still here");
+        bot.discord
+            .post_message(guild.id, message)
+            .await
+            .expect("posted");
+    }
+    let store = trakker::store::connect(database.url(), false)
+        .await
+        .expect("open");
+    eventually(SETTLE, || async {
+        (stored_messages(store.as_ref(), guild.id).await == 5).then_some(())
+    })
+    .await
+    .expect("bob's message is counted");
+    let ada_id = UserId(ada.0);
+    let ada_stays = store
+        .voice_sessions(
+            GuildId(guild.id.0),
+            Some(ada_id),
+            DateTime::UNIX_EPOCH,
+            Utc::now(),
+        )
+        .await
+        .expect("ada's stays");
+    assert!(
+        ada_stays.iter().all(|stay| stay.left_at.is_some()),
+        "her stay ended when she opted out: {ada_stays:?}"
+    );
+    // One more flush interval: her message never arrives.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(stored_messages(store.as_ref(), guild.id).await, 5);
+    store.close().await;
 
     let status = bot
         .discord

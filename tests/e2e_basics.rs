@@ -38,6 +38,7 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
             "me",
             "user",
             "chart",
+            "privacy",
             "about"
         ],
         "fakecord received exactly the bot's commands"

@@ -2,7 +2,8 @@
 //! evenings and messages are in the store, and members ask for every chart. Managers get each
 //! one as a PNG inside a private embed; other members are refused until a manager opens the
 //! charts; a chart posted publicly is public; a bot never appears, a member who left shows as
-//! "former member", and a server with no data gets a sentence instead of a picture.
+//! "former member", a member who hides is absent, and a server with no data gets a sentence
+//! instead of a picture.
 
 mod support;
 
@@ -231,6 +232,22 @@ async fn every_chart_is_drawn_for_managers_and_kept_from_others_until_opened() {
     );
     assert!(text.contains("former member"), "cy left: {text}");
     assert!(!text.contains("dj"), "bots never appear: {text}");
+    assert!(text.contains("dee"), "{text}");
+
+    // A member who hides is left out of every chart from then on.
+    let outcome = ask(
+        &bot,
+        CommandInvocation::new(guild.id, "dee", "privacy hide"),
+    )
+    .await;
+    assert!(outcome.content.starts_with("Done"), "{}", outcome.content);
+    let outcome = ask(&bot, manager(chart(&guild, "ada", "duo"))).await;
+    let text = picture(&bot, &outcome, "duo.png").await;
+    assert!(!text.contains("dee"), "a hidden member is absent: {text}");
+    assert!(
+        text.contains("ada & bob") || text.contains("bob & ada"),
+        "{text}"
+    );
 
     let outcome = ask(&bot, manager(chart(&guild, "ada", "inactive"))).await;
     let text = picture(&bot, &outcome, "inactive.png").await;
@@ -238,7 +255,7 @@ async fn every_chart_is_drawn_for_managers_and_kept_from_others_until_opened() {
         text.contains("bob") && text.contains("<t:"),
         "bob stopped: {text}"
     );
-    assert!(!text.contains("dee"), "dee still plays: {text}");
+    assert!(!text.contains("dee"), "dee still plays, and hides: {text}");
 
     for (name, file) in [
         ("voice", "voice.png"),

@@ -40,7 +40,7 @@ conformance! {
         a_user_listed_twice_in_one_batch_keeps_the_last_entry,
         members_of_an_unknown_guild_are_refused,
         mark_member_left_reduces_member_count,
-        opt_out_of_an_unknown_member_returns_false_and_writes_nothing,
+        opting_out_an_unknown_member_records_them_opted_out,
         two_guilds_with_the_same_user_id_are_isolated,
         snowflakes_above_i64_max_round_trip_exactly,
         timestamps_round_trip_to_the_millisecond_in_utc,
@@ -429,7 +429,7 @@ async fn re_upserting_keeps_opt_out_and_joined_at_and_clears_left_at(store: &dyn
         .await
         .expect("first sight");
     assert!(store
-        .set_tracking_opt_out(SQUAD, ADA, true)
+        .set_tracking_opt_out(SQUAD, &member(ADA, "Ada"), true, at("2024-05-03T20:00:00Z"))
         .await
         .expect("opt out"));
     store
@@ -546,7 +546,7 @@ async fn mark_member_left_reduces_member_count(store: &dyn Store) {
     );
 }
 
-async fn opt_out_of_an_unknown_member_returns_false_and_writes_nothing(store: &dyn Store) {
+async fn opting_out_an_unknown_member_records_them_opted_out(store: &dyn Store) {
     store
         .upsert_guild(&guild(SQUAD, "Squad"))
         .await
@@ -556,18 +556,20 @@ async fn opt_out_of_an_unknown_member_returns_false_and_writes_nothing(store: &d
         .await
         .expect("Ada");
 
-    let known = store
-        .set_tracking_opt_out(SQUAD, BOB, true)
+    let changed = store
+        .set_tracking_opt_out(SQUAD, &member(BOB, "Bob"), true, at("2024-06-01T10:00:00Z"))
         .await
         .expect("opt out");
 
-    assert!(!known, "Bob is unknown");
-    assert_eq!(
-        store.member(SQUAD, BOB).await.expect("read"),
-        None,
-        "no row created"
-    );
-    assert_eq!(store.member_count(SQUAD).await.expect("count"), 1);
+    assert!(changed, "Bob had made no choice before");
+    let bob = store
+        .member(SQUAD, BOB)
+        .await
+        .expect("read")
+        .expect("Bob is recorded with his choice");
+    assert!(bob.tracking_opt_out);
+    assert_eq!(bob.display_name, "Bob");
+    assert_eq!(store.member_count(SQUAD).await.expect("count"), 2);
     assert!(
         !store
             .member(SQUAD, ADA)
@@ -577,6 +579,7 @@ async fn opt_out_of_an_unknown_member_returns_false_and_writes_nothing(store: &d
             .tracking_opt_out,
         "Ada untouched"
     );
+    assert_eq!(store.opted_out_members(SQUAD).await.expect("list"), [BOB]);
 }
 
 async fn two_guilds_with_the_same_user_id_are_isolated(store: &dyn Store) {
@@ -598,7 +601,7 @@ async fn two_guilds_with_the_same_user_id_are_isolated(store: &dyn Store) {
         .expect("B");
 
     assert!(store
-        .set_tracking_opt_out(SQUAD, ADA, true)
+        .set_tracking_opt_out(SQUAD, &member(ADA, "Ada"), true, at("2024-05-03T20:00:00Z"))
         .await
         .expect("opt out in A"));
     store

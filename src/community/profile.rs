@@ -21,7 +21,8 @@ pub struct Profile {
 }
 
 /// Reads `user`'s profile in `guild` over `[since, now)`: stays still open count up to `now`,
-/// and stays that began earlier count from `since`.
+/// and stays that began earlier count from `since`. Members in `hidden` are never listed as
+/// companions.
 ///
 /// # Errors
 /// When the store fails.
@@ -31,6 +32,7 @@ pub async fn profile(
     user: UserId,
     since: DateTime<Utc>,
     now: DateTime<Utc>,
+    hidden: &[UserId],
 ) -> Result<Profile, StoreError> {
     let activity = store.member_activity(guild, user, since, now).await?;
     let sessions = store.voice_sessions(guild, None, since, now).await?;
@@ -46,6 +48,7 @@ pub async fn profile(
         .collect();
     let companions = time_together(user, &stays)
         .into_iter()
+        .filter(|(companion, _)| !hidden.contains(companion))
         .take(COMPANIONS)
         .collect();
     Ok(Profile {

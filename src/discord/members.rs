@@ -231,7 +231,8 @@ fn request_missing_members(ctx: &serenity::Context, guild: &serenity::Guild) {
     );
 }
 
-fn member_record(member: &serenity::Member) -> MemberRecord {
+/// The record of a member as the store keeps it, from what Discord sent.
+pub(crate) fn member_record(member: &serenity::Member) -> MemberRecord {
     MemberRecord {
         user_id: UserId(member.user.id.get()),
         display_name: member.display_name().to_owned(),

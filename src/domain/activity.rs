@@ -187,6 +187,19 @@ impl Deltas {
         }
     }
 
+    /// The guilds the waiting rows belong to, each once, in id order.
+    #[must_use]
+    pub fn guilds(&self) -> Vec<GuildId> {
+        let guilds: std::collections::BTreeSet<GuildId> = self
+            .messages
+            .keys()
+            .map(|key| key.guild_id)
+            .chain(self.emojis.keys().map(|key| key.guild_id))
+            .chain(self.apps.keys().map(|key| key.guild_id))
+            .collect();
+        guilds.into_iter().collect()
+    }
+
     /// Distinct rows waiting: what memory grows with.
     #[must_use]
     pub fn rows(&self) -> usize {

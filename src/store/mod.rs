@@ -25,6 +25,7 @@ pub mod charts;
 mod codec;
 mod normalize;
 pub mod postgres;
+pub mod privacy;
 pub mod records;
 pub mod schedule;
 pub mod sql;
@@ -45,6 +46,7 @@ pub use activity::{
     VoiceFlags, VoiceSession,
 };
 pub use charts::ChartStore;
+pub use privacy::PrivacyStore;
 pub use records::{
     GameSession, GuildRecord, GuildSettings, MemberRecord, Season, SessionEnd, TrackerAccess,
 };
@@ -171,7 +173,7 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
 /// (test support reads tables directly that way).
 #[async_trait]
 pub trait Store:
-    SquadStore + ActivityStore + ScheduleStore + ChartStore + Any + Send + Sync
+    SquadStore + ActivityStore + ScheduleStore + ChartStore + PrivacyStore + Any + Send + Sync
 {
     /// Which database this is.
     fn backend(&self) -> Backend;

@@ -10,7 +10,7 @@ use super::activity::InviteRecord;
 use super::codec::{access_from_db, application_id_to_db, StoredId};
 use super::records::{GuildSettings, MemberRecord};
 use crate::domain::activity::{hour_of, Deltas, EmojiCounts, MessageCounts};
-use crate::domain::ids::RoleId;
+use crate::domain::ids::{GuildId, RoleId, UserId};
 
 /// A `guild_settings` row as both backends select it: admin role, default timezone, tracker
 /// access mode, tracker role, reaction emoji, idle minutes.
@@ -111,9 +111,19 @@ pub struct RollupRows<'a> {
 /// key with a stray minute in its hour must not make every retry of a flush fail. Sorting makes
 /// two writers lock rows in the same order (waiting, never deadlocking) and appends to each index
 /// in order.
-pub(super) fn rollup_rows(deltas: &Deltas) -> RollupRows<'_> {
+///
+/// Rows of members for whom `opted_out(guild, user)` holds are left out: they asked not to be
+/// recorded after the events were gathered, possibly by another process.
+pub(super) fn rollup_rows(
+    deltas: &Deltas,
+    opted_out: impl Fn(GuildId, UserId) -> bool,
+) -> RollupRows<'_> {
     let mut messages: BTreeMap<MessageRowKey, MessageCounts> = BTreeMap::new();
-    for (key, counts) in &deltas.messages {
+    for (key, counts) in deltas
+        .messages
+        .iter()
+        .filter(|(key, _)| !opted_out(key.guild_id, key.user_id))
+    {
         let row = messages
             .entry((
                 key.guild_id.to_db(),
@@ -133,7 +143,11 @@ pub(super) fn rollup_rows(deltas: &Deltas) -> RollupRows<'_> {
         *row = row.saturating_add(counts.messages);
     }
     let mut emojis: BTreeMap<EmojiRowKey<'_>, EmojiCounts> = BTreeMap::new();
-    for (key, counts) in &deltas.emojis {
+    for (key, counts) in deltas
+        .emojis
+        .iter()
+        .filter(|(key, _)| !opted_out(key.guild_id, key.user_id))
+    {
         let row = emojis
             .entry((
                 key.guild_id.to_db(),
@@ -149,7 +163,11 @@ pub(super) fn rollup_rows(deltas: &Deltas) -> RollupRows<'_> {
         row.in_messages = row.in_messages.saturating_add(counts.in_messages);
     }
     let mut apps: BTreeMap<AppRowKey<'_>, u64> = BTreeMap::new();
-    for (key, uses) in &deltas.apps {
+    for (key, uses) in deltas
+        .apps
+        .iter()
+        .filter(|(key, _)| !opted_out(key.guild_id, key.user_id))
+    {
         let row = apps
             .entry((
                 key.guild_id.to_db(),

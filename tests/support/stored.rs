@@ -96,14 +96,6 @@ pub trait StoredRows {
     /// Number of members currently in the guild (left members excluded).
     async fn member_count(&self, guild_id: GuildId) -> Result<u64, StoreError>;
 
-    /// Sets whether the member opted out of tracking; `false` when the member is unknown.
-    async fn set_tracking_opt_out(
-        &self,
-        guild_id: GuildId,
-        user_id: UserId,
-        opt_out: bool,
-    ) -> Result<bool, StoreError>;
-
     /// The flag changes of a member in `[since, until)`, oldest first.
     async fn voice_flag_history(
         &self,
@@ -196,25 +188,6 @@ impl StoredRows for dyn Store {
             .fetch_one(pool)
             .await?;
             Ok(count(members))
-        })
-    }
-
-    async fn set_tracking_opt_out(
-        &self,
-        guild_id: GuildId,
-        user_id: UserId,
-        opt_out: bool,
-    ) -> Result<bool, StoreError> {
-        on_pool!(self, |pool, _to_db, _from_db| {
-            let done = sqlx::query(
-                "UPDATE members SET tracking_opt_out = $3 WHERE guild_id = $1 AND user_id = $2",
-            )
-            .bind(guild_id.to_db())
-            .bind(user_id.to_db())
-            .bind(opt_out)
-            .execute(pool)
-            .await?;
-            Ok(done.rows_affected() > 0)
         })
     }
 

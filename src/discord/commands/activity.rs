@@ -102,12 +102,13 @@ pub async fn top(
     }
     let now = Utc::now();
     let since = period.since(now).unwrap_or(DateTime::UNIX_EPOCH);
-    let standings = ranked(
-        ctx.data()
-            .store
-            .top_members(guild, metric, since, channel_id, now)
-            .await?,
-    );
+    let store = &ctx.data().store;
+    let mut standings = store
+        .top_members(guild, metric, since, channel_id, now)
+        .await?;
+    let hidden = store.hidden_members(guild).await?;
+    standings.retain(|standing| !hidden.contains(&standing.player));
+    let standings = ranked(standings);
     let caller = UserId(ctx.author().id.get());
     let embed = render::activity_top(&standings, metric, period.label(), channel_id, caller, TOP);
     reply::embed(ctx, embed).await?;
@@ -150,7 +151,14 @@ async fn profile(
             "This member asked not to have their activity recorded.",
         ));
     }
-    let profile = community::profile(app.store.as_ref(), guild, user, since, now).await?;
+    let hidden = app.store.hidden_members(guild).await?;
+    // Your own profile is yours to see; a hidden member's is nobody else's.
+    if user != UserId(ctx.author().id.get()) && hidden.contains(&user) {
+        return Err(CommandError::user(
+            "This member chose not to be shown in stats and rankings.",
+        ));
+    }
+    let profile = community::profile(app.store.as_ref(), guild, user, since, now, &hidden).await?;
     let embed = render::activity_profile(
         user,
         &profile.activity,

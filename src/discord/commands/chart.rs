@@ -243,7 +243,7 @@ async fn answer(
         channel,
         period_label: period.label().to_owned(),
         timezone: settings.default_timezone.clone(),
-        hidden: Vec::new(),
+        hidden: app.store.hidden_members(guild).await?,
         channel_names: channel_names(ctx),
     };
     let drawing = charts::draw(app.store.as_ref(), request).await?;

@@ -5,6 +5,8 @@
 //! at the same moment lock shared rows in the same order. A session is closed at the later of its
 //! start and `at`, so events out of order never break the `left_at >= joined_at` check.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 
 use chrono::{DateTime, Utc};
@@ -146,7 +148,6 @@ where
         if deltas.is_empty() {
             return Ok(true);
         }
-        let rows = rollup_rows(deltas);
         let mut tx = self.begin_write().await?;
         let first_time = sqlx::query(
             "INSERT INTO ingest_batches (id, applied_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -164,6 +165,19 @@ where
             .bind(DB::time_to_db(Utc::now() - BATCH_MEMORY))
             .execute(&mut *tx)
             .await?;
+        // Read inside the transaction: a member who opted out in another process since these
+        // events were gathered is left out of this flush.
+        let mut opted_out = HashSet::new();
+        for guild in deltas.guilds() {
+            let users: Vec<i64> = sqlx::query_scalar(
+                "SELECT user_id FROM members WHERE guild_id = $1 AND tracking_opt_out",
+            )
+            .bind(guild.to_db())
+            .fetch_all(&mut *tx)
+            .await?;
+            opted_out.extend(users.into_iter().map(|user| (guild, UserId::from_db(user))));
+        }
+        let rows = rollup_rows(deltas, |guild, user| opted_out.contains(&(guild, user)));
         DB::add_rollups(&mut tx, &rows).await?;
         tx.commit().await?;
         Ok(true)

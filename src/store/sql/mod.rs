@@ -13,6 +13,7 @@
 mod activity;
 mod charts;
 pub mod dialect;
+mod privacy;
 mod schedule;
 mod squad;
 

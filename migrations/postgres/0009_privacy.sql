@@ -1,0 +1,7 @@
+-- Members' privacy choices beside tracking_opt_out (0001): hidden members are still recorded
+-- but never shown in a chart, a ranking or another member's lists. The partial index lets every
+-- flush read a guild's opted-out members without touching the others.
+ALTER TABLE members ADD COLUMN hidden boolean NOT NULL DEFAULT false;
+
+CREATE INDEX members_opted_out ON members (guild_id, user_id) WHERE tracking_opt_out;
+CREATE INDEX members_hidden ON members (guild_id, user_id) WHERE hidden;

@@ -1,0 +1,188 @@
+//! /privacy: each member's control over what the bot records about them in this server. Every
+//! answer is private and every choice takes effect at once.
+
+use chrono::Utc;
+use poise::serenity_prelude as serenity;
+
+use crate::discord::members::member_record;
+use crate::discord::{checks, reply, CommandError, Context};
+use crate::domain::ids::{GuildId, UserId};
+use crate::store::privacy::{PrivacyChoices, RecordedAbout};
+use crate::store::MemberRecord;
+
+/// What the bot records about you in this server, and your choices.
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("show", "opt_out", "opt_in", "hide", "unhide"),
+    subcommand_required
+)]
+#[expect(
+    clippy::unused_async,
+    reason = "Discord only runs the subcommands; the parent answers forged or stale calls"
+)]
+pub async fn privacy(ctx: Context<'_>) -> Result<(), CommandError> {
+    checks::subcommand_required(ctx)
+}
+
+/// What the bot holds about you here, and your current choices.
+#[poise::command(slash_command, guild_only)]
+pub async fn show(ctx: Context<'_>) -> Result<(), CommandError> {
+    let guild = checks::guild(ctx)?;
+    let user = UserId(ctx.author().id.get());
+    let store = &ctx.data().store;
+    let choices = store.privacy_choices(guild, user).await?;
+    let recorded = store.recorded_about(guild, user).await?;
+    let embed = serenity::CreateEmbed::new()
+        .title("Your privacy in this server")
+        .description(summary(choices, &recorded));
+    reply::send(ctx, reply::private().embed(embed)).await?;
+    Ok(())
+}
+
+/// Stop recording your activity here (messages, emojis, voice, games, invites).
+#[poise::command(slash_command, guild_only, rename = "opt-out")]
+pub async fn opt_out(ctx: Context<'_>) -> Result<(), CommandError> {
+    set_tracking(ctx, true).await
+}
+
+/// Start recording your activity here again.
+#[poise::command(slash_command, guild_only, rename = "opt-in")]
+pub async fn opt_in(ctx: Context<'_>) -> Result<(), CommandError> {
+    set_tracking(ctx, false).await
+}
+
+/// Leave yourself out of every chart, ranking and other members' lists (still recorded).
+#[poise::command(slash_command, guild_only)]
+pub async fn hide(ctx: Context<'_>) -> Result<(), CommandError> {
+    set_hidden(ctx, true).await
+}
+
+/// Appear in charts, rankings and other members' lists again.
+#[poise::command(slash_command, guild_only)]
+pub async fn unhide(ctx: Context<'_>) -> Result<(), CommandError> {
+    set_hidden(ctx, false).await
+}
+
+async fn set_tracking(ctx: Context<'_>, opted_out: bool) -> Result<(), CommandError> {
+    let guild = checks::guild(ctx)?;
+    let member = caller_record(ctx).await?;
+    let app = ctx.data();
+    let changed = app
+        .store
+        .set_tracking_opt_out(guild, &member, opted_out, Utc::now())
+        .await?;
+    // This process receives the server's events, so it stops counting now; any other process
+    // leaves the member out of its next flush, since the writer reads the choice in the store.
+    refresh_opt_outs(ctx, guild).await?;
+    let sentence = match (opted_out, changed) {
+        (true, true) => {
+            "Done: nothing more about your activity is recorded here from now on. What was \
+             recorded before stays until you erase it; `/privacy opt-in` turns recording back on."
+        }
+        (true, false) => "Your activity here is already not recorded.",
+        (false, true) => "Done: your activity here is recorded again from now on.",
+        (false, false) => "Your activity here is already recorded.",
+    };
+    reply::private_text(ctx, sentence).await
+}
+
+async fn set_hidden(ctx: Context<'_>, hidden: bool) -> Result<(), CommandError> {
+    let guild = checks::guild(ctx)?;
+    let member = caller_record(ctx).await?;
+    let changed = ctx.data().store.set_hidden(guild, &member, hidden).await?;
+    let sentence = match (hidden, changed) {
+        (true, true) => {
+            "Done: you no longer appear in charts, rankings or other members' lists here. \
+             Your activity is still recorded; `/privacy unhide` shows you again."
+        }
+        (true, false) => "You are already hidden here.",
+        (false, true) => "Done: you appear in charts, rankings and members' lists here again.",
+        (false, false) => "You are not hidden here.",
+    };
+    reply::private_text(ctx, sentence).await
+}
+
+/// The caller as a member record, to create their row if the store has not seen them yet.
+async fn caller_record(ctx: Context<'_>) -> Result<MemberRecord, CommandError> {
+    let member = ctx
+        .author_member()
+        .await
+        .ok_or_else(|| CommandError::user("This only works inside a server you are a member of."))?;
+    Ok(member_record(&member))
+}
+
+async fn refresh_opt_outs(ctx: Context<'_>, guild: GuildId) -> Result<(), CommandError> {
+    let app = ctx.data();
+    let users = app.store.opted_out_members(guild).await?;
+    app.telemetry.set_opted_out(guild, &users);
+    Ok(())
+}
+
+/// The embed's text: the choices, then what is held, kind by kind.
+fn summary(choices: PrivacyChoices, recorded: &RecordedAbout) -> String {
+    let tracking = if choices.opted_out {
+        "**Activity tracking:** off — nothing new is recorded (`/privacy opt-in` to turn it on)."
+    } else {
+        "**Activity tracking:** on (`/privacy opt-out` to stop it)."
+    };
+    let shown = if choices.hidden {
+        "**Shown to others:** no — you are left out of charts and rankings (`/privacy unhide`)."
+    } else {
+        "**Shown to others:** yes, in charts and rankings (`/privacy hide` to leave them)."
+    };
+    let lines = [
+        (recorded.message_hours, "hours with messages (counts, never content)"),
+        (recorded.emoji_hours, "hours with emojis or reactions"),
+        (recorded.command_hours, "hours with other apps' commands"),
+        (recorded.voice_stays, "stays in voice channels"),
+        (recorded.voice_flag_changes, "mute, deafen, stream or camera changes in voice"),
+        (recorded.game_sessions, "games played"),
+        (recorded.joins, "joins of this server"),
+        (recorded.invited, "members who joined with your invites"),
+        (recorded.kills, "kill ledger entries as player or victim"),
+        (recorded.schedule_entries, "schedule entries"),
+    ];
+    let mut text = format!("{tracking}\n{shown}\n\n**What is recorded about you here:**\n");
+    let held: Vec<String> = lines
+        .iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, what)| format!("• {count} {what}"))
+        .collect();
+    if held.is_empty() {
+        text.push_str("Nothing yet.");
+    } else {
+        text.push_str(&held.join("\n"));
+    }
+    text.push_str("\n\nMessage content is never stored.");
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_lists_only_what_is_held_and_says_content_is_never_stored() {
+        let recorded = RecordedAbout {
+            message_hours: 12,
+            voice_stays: 3,
+            ..RecordedAbout::default()
+        };
+        let text = summary(
+            PrivacyChoices {
+                opted_out: true,
+                hidden: false,
+            },
+            &recorded,
+        );
+        assert!(text.contains("**Activity tracking:** off"), "{text}");
+        assert!(text.contains("**Shown to others:** yes"), "{text}");
+        assert!(text.contains("• 12 hours with messages"), "{text}");
+        assert!(text.contains("• 3 stays in voice channels"), "{text}");
+        assert!(!text.contains("games played"), "nothing held, not listed: {text}");
+        assert!(text.ends_with("Message content is never stored."), "{text}");
+        let empty = summary(PrivacyChoices::default(), &RecordedAbout::default());
+        assert!(empty.contains("Nothing yet."), "{empty}");
+    }
+}
