@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 
 use crate::cache::{self, Cache};
 use crate::clock::Clock;
+use crate::community::charts::StayCache;
 use crate::community::Membership;
 use crate::config::Config;
 use crate::ingest::voice::{spawn_heartbeat, VoiceLog, VoiceWriter};
@@ -56,6 +57,8 @@ pub struct App {
     pub voice: VoiceLog,
     /// What the activity handlers learned about each guild (invite access, recent messages).
     pub telemetry: Telemetry,
+    /// The voice stays the charts read, kept per guild between draws.
+    pub chart_stays: StayCache,
     /// When this process started, for /about's uptime.
     pub started_at: Instant,
     /// The configuration the bot runs with.
@@ -115,6 +118,7 @@ impl App {
             ingest,
             voice,
             telemetry: Telemetry::default(),
+            chart_stays: StayCache::new(),
             background: Mutex::new(Background {
                 ingest: Some(ingest_tasks),
                 voice: Some(voice_writer),

@@ -8,13 +8,16 @@ mod support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use support::stored::StoredRows;
+use trakker::community::charts::StayCache;
 use trakker::config::DatabaseUrl;
 use trakker::domain::activity::{
     hour_of, ActivityEvent, AppKey, Deltas, EmojiCounts, EmojiKey, MessageCounts, MessageKey,
 };
 use trakker::domain::board::{ranked, Standing};
 use trakker::domain::ids::{ChannelId, GuildId, UserId};
-use trakker::store::charts::{ChannelMessages, DirectoryEntry, HourMessages, VoiceStay};
+use trakker::store::charts::{
+    ChannelMessages, DirectoryEntry, HourMessages, LedgerStay, VoiceStay,
+};
 use trakker::store::privacy::{PrivacyChoices, RecordedAbout};
 use trakker::store::{
     self, ActivitySession, GuildRecord, InviteRecord, JoinRecord, JoinSource, MemberActivity,
@@ -48,6 +51,8 @@ conformance! {
         opting_out_ends_open_stays_and_leaves_the_member_out_of_later_flushes,
         hiding_lists_the_member_and_a_choice_records_an_unknown_member,
         what_is_recorded_about_a_member_is_counted_per_kind,
+        ledger_stays_are_read_after_an_id_and_by_the_ids_still_open,
+        the_charts_stay_cache_reads_what_the_ledger_holds_as_it_grows,
     ],
 }
 
@@ -1671,4 +1676,93 @@ async fn what_is_recorded_about_a_member_is_counted_per_kind(store: &dyn Store) 
         },
         "their rows in this guild only"
     );
+}
+
+async fn ledger_stays_are_read_after_an_id_and_by_the_ids_still_open(store: &dyn Store) {
+    guild_with_a_leaver_and_a_bot(store).await;
+    let ada = join_voice(store, ADA, LOUNGE, at(20, 0)).await;
+    join_voice(store, BOB, AFK, at(20, 0)).await;
+    join_voice(store, DEE, LOUNGE, at(20, 0)).await;
+    let cy = join_voice(store, CY, LOUNGE, at(20, 5)).await;
+    leave_voice(store, CY, at(21, 0)).await;
+    store
+        .voice_join(OTHER_GUILD, LOUNGE, ADA, false, QUIET, at(20, 0))
+        .await
+        .expect("elsewhere");
+    let ms = |when: DateTime<Utc>| when.timestamp_millis();
+    let stay = |id: i64, user: UserId, from: DateTime<Utc>, to: Option<DateTime<Utc>>| LedgerStay {
+        id,
+        user,
+        channel: LOUNGE,
+        start_ms: ms(from),
+        end_ms: to.map(ms),
+    };
+
+    let first = store.ledger_stays(GUILD, 0, &[]).await.expect("read");
+    assert_eq!(
+        first,
+        [
+            stay(ada, ADA, at(20, 0), None),
+            stay(cy, CY, at(20, 5), Some(at(21, 0)))
+        ],
+        "AFK, bots and other guilds left out, open stays without an end, by id"
+    );
+    let last = first.iter().map(|s| s.id).max().expect("rows");
+
+    leave_voice(store, ADA, at(22, 0)).await;
+    let bob = join_voice(store, BOB, LOUNGE, at(22, 30)).await;
+    let next = store
+        .ledger_stays(GUILD, last, &[ada])
+        .await
+        .expect("read again");
+    assert_eq!(
+        next,
+        [
+            stay(ada, ADA, at(20, 0), Some(at(22, 0))),
+            stay(bob, BOB, at(22, 30), None)
+        ],
+        "the open stay as it is now, and what came after"
+    );
+    assert!(store
+        .ledger_stays(GUILD, bob, &[])
+        .await
+        .expect("nothing new")
+        .is_empty());
+}
+
+async fn the_charts_stay_cache_reads_what_the_ledger_holds_as_it_grows(store: &dyn Store) {
+    guild_with_a_leaver_and_a_bot(store).await;
+    let cache = StayCache::new();
+    let sorted = |mut stays: Vec<VoiceStay>| {
+        stays.sort_by_key(|s| (s.start_ms, s.user, s.channel, s.end_ms));
+        stays
+    };
+    let same = |when: &str| {
+        let cache = &cache;
+        let when = when.to_owned();
+        async move {
+            for (since, until) in [(at(0, 0), at(23, 0)), (at(20, 30), at(21, 30))] {
+                let cached = cache
+                    .stays(store, GUILD, since, until)
+                    .await
+                    .expect("cached");
+                let read = store.voice_stays(GUILD, since, until).await.expect("read");
+                assert_eq!(sorted(cached), sorted(read), "{when}, {since}..{until}");
+            }
+        }
+    };
+    same("nothing yet").await;
+    join_voice(store, ADA, LOUNGE, at(20, 0)).await;
+    join_voice(store, BOB, LOUNGE, at(20, 10)).await;
+    join_voice(store, DEE, LOUNGE, at(20, 10)).await;
+    same("two open stays").await;
+    assert_eq!(cache.guilds(), 1);
+    leave_voice(store, ADA, at(21, 0)).await;
+    join_voice(store, BOB, AFK, at(21, 15)).await;
+    join_voice(store, CY, RAIDS, at(21, 20)).await;
+    same("one closed, one moved to AFK, one new").await;
+    join_voice(store, ADA, RAIDS, at(22, 0)).await;
+    cache.forget(GUILD);
+    assert_eq!(cache.guilds(), 0);
+    same("read again from the start").await;
 }

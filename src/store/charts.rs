@@ -33,6 +33,22 @@ pub struct ChannelMessages {
     pub messages: u64,
 }
 
+/// A stay as the voice ledger holds it, for the charts' cache of a guild's stays: not clamped
+/// to any period, and `end_ms` is `None` while the member is still there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LedgerStay {
+    /// The ledger row's id: rows are appended in id order.
+    pub id: i64,
+    /// Who.
+    pub user: UserId,
+    /// Where.
+    pub channel: ChannelId,
+    /// When they joined, in unix milliseconds.
+    pub start_ms: i64,
+    /// When they left, in unix milliseconds; `None` while the stay is open.
+    pub end_ms: Option<i64>,
+}
+
 /// A member the guild has known, as the charts name them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirectoryEntry {
@@ -58,6 +74,16 @@ pub trait ChartStore: Send + Sync {
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<VoiceStay>, StoreError>;
+
+    /// The guild's stays outside AFK channels, bots left out, whose ledger id is above `after`
+    /// or among `also` (stays read while still open, to see whether they closed), by id. A
+    /// stay once closed never changes, so a reader that keeps what it read needs only these.
+    async fn ledger_stays(
+        &self,
+        guild_id: GuildId,
+        after: i64,
+        also: &[i64],
+    ) -> Result<Vec<LedgerStay>, StoreError>;
 
     /// Messages per UTC hour for the hours starting in `[since, until)`, in every channel or in
     /// `channel` alone, oldest first; hours without messages are not listed. Counts are the

@@ -8,6 +8,7 @@
 mod coplay;
 mod messages;
 mod names;
+mod stays;
 mod voice;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ use crate::domain::voice_time::messages::CHART_CHANNELS;
 use crate::store::{Store, StoreError};
 
 pub use names::{Names, FORMER_MEMBER};
+pub use stays::StayCache;
 
 /// The name that stands for every chart in `/chart access`.
 pub const ALL: &str = "all";
@@ -171,13 +173,17 @@ pub enum ChartsError {
 /// for the server's clock.
 const INACTIVE_LOOKBACK: TimeDelta = TimeDelta::days(14 + 60 + 1);
 
-/// Draws the chart `request` asks for. The store is read on the async runtime; computing and
-/// drawing run on the blocking pool, since a large server's graph takes a noticeable fraction
-/// of a second.
+/// Draws the chart `request` asks for. The store is read on the async runtime (voice stays
+/// through `stays`, which keeps them between draws); computing and drawing run on the blocking
+/// pool, since a large server's graph takes a noticeable fraction of a second.
 ///
 /// # Errors
 /// When the store fails or the picture cannot be drawn.
-pub async fn draw(store: &dyn Store, request: Request) -> Result<Drawing, ChartsError> {
+pub async fn draw(
+    store: &dyn Store,
+    stays: &StayCache,
+    request: Request,
+) -> Result<Drawing, ChartsError> {
     let names = Names::new(
         store.member_directory(request.guild).await?,
         &request.hidden,
@@ -205,7 +211,9 @@ pub async fn draw(store: &dyn Store, request: Request) -> Result<Drawing, Charts
     } else {
         request.since.unwrap_or(DateTime::UNIX_EPOCH)
     };
-    let mut stays = store.voice_stays(request.guild, since, request.now).await?;
+    let mut stays = stays
+        .stays(store, request.guild, since, request.now)
+        .await?;
     stays.retain(|stay| {
         names.shown(UserId(stay.user)) && request.channel.is_none_or(|c| c.0 == stay.channel)
     });

@@ -10,7 +10,9 @@ use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 
 use super::{Column, Dialect, SqlStore};
 use crate::domain::ids::{ChannelId, GuildId, UserId};
-use crate::store::charts::{ChannelMessages, ChartStore, DirectoryEntry, HourMessages, VoiceStay};
+use crate::store::charts::{
+    ChannelMessages, ChartStore, DirectoryEntry, HourMessages, LedgerStay, VoiceStay,
+};
 use crate::store::codec::{count_from_db, StoredId};
 use crate::store::StoreError;
 
@@ -62,6 +64,50 @@ where
                 channel: ChannelId::from_db(channel).0,
                 start_ms: origin + start,
                 end_ms: origin + end,
+            })
+            .collect())
+    }
+
+    #[tracing::instrument(skip(self, also), fields(also = also.len()), err(level = "debug"))]
+    async fn ledger_stays(
+        &self,
+        guild_id: GuildId,
+        after: i64,
+        also: &[i64],
+    ) -> Result<Vec<LedgerStay>, StoreError> {
+        let start = DB::millis_between("$3", "joined_at");
+        let end = DB::millis_between("$3", "left_at");
+        // The ids of open stays follow as $4, $5, …: a few hundred at most (who is in voice).
+        let listed = (0..also.len())
+            .map(|at| format!("${}", at + 4))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let reopened = if also.is_empty() {
+            String::new()
+        } else {
+            format!(" OR id IN ({listed})")
+        };
+        let statement = format!(
+            "SELECT id, channel_id, user_id, {start}, {end} FROM voice_sessions
+             WHERE guild_id = $1 AND NOT afk AND {NOT_A_BOT} AND (id > $2{reopened})
+             ORDER BY id"
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64, i64, i64, Option<i64>)>(&statement)
+            .bind(guild_id.to_db())
+            .bind(after)
+            .bind(DB::time_to_db(DateTime::UNIX_EPOCH));
+        for id in also {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, channel, user, start_ms, end_ms)| LedgerStay {
+                id,
+                user: UserId::from_db(user),
+                channel: ChannelId::from_db(channel),
+                start_ms,
+                end_ms,
             })
             .collect())
     }

@@ -5,7 +5,7 @@
 //! call).await?`, where the call goes into the trakker library and may use what earlier steps
 //! returned. Name it as in [`PATHS`] so its path's total counts it.
 
-use trakker::community::charts::{draw, Chart, Drawing, Request};
+use trakker::community::charts::{draw, Chart, Drawing, Request, StayCache};
 use trakker::domain::coplay::{
     detect_communities, force_layout, pair_overlaps, CoplayGraph, LayoutOptions,
 };
@@ -35,6 +35,22 @@ pub(crate) struct ChartPath {
 
 /// Our step reading the stays, which every voice chart starts from; the anchor parses its CSV.
 const STAYS: &str = "stays.read";
+/// The stays as a later draw gets them: only rows appended since the last draw are read.
+const KEPT_STAYS: &str = "stays.kept";
+
+/// The community graph drawn with nothing kept from an earlier draw.
+const FIRST_DRAW: &str = "draw community (first after a start)";
+
+/// The anchor's community-graph path.
+const COMMUNITY_ANCHOR: &[&str] = &[
+    "voice.parse_csv",
+    "overlap.interval_join_numpy",
+    "graph.build_networkx",
+    "louvain.networkx",
+    "layout.spring_fr50",
+    "render.graph_png",
+];
+
 /// Our step reading the hourly message counts.
 const MESSAGE_HOURS: &str = "message_hours.read";
 
@@ -45,14 +61,7 @@ pub(crate) const PATHS: &[ChartPath] = &[
         name: "community graph",
         chart: Chart::Community,
         ours: &[STAYS, "overlap", "graph", "communities", "layout"],
-        anchor: &[
-            "voice.parse_csv",
-            "overlap.interval_join_numpy",
-            "graph.build_networkx",
-            "louvain.networkx",
-            "layout.spring_fr50",
-            "render.graph_png",
-        ],
+        anchor: COMMUNITY_ANCHOR,
     },
     ChartPath {
         name: "duo",
@@ -227,10 +236,38 @@ pub(crate) async fn run_steps(
         )
         .await?;
 
+    run_draws(timer, store, guild, period, stays.len()).await?;
+
+    Ok(Produced {
+        stays: stays.len() as u64,
+        stay_seconds: stays.iter().map(|s| s.end_ms - s.start_ms).sum::<i64>() / 1000,
+        messages: hours.iter().map(|h| h.messages).sum(),
+    })
+}
+
+/// Every chart as the bot draws it, from the store to PNG bytes: the community graph first
+/// with nothing kept, then each chart with the stays kept between draws, as the bot keeps them.
+async fn run_draws(
+    timer: &mut StepTimer,
+    store: &dyn Store,
+    guild: GuildId,
+    period: Period,
+    stays_read: usize,
+) -> anyhow::Result<()> {
+    let Period { since, until } = period;
+    // The first draw after a start reads the whole ledger; the bot's later draws read only
+    // what was appended since, as these do.
+    timer
+        .step(FIRST_DRAW, COMMUNITY_ANCHOR, async || {
+            let fresh = StayCache::new();
+            Ok(draw(store, &fresh, whole_period(guild, period, Chart::Community)).await?)
+        })
+        .await?;
+    let kept = StayCache::new();
     for path in PATHS {
         let drawn = timer
             .step(path.draw_step(), path.anchor, async || {
-                Ok(draw(store, whole_period(guild, period, path.chart)).await?)
+                Ok(draw(store, &kept, whole_period(guild, period, path.chart)).await?)
             })
             .await?;
         anyhow::ensure!(
@@ -240,11 +277,19 @@ pub(crate) async fn run_steps(
         );
     }
 
-    Ok(Produced {
-        stays: stays.len() as u64,
-        stay_seconds: stays.iter().map(|s| s.end_ms - s.start_ms).sum::<i64>() / 1000,
-        messages: hours.iter().map(|h| h.messages).sum(),
-    })
+    let again = timer
+        .step(KEPT_STAYS, &["voice.parse_csv"], async || {
+            Ok(kept.stays(store, guild, since, until).await?)
+        })
+        .await?;
+    anyhow::ensure!(
+        again.len() == stays_read,
+        "the kept stays ({}) differ from the ledger's ({})",
+        again.len(),
+        stays_read
+    );
+
+    Ok(())
 }
 
 impl ChartPath {

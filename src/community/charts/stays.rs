@@ -1,0 +1,214 @@
+//! The voice stays every voice chart starts from, kept per guild between draws.
+//!
+//! Reading a year of a large server's voice ledger costs more than everything the charts then
+//! compute (700,000 rows: about a second through the database drivers), and the ledger only
+//! grows: a stay once closed never changes. So the first draw for a guild reads its whole
+//! ledger, and each later draw reads only the stays appended since and those that were still
+//! open, then clamps the kept stays to the period asked for. What a draw sees is exactly what
+//! the store holds at that moment.
+//!
+//! A guild's entry is dropped after [`IDLE`] without a draw, so the memory it takes (32 bytes a
+//! stay) is only held while moderators are looking at charts. Anything that removes rows from
+//! the ledger must call [`StayCache::forget`] for the guild.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::coplay::VoiceStay;
+use crate::domain::ids::GuildId;
+use crate::store::charts::LedgerStay;
+use crate::store::{Store, StoreError};
+
+/// How long a guild's stays are kept after its last draw.
+pub const IDLE: Duration = Duration::from_secs(15 * 60);
+
+/// One guild's stays as last read.
+#[derive(Debug, Default)]
+struct GuildStays {
+    /// Closed stays, unclamped.
+    closed: Vec<VoiceStay>,
+    /// Stays open at the last read: their ids and starts.
+    open: Vec<LedgerStay>,
+    /// The highest ledger id read.
+    last_id: i64,
+    /// When a draw last used them.
+    used: Option<Instant>,
+}
+
+impl GuildStays {
+    /// Folds in what the store returned since the last read.
+    fn absorb(&mut self, rows: Vec<LedgerStay>) {
+        // Every open stay was asked for again, so each comes back, open or closed.
+        self.open.clear();
+        for row in rows {
+            self.last_id = self.last_id.max(row.id);
+            match row.end_ms {
+                Some(end_ms) => self.closed.push(VoiceStay {
+                    user: row.user.0,
+                    channel: row.channel.0,
+                    start_ms: row.start_ms,
+                    end_ms,
+                }),
+                None => self.open.push(row),
+            }
+        }
+    }
+
+    /// The stays overlapping `[since, until)`, clamped to it; open stays run to `until`.
+    fn clamped(&self, since_ms: i64, until_ms: i64) -> Vec<VoiceStay> {
+        let open = self.open.iter().map(|stay| VoiceStay {
+            user: stay.user.0,
+            channel: stay.channel.0,
+            start_ms: stay.start_ms,
+            end_ms: until_ms,
+        });
+        self.closed
+            .iter()
+            .copied()
+            .chain(open)
+            .filter_map(|stay| {
+                let start_ms = stay.start_ms.max(since_ms);
+                let end_ms = stay.end_ms.min(until_ms);
+                (end_ms > start_ms).then_some(VoiceStay {
+                    start_ms,
+                    end_ms,
+                    ..stay
+                })
+            })
+            .collect()
+    }
+}
+
+/// Every guild's stays, each behind its own lock so that two draws for one guild read the
+/// ledger once and draws for different guilds never wait for each other.
+#[derive(Debug, Default)]
+pub struct StayCache {
+    guilds: Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<GuildStays>>>>,
+}
+
+impl StayCache {
+    /// An empty cache.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The guild's stays outside AFK channels (bots left out) overlapping `[since, until)`,
+    /// clamped to it, in no particular order: the same as [`crate::store::ChartStore::voice_stays`]
+    /// returns, read incrementally.
+    ///
+    /// # Errors
+    /// When the store fails; what was kept stays as it was.
+    pub async fn stays(
+        &self,
+        store: &dyn Store,
+        guild: GuildId,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<VoiceStay>, StoreError> {
+        let entry = self.entry(guild);
+        let mut stays = entry.lock().await;
+        let open: Vec<i64> = stays.open.iter().map(|stay| stay.id).collect();
+        let rows = store.ledger_stays(guild, stays.last_id, &open).await?;
+        stays.absorb(rows);
+        stays.used = Some(Instant::now());
+        Ok(stays.clamped(since.timestamp_millis(), until.timestamp_millis()))
+    }
+
+    /// Drops what is kept for `guild`: its next draw reads the whole ledger again. Call it after
+    /// removing stays from the store (erasing a member, retention).
+    pub fn forget(&self, guild: GuildId) {
+        self.lock().remove(&guild);
+    }
+
+    /// How many guilds have stays kept.
+    #[must_use]
+    pub fn guilds(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// The guild's entry, created empty; entries idle for [`IDLE`] are dropped on the way.
+    fn entry(&self, guild: GuildId) -> Arc<tokio::sync::Mutex<GuildStays>> {
+        let mut guilds = self.lock();
+        guilds.retain(|_, entry| {
+            // An entry in use (locked) is kept; so is one never used yet (being filled).
+            entry.try_lock().map_or(true, |stays| {
+                stays.used.is_none_or(|used| used.elapsed() < IDLE)
+            })
+        });
+        Arc::clone(guilds.entry(guild).or_default())
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<GuildId, Arc<tokio::sync::Mutex<GuildStays>>>> {
+        self.guilds.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{ChannelId, UserId};
+
+    fn row(id: i64, user: u64, start_ms: i64, end_ms: Option<i64>) -> LedgerStay {
+        LedgerStay {
+            id,
+            user: UserId(user),
+            channel: ChannelId(7),
+            start_ms,
+            end_ms,
+        }
+    }
+
+    #[test]
+    fn open_stays_close_on_a_later_read_and_everything_is_clamped_to_the_period() {
+        let mut stays = GuildStays::default();
+        stays.absorb(vec![row(1, 1, 0, Some(100)), row(2, 2, 50, None)]);
+        assert_eq!(stays.last_id, 2);
+        assert_eq!(stays.open.len(), 1);
+        let now = stays.clamped(20, 80);
+        assert_eq!(
+            now,
+            [
+                VoiceStay {
+                    user: 1,
+                    channel: 7,
+                    start_ms: 20,
+                    end_ms: 80
+                },
+                VoiceStay {
+                    user: 2,
+                    channel: 7,
+                    start_ms: 50,
+                    end_ms: 80
+                },
+            ]
+        );
+        // The open stay came back closed, and a new one began.
+        stays.absorb(vec![row(2, 2, 50, Some(120)), row(3, 1, 130, None)]);
+        assert_eq!(stays.last_id, 3);
+        assert_eq!(stays.open.iter().map(|s| s.id).collect::<Vec<_>>(), [3]);
+        let later = stays.clamped(0, 140);
+        assert_eq!(later.len(), 3);
+        assert!(later.contains(&VoiceStay {
+            user: 2,
+            channel: 7,
+            start_ms: 50,
+            end_ms: 120
+        }));
+        assert!(later.contains(&VoiceStay {
+            user: 1,
+            channel: 7,
+            start_ms: 130,
+            end_ms: 140
+        }));
+        assert!(
+            stays.clamped(100, 110).iter().all(|s| s.user == 2),
+            "only what overlaps"
+        );
+    }
+}
