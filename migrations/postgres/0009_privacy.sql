@@ -5,3 +5,6 @@ ALTER TABLE members ADD COLUMN hidden boolean NOT NULL DEFAULT false;
 
 CREATE INDEX members_opted_out ON members (guild_id, user_id) WHERE tracking_opt_out;
 CREATE INDEX members_hidden ON members (guild_id, user_id) WHERE hidden;
+
+-- The charts read a guild's voice ledger from where they last stopped (id > the last one read).
+CREATE INDEX voice_sessions_by_id ON voice_sessions (guild_id, id);

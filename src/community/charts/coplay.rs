@@ -9,8 +9,8 @@ use crate::charts::{
     self, Community, CommunityGraph, GraphEdge, GraphNode, HorizontalBars, LabelledHours,
 };
 use crate::domain::coplay::{
-    centre_and_edge, detect_communities, force_layout, pair_overlaps, Communities, CoplayGraph,
-    LayoutOptions, MemberCentrality, PairOverlap, VoiceStay,
+    centre_and_edge, detect_communities, force_layout, pair_overlaps, CentreAndEdge, Communities,
+    CoplayGraph, LayoutOptions, MemberCentrality, PairOverlap, VoiceStay,
 };
 use crate::domain::ids::UserId;
 
@@ -34,19 +34,28 @@ const DUOS: usize = 20;
 /// The seed of every random choice, so the same data draws the same picture.
 const SEED: u64 = 42;
 
-/// Time together per pair of shown members, most first.
-fn pairs(stays: &[VoiceStay], names: &Names) -> Vec<PairOverlap> {
+/// Time together per pair of shown members; the `top` strongest come first, in order (most
+/// time first, ties by pair), the rest after them in no order. A large server has hundreds of
+/// thousands of pairs and a chart shows a few thousand at most.
+fn pairs(stays: &[VoiceStay], names: &Names, top: usize) -> Vec<PairOverlap> {
     let mut pairs: Vec<PairOverlap> = pair_overlaps(stays)
         .into_iter()
         .filter(|p| names.shown(UserId(p.pair.low())) && names.shown(UserId(p.pair.high())))
         .collect();
-    pairs.sort_by(|a, b| b.overlap_ms.cmp(&a.overlap_ms).then(a.pair.cmp(&b.pair)));
+    let strongest = |a: &PairOverlap, b: &PairOverlap| {
+        b.overlap_ms.cmp(&a.overlap_ms).then(a.pair.cmp(&b.pair))
+    };
+    if pairs.len() > top {
+        pairs.select_nth_unstable_by(top, strongest);
+    }
+    let shown = top.min(pairs.len());
+    pairs[..shown].sort_unstable_by(strongest);
     pairs
 }
 
 /// Who plays with whom.
 pub(super) fn community(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rendered {
-    let pairs = pairs(stays, names);
+    let pairs = pairs(stays, names, DRAWN_EDGES);
     if pairs.is_empty() {
         return Ok(Drawing::Empty(format!(
             "No two members were in a voice channel together ({}), so there is no community \
@@ -55,14 +64,20 @@ pub(super) fn community(request: &Request, names: &Names, stays: &[VoiceStay]) -
         )));
     }
     let graph = CoplayGraph::from_pairs(&pairs);
-    let communities = detect_communities(&graph, SEED);
-    let positions = force_layout(
-        &graph,
-        &LayoutOptions {
-            seed: SEED,
-            ..LayoutOptions::default()
-        },
-    );
+    // Three independent readings of the same graph: on a large server each takes a tenth of a
+    // second or more, so they run side by side.
+    let (communities, places, positions) = std::thread::scope(|scope| {
+        let communities = scope.spawn(|| detect_communities(&graph, SEED));
+        let places = scope.spawn(|| centre_and_edge(&graph, MEANINGFUL_MS, CENTRE_AND_EDGE));
+        let positions = force_layout(
+            &graph,
+            &LayoutOptions {
+                seed: SEED,
+                ..LayoutOptions::default()
+            },
+        );
+        (joined(communities), joined(places), positions)
+    });
     let mut voice_ms: HashMap<u64, i64> = HashMap::new();
     for stay in stays {
         *voice_ms.entry(stay.user).or_default() += stay.end_ms - stay.start_ms;
@@ -98,7 +113,7 @@ pub(super) fn community(request: &Request, names: &Names, stays: &[VoiceStay]) -
         })
         .collect();
     let legend = legend(&communities, users, &voice_ms, names);
-    let text = describe(&graph, &communities, names, pairs.len());
+    let text = describe(&graph, &communities, &places, names, pairs.len());
     let title = format!("Who plays with whom — {}", request.period_label);
     let png = charts::community_graph(&CommunityGraph {
         title: title.clone(),
@@ -107,6 +122,13 @@ pub(super) fn community(request: &Request, names: &Names, stays: &[VoiceStay]) -
         communities: legend,
     })?;
     Ok(Drawing::picture(png, "community.png", title, text))
+}
+
+/// What a helper thread returned; its panic goes on in the caller, as if it had run there.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The communities' legend: each group's members, most time in voice first.
@@ -137,8 +159,13 @@ fn legend(
 }
 
 /// The graph in words: its size, who sits at the centre and who at the edge.
-fn describe(graph: &CoplayGraph, communities: &Communities, names: &Names, links: usize) -> String {
-    let places = centre_and_edge(graph, MEANINGFUL_MS, CENTRE_AND_EDGE);
+fn describe(
+    graph: &CoplayGraph,
+    communities: &Communities,
+    places: &CentreAndEdge,
+    names: &Names,
+    links: usize,
+) -> String {
     let who =
         |members: &[MemberCentrality]| list(members.iter().map(|m| names.label(UserId(m.user))));
     let mut text = format!(
@@ -176,7 +203,7 @@ fn describe(graph: &CoplayGraph, communities: &Communities, names: &Names, links
 
 /// The pairs with the most time together.
 pub(super) fn duo(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rendered {
-    let pairs = pairs(stays, names);
+    let pairs = pairs(stays, names, DUOS);
     if pairs.is_empty() {
         return Ok(Drawing::Empty(format!(
             "No two members were in a voice channel together ({}).",

@@ -184,29 +184,21 @@ pub async fn draw(
     stays: &StayCache,
     request: Request,
 ) -> Result<Drawing, ChartsError> {
+    let chart = match request.chart {
+        Chart::Messages => return draw_messages(store, request).await,
+        Chart::Community => VoiceChart::Community,
+        Chart::Duo => VoiceChart::Duo,
+        Chart::Voice => VoiceChart::Voice,
+        Chart::Inactive => VoiceChart::Inactive,
+        Chart::Weekdays => VoiceChart::Weekdays,
+        Chart::Hours => VoiceChart::Hours,
+        Chart::Timeline => VoiceChart::Timeline,
+    };
     let names = Names::new(
         store.member_directory(request.guild).await?,
         &request.hidden,
     );
-    if request.chart == Chart::Messages {
-        let since = request.since.unwrap_or(DateTime::UNIX_EPOCH);
-        let hours = store
-            .message_hours(request.guild, since, request.now, request.channel)
-            .await?;
-        // One channel's chart is its line alone: the ranking of channels would say nothing.
-        let channels = if request.channel.is_some() {
-            Vec::new()
-        } else {
-            store
-                .busiest_channels(request.guild, since, request.now, CHART_CHANNELS)
-                .await?
-        };
-        return tokio::task::spawn_blocking(move || {
-            messages::messages(&request, &hours, &channels)
-        })
-        .await?;
-    }
-    let since = if request.chart == Chart::Inactive {
+    let since = if chart == VoiceChart::Inactive {
         request.now - INACTIVE_LOOKBACK
     } else {
         request.since.unwrap_or(DateTime::UNIX_EPOCH)
@@ -217,19 +209,52 @@ pub async fn draw(
     stays.retain(|stay| {
         names.shown(UserId(stay.user)) && request.channel.is_none_or(|c| c.0 == stay.channel)
     });
-    tokio::task::spawn_blocking(move || draw_voice(&request, &names, &stays)).await?
+    tokio::task::spawn_blocking(move || draw_voice(chart, &request, &names, &stays)).await?
 }
 
-fn draw_voice(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rendered {
-    match request.chart {
-        Chart::Community => coplay::community(request, names, stays),
-        Chart::Duo => coplay::duo(request, names, stays),
-        Chart::Voice => voice::voice(request, names, stays),
-        Chart::Inactive => voice::inactive(request, names, stays),
-        Chart::Weekdays => voice::weekdays(request, stays),
-        Chart::Hours => voice::hours(request, names, stays),
-        Chart::Timeline => voice::timeline(request, names, stays),
-        Chart::Messages => unreachable!("drawn from the message rollups"),
+/// The charts drawn from voice stays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum VoiceChart {
+    Community,
+    Duo,
+    Voice,
+    Inactive,
+    Weekdays,
+    Hours,
+    Timeline,
+}
+
+/// The messages chart, from the server-wide hourly counts: no member is named in it.
+async fn draw_messages(store: &dyn Store, request: Request) -> Result<Drawing, ChartsError> {
+    let since = request.since.unwrap_or(DateTime::UNIX_EPOCH);
+    let hours = store
+        .message_hours(request.guild, since, request.now, request.channel)
+        .await?;
+    // One channel's chart is its line alone: the ranking of channels would say nothing.
+    let channels = if request.channel.is_some() {
+        Vec::new()
+    } else {
+        store
+            .busiest_channels(request.guild, since, request.now, CHART_CHANNELS)
+            .await?
+    };
+    tokio::task::spawn_blocking(move || messages::messages(&request, &hours, &channels)).await?
+}
+
+fn draw_voice(
+    chart: VoiceChart,
+    request: &Request,
+    names: &Names,
+    stays: &[VoiceStay],
+) -> Rendered {
+    match chart {
+        VoiceChart::Community => coplay::community(request, names, stays),
+        VoiceChart::Duo => coplay::duo(request, names, stays),
+        VoiceChart::Voice => voice::voice(request, names, stays),
+        VoiceChart::Inactive => voice::inactive(request, names, stays),
+        VoiceChart::Weekdays => voice::weekdays(request, stays),
+        VoiceChart::Hours => voice::hours(request, names, stays),
+        VoiceChart::Timeline => voice::timeline(request, names, stays),
     }
 }
 
