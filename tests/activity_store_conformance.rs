@@ -53,6 +53,7 @@ conformance! {
         what_is_recorded_about_a_member_is_counted_per_kind,
         ledger_stays_are_read_after_an_id_and_by_the_ids_still_open,
         the_charts_stay_cache_reads_what_the_ledger_holds_as_it_grows,
+        a_member_export_holds_their_rows_and_nobody_elses,
     ],
 }
 
@@ -1765,4 +1766,100 @@ async fn the_charts_stay_cache_reads_what_the_ledger_holds_as_it_grows(store: &d
     cache.forget(GUILD);
     assert_eq!(cache.guilds(), 0);
     same("read again from the start").await;
+}
+
+async fn a_member_export_holds_their_rows_and_nobody_elses(store: &dyn Store) {
+    use trakker::domain::kills::{KillCount, KillKind, NewEntry};
+
+    guild_with_a_leaver_and_a_bot(store).await;
+    let mut deltas = Deltas::default();
+    posts(&mut deltas, GUILD, GENERAL, ADA, at(20, 10), 3);
+    posts(&mut deltas, GUILD, GENERAL, BOB, at(20, 10), 1);
+    posts(&mut deltas, OTHER_GUILD, GENERAL, ADA, at(20, 10), 9);
+    deltas.add(reaction(GUILD, "🔥", ADA, at(20, 15)));
+    deltas.add(command(GUILD, "play", ADA, at(20, 20)));
+    store
+        .apply_deltas("export", &deltas)
+        .await
+        .expect("flushed");
+    join_voice(store, ADA, LOUNGE, at(20, 0)).await;
+    leave_voice(store, ADA, at(21, 0)).await;
+    join_voice(store, BOB, LOUNGE, at(20, 0)).await;
+    store
+        .activity_start(GUILD, ADA, "Deep Rock", at(20, 0))
+        .await
+        .expect("playing");
+    store
+        .record_join(GUILD, &joined_through(ADA, "squad", Some(BOB), at(19, 0)))
+        .await
+        .expect("join");
+    let entry = |player: UserId, kind: KillKind, victim: Option<UserId>| NewEntry {
+        guild_id: GUILD,
+        player_id: player,
+        kind,
+        count: KillCount::parse(2).expect("valid"),
+        victim_id: victim,
+        note: None,
+        recorded_by: player,
+        recorded_at: at(20, 30),
+        channel_id: GENERAL,
+        game: Some("Deep Rock".to_owned()),
+        request_id: None,
+    };
+    store
+        .record_kill(&entry(ADA, KillKind::Kill, None))
+        .await
+        .expect("kill");
+    store
+        .record_kill(&entry(BOB, KillKind::Teamkill, Some(ADA)))
+        .await
+        .expect("team kill");
+    store
+        .record_kill(&entry(BOB, KillKind::Kill, None))
+        .await
+        .expect("bob's kill");
+
+    let export = store.member_export(GUILD, ADA).await.expect("export");
+    assert_eq!(export.version, 1);
+    assert_eq!(export.user_id, ADA.0.to_string());
+    assert_eq!(export.display_name.as_deref(), Some("Ada"));
+    assert_eq!(export.message_hours.len(), 1);
+    assert_eq!(export.message_hours[0].messages, 3, "this guild's only");
+    assert_eq!(export.message_hours[0].hour, at(20, 0));
+    assert_eq!(export.emoji_hours.len(), 1);
+    assert_eq!(export.emoji_hours[0].emoji, "🔥");
+    assert_eq!(export.command_hours.len(), 1);
+    assert_eq!(export.command_hours[0].command, "play");
+    assert_eq!(
+        export.command_hours[0].application_id,
+        TRAKKER_APP.to_string()
+    );
+    assert_eq!(export.voice_stays.len(), 1, "not Bob's");
+    assert_eq!(export.voice_stays[0].joined_at, at(20, 0));
+    assert_eq!(export.voice_stays[0].left_at, Some(at(21, 0)));
+    assert_eq!(export.voice_flag_changes.len(), 1);
+    assert_eq!(export.game_sessions.len(), 1);
+    assert_eq!(export.game_sessions[0].ended_at, None);
+    assert_eq!(export.joins.len(), 1);
+    assert_eq!(export.joins[0].invite_code.as_deref(), Some("squad"));
+    let kills: Vec<(&str, &str, i64)> = export
+        .kills
+        .iter()
+        .map(|k| (k.role.as_str(), k.kind.as_str(), k.count))
+        .collect();
+    assert_eq!(
+        kills,
+        [("player", "kill", 2), ("victim", "team kill", 2)],
+        "as player and as victim, not Bob's own kill"
+    );
+    assert_eq!(export.kills[0].recorded_at, at(20, 30));
+    let json = serde_json::to_string(&export).expect("serialised");
+    assert!(json.contains("\"message_hours\""), "{json}");
+
+    let nobody = store
+        .member_export(GUILD, UserId(77))
+        .await
+        .expect("empty export");
+    assert_eq!(nobody.display_name, None);
+    assert!(nobody.message_hours.is_empty() && nobody.kills.is_empty());
 }

@@ -859,6 +859,38 @@ async fn top_me_user_and_config_status_read_the_activity_back() {
     assert_eq!(stored_messages(store.as_ref(), guild.id).await, 5);
     store.close().await;
 
+    // Bob takes his data away: one JSON file, to him alone.
+    let export = ask("bob", "privacy export", Vec::new())
+        .await
+        .expect("/privacy export answers");
+    assert!(export.ephemeral, "{}", export.content);
+    let file = format!("trakker-{}-{bob}.json", guild.id);
+    let attachment = export
+        .attachments
+        .iter()
+        .find(|attachment| attachment.filename == file)
+        .unwrap_or_else(|| panic!("{file} is attached: {:?}", export.attachments));
+    let bytes = bot
+        .discord
+        .attachment(attachment.id)
+        .await
+        .expect("the file's bytes");
+    let json: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    assert_eq!(json["user_id"], bob.to_string());
+    assert_eq!(json["hidden"], true);
+    let messages: i64 = json["message_hours"]
+        .as_array()
+        .expect("message hours")
+        .iter()
+        .map(|row| row["messages"].as_i64().expect("a count"))
+        .sum();
+    assert_eq!(messages, 2, "his two messages: {json}");
+    assert_eq!(
+        json["voice_stays"].as_array().map(Vec::len),
+        Some(1),
+        "{json}"
+    );
+
     let status = bot
         .discord
         .invoke_with(

@@ -67,6 +67,15 @@ pub(super) const fn application_id_to_db(id: u64) -> i64 {
     id as i64
 }
 
+/// An application id read back.
+#[expect(
+    clippy::cast_sign_loss,
+    reason = "snowflakes are stored bit for bit in i64 columns"
+)]
+pub(super) const fn application_id_from_db(stored: i64) -> u64 {
+    stored as u64
+}
+
 /// A counter as stored: databases hold signed 64-bit integers, and no real count comes near the
 /// limit, so a larger one is capped rather than wrapped to a negative number.
 pub(super) fn count_to_db(count: u64) -> i64 {

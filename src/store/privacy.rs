@@ -87,4 +87,195 @@ pub trait PrivacyStore: Send + Sync {
         guild_id: GuildId,
         user_id: UserId,
     ) -> Result<RecordedAbout, StoreError>;
+
+    /// Every row about the member in this guild, for them to take away.
+    async fn member_export(
+        &self,
+        guild_id: GuildId,
+        user_id: UserId,
+    ) -> Result<MemberExport, StoreError>;
+}
+
+/// Everything the store holds about one member in one guild, for `/privacy export`: the rows
+/// of every table about them, times in UTC.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MemberExport {
+    /// The export's format, raised when a field changes meaning.
+    pub version: u32,
+    /// The guild.
+    pub guild_id: String,
+    /// The member.
+    pub user_id: String,
+    /// Their display name when last seen, if recorded.
+    pub display_name: Option<String>,
+    /// Their choices.
+    pub opted_out: bool,
+    /// Hidden from charts and rankings.
+    pub hidden: bool,
+    /// Messages per channel and hour (counts only).
+    pub message_hours: Vec<MessageHourRow>,
+    /// Emojis and reactions per emoji and hour.
+    pub emoji_hours: Vec<EmojiHourRow>,
+    /// Other apps' commands per command and hour.
+    pub command_hours: Vec<CommandHourRow>,
+    /// Stays in voice channels.
+    pub voice_stays: Vec<VoiceStayRow>,
+    /// Mute, deafen, stream and camera changes in voice.
+    pub voice_flag_changes: Vec<FlagChangeRow>,
+    /// Games played.
+    pub game_sessions: Vec<GameRow>,
+    /// Joins of the server, with the invite used.
+    pub joins: Vec<JoinRow>,
+    /// Kill ledger entries where they are the player or the victim.
+    pub kills: Vec<KillRow>,
+    /// Hours marked on the daily schedule post (`day` as YYYYMMDD, `slot` -1 for "not today").
+    pub schedule_marks: Vec<MarkRow>,
+    /// Their weekly schedule: per weekday (0 = Monday), the hours as a bit set.
+    pub weekly_schedule: Vec<WeekdayRow>,
+    /// Their time zone, if set.
+    pub timezone: Option<String>,
+}
+
+/// One row of [`MemberExport::message_hours`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MessageHourRow {
+    /// The UTC hour.
+    pub hour: DateTime<Utc>,
+    /// Where.
+    pub channel_id: String,
+    /// Messages.
+    pub messages: i64,
+    /// With an attachment.
+    pub with_attachments: i64,
+    /// Replies.
+    pub replies: i64,
+    /// In threads.
+    pub in_threads: i64,
+}
+
+/// One row of [`MemberExport::emoji_hours`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct EmojiHourRow {
+    /// The UTC hour.
+    pub hour: DateTime<Utc>,
+    /// The emoji, or `name:id` for a server's own.
+    pub emoji: String,
+    /// Reactions added.
+    pub reactions_added: i64,
+    /// Reactions removed.
+    pub reactions_removed: i64,
+    /// Used inside messages.
+    pub in_messages: i64,
+}
+
+/// One row of [`MemberExport::command_hours`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CommandHourRow {
+    /// The UTC hour.
+    pub hour: DateTime<Utc>,
+    /// The app.
+    pub application_id: String,
+    /// The command as typed.
+    pub command: String,
+    /// Uses.
+    pub uses: i64,
+}
+
+/// One row of [`MemberExport::voice_stays`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct VoiceStayRow {
+    /// Where.
+    pub channel_id: String,
+    /// Joined.
+    pub joined_at: DateTime<Utc>,
+    /// Left; `None` while there.
+    pub left_at: Option<DateTime<Utc>>,
+    /// The AFK channel.
+    pub afk: bool,
+}
+
+/// One row of [`MemberExport::voice_flag_changes`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "one field per voice flag Discord reports, as the export names them"
+)]
+pub struct FlagChangeRow {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Muted themselves.
+    pub self_mute: bool,
+    /// Deafened themselves.
+    pub self_deaf: bool,
+    /// Muted by the server.
+    pub mute: bool,
+    /// Deafened by the server.
+    pub deaf: bool,
+    /// Streaming.
+    pub streaming: bool,
+    /// Camera on.
+    pub video: bool,
+}
+
+/// One row of [`MemberExport::game_sessions`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct GameRow {
+    /// The game.
+    pub game: String,
+    /// Started.
+    pub started_at: DateTime<Utc>,
+    /// Ended; `None` while playing.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// One row of [`MemberExport::joins`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct JoinRow {
+    /// Joined.
+    pub joined_at: DateTime<Utc>,
+    /// `invite`, `vanity` or `unknown`.
+    pub source: String,
+    /// The invite's code.
+    pub invite_code: Option<String>,
+    /// Left; `None` while a member.
+    pub left_at: Option<DateTime<Utc>>,
+}
+
+/// One row of [`MemberExport::kills`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct KillRow {
+    /// The ledger entry.
+    pub id: i64,
+    /// `player` or `victim`.
+    pub role: String,
+    /// `kill` or `team kill`.
+    pub kind: String,
+    /// How many.
+    pub count: i64,
+    /// The game.
+    pub game: Option<String>,
+    /// Recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// Undone, if it was.
+    pub undone_at: Option<DateTime<Utc>>,
+}
+
+/// One row of [`MemberExport::schedule_marks`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MarkRow {
+    /// The server's local date as YYYYMMDD.
+    pub day: i64,
+    /// `reaction` or `voice`.
+    pub source: String,
+    /// The post's hour slot; -1 is "not today".
+    pub slot: i64,
+}
+
+/// One row of [`MemberExport::weekly_schedule`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct WeekdayRow {
+    /// 0 = Monday.
+    pub weekday: i64,
+    /// The hours, as a bit set over the post's slots.
+    pub hours: i64,
 }

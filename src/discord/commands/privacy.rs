@@ -14,7 +14,7 @@ use crate::store::MemberRecord;
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("show", "opt_out", "opt_in", "hide", "unhide"),
+    subcommands("show", "opt_out", "opt_in", "hide", "unhide", "export"),
     subcommand_required
 )]
 #[expect(
@@ -63,6 +63,35 @@ pub async fn hide(ctx: Context<'_>) -> Result<(), CommandError> {
 pub async fn unhide(ctx: Context<'_>) -> Result<(), CommandError> {
     set_hidden(ctx, false).await
 }
+
+/// Everything the bot holds about you here, as one JSON file sent to you alone.
+#[poise::command(slash_command, guild_only)]
+pub async fn export(ctx: Context<'_>) -> Result<(), CommandError> {
+    let guild = checks::guild(ctx)?;
+    let user = UserId(ctx.author().id.get());
+    reply::defer_as(ctx, true).await?;
+    let export = ctx.data().store.member_export(guild, user).await?;
+    let json = serde_json::to_vec_pretty(&export)
+        .map_err(|error| anyhow::anyhow!("the export could not be written: {error}"))?;
+    if json.len() > EXPORT_LIMIT {
+        return Err(CommandError::user(
+            "What is recorded about you here is larger than Discord lets a bot send in one \
+             file; ask the server's operator for an export.",
+        ));
+    }
+    let file = format!("trakker-{}-{}.json", guild.0, user.0);
+    let text = format!(
+        "Everything recorded about you in this server as of <t:{}:f>.",
+        Utc::now().timestamp()
+    );
+    let reply = reply::private()
+        .content(text)
+        .attachment(serenity::CreateAttachment::bytes(json, file));
+    reply::send(ctx, reply).await.map(drop)
+}
+
+/// The largest file the export sends: Discord's upload limit for bots is 10 MiB.
+const EXPORT_LIMIT: usize = 9 * 1024 * 1024;
 
 async fn set_tracking(ctx: Context<'_>, opted_out: bool) -> Result<(), CommandError> {
     let guild = checks::guild(ctx)?;

@@ -5,9 +5,12 @@ use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 
 use super::{Column, Dialect, SqlStore};
-use crate::domain::ids::{GuildId, UserId};
-use crate::store::codec::{count_from_db, StoredId};
-use crate::store::privacy::{PrivacyChoices, PrivacyStore, RecordedAbout};
+use crate::domain::ids::{ChannelId, GuildId, UserId};
+use crate::store::codec::{application_id_from_db, count_from_db, StoredId};
+use crate::store::privacy::{
+    CommandHourRow, EmojiHourRow, FlagChangeRow, GameRow, JoinRow, KillRow, MarkRow, MemberExport,
+    MessageHourRow, PrivacyChoices, PrivacyStore, RecordedAbout, VoiceStayRow, WeekdayRow,
+};
 use crate::store::{MemberRecord, StoreError};
 
 /// Which privacy column a choice writes.
@@ -24,6 +27,15 @@ impl Choice {
             Self::Hidden => "hidden",
         }
     }
+}
+
+/// The format of [`MemberExport`].
+const EXPORT_VERSION: u32 = 1;
+
+/// A time read as milliseconds since 1970 (what `Dialect::millis_between` from the epoch gives).
+/// A stored time is always within chrono's range.
+fn time(millis: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(millis).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
 /// What one member's rows count in each table, in [`RecordedAbout`]'s order.
@@ -215,6 +227,248 @@ where
             invited,
             kills,
             schedule_entries,
+        })
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn member_export(
+        &self,
+        guild_id: GuildId,
+        user_id: UserId,
+    ) -> Result<MemberExport, StoreError> {
+        let ms = |column: &str| DB::millis_between("$3", column);
+        let (guild, user, epoch) = (
+            guild_id.to_db(),
+            user_id.to_db(),
+            DB::time_to_db(DateTime::UNIX_EPOCH),
+        );
+        let member: Option<(String, bool, bool)> = sqlx::query_as(
+            "SELECT display_name, tracking_opt_out, hidden FROM members
+             WHERE guild_id = $1 AND user_id = $2",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_optional(&self.pool)
+        .await?;
+        let messages: Vec<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT {}, channel_id, messages, with_attachments, replies, in_threads
+             FROM message_rollups WHERE guild_id = $1 AND user_id = $2
+             ORDER BY hour, channel_id",
+            ms("hour")
+        ))
+        .bind(guild)
+        .bind(user)
+        .bind(epoch)
+        .fetch_all(&self.pool)
+        .await?;
+        let emojis: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT {}, emoji, reactions_added, reactions_removed, in_messages
+             FROM emoji_rollups WHERE guild_id = $1 AND user_id = $2 ORDER BY hour, emoji",
+            ms("hour")
+        ))
+        .bind(guild)
+        .bind(user)
+        .bind(epoch)
+        .fetch_all(&self.pool)
+        .await?;
+        let commands: Vec<(i64, i64, String, i64)> = sqlx::query_as(&format!(
+            "SELECT {}, application_id, command, uses FROM app_rollups
+             WHERE guild_id = $1 AND user_id = $2 ORDER BY hour, application_id, command",
+            ms("hour")
+        ))
+        .bind(guild)
+        .bind(user)
+        .bind(epoch)
+        .fetch_all(&self.pool)
+        .await?;
+        let stays: Vec<(i64, i64, Option<i64>, bool)> = sqlx::query_as(&format!(
+            "SELECT channel_id, {}, {}, afk FROM voice_sessions
+             WHERE guild_id = $1 AND user_id = $2 ORDER BY id",
+            ms("joined_at"),
+            ms("left_at")
+        ))
+        .bind(guild)
+        .bind(user)
+        .bind(epoch)
+        .fetch_all(&self.pool)
+        .await?;
+        let flags: Vec<(i64, bool, bool, bool, bool, bool, bool)> = sqlx::query_as(&format!(
+            "SELECT {}, self_mute, self_deaf, mute, deaf, streaming, video
+             FROM voice_flag_changes WHERE guild_id = $1 AND user_id = $2 ORDER BY id",
+            ms("at")
+        ))
+        .bind(guild)
+        .bind(user)
+        .bind(epoch)
+        .fetch_all(&self.pool)
+        .await?;
+        let games: Vec<(String, i64, Option<i64>)> = sqlx::query_as(&format!(
+            "SELECT game, {}, {} FROM activity_sessions
+             WHERE guild_id = $1 AND user_id = $2 ORDER BY id",
+            ms("started_at"),
+            ms("ended_at")
+        ))
+        .bind(guild)
+        .bind(user)
+        .bind(epoch)
+        .fetch_all(&self.pool)
+        .await?;
+        let joins: Vec<(i64, String, Option<String>, Option<i64>)> = sqlx::query_as(&format!(
+            "SELECT {}, source, invite_code, {} FROM member_joins
+             WHERE guild_id = $1 AND user_id = $2 ORDER BY id",
+            ms("joined_at"),
+            ms("left_at")
+        ))
+        .bind(guild)
+        .bind(user)
+        .bind(epoch)
+        .fetch_all(&self.pool)
+        .await?;
+        let kills: Vec<(i64, bool, i64, i64, Option<String>, i64, Option<i64>)> =
+            sqlx::query_as(&format!(
+                "SELECT id, player_id = $2, CAST(kind AS BIGINT), CAST(count AS BIGINT), game,
+                     {}, {}
+                 FROM kill_ledger WHERE guild_id = $1 AND (player_id = $2 OR victim_id = $2)
+                 ORDER BY id",
+                ms("recorded_at"),
+                ms("undone_at")
+            ))
+            .bind(guild)
+            .bind(user)
+            .bind(epoch)
+            .fetch_all(&self.pool)
+            .await?;
+        let marks: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT CAST(day AS BIGINT), source, CAST(slot AS BIGINT) FROM schedule_marks
+             WHERE guild_id = $1 AND user_id = $2 ORDER BY day, source, slot",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?;
+        let weekly: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT CAST(weekday AS BIGINT), CAST(hours AS BIGINT) FROM weekly_schedules
+             WHERE guild_id = $1 AND user_id = $2 ORDER BY weekday",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?;
+        let timezone: Option<String> = sqlx::query_scalar(
+            "SELECT timezone FROM member_timezones WHERE guild_id = $1 AND user_id = $2",
+        )
+        .bind(guild)
+        .bind(user)
+        .fetch_optional(&self.pool)
+        .await?;
+        let (display_name, opted_out, hidden) =
+            member.map_or((None, false, false), |m| (Some(m.0), m.1, m.2));
+        Ok(MemberExport {
+            version: EXPORT_VERSION,
+            guild_id: guild_id.0.to_string(),
+            user_id: user_id.0.to_string(),
+            display_name,
+            opted_out,
+            hidden,
+            message_hours: messages
+                .into_iter()
+                .map(
+                    |(hour, channel, messages, with_attachments, replies, in_threads)| {
+                        MessageHourRow {
+                            hour: time(hour),
+                            channel_id: ChannelId::from_db(channel).0.to_string(),
+                            messages,
+                            with_attachments,
+                            replies,
+                            in_threads,
+                        }
+                    },
+                )
+                .collect(),
+            emoji_hours: emojis
+                .into_iter()
+                .map(
+                    |(hour, emoji, reactions_added, reactions_removed, in_messages)| EmojiHourRow {
+                        hour: time(hour),
+                        emoji,
+                        reactions_added,
+                        reactions_removed,
+                        in_messages,
+                    },
+                )
+                .collect(),
+            command_hours: commands
+                .into_iter()
+                .map(|(hour, application, command, uses)| CommandHourRow {
+                    hour: time(hour),
+                    application_id: application_id_from_db(application).to_string(),
+                    command,
+                    uses,
+                })
+                .collect(),
+            voice_stays: stays
+                .into_iter()
+                .map(|(channel, joined, left, afk)| VoiceStayRow {
+                    channel_id: ChannelId::from_db(channel).0.to_string(),
+                    joined_at: time(joined),
+                    left_at: left.map(time),
+                    afk,
+                })
+                .collect(),
+            voice_flag_changes: flags
+                .into_iter()
+                .map(
+                    |(at, self_mute, self_deaf, mute, deaf, streaming, video)| FlagChangeRow {
+                        at: time(at),
+                        self_mute,
+                        self_deaf,
+                        mute,
+                        deaf,
+                        streaming,
+                        video,
+                    },
+                )
+                .collect(),
+            game_sessions: games
+                .into_iter()
+                .map(|(game, started, ended)| GameRow {
+                    game,
+                    started_at: time(started),
+                    ended_at: ended.map(time),
+                })
+                .collect(),
+            joins: joins
+                .into_iter()
+                .map(|(joined, source, invite_code, left)| JoinRow {
+                    joined_at: time(joined),
+                    source,
+                    invite_code,
+                    left_at: left.map(time),
+                })
+                .collect(),
+            kills: kills
+                .into_iter()
+                .map(
+                    |(id, player, kind, count, game, recorded, undone)| KillRow {
+                        id,
+                        role: if player { "player" } else { "victim" }.to_owned(),
+                        kind: if kind == 0 { "kill" } else { "team kill" }.to_owned(),
+                        count,
+                        game,
+                        recorded_at: time(recorded),
+                        undone_at: undone.map(time),
+                    },
+                )
+                .collect(),
+            schedule_marks: marks
+                .into_iter()
+                .map(|(day, source, slot)| MarkRow { day, source, slot })
+                .collect(),
+            weekly_schedule: weekly
+                .into_iter()
+                .map(|(weekday, hours)| WeekdayRow { weekday, hours })
+                .collect(),
+            timezone,
         })
     }
 }
