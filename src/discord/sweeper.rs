@@ -1,5 +1,6 @@
 //! Ends game sessions nobody has tracked in for their guild's idle limit, and posts each summary
-//! in the session's channel, as /session end would have.
+//! in the session's channel, as /session end would have. On the same minute tick it releases
+//! the voice stays the charts kept for guilds nobody drew a chart for lately.
 //!
 //! The sweeper is a task the [`App`] owns: at shutdown it finishes the sweep in hand, so a
 //! session it ended has its summary posted, and then returns.
@@ -38,6 +39,7 @@ pub fn spawn(http: Arc<serenity::Http>, app: Arc<App>) -> JoinHandle<()> {
 }
 
 async fn sweep(http: &serenity::Http, app: &App) {
+    app.chart_stays.release_idle();
     let ended = match sessions::end_idle(app.store.as_ref(), Utc::now()).await {
         Ok(ended) => ended,
         Err(error) => {

@@ -7,8 +7,9 @@
 //! open, then clamps the kept stays to the period asked for. What a draw sees is exactly what
 //! the store holds at that moment.
 //!
-//! A guild's entry is dropped after [`IDLE`] without a draw, so the memory it takes (32 bytes a
-//! stay) is only held while moderators are looking at charts. Anything that removes rows from
+//! A guild's entry is dropped within a minute once [`IDLE`] passed without a draw
+//! ([`StayCache::release_idle`]), so the memory it takes (32 bytes a stay) is only held while
+//! moderators are looking at charts. Anything that removes rows from
 //! the ledger must call [`StayCache::forget`] for the guild.
 
 use std::collections::HashMap;
@@ -130,16 +131,25 @@ impl StayCache {
         self.lock().len()
     }
 
-    /// The guild's entry, created empty; entries idle for [`IDLE`] are dropped on the way.
-    fn entry(&self, guild: GuildId) -> Arc<tokio::sync::Mutex<GuildStays>> {
-        let mut guilds = self.lock();
-        guilds.retain(|_, entry| {
+    /// Drops the stays of every guild without a draw for [`IDLE`]; the bot calls it every
+    /// minute, and every draw does too.
+    pub fn release_idle(&self) {
+        self.release_unused_for(IDLE);
+    }
+
+    fn release_unused_for(&self, idle: Duration) {
+        self.lock().retain(|_, entry| {
             // An entry in use (locked) is kept; so is one never used yet (being filled).
             entry.try_lock().map_or(true, |stays| {
-                stays.used.is_none_or(|used| used.elapsed() < IDLE)
+                stays.used.is_none_or(|used| used.elapsed() < idle)
             })
         });
-        Arc::clone(guilds.entry(guild).or_default())
+    }
+
+    /// The guild's entry, created empty; idle ones are dropped on the way.
+    fn entry(&self, guild: GuildId) -> Arc<tokio::sync::Mutex<GuildStays>> {
+        self.release_idle();
+        Arc::clone(self.lock().entry(guild).or_default())
     }
 
     fn lock(
@@ -162,6 +172,34 @@ mod tests {
             start_ms,
             end_ms,
         }
+    }
+
+    #[test]
+    fn idle_guilds_are_released_and_busy_ones_kept() {
+        let cache = StayCache::new();
+        let used = |ago: Duration| GuildStays {
+            used: Instant::now().checked_sub(ago),
+            ..GuildStays::default()
+        };
+        cache.lock().insert(GuildId(1), Arc::default());
+        cache.lock().insert(
+            GuildId(2),
+            Arc::new(tokio::sync::Mutex::new(used(Duration::from_secs(60)))),
+        );
+        cache.lock().insert(
+            GuildId(3),
+            Arc::new(tokio::sync::Mutex::new(used(Duration::ZERO))),
+        );
+        cache.release_unused_for(Duration::from_secs(30));
+        let mut left: Vec<u64> = cache.lock().keys().map(|guild| guild.0).collect();
+        left.sort_unstable();
+        assert_eq!(
+            left,
+            [1, 3],
+            "the one idle for a minute goes; new and recent ones stay"
+        );
+        cache.forget(GuildId(3));
+        assert_eq!(cache.guilds(), 1);
     }
 
     #[test]
