@@ -1508,6 +1508,7 @@ async fn opting_out_ends_open_stays_and_leaves_the_member_out_of_later_flushes(s
     let mut gathered = Deltas::default();
     posts(&mut gathered, GUILD, GENERAL, ADA, at(20, 10), 2);
     posts(&mut gathered, GUILD, GENERAL, BOB, at(20, 10), 1);
+    posts(&mut gathered, OTHER_GUILD, GENERAL, ADA, at(20, 10), 5);
 
     let ada = member_named(ADA, "Ada");
     assert!(store
@@ -1538,6 +1539,15 @@ async fn opting_out_ends_open_stays_and_leaves_the_member_out_of_later_flushes(s
         top(store, Metric::Messages, at(0, 0)).await,
         [(BOB.0, 1)],
         "the opted-out member's rows are left out of the flush, the others' kept"
+    );
+    let elsewhere = store
+        .top_members(OTHER_GUILD, Metric::Messages, at(0, 0), None, at(23, 0))
+        .await
+        .expect("other guild");
+    assert_eq!(
+        totals(elsewhere),
+        [(ADA.0, 5)],
+        "opting out in one server leaves her counted in another"
     );
     let sessions = store
         .voice_sessions(GUILD, None, at(0, 0), at(23, 0))

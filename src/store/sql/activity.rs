@@ -29,6 +29,9 @@ use crate::store::StoreError;
 /// How long applied flush ids are remembered: far longer than any retry takes.
 const BATCH_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
+/// Guilds whose opt-outs one statement reads during a flush.
+const GUILDS_PER_OPT_OUT_READ: usize = 500;
+
 fn voice_session<DB: Dialect>(row: VoiceSessionRow<DB::Time>) -> Result<VoiceSession, sqlx::Error> {
     voice_session_from_row(row, DB::time_from_db)
 }
@@ -166,16 +169,27 @@ where
             .execute(&mut *tx)
             .await?;
         // Read inside the transaction: a member who opted out in another process since these
-        // events were gathered is left out of this flush.
+        // events were gathered is left out of this flush. One statement per few hundred guilds
+        // (a flush of a large bot touches many), served by the partial index of opt-outs.
         let mut opted_out = HashSet::new();
-        for guild in deltas.guilds() {
-            let users: Vec<i64> = sqlx::query_scalar(
-                "SELECT user_id FROM members WHERE guild_id = $1 AND tracking_opt_out",
-            )
-            .bind(guild.to_db())
-            .fetch_all(&mut *tx)
-            .await?;
-            opted_out.extend(users.into_iter().map(|user| (guild, UserId::from_db(user))));
+        for guilds in deltas.guilds().chunks(GUILDS_PER_OPT_OUT_READ) {
+            let listed = (1..=guilds.len())
+                .map(|at| format!("${at}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let statement = format!(
+                "SELECT guild_id, user_id FROM members
+                 WHERE tracking_opt_out AND guild_id IN ({listed})"
+            );
+            let mut query = sqlx::query_as::<_, (i64, i64)>(&statement);
+            for guild in guilds {
+                query = query.bind(guild.to_db());
+            }
+            let rows = query.fetch_all(&mut *tx).await?;
+            opted_out.extend(
+                rows.into_iter()
+                    .map(|(guild, user)| (GuildId::from_db(guild), UserId::from_db(user))),
+            );
         }
         let rows = rollup_rows(deltas, |guild, user| opted_out.contains(&(guild, user)));
         DB::add_rollups(&mut tx, &rows).await?;
