@@ -44,6 +44,7 @@ impl GuildStays {
     fn absorb(&mut self, rows: Vec<LedgerStay>) {
         // Every open stay was asked for again, so each comes back, open or closed.
         self.open.clear();
+        self.closed.reserve(rows.len());
         for row in rows {
             self.last_id = self.last_id.max(row.id);
             match row.end_ms {

@@ -6,6 +6,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt as _;
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 
 use super::{Column, Dialect, SqlStore};
@@ -99,17 +100,20 @@ where
         for id in also {
             query = query.bind(*id);
         }
-        let rows = query.fetch_all(&self.pool).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, channel, user, start_ms, end_ms)| LedgerStay {
+        // Streamed into the result: a first read is a whole year of a large server, and the
+        // rows are not held twice.
+        let mut rows = query.fetch(&self.pool);
+        let mut stays = Vec::new();
+        while let Some((id, channel, user, start_ms, end_ms)) = rows.try_next().await? {
+            stays.push(LedgerStay {
                 id,
                 user: UserId::from_db(user),
                 channel: ChannelId::from_db(channel),
                 start_ms,
                 end_ms,
-            })
-            .collect())
+            });
+        }
+        Ok(stays)
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
