@@ -65,6 +65,28 @@ where
     Option<DB::Time>: Column<DB>,
     for<'a> &'a str: Type<DB> + Encode<'a, DB>,
 {
+    /// Every row `statement` returns for one member: `$1` is the guild, `$2` the member, and
+    /// `$3`, when the statement names it, the epoch its times are counted from
+    /// ([`Dialect::millis_between`]).
+    async fn member_rows<T>(
+        &self,
+        statement: &str,
+        guild_id: GuildId,
+        user_id: UserId,
+    ) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, DB::Row> + Send + Unpin,
+    {
+        let mut query = sqlx::query_as::<_, T>(statement)
+            .bind(guild_id.to_db())
+            .bind(user_id.to_db());
+        // Postgres refuses a parameter the statement does not use.
+        if statement.contains("$3") {
+            query = query.bind(DB::time_to_db(DateTime::UNIX_EPOCH));
+        }
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
     /// Sets one choice of `member`, inserting the member when unknown, and returns the value it
     /// had before (`None` for a member not recorded yet). Runs inside the caller's transaction.
     async fn set_choice(
@@ -205,15 +227,16 @@ where
         guild_id: GuildId,
         user_id: UserId,
     ) -> Result<RecordedAbout, StoreError> {
-        let mut counts = [0_u64; 10];
-        for (count, statement) in counts.iter_mut().zip(RECORDED) {
-            let rows: i64 = sqlx::query_scalar(&format!("SELECT CAST(({statement}) AS BIGINT)"))
-                .bind(guild_id.to_db())
-                .bind(user_id.to_db())
-                .fetch_one(&self.pool)
-                .await?;
-            *count = count_from_db(rows);
-        }
+        // One round trip: every count is a scalar subquery of the same statement.
+        let columns: Vec<String> = RECORDED
+            .iter()
+            .map(|statement| format!("CAST(({statement}) AS BIGINT)"))
+            .collect();
+        let counts: Vec<(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)> = self
+            .member_rows(&format!("SELECT {}", columns.join(", ")), guild_id, user_id)
+            .await?;
+        let (a, b, c, d, e, f, g, h, i, j) = counts.first().copied().unwrap_or_default();
+        let counts = [a, b, c, d, e, f, g, h, i, j].map(count_from_db);
         let [message_hours, emoji_hours, command_hours, voice_stays, voice_flag_changes, game_sessions, joins, invited, kills, schedule_entries] =
             counts;
         Ok(RecordedAbout {
@@ -237,130 +260,136 @@ where
         user_id: UserId,
     ) -> Result<MemberExport, StoreError> {
         let ms = |column: &str| DB::millis_between("$3", column);
-        let (guild, user, epoch) = (
-            guild_id.to_db(),
-            user_id.to_db(),
-            DB::time_to_db(DateTime::UNIX_EPOCH),
-        );
-        let member: Option<(String, bool, bool)> = sqlx::query_as(
-            "SELECT display_name, tracking_opt_out, hidden FROM members
-             WHERE guild_id = $1 AND user_id = $2",
-        )
-        .bind(guild)
-        .bind(user)
-        .fetch_optional(&self.pool)
-        .await?;
-        let messages: Vec<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
-            "SELECT {}, channel_id, messages, with_attachments, replies, in_threads
-             FROM message_rollups WHERE guild_id = $1 AND user_id = $2
-             ORDER BY hour, channel_id",
-            ms("hour")
-        ))
-        .bind(guild)
-        .bind(user)
-        .bind(epoch)
-        .fetch_all(&self.pool)
-        .await?;
-        let emojis: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(&format!(
-            "SELECT {}, emoji, reactions_added, reactions_removed, in_messages
-             FROM emoji_rollups WHERE guild_id = $1 AND user_id = $2 ORDER BY hour, emoji",
-            ms("hour")
-        ))
-        .bind(guild)
-        .bind(user)
-        .bind(epoch)
-        .fetch_all(&self.pool)
-        .await?;
-        let commands: Vec<(i64, i64, String, i64)> = sqlx::query_as(&format!(
-            "SELECT {}, application_id, command, uses FROM app_rollups
-             WHERE guild_id = $1 AND user_id = $2 ORDER BY hour, application_id, command",
-            ms("hour")
-        ))
-        .bind(guild)
-        .bind(user)
-        .bind(epoch)
-        .fetch_all(&self.pool)
-        .await?;
-        let stays: Vec<(i64, i64, Option<i64>, bool)> = sqlx::query_as(&format!(
-            "SELECT channel_id, {}, {}, afk FROM voice_sessions
-             WHERE guild_id = $1 AND user_id = $2 ORDER BY id",
-            ms("joined_at"),
-            ms("left_at")
-        ))
-        .bind(guild)
-        .bind(user)
-        .bind(epoch)
-        .fetch_all(&self.pool)
-        .await?;
-        let flags: Vec<(i64, bool, bool, bool, bool, bool, bool)> = sqlx::query_as(&format!(
-            "SELECT {}, self_mute, self_deaf, mute, deaf, streaming, video
-             FROM voice_flag_changes WHERE guild_id = $1 AND user_id = $2 ORDER BY id",
-            ms("at")
-        ))
-        .bind(guild)
-        .bind(user)
-        .bind(epoch)
-        .fetch_all(&self.pool)
-        .await?;
-        let games: Vec<(String, i64, Option<i64>)> = sqlx::query_as(&format!(
-            "SELECT game, {}, {} FROM activity_sessions
-             WHERE guild_id = $1 AND user_id = $2 ORDER BY id",
-            ms("started_at"),
-            ms("ended_at")
-        ))
-        .bind(guild)
-        .bind(user)
-        .bind(epoch)
-        .fetch_all(&self.pool)
-        .await?;
-        let joins: Vec<(i64, String, Option<String>, Option<i64>)> = sqlx::query_as(&format!(
-            "SELECT {}, source, invite_code, {} FROM member_joins
-             WHERE guild_id = $1 AND user_id = $2 ORDER BY id",
-            ms("joined_at"),
-            ms("left_at")
-        ))
-        .bind(guild)
-        .bind(user)
-        .bind(epoch)
-        .fetch_all(&self.pool)
-        .await?;
-        let kills: Vec<(i64, bool, i64, i64, Option<String>, i64, Option<i64>)> =
-            sqlx::query_as(&format!(
-                "SELECT id, player_id = $2, CAST(kind AS BIGINT), CAST(count AS BIGINT), game,
-                     {}, {}
-                 FROM kill_ledger WHERE guild_id = $1 AND (player_id = $2 OR victim_id = $2)
-                 ORDER BY id",
-                ms("recorded_at"),
-                ms("undone_at")
-            ))
-            .bind(guild)
-            .bind(user)
-            .bind(epoch)
-            .fetch_all(&self.pool)
+        let member: Option<(String, bool, bool)> = self
+            .member_rows(
+                "SELECT display_name, tracking_opt_out, hidden FROM members
+                 WHERE guild_id = $1 AND user_id = $2",
+                guild_id,
+                user_id,
+            )
+            .await?
+            .pop();
+        let messages: Vec<(i64, i64, i64, i64, i64, i64)> = self
+            .member_rows(
+                &format!(
+                    "SELECT {}, channel_id, messages, with_attachments, replies, in_threads
+                     FROM message_rollups WHERE guild_id = $1 AND user_id = $2
+                     ORDER BY hour, channel_id",
+                    ms("hour")
+                ),
+                guild_id,
+                user_id,
+            )
             .await?;
-        let marks: Vec<(i64, String, i64)> = sqlx::query_as(
-            "SELECT CAST(day AS BIGINT), source, CAST(slot AS BIGINT) FROM schedule_marks
-             WHERE guild_id = $1 AND user_id = $2 ORDER BY day, source, slot",
-        )
-        .bind(guild)
-        .bind(user)
-        .fetch_all(&self.pool)
-        .await?;
-        let weekly: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT CAST(weekday AS BIGINT), CAST(hours AS BIGINT) FROM weekly_schedules
-             WHERE guild_id = $1 AND user_id = $2 ORDER BY weekday",
-        )
-        .bind(guild)
-        .bind(user)
-        .fetch_all(&self.pool)
-        .await?;
-        let timezone: Option<String> = sqlx::query_scalar(
-            "SELECT timezone FROM member_timezones WHERE guild_id = $1 AND user_id = $2",
-        )
-        .bind(guild)
-        .bind(user)
-        .fetch_optional(&self.pool)
-        .await?;
+        let emojis: Vec<(i64, String, i64, i64, i64)> = self
+            .member_rows(
+                &format!(
+                    "SELECT {}, emoji, reactions_added, reactions_removed, in_messages
+                     FROM emoji_rollups WHERE guild_id = $1 AND user_id = $2
+                     ORDER BY hour, emoji",
+                    ms("hour")
+                ),
+                guild_id,
+                user_id,
+            )
+            .await?;
+        let commands: Vec<(i64, i64, String, i64)> = self
+            .member_rows(
+                &format!(
+                    "SELECT {}, application_id, command, uses FROM app_rollups
+                     WHERE guild_id = $1 AND user_id = $2 ORDER BY hour, application_id, command",
+                    ms("hour")
+                ),
+                guild_id,
+                user_id,
+            )
+            .await?;
+        let stays: Vec<(i64, i64, Option<i64>, bool)> = self
+            .member_rows(
+                &format!(
+                    "SELECT channel_id, {}, {}, afk FROM voice_sessions
+                     WHERE guild_id = $1 AND user_id = $2 ORDER BY id",
+                    ms("joined_at"),
+                    ms("left_at")
+                ),
+                guild_id,
+                user_id,
+            )
+            .await?;
+        let flags: Vec<(i64, bool, bool, bool, bool, bool, bool)> = self
+            .member_rows(
+                &format!(
+                    "SELECT {}, self_mute, self_deaf, mute, deaf, streaming, video
+                     FROM voice_flag_changes WHERE guild_id = $1 AND user_id = $2 ORDER BY id",
+                    ms("at")
+                ),
+                guild_id,
+                user_id,
+            )
+            .await?;
+        let games: Vec<(String, i64, Option<i64>)> = self
+            .member_rows(
+                &format!(
+                    "SELECT game, {}, {} FROM activity_sessions
+                     WHERE guild_id = $1 AND user_id = $2 ORDER BY id",
+                    ms("started_at"),
+                    ms("ended_at")
+                ),
+                guild_id,
+                user_id,
+            )
+            .await?;
+        let joins: Vec<(i64, String, Option<String>, Option<i64>)> = self
+            .member_rows(
+                &format!(
+                    "SELECT {}, source, invite_code, {} FROM member_joins
+                     WHERE guild_id = $1 AND user_id = $2 ORDER BY id",
+                    ms("joined_at"),
+                    ms("left_at")
+                ),
+                guild_id,
+                user_id,
+            )
+            .await?;
+        let kills: Vec<(i64, bool, i64, i64, Option<String>, i64, Option<i64>)> = self
+            .member_rows(
+                &format!(
+                    "SELECT id, player_id = $2, CAST(kind AS BIGINT), CAST(count AS BIGINT), game,
+                         {}, {}
+                     FROM kill_ledger WHERE guild_id = $1 AND (player_id = $2 OR victim_id = $2)
+                     ORDER BY id",
+                    ms("recorded_at"),
+                    ms("undone_at")
+                ),
+                guild_id,
+                user_id,
+            )
+            .await?;
+        let marks: Vec<(i64, String, i64)> = self
+            .member_rows(
+                "SELECT CAST(day AS BIGINT), source, CAST(slot AS BIGINT) FROM schedule_marks
+                 WHERE guild_id = $1 AND user_id = $2 ORDER BY day, source, slot",
+                guild_id,
+                user_id,
+            )
+            .await?;
+        let weekly: Vec<(i64, i64)> = self
+            .member_rows(
+                "SELECT CAST(weekday AS BIGINT), CAST(hours AS BIGINT) FROM weekly_schedules
+                 WHERE guild_id = $1 AND user_id = $2 ORDER BY weekday",
+                guild_id,
+                user_id,
+            )
+            .await?;
+        let timezone: Option<(String,)> = self
+            .member_rows(
+                "SELECT timezone FROM member_timezones WHERE guild_id = $1 AND user_id = $2",
+                guild_id,
+                user_id,
+            )
+            .await?
+            .pop();
+        let timezone = timezone.map(|(zone,)| zone);
         let (display_name, opted_out, hidden) =
             member.map_or((None, false, false), |m| (Some(m.0), m.1, m.2));
         Ok(MemberExport {
