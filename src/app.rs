@@ -7,10 +7,11 @@
 //! already open, so a test can build one too.
 //!
 //! The app owns every background task: the ingest pipeline and the voice writer from the start,
-//! the shards' heartbeats, the session sweeper and the daily post's scheduler once the Discord
-//! client starts them. [`App::shutdown`], called once the gateway is closed, stops them in this
-//! order: heartbeats, then the sweeper (letting a sweep in hand post its summaries) and the
-//! scheduler (letting a post in hand be made), then the final ingest flush,
+//! the shards' heartbeats, the session sweeper, the daily post's scheduler and the retention task
+//! once the Discord client starts them ([`Task`]). [`App::shutdown`], called once the gateway is
+//! closed, stops them in this order: heartbeats, then the sweeper (letting a sweep in hand post
+//! its summaries), the scheduler (letting a post in hand be made) and the retention task (between
+//! two batches), then the final ingest flush,
 //! then the voice writer, and closes the store last, all within [`SHUTDOWN_FLUSH_DEADLINE`].
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ use tokio::task::JoinHandle;
 use crate::cache::{self, Cache};
 use crate::clock::Clock;
 use crate::community::charts::StayCache;
+use crate::community::retention::RetentionWake;
 use crate::community::Membership;
 use crate::config::Config;
 use crate::ingest::voice::{spawn_heartbeat, VoiceLog, VoiceWriter};
@@ -37,7 +39,7 @@ pub const CACHE_PREFIX: &str = "trakker";
 
 /// How long a sweep or a post in hand at shutdown may take to finish: enough to post a few summaries,
 /// while the rest of the deadline stays for the counts and voice events, which matter more.
-const SWEEPER_GRACE: Duration = Duration::from_secs(5);
+const TASK_GRACE: Duration = Duration::from_secs(5);
 
 /// Shared state of the running bot.
 pub struct App {
@@ -59,6 +61,8 @@ pub struct App {
     pub telemetry: Telemetry,
     /// The voice stays the charts read, kept per guild between draws.
     pub chart_stays: StayCache,
+    /// Wakes the retention task when a server's retention changes.
+    pub retention: RetentionWake,
     /// When this process started, for /about's uptime.
     pub started_at: Instant,
     /// The configuration the bot runs with.
@@ -73,8 +77,29 @@ struct Background {
     ingest: Option<IngestTasks>,
     voice: Option<VoiceWriter>,
     heartbeats: HashMap<u32, JoinHandle<()>>,
-    sweeper: Option<JoinHandle<()>>,
-    scheduler: Option<JoinHandle<()>>,
+    /// Tasks that finish the work in hand once [`App::stopped`] resolves, by kind.
+    tasks: HashMap<Task, JoinHandle<()>>,
+}
+
+/// The background tasks started with the Discord client, one of each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Task {
+    /// Ends idle game sessions and posts their summaries.
+    Sweeper,
+    /// Makes the daily schedule posts.
+    Scheduler,
+    /// Removes activity older than each server's retention.
+    Retention,
+}
+
+impl Task {
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Sweeper => "the session sweeper",
+            Self::Scheduler => "the daily post's scheduler",
+            Self::Retention => "the retention task",
+        }
+    }
 }
 
 impl App {
@@ -119,12 +144,12 @@ impl App {
             voice,
             telemetry: Telemetry::default(),
             chart_stays: StayCache::new(),
+            retention: RetentionWake::default(),
             background: Mutex::new(Background {
                 ingest: Some(ingest_tasks),
                 voice: Some(voice_writer),
                 heartbeats: HashMap::new(),
-                sweeper: None,
-                scheduler: None,
+                tasks: HashMap::new(),
             }),
             stop: watch::Sender::new(false),
             started_at: Instant::now(),
@@ -141,21 +166,12 @@ impl App {
             .or_insert_with(|| spawn_heartbeat(self.voice.clone(), shard));
     }
 
-    /// Keeps the session sweeper's task, to stop it at shutdown. The sweeper is started once,
-    /// with the Discord client; it should end soon after [`App::stopped`] resolves.
-    pub fn keep_sweeper(&self, sweeper: JoinHandle<()>) {
-        if let Some(previous) = self.background().sweeper.replace(sweeper) {
-            // Two sweepers would post every idle summary twice.
-            previous.abort();
-        }
-    }
-
-    /// Keeps the daily post's scheduler task, to stop it at shutdown. Started once, with the
-    /// Discord client; it ends soon after [`App::stopped`] resolves.
-    pub fn keep_scheduler(&self, scheduler: JoinHandle<()>) {
-        if let Some(previous) = self.background().scheduler.replace(scheduler) {
-            // Two schedulers would race for the same posts (the store would still stop a
-            // second post, but not the wasted calls).
+    /// Keeps a background task started with the Discord client, to stop it at shutdown; it
+    /// should end soon after [`App::stopped`] resolves. A task of the same kind kept before is
+    /// aborted: two sweepers would post every idle summary twice, two schedulers would race for
+    /// the same posts.
+    pub fn keep_task(&self, kind: Task, task: JoinHandle<()>) {
+        if let Some(previous) = self.background().tasks.insert(kind, task) {
             previous.abort();
         }
     }
@@ -181,24 +197,25 @@ impl App {
     /// new event arrives meanwhile.
     pub async fn shutdown(&self) {
         let deadline = Instant::now() + SHUTDOWN_FLUSH_DEADLINE;
-        let (sweeper, scheduler, ingest, voice) = {
+        let (tasks, ingest, voice) = {
             let mut background = self.background();
             for (_, heartbeat) in background.heartbeats.drain() {
                 heartbeat.abort();
             }
             (
-                background.sweeper.take(),
-                background.scheduler.take(),
+                std::mem::take(&mut background.tasks),
                 background.ingest.take(),
                 background.voice.take(),
             )
         };
         self.stop.send_replace(true);
-        // Both finish the work in hand at once, within one grace period.
-        tokio::join!(
-            stop_task(sweeper, "the session sweeper"),
-            stop_task(scheduler, "the daily post's scheduler"),
-        );
+        // They finish the work in hand at once, within one grace period.
+        futures::future::join_all(
+            tasks
+                .into_iter()
+                .map(|(kind, task)| stop_task(task, kind.name())),
+        )
+        .await;
         if let Some(ingest) = ingest {
             ingest.shutdown(deadline).await;
             tracing::info!(
@@ -213,10 +230,9 @@ impl App {
     }
 }
 
-/// Waits for a task to finish the work in hand, for up to [`SWEEPER_GRACE`], then stops it.
-async fn stop_task(task: Option<JoinHandle<()>>, name: &str) {
-    let Some(mut task) = task else { return };
-    match tokio::time::timeout(SWEEPER_GRACE, &mut task).await {
+/// Waits for a task to finish the work in hand, for up to [`TASK_GRACE`], then stops it.
+async fn stop_task(mut task: JoinHandle<()>, name: &str) {
+    match tokio::time::timeout(TASK_GRACE, &mut task).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => tracing::error!(%error, "{name} failed"),
         Err(_elapsed) => {
@@ -272,7 +288,7 @@ mod tests {
                 finished.store(true, Ordering::SeqCst);
             })
         };
-        app.keep_sweeper(sweeper);
+        app.keep_task(Task::Sweeper, sweeper);
 
         app.shutdown().await;
         assert!(

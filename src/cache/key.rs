@@ -50,6 +50,16 @@ impl CacheKey {
         Ok(Self(format!("{prefix}:g:{guild_id}:{name}")))
     }
 
+    /// What every key of `guild` starts with: `{prefix}:g:{guild_id}:`. No glob character can
+    /// appear in it, so `{start}*` in a `SCAN` matches exactly that guild's keys.
+    ///
+    /// # Errors
+    /// When `prefix` breaks the rule in [`CacheKeyError::InvalidPrefix`].
+    pub fn guild_start(prefix: &str, guild_id: GuildId) -> Result<String, CacheKeyError> {
+        validate_prefix(prefix)?;
+        Ok(format!("{prefix}:g:{guild_id}:"))
+    }
+
     /// The key `name` that belongs to no guild: `{prefix}:global:{name}`.
     ///
     /// # Errors

@@ -14,6 +14,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 
+use crate::domain::ids::GuildId;
+
 use super::{key, Cache, CacheBackend, CacheError, CacheKey, Ranked, SealedView};
 
 /// A cache in this process's memory, safe to share between tasks.
@@ -70,6 +72,14 @@ impl SortedSet {
 
     fn is_empty(&self) -> bool {
         self.scores.is_empty()
+    }
+
+    fn remove(&mut self, member: &str) -> bool {
+        let Some(score) = self.scores.remove(member) else {
+            return false;
+        };
+        self.order.remove(&(Score(score), member.to_owned()));
+        true
     }
 
     /// `member`'s rank from the top: the number of entries ordered after it.
@@ -238,6 +248,20 @@ impl Cache for MemoryCache {
             sets.insert(key.as_str().to_owned(), set);
         }
         Ok(())
+    }
+
+    async fn zrem_guild(&self, guild: GuildId, member: &str) -> Result<u64, CacheError> {
+        let start = CacheKey::guild_start(&self.prefix, guild)?;
+        let mut removed = 0;
+        let mut sets = self.sets();
+        for (key, set) in sets.iter_mut() {
+            if key.starts_with(&start) && set.remove(member) {
+                removed += 1;
+            }
+        }
+        // Redis deletes a set once its last member is gone.
+        sets.retain(|_, set| !set.is_empty());
+        Ok(removed)
     }
 }
 

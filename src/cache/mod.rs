@@ -151,4 +151,8 @@ pub trait Cache: Send + Sync + 'static {
     /// twice keeps its last score; no entries removes the key; a score that is not a number is
     /// refused and changes nothing.
     async fn zreplace(&self, key: &CacheKey, entries: &[Ranked]) -> Result<(), CacheError>;
+
+    /// Removes `member` from every sorted set of `guild` (when a member's data is erased);
+    /// returns how many sets held it. Other guilds' sets are untouched.
+    async fn zrem_guild(&self, guild: GuildId, member: &str) -> Result<u64, CacheError>;
 }

@@ -44,6 +44,7 @@ use redis::{ErrorKind, RedisError, RedisResult, ServerErrorKind};
 
 use super::{key, Cache, CacheBackend, CacheError, CacheHealth, CacheKey, Ranked, SealedView};
 use crate::config::SecretUrl;
+use crate::domain::ids::GuildId;
 
 /// How long one connection attempt (TCP, TLS, AUTH) may take. Long enough for a TLS handshake
 /// to a Redis in another region, short enough that a command does not notice.
@@ -498,7 +499,47 @@ impl Cache for RedisCache {
         self.call(|mut conn| async move { pipeline.query_async::<()>(&mut conn).await })
             .await
     }
+
+    async fn zrem_guild(&self, guild: GuildId, member: &str) -> Result<u64, CacheError> {
+        let pattern = format!("{}*", CacheKey::guild_start(&self.prefix, guild)?);
+        let mut removed = 0;
+        let mut cursor: u64 = 0;
+        loop {
+            // SCAN visits every key present for the whole scan at least once, without blocking
+            // Redis the way KEYS would on a large keyspace.
+            let pattern = pattern.as_str();
+            let (next, keys): (u64, Vec<String>) = self
+                .call(|mut conn| async move {
+                    redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg(pattern)
+                        .arg("COUNT")
+                        .arg(SCAN_COUNT)
+                        .query_async(&mut conn)
+                        .await
+                })
+                .await?;
+            if !keys.is_empty() {
+                let mut pipeline = redis::pipe();
+                for key in &keys {
+                    pipeline.cmd("ZREM").arg(key).arg(member);
+                }
+                let counts: Vec<u64> = self
+                    .call(|mut conn| async move { pipeline.query_async(&mut conn).await })
+                    .await?;
+                removed += counts.iter().filter(|&&count| count > 0).count() as u64;
+            }
+            if next == 0 {
+                return Ok(removed);
+            }
+            cursor = next;
+        }
+    }
 }
+
+/// Keys SCAN looks at per call when erasing a member from a guild's sets.
+const SCAN_COUNT: u64 = 1_000;
 
 #[cfg(test)]
 mod tests {

@@ -42,8 +42,18 @@ pub fn caller(ctx: Context<'_>) -> Caller {
         poise::Context::Application(actx) => actx.interaction.member.as_deref(),
         poise::Context::Prefix(_) => None,
     };
+    caller_of(ctx.author(), member)
+}
+
+/// Who clicked a button or menu, as Discord describes them in the click.
+#[must_use]
+pub fn clicker(click: &serenity::ComponentInteraction) -> Caller {
+    caller_of(&click.user, click.member.as_ref())
+}
+
+fn caller_of(user: &serenity::User, member: Option<&serenity::Member>) -> Caller {
     Caller {
-        user_id: UserId(ctx.author().id.get()),
+        user_id: UserId(user.id.get()),
         manage_guild: member
             .and_then(|member| member.permissions)
             .is_some_and(|permissions| permissions.manage_guild() || permissions.administrator()),

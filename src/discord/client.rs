@@ -15,7 +15,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
 
-use crate::app::App;
+use crate::app::{App, Task};
+use crate::community::retention;
 use crate::config::Sharding;
 use crate::discord::schedule::SerenityPosts;
 use crate::discord::startup::{self, Registration};
@@ -79,12 +80,16 @@ pub async fn run(
         .await
         .context("could not build the Discord client")?;
 
-    app.keep_sweeper(sweeper::spawn(Arc::clone(&client.http), Arc::clone(&app)));
+    app.keep_task(
+        Task::Sweeper,
+        sweeper::spawn(Arc::clone(&client.http), Arc::clone(&app)),
+    );
+    app.keep_task(Task::Retention, retention::spawn(Arc::clone(&app)));
     app.schedules.connect(Arc::new(SerenityPosts::new(
         Arc::clone(&client.http),
         Arc::clone(&client.cache),
     )));
-    app.keep_scheduler(app.schedules.spawn(app.stopped()));
+    app.keep_task(Task::Scheduler, app.schedules.spawn(app.stopped()));
     let shard_manager = Arc::clone(&client.shard_manager);
     let stopper = tokio::spawn(async move {
         shutdown.await;

@@ -15,7 +15,7 @@ use poise::serenity_prelude as serenity;
 use serenity::FullEvent;
 
 use crate::app::App;
-use crate::discord::commands::{history, week};
+use crate::discord::commands::{history, privacy, week};
 use crate::discord::{activity, members, schedule};
 use crate::discord::{reply, CommandError};
 use crate::domain::ids::GuildId;
@@ -76,6 +76,8 @@ pub async fn handle(
                 history::on_button(ctx, app, click).await?;
             } else if click.data.custom_id.starts_with(week::PREFIX) {
                 week::on_component(ctx, app, click).await?;
+            } else if click.data.custom_id.starts_with(privacy::ERASE_PREFIX) {
+                privacy::on_component(ctx, app, click).await?;
             } else {
                 // A button or menu of an older version, or a forged one: still answered, since
                 // Discord otherwise shows the member "This interaction failed".

@@ -35,10 +35,15 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     }
 }
 
-/// A user as a mention; replies send no pings (allowed mentions are empty).
+/// A user as a mention; replies send no pings (allowed mentions are empty). A member who erased
+/// their data is named as such: their ledger entries still count for the squad.
 #[must_use]
 pub fn mention(user: UserId) -> String {
-    format!("<@{user}>")
+    if user.is_erased() {
+        "an erased member".to_owned()
+    } else {
+        format!("<@{user}>")
+    }
 }
 
 /// A time as a Discord timestamp in the reader's timezone, with `style` (`f`, `R`, `t`, …).

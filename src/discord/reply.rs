@@ -101,6 +101,89 @@ pub fn private_answer(sentence: &str) -> serenity::CreateInteractionResponse {
     )
 }
 
+/// What a click on a button or menu changes on the message it sits on.
+#[derive(Default)]
+pub struct ClickUpdate {
+    /// The new text, if it changes.
+    pub content: Option<String>,
+    /// The new embed, if it changes.
+    pub embed: Option<serenity::CreateEmbed>,
+    /// The components from now on (none removes them).
+    pub rows: Vec<serenity::CreateActionRow>,
+}
+
+/// Answers a click with the message `work` redraws. Work still running after [`DEFER_AFTER`]
+/// is acknowledged first, so the click never fails on the member's screen; a refusal or a
+/// failure is said privately (`what` names the component in the log).
+///
+/// # Errors
+/// When Discord refuses the answer.
+pub async fn answer_click(
+    ctx: &serenity::Context,
+    click: &serenity::ComponentInteraction,
+    what: &'static str,
+    work: impl std::future::Future<Output = Result<ClickUpdate, CommandError>>,
+) -> Result<(), CommandError> {
+    tokio::pin!(work);
+    let (result, acknowledged) = match tokio::time::timeout(DEFER_AFTER, &mut work).await {
+        Ok(result) => (result, false),
+        Err(_slow) => {
+            click
+                .create_response(ctx, serenity::CreateInteractionResponse::Acknowledge)
+                .await?;
+            (work.await, true)
+        }
+    };
+    match (result, acknowledged) {
+        (Ok(update), false) => {
+            let mut message = component_update().components(update.rows);
+            if let Some(content) = update.content {
+                message = message.content(content);
+            }
+            if let Some(embed) = update.embed {
+                message = message.embed(embed);
+            }
+            click
+                .create_response(
+                    ctx,
+                    serenity::CreateInteractionResponse::UpdateMessage(message),
+                )
+                .await?;
+        }
+        (Ok(update), true) => {
+            let mut edit = response_edit().components(update.rows);
+            if let Some(content) = update.content {
+                edit = edit.content(content);
+            }
+            if let Some(embed) = update.embed {
+                edit = edit.embed(embed);
+            }
+            click.edit_response(ctx, edit).await?;
+        }
+        (Err(error), acknowledged) => {
+            let origin = crate::discord::error::Origin {
+                what,
+                guild: click.guild_id.map(serenity::GuildId::get),
+                user: click.user.id.get(),
+            };
+            let sentence = crate::discord::error::report(&error, &origin);
+            if sentence.is_empty() {
+                return Ok(());
+            }
+            if acknowledged {
+                click
+                    .create_followup(ctx, private_followup(&sentence))
+                    .await?;
+            } else {
+                click
+                    .create_response(ctx, private_answer(&sentence))
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Replies with `embed`, visible to everyone.
 ///
 /// # Errors

@@ -20,7 +20,7 @@ use crate::squad::sessions;
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// Starts sweeping now and every [`SWEEP_EVERY`] until [`App::stopped`]; hand the task to
-/// [`App::keep_sweeper`].
+/// [`App::keep_task`].
 #[must_use]
 pub fn spawn(http: Arc<serenity::Http>, app: Arc<App>) -> JoinHandle<()> {
     let stopped = app.stopped();

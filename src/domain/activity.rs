@@ -200,6 +200,19 @@ impl Deltas {
         guilds.into_iter().collect()
     }
 
+    /// Drops every waiting row of `user` in `guild` (their data is being erased); returns how
+    /// many rows went.
+    pub fn remove_member(&mut self, guild: GuildId, user: UserId) -> usize {
+        let before = self.rows();
+        self.messages
+            .retain(|key, _| key.guild_id != guild || key.user_id != user);
+        self.emojis
+            .retain(|key, _| key.guild_id != guild || key.user_id != user);
+        self.apps
+            .retain(|key, _| key.guild_id != guild || key.user_id != user);
+        before - self.rows()
+    }
+
     /// Distinct rows waiting: what memory grows with.
     #[must_use]
     pub fn rows(&self) -> usize {

@@ -117,10 +117,12 @@ impl BoardScope {
         format!("lb:{}:{span}:{game}", self.kind.slug())
     }
 
-    /// Whether `entry` counts on this board (undone entries never do).
+    /// Whether `entry` counts on this board. Undone entries never do, nor entries of a member
+    /// who erased their data: those count for the squad, but belong to no one's standing.
     #[must_use]
     pub fn includes(&self, entry: &LedgerEntry) -> bool {
         entry.counts()
+            && !entry.player_id.is_erased()
             && entry.kind == self.kind
             && match self.span {
                 Span::AllTime => true,

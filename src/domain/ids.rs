@@ -33,6 +33,18 @@ snowflake!(
     /// A Discord user; a member is a user within one guild.
     UserId
 );
+impl UserId {
+    /// Who a kill ledger entry names once the member it named erased their data: no Discord
+    /// user has the id 0, so the entry still counts in squad totals but for nobody in particular.
+    pub const ERASED: Self = Self(0);
+
+    /// Whether this is [`UserId::ERASED`].
+    #[must_use]
+    pub const fn is_erased(self) -> bool {
+        self.0 == 0
+    }
+}
+
 snowflake!(
     /// A text, voice or thread channel.
     ChannelId

@@ -11,6 +11,7 @@ pub mod kills;
 pub mod names;
 pub mod player_stats;
 pub mod reaction;
+pub mod retention;
 pub mod schedule;
 pub mod session_summary;
 pub mod team_stats;

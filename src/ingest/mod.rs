@@ -30,6 +30,7 @@ use tokio::task::JoinHandle;
 pub use telemetry::Telemetry;
 
 use crate::domain::activity::{ActivityEvent, Deltas};
+use crate::domain::ids::{GuildId, UserId};
 use crate::store::Store;
 
 /// Events the channel holds before handlers wait for the aggregator.
@@ -50,6 +51,15 @@ pub struct Ingest {
     flusher: Arc<writer::Flusher>,
     recorded: Arc<AtomicU64>,
 }
+
+/// Flushes are held off while this lives (see [`Ingest::hold_without`]).
+#[must_use = "flushes resume as soon as the hold is dropped"]
+pub struct FlushHold(
+    #[expect(dead_code, reason = "held for its drop")] tokio::sync::OwnedMutexGuard<()>,
+);
+
+/// How long [`Ingest::hold_without`] waits for the channel to drain.
+const DRAIN_WAIT: Duration = Duration::from_secs(1);
 
 /// The running pipeline's tasks, for [`IngestTasks::shutdown`].
 pub struct IngestTasks {
@@ -99,6 +109,18 @@ impl Ingest {
             // the final flush carry it.
             lock(&self.pending).add(error.0);
         }
+    }
+
+    /// Makes sure nothing of `user` in `guild` gathered so far reaches the store after an
+    /// erasure: waits (a second at most) for the aggregator to fold in what the channel holds,
+    /// drops the member's waiting rows and holds off flushes until the guard is dropped. Erase
+    /// while holding it. Events arriving meanwhile still wait in the pending deltas.
+    pub async fn hold_without(&self, guild: GuildId, user: UserId) -> FlushHold {
+        let deadline = Instant::now() + DRAIN_WAIT;
+        while self.sender.capacity() < self.sender.max_capacity() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        FlushHold(self.flusher.hold_without(guild, user).await)
     }
 
     /// Events recorded since the process started.

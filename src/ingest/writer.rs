@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::lock;
 use crate::domain::activity::Deltas;
+use crate::domain::ids::{GuildId, UserId};
 use crate::store::{Store, StoreError};
 
 /// The longest wait between two attempts while the database is failing.
@@ -30,6 +31,9 @@ pub(super) struct Flusher {
     pending: Arc<Mutex<Deltas>>,
     /// The batch being written, kept as it is until the store has it.
     inflight: Mutex<Option<(String, Deltas)>>,
+    /// Held while a batch is written, and by [`Flusher::hold_without`] so an erasure is never
+    /// overtaken by a batch taken before it.
+    writing: Arc<tokio::sync::Mutex<()>>,
     /// Unique to this process, so batch ids never collide across restarts or shards.
     run: String,
     next: AtomicU64,
@@ -54,6 +58,7 @@ impl Flusher {
             store,
             pending,
             inflight: Mutex::new(None),
+            writing: Arc::default(),
             run: format!("{started:x}-{:x}", std::process::id()),
             next: AtomicU64::new(0),
         }
@@ -70,8 +75,27 @@ impl Flusher {
         self.inflight.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Waits for a flush in progress, drops the waiting rows of `user` in `guild` (pending and
+    /// in a batch being retried), and holds off flushes until the returned guard is dropped.
+    pub(super) async fn hold_without(
+        &self,
+        guild: GuildId,
+        user: UserId,
+    ) -> tokio::sync::OwnedMutexGuard<()> {
+        let held = Arc::clone(&self.writing).lock_owned().await;
+        let mut dropped = lock(&self.pending).remove_member(guild, user);
+        if let Some((_, batch)) = self.inflight().as_mut() {
+            // The batch keeps its id: if it was written already, the retry is skipped as before;
+            // if not, what is written no longer holds the member.
+            dropped += batch.remove_member(guild, user);
+        }
+        tracing::debug!(rows = dropped, "dropped an erased member's waiting rows");
+        held
+    }
+
     /// Writes the batch being retried, or else everything pending as a new batch.
     pub(super) async fn flush(&self) -> Flush {
+        let _writing = self.writing.lock().await;
         let retry = self.inflight().take();
         let (id, batch) = if let Some(inflight) = retry {
             inflight

@@ -181,6 +181,26 @@ impl Leaderboards {
         Ok(Some(undone))
     }
 
+    /// Takes `player`, whose ledger entries the store has just made anonymous, off every board
+    /// of `guild` in the cache, fresh or not, so no cached copy names them. Runs while no board
+    /// of the guild is written or rebuilt, so a rebuild that read the ledger before the erasure
+    /// cannot put them back.
+    ///
+    /// # Errors
+    /// When the cache fails: the boards go stale (reads answer from the store), and the call
+    /// should be retried so the copies in the cache lose the player too.
+    pub async fn remove_player(&self, guild: GuildId, player: UserId) -> Result<(), CacheError> {
+        let boards = self.guild(guild);
+        let _rebuilding = boards.lock.write().await;
+        match self.cache.zrem_guild(guild, &player.to_string()).await {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                Self::cache_failed(&boards, &error);
+                Err(error)
+            }
+        }
+    }
+
     /// Adds `delta` for `entry` to every fresh board that counts it.
     async fn adjust(&self, boards: &GuildBoards, entry: &LedgerEntry, delta: f64) {
         let targets: Vec<(BoardScope, Arc<WriteCount>)> = {

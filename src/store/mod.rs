@@ -27,6 +27,7 @@ mod normalize;
 pub mod postgres;
 pub mod privacy;
 pub mod records;
+pub mod retention;
 pub mod schedule;
 pub mod sql;
 pub mod sqlite;
@@ -50,6 +51,7 @@ pub use privacy::PrivacyStore;
 pub use records::{
     GameSession, GuildRecord, GuildSettings, MemberRecord, Season, SessionEnd, TrackerAccess,
 };
+pub use retention::RetentionStore;
 pub use schedule::ScheduleStore;
 pub use squad::SquadStore;
 
@@ -173,7 +175,15 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
 /// (test support reads tables directly that way).
 #[async_trait]
 pub trait Store:
-    SquadStore + ActivityStore + ScheduleStore + ChartStore + PrivacyStore + Any + Send + Sync
+    SquadStore
+    + ActivityStore
+    + ScheduleStore
+    + ChartStore
+    + PrivacyStore
+    + RetentionStore
+    + Any
+    + Send
+    + Sync
 {
     /// Which database this is.
     fn backend(&self) -> Backend;

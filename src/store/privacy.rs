@@ -88,12 +88,58 @@ pub trait PrivacyStore: Send + Sync {
         user_id: UserId,
     ) -> Result<RecordedAbout, StoreError>;
 
+    /// Erases everything recorded about `user` in this guild, in one transaction: their
+    /// activity rows, schedule entries, time zone, rank and member row are deleted, the
+    /// server-wide message counts lose their share, and wherever a ledger, a session, a season
+    /// or an invite names them (player, victim, recorder, inviter) it names
+    /// [`UserId::ERASED`] (or no inviter) instead, so the squad's totals stay right. A member
+    /// who opted out keeps that choice, and only that. `by` is the manager erasing a member
+    /// who left, recorded with the time; `None` when members erase themselves (nothing is
+    /// recorded then). Erasing twice changes nothing more. Unknown guild:
+    /// [`StoreError::UnknownGuild`], nothing written.
+    async fn erase_member(
+        &self,
+        guild_id: GuildId,
+        user_id: UserId,
+        by: Option<UserId>,
+        at: DateTime<Utc>,
+    ) -> Result<Erased, StoreError>;
+
+    /// The guild's erasures by managers, newest first, at most `limit`.
+    async fn privacy_actions(
+        &self,
+        guild_id: GuildId,
+        limit: u32,
+    ) -> Result<Vec<PrivacyAction>, StoreError>;
+
     /// Every row about the member in this guild, for them to take away.
     async fn member_export(
         &self,
         guild_id: GuildId,
         user_id: UserId,
     ) -> Result<MemberExport, StoreError>;
+}
+
+/// What an erasure removed or anonymised.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Erased {
+    /// Rows deleted, every table together.
+    pub deleted: u64,
+    /// Ledger entries, sessions, seasons and invites that named the member and now name no one.
+    pub anonymised: u64,
+}
+
+/// A manager's privacy action on a member who left, as the log keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrivacyAction {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The manager.
+    pub actor: UserId,
+    /// The member acted on.
+    pub subject: UserId,
+    /// What was done (`erase`).
+    pub action: String,
 }
 
 /// Everything the store holds about one member in one guild, for `/privacy export`: the rows

@@ -131,9 +131,67 @@ pub trait StoredRows {
 
     /// Every application-command rollup row of the guild with its uses.
     async fn app_rows(&self, guild_id: GuildId) -> Result<Vec<(AppKey, u64)>, StoreError>;
+
+    /// Every integer column of every table (migrations' own excepted) that holds `value` in a
+    /// row of the guild (tables without a `guild_id` column: in any row), as `table.column: n`.
+    /// Finds a member anywhere without a list of tables that a new migration could outgrow.
+    async fn columns_holding(
+        &self,
+        guild_id: GuildId,
+        value: i64,
+    ) -> Result<Vec<String>, StoreError>;
 }
 
 impl StoredRows for dyn Store {
+    async fn columns_holding(
+        &self,
+        guild_id: GuildId,
+        value: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        on_pool!(self, |pool, _to_db, _from_db| {
+            let columns: Vec<(String, String)> = sqlx::query_as(match self.backend() {
+                trakker::store::Backend::Sqlite => {
+                    "SELECT m.name, c.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+                       AND m.name NOT LIKE '_sqlx%' AND c.type = 'INTEGER'
+                     ORDER BY m.name, c.cid"
+                }
+                trakker::store::Backend::Postgres => {
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns
+                     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'
+                       AND data_type IN ('bigint', 'integer', 'smallint')
+                     ORDER BY table_name, ordinal_position"
+                }
+            })
+            .fetch_all(pool)
+            .await?;
+            let mut holding = Vec::new();
+            for (table, column) in &columns {
+                let by_guild = columns
+                    .iter()
+                    .any(|(other, name)| other == table && name == "guild_id");
+                let rows: i64 = if by_guild {
+                    sqlx::query_scalar(&format!(
+                        "SELECT COUNT(*) FROM {table} WHERE {column} = $1 AND guild_id = $2"
+                    ))
+                    .bind(value)
+                    .bind(guild_id.to_db())
+                    .fetch_one(pool)
+                    .await?
+                } else {
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE {column} = $1"))
+                        .bind(value)
+                        .fetch_one(pool)
+                        .await?
+                };
+                if rows > 0 {
+                    holding.push(format!("{table}.{column}: {rows}"));
+                }
+            }
+            Ok(holding)
+        })
+    }
+
     async fn guild(&self, guild_id: GuildId) -> Result<Option<GuildRecord>, StoreError> {
         on_pool!(self, |pool, _to_db, from_db| {
             let row =

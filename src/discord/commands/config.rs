@@ -1,13 +1,16 @@
 //! /config: a manager's settings for the guild — its game list, who may /track, the admin role,
-//! the /track reaction and how long a quiet session lasts. Every subcommand checks on the server
-//! that the caller has Manage Server or the admin role.
+//! the /track reaction, how long a quiet session lasts and how long raw activity is kept — and
+//! its status. Every subcommand checks on the server that the caller has Manage Server or the
+//! admin role.
 
 use poise::serenity_prelude as serenity;
 
-use crate::discord::{checks, reply, CommandError, Context};
+use crate::discord::{checks, render, reply, CommandError, Context};
 use crate::domain::ids::{GuildId, RoleId};
 use crate::domain::names::GameName;
 use crate::domain::reaction::ReactionEmoji;
+use crate::domain::retention::RetentionDays;
+use crate::store::privacy::PrivacyAction;
 use crate::store::records::DEFAULT_TRACK_REACTION;
 use crate::store::{GuildSettings, TrackerAccess};
 
@@ -25,6 +28,7 @@ const MAX_IDLE_HOURS: i64 = 168;
         "admin_role",
         "reactions",
         "session_idle",
+        "retention",
         "status"
     ),
     subcommand_required
@@ -245,6 +249,57 @@ pub async fn session_idle(
     Ok(())
 }
 
+/// How long raw activity (voice, messages, emojis, commands, games, joins) is kept here.
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("retention_set", "retention_forever"),
+    subcommand_required
+)]
+#[expect(
+    clippy::unused_async,
+    reason = "Discord only runs the subcommands; the parent answers forged or stale calls"
+)]
+pub async fn retention(ctx: Context<'_>) -> Result<(), CommandError> {
+    checks::subcommand_required(ctx)
+}
+
+/// Keep raw activity for this many days; older rows are removed in the background.
+#[poise::command(slash_command, guild_only, rename = "set")]
+pub async fn retention_set(
+    ctx: Context<'_>,
+    #[description = "Days, 1 to 3650"]
+    #[min = 1]
+    #[max = 3650]
+    days: i64,
+) -> Result<(), CommandError> {
+    let (guild, _) = manager_settings(ctx).await?;
+    let days = RetentionDays::new(days).map_err(CommandError::User)?;
+    let app = ctx.data();
+    app.store.set_retention_days(guild, Some(days)).await?;
+    app.retention.wake();
+    reply::text(
+        ctx,
+        format!(
+            "Raw activity is now kept for {} days: older voice stays, hourly counts, games and \
+             joins are being removed in the background. Kill ledgers and seasons are never \
+             removed. `/config status` shows the oldest row kept.",
+            days.get()
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Keep raw activity forever (the default).
+#[poise::command(slash_command, guild_only, rename = "forever")]
+pub async fn retention_forever(ctx: Context<'_>) -> Result<(), CommandError> {
+    let (guild, _) = manager_settings(ctx).await?;
+    ctx.data().store.set_retention_days(guild, None).await?;
+    reply::text(ctx, "Raw activity is now kept forever.".to_owned()).await?;
+    Ok(())
+}
+
 /// What trakker records here, which intents and permissions are missing, and what that costs.
 #[poise::command(slash_command, guild_only)]
 pub async fn status(ctx: Context<'_>) -> Result<(), CommandError> {
@@ -255,6 +310,15 @@ pub async fn status(ctx: Context<'_>) -> Result<(), CommandError> {
     let presence = app.config.presence_intent;
     let invites = !app.telemetry.invites_unreadable(guild);
     let opted_out = app.store.opted_out_members(guild).await?.len();
+    let kept = match app.store.retention_days(guild).await? {
+        Some(days) => format!("{} days", days.get()),
+        None => "forever".to_owned(),
+    };
+    let oldest = app.store.oldest_activity(guild).await?.map_or_else(
+        || "nothing recorded yet".to_owned(),
+        |oldest| format!("<t:{}:D>", oldest.timestamp()),
+    );
+    let erasures = app.store.privacy_actions(guild, ERASURES_SHOWN).await?;
     let tracked = format!(
         "✅ Messages (count, attachments, replies, threads — never their text)\n\
          ✅ Reactions added and removed, per emoji\n\
@@ -296,8 +360,33 @@ pub async fn status(ctx: Context<'_>) -> Result<(), CommandError> {
             "Opted out",
             format!("{opted_out} members are never recorded"),
             true,
-        );
+        )
+        .field("Activity kept", kept, true)
+        .field("Oldest activity kept", oldest, true)
+        .field("Erasures by managers", erasures_text(&erasures), false);
     reply::send(ctx, reply::private().embed(embed))
         .await?;
     Ok(())
+}
+
+/// How many of the latest erasures by managers /config status lists.
+const ERASURES_SHOWN: u32 = 5;
+
+/// The latest erasures of members who left, newest first.
+fn erasures_text(actions: &[PrivacyAction]) -> String {
+    if actions.is_empty() {
+        return "none".to_owned();
+    }
+    actions
+        .iter()
+        .map(|action| {
+            format!(
+                "<t:{}:d> {} erased the data of member {}",
+                action.at.timestamp(),
+                render::mention(action.actor),
+                action.subject
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

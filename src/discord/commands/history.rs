@@ -87,81 +87,28 @@ pub fn parse_button(custom_id: &str) -> Option<(Option<UserId>, Option<i64>)> {
 /// first, so the click never fails on the member's screen.
 ///
 /// # Errors
-/// When Discord refuses the answer, or the store fails (after the click was acknowledged or
-/// answered, so the caller can still say so).
+/// When Discord refuses the answer.
 pub async fn on_button(
     ctx: &serenity::Context,
     app: &App,
     click: &serenity::ComponentInteraction,
 ) -> Result<(), CommandError> {
-    let (Some(guild), Some((player, before))) =
-        (click.guild_id, parse_button(&click.data.custom_id))
-    else {
-        click
-            .create_response(
-                ctx,
-                reply::private_answer(crate::discord::events::STALE_COMPONENT_REPLY),
-            )
-            .await?;
-        return Ok(());
+    let work = async {
+        let (Some(guild), Some((player, before))) =
+            (click.guild_id, parse_button(&click.data.custom_id))
+        else {
+            return Err(CommandError::user(
+                crate::discord::events::STALE_COMPONENT_REPLY,
+            ));
+        };
+        let (embed, rows) = page(app, GuildId(guild.get()), player, before).await?;
+        Ok(reply::ClickUpdate {
+            embed: Some(embed),
+            rows,
+            ..reply::ClickUpdate::default()
+        })
     };
-    let page = async { Ok(page(app, GuildId(guild.get()), player, before).await?) };
-    tokio::pin!(page);
-    if let Ok(result) = tokio::time::timeout(reply::DEFER_AFTER, &mut page).await {
-        return answer_click(ctx, click, result, false).await;
-    }
-    click
-        .create_response(ctx, serenity::CreateInteractionResponse::Acknowledge)
-        .await?;
-    answer_click(ctx, click, page.await, true).await
-}
-
-/// Redraws the page, or says privately why it cannot be shown; `acknowledged` when the click
-/// was already acknowledged because the page took long.
-async fn answer_click(
-    ctx: &serenity::Context,
-    click: &serenity::ComponentInteraction,
-    page: Result<(serenity::CreateEmbed, Vec<serenity::CreateActionRow>), CommandError>,
-    acknowledged: bool,
-) -> Result<(), CommandError> {
-    match (page, acknowledged) {
-        (Ok((embed, rows)), false) => {
-            click
-                .create_response(
-                    ctx,
-                    serenity::CreateInteractionResponse::UpdateMessage(
-                        reply::component_update().embed(embed).components(rows),
-                    ),
-                )
-                .await?;
-        }
-        (Ok((embed, rows)), true) => {
-            click
-                .edit_response(ctx, reply::response_edit().embed(embed).components(rows))
-                .await?;
-        }
-        (Err(error), acknowledged) => {
-            let origin = crate::discord::error::Origin {
-                what: "history button",
-                guild: click.guild_id.map(serenity::GuildId::get),
-                user: click.user.id.get(),
-            };
-            let sentence = crate::discord::error::report(&error, &origin);
-            if sentence.is_empty() {
-                return Ok(());
-            }
-            if acknowledged {
-                click
-                    .create_followup(ctx, reply::private_followup(&sentence))
-                    .await?;
-            } else {
-                click
-                    .create_response(ctx, reply::private_answer(&sentence))
-                    .await?;
-            }
-        }
-    }
-    Ok(())
+    reply::answer_click(ctx, click, "history button", work).await
 }
 
 #[cfg(test)]

@@ -1,20 +1,31 @@
 //! /privacy: each member's control over what the bot records about them in this server. Every
 //! answer is private and every choice takes effect at once.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
+use crate::app::App;
+use crate::community::privacy::EraseError;
 use crate::discord::members::member_record;
 use crate::discord::{checks, reply, CommandError, Context};
 use crate::domain::ids::{GuildId, UserId};
-use crate::store::privacy::{PrivacyChoices, RecordedAbout};
+use crate::store::privacy::{Erased, PrivacyChoices, RecordedAbout};
 use crate::store::MemberRecord;
 
 /// What the bot records about you in this server, and your choices.
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("show", "opt_out", "opt_in", "hide", "unhide", "export"),
+    subcommands(
+        "show",
+        "opt_out",
+        "opt_in",
+        "hide",
+        "unhide",
+        "export",
+        "erase",
+        "erase_member"
+    ),
     subcommand_required
 )]
 #[expect(
@@ -88,6 +99,257 @@ pub async fn export(ctx: Context<'_>) -> Result<(), CommandError> {
         .content(text)
         .attachment(serenity::CreateAttachment::bytes(json, file));
     reply::send(ctx, reply).await.map(drop)
+}
+
+/// Erase everything recorded about you here (asks you to confirm first).
+#[poise::command(slash_command, guild_only)]
+pub async fn erase(ctx: Context<'_>) -> Result<(), CommandError> {
+    checks::guild(ctx)?;
+    let me = UserId(ctx.author().id.get());
+    let text = "This erases everything trakker recorded about you in this server: your \
+                messages, emoji and command counts, voice stays, games, joins, schedule, time \
+                zone and rank. Kills you recorded or took part in stay in the squad's ledger \
+                without your name, so the others' totals stay right. **This cannot be undone.**";
+    let confirm = Confirmation {
+        action: Action::Erase,
+        actor: me,
+        subject: me,
+        issued: Utc::now().timestamp(),
+    };
+    let reply = reply::private()
+        .content(text)
+        .components(vec![confirm.buttons()]);
+    reply::send(ctx, reply).await.map(drop)
+}
+
+/// Erase what is recorded about a member who left this server (managers; asks to confirm).
+#[poise::command(slash_command, guild_only, rename = "erase-member")]
+pub async fn erase_member(
+    ctx: Context<'_>,
+    #[description = "The member's user id (or mention); they must have left the server"]
+    #[max_length = 40]
+    member: String,
+) -> Result<(), CommandError> {
+    let guild = checks::guild(ctx)?;
+    let settings = ctx.data().store.settings(guild).await?;
+    checks::require_manager(&checks::caller(ctx), &settings)?;
+    let subject = parse_user(&member).ok_or_else(|| {
+        CommandError::user("Give the member's user id, e.g. `175928847299117063`, or a mention.")
+    })?;
+    refuse_present_member(ctx.serenity_context(), guild, subject).await?;
+    let text = format!(
+        "This erases everything trakker recorded about {} in this server; their kills stay in \
+         the squad's ledger without their name. The erasure is logged with your name. \
+         **This cannot be undone.**",
+        crate::discord::render::mention(subject)
+    );
+    let confirm = Confirmation {
+        action: Action::Erase,
+        actor: UserId(ctx.author().id.get()),
+        subject,
+        issued: Utc::now().timestamp(),
+    };
+    let reply = reply::private()
+        .content(text)
+        .components(vec![confirm.buttons()]);
+    reply::send(ctx, reply).await.map(drop)
+}
+
+/// What the custom ids of the erase confirmation start with.
+pub const ERASE_PREFIX: &str = "privacy:";
+
+/// How long an erase confirmation may be clicked.
+const CONFIRM_FOR_SECONDS: i64 = 10 * 60;
+
+/// The two buttons of an erase confirmation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    Erase,
+    Keep,
+}
+
+/// A confirmation button: who may click it, whose data it erases and when it was offered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Confirmation {
+    action: Action,
+    actor: UserId,
+    subject: UserId,
+    issued: i64,
+}
+
+impl Confirmation {
+    fn custom_id(self) -> String {
+        let action = match self.action {
+            Action::Erase => "erase",
+            Action::Keep => "keep",
+        };
+        format!(
+            "{ERASE_PREFIX}{action}:{}:{}:{}",
+            self.actor, self.subject, self.issued
+        )
+    }
+
+    fn parse(custom_id: &str) -> Option<Self> {
+        let mut parts = custom_id.strip_prefix(ERASE_PREFIX)?.split(':');
+        let action = match parts.next()? {
+            "erase" => Action::Erase,
+            "keep" => Action::Keep,
+            _ => return None,
+        };
+        let mut id = || parts.next()?.parse::<u64>().ok().filter(|id| *id != 0);
+        let (actor, subject) = (UserId(id()?), UserId(id()?));
+        let issued = parts.next()?.parse::<i64>().ok()?;
+        parts.next().is_none().then_some(Self {
+            action,
+            actor,
+            subject,
+            issued,
+        })
+    }
+
+    fn buttons(self) -> serenity::CreateActionRow {
+        let keep = Self {
+            action: Action::Keep,
+            ..self
+        };
+        serenity::CreateActionRow::Buttons(vec![
+            serenity::CreateButton::new(self.custom_id())
+                .label("Erase everything")
+                .style(serenity::ButtonStyle::Danger),
+            serenity::CreateButton::new(keep.custom_id())
+                .label("Cancel")
+                .style(serenity::ButtonStyle::Secondary),
+        ])
+    }
+
+    /// Whether it can still be clicked at `now` (a forged time in the future cannot).
+    fn current(self, now: DateTime<Utc>) -> bool {
+        (0..=CONFIRM_FOR_SECONDS).contains(&(now.timestamp() - self.issued))
+    }
+}
+
+/// A user id typed as digits or as a mention.
+fn parse_user(typed: &str) -> Option<UserId> {
+    let digits = typed
+        .trim()
+        .trim_start_matches("<@")
+        .trim_start_matches('!')
+        .trim_end_matches('>');
+    digits
+        .parse::<u64>()
+        .ok()
+        .filter(|id| *id != 0)
+        .map(UserId)
+}
+
+/// Refuses to let managers erase someone still in the server: only members erase themselves.
+async fn refuse_present_member(
+    ctx: &serenity::Context,
+    guild: GuildId,
+    user: UserId,
+) -> Result<(), CommandError> {
+    let (Some(guild), Some(user_id)) = (
+        std::num::NonZeroU64::new(guild.0),
+        std::num::NonZeroU64::new(user.0),
+    ) else {
+        return Err(CommandError::user("That is not a user id."));
+    };
+    match ctx
+        .http
+        .get_member(serenity::GuildId::from(guild), serenity::UserId::from(user_id))
+        .await
+    {
+        Ok(_) => Err(CommandError::user(format!(
+            "{} is still a member of this server: only they can erase their data, with \
+             `/privacy erase`.",
+            crate::discord::render::mention(user)
+        ))),
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)))
+            if response.status_code.as_u16() == 404 =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Answers a click on an erase confirmation: erases, or says nothing was.
+///
+/// # Errors
+/// When Discord refuses the answer.
+pub async fn on_component(
+    ctx: &serenity::Context,
+    app: &App,
+    click: &serenity::ComponentInteraction,
+) -> Result<(), CommandError> {
+    reply::answer_click(ctx, click, "erase confirmation", confirmed(ctx, app, click)).await
+}
+
+async fn confirmed(
+    ctx: &serenity::Context,
+    app: &App,
+    click: &serenity::ComponentInteraction,
+) -> Result<reply::ClickUpdate, CommandError> {
+    let (Some(guild), Some(confirm)) = (click.guild_id, Confirmation::parse(&click.data.custom_id))
+    else {
+        return Err(CommandError::user(crate::discord::events::STALE_COMPONENT_REPLY));
+    };
+    let guild = GuildId(guild.get());
+    if UserId(click.user.id.get()) != confirm.actor {
+        return Err(CommandError::user("This button belongs to someone else's command."));
+    }
+    let done = |text: String| reply::ClickUpdate {
+        content: Some(text),
+        ..reply::ClickUpdate::default()
+    };
+    if confirm.action == Action::Keep {
+        return Ok(done("Nothing was erased.".to_owned()));
+    }
+    if !confirm.current(Utc::now()) {
+        return Ok(done(
+            "This confirmation expired and nothing was erased; run the command again.".to_owned(),
+        ));
+    }
+    let for_someone_else = confirm.actor != confirm.subject;
+    if for_someone_else {
+        // Checked again at the click: the role or the member's presence may have changed.
+        let settings = app.store.settings(guild).await?;
+        checks::require_manager(&checks::clicker(click), &settings)?;
+        refuse_present_member(ctx, guild, confirm.subject).await?;
+    }
+    let by = for_someone_else.then_some(confirm.actor);
+    let erased = crate::community::privacy::erase(app, guild, confirm.subject, by)
+        .await
+        .map_err(|error| match error {
+            EraseError::Store(error) => CommandError::from(error),
+            EraseError::Cache(_) => CommandError::user(
+                "Everything was erased from the database, but the leaderboards' copies could not \
+                 be cleared because the cache is not answering. Run the command again in a \
+                 minute to finish.",
+            ),
+        })?;
+    let choices = app.store.privacy_choices(guild, confirm.subject).await?;
+    Ok(done(erased_text(for_someone_else, erased, choices.opted_out)))
+}
+
+/// The sentence after an erasure.
+fn erased_text(for_someone_else: bool, erased: Erased, opted_out: bool) -> String {
+    let whose = if for_someone_else { "about them" } else { "about you" };
+    let mut text = format!(
+        "Done: everything recorded {whose} in this server is erased ({} rows deleted; {} \
+         ledger entries, sessions and invites no longer name {}).",
+        erased.deleted,
+        erased.anonymised,
+        if for_someone_else { "them" } else { "you" }
+    );
+    if !for_someone_else {
+        text.push_str(if opted_out {
+            " You stay opted out: nothing new is recorded."
+        } else {
+            " New activity is recorded from now on; `/privacy opt-out` stops that."
+        });
+    }
+    text
 }
 
 /// The largest file the export sends: Discord's upload limit for bots is 10 MiB.

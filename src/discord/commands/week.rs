@@ -308,48 +308,7 @@ pub async fn on_component(
     app: &App,
     click: &serenity::ComponentInteraction,
 ) -> Result<(), CommandError> {
-    let handled = handle(app, click);
-    tokio::pin!(handled);
-    let (result, acknowledged) =
-        match tokio::time::timeout(reply::DEFER_AFTER, &mut handled).await {
-            Ok(result) => (result, false),
-            Err(_slow) => {
-                // Discord wants an answer within three seconds; the update follows.
-                click
-                    .create_response(ctx, serenity::CreateInteractionResponse::Acknowledge)
-                    .await?;
-                (handled.await, true)
-            }
-        };
-    match (result, acknowledged) {
-        (Ok(update), false) => {
-            click.create_response(ctx, update.response()).await?;
-        }
-        (Ok(update), true) => {
-            click.edit_response(ctx, update.edit()).await?;
-        }
-        (Err(error), acknowledged) => {
-            let origin = crate::discord::error::Origin {
-                what: "weekly schedule editor",
-                guild: click.guild_id.map(serenity::GuildId::get),
-                user: click.user.id.get(),
-            };
-            let sentence = crate::discord::error::report(&error, &origin);
-            if sentence.is_empty() {
-                return Ok(());
-            }
-            if acknowledged {
-                click
-                    .create_followup(ctx, reply::private_followup(&sentence))
-                    .await?;
-            } else {
-                click
-                    .create_response(ctx, reply::private_answer(&sentence))
-                    .await?;
-            }
-        }
-    }
-    Ok(())
+    reply::answer_click(ctx, click, "weekly schedule editor", handle(app, click)).await
 }
 
 /// Re-renders today's post after a saved change; the change is kept whatever happens here.
@@ -360,53 +319,17 @@ async fn refresh(app: &App, guild: GuildId) {
 }
 
 /// The editor redrawn after a click.
-struct Update {
-    text: String,
-    rows: Vec<serenity::CreateActionRow>,
-}
-
-impl Update {
-    fn response(self) -> serenity::CreateInteractionResponse {
-        serenity::CreateInteractionResponse::UpdateMessage(
-            reply::component_update()
-                .content(self.text)
-                .components(self.rows),
-        )
-    }
-
-    fn edit(self) -> serenity::EditInteractionResponse {
-        reply::response_edit()
-            .content(self.text)
-            .components(self.rows)
-    }
-}
-
-async fn handle(app: &App, click: &serenity::ComponentInteraction) -> Result<Update, CommandError> {
+async fn handle(
+    app: &App,
+    click: &serenity::ComponentInteraction,
+) -> Result<reply::ClickUpdate, CommandError> {
     let stale = || CommandError::user(crate::discord::events::STALE_COMPONENT_REPLY);
     let (Some(guild), Some(parsed)) = (click.guild_id, parse(&click.data.custom_id)) else {
         return Err(stale());
     };
     let guild = GuildId(guild.get());
     let caller = UserId(click.user.id.get());
-    let who = crate::domain::access::Caller {
-        user_id: caller,
-        manage_guild: click
-            .member
-            .as_ref()
-            .and_then(|member| member.permissions)
-            .is_some_and(|permissions| permissions.manage_guild() || permissions.administrator()),
-        roles: click
-            .member
-            .as_ref()
-            .map(|member| {
-                member
-                    .roles
-                    .iter()
-                    .map(|role| crate::domain::ids::RoleId(role.get()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-    };
+    let who = crate::discord::checks::clicker(click);
     may_edit(app, guild, caller, parsed.target, &who).await?;
     let plan = plan(app, guild).await?;
     let zone = member_zone(app, guild, parsed.target, &plan).await?;
@@ -460,9 +383,10 @@ async fn handle(app: &App, click: &serenity::ComponentInteraction) -> Result<Upd
     if !note.is_empty() {
         text = format!("{note}\n{text}");
     }
-    Ok(Update {
-        text,
+    Ok(reply::ClickUpdate {
+        content: Some(text),
         rows: editor(parsed.target, days, hours, &offered),
+        ..reply::ClickUpdate::default()
     })
 }
 

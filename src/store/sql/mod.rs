@@ -14,6 +14,7 @@ mod activity;
 mod charts;
 pub mod dialect;
 mod privacy;
+mod retention;
 mod schedule;
 mod squad;
 

@@ -8,8 +8,9 @@ use super::{Column, Dialect, SqlStore};
 use crate::domain::ids::{ChannelId, GuildId, UserId};
 use crate::store::codec::{application_id_from_db, count_from_db, StoredId};
 use crate::store::privacy::{
-    CommandHourRow, EmojiHourRow, FlagChangeRow, GameRow, JoinRow, KillRow, MarkRow, MemberExport,
-    MessageHourRow, PrivacyChoices, PrivacyStore, RecordedAbout, VoiceStayRow, WeekdayRow,
+    CommandHourRow, EmojiHourRow, Erased, FlagChangeRow, GameRow, JoinRow, KillRow, MarkRow,
+    MemberExport, MessageHourRow, PrivacyAction, PrivacyChoices, PrivacyStore, RecordedAbout,
+    VoiceStayRow, WeekdayRow,
 };
 use crate::store::{MemberRecord, StoreError};
 
@@ -51,6 +52,43 @@ const RECORDED: &[&str] = &[
     "SELECT COUNT(*) FROM kill_ledger WHERE guild_id = $1 AND (player_id = $2 OR victim_id = $2)",
     "SELECT (SELECT COUNT(*) FROM schedule_marks WHERE guild_id = $1 AND user_id = $2)
           + (SELECT COUNT(*) FROM weekly_schedules WHERE guild_id = $1 AND user_id = $2)",
+];
+
+/// Rows deleted when a member is erased: `$1` is the guild, `$2` the member.
+const ERASE_DELETES: &[&str] = &[
+    "DELETE FROM message_rollups WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM emoji_rollups WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM app_rollups WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM voice_sessions WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM voice_flag_changes WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM activity_sessions WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM member_joins WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM schedule_marks WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM schedule_responders WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM weekly_schedules WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM member_timezones WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM member_ranks WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM members WHERE guild_id = $1 AND user_id = $2 AND NOT tracking_opt_out",
+];
+
+/// Where the erased member is named as an inviter: the invite and the joins through it stay,
+/// with no inviter, as for an invite whose creator Discord does not say.
+const ERASE_UNLINKS: &[&str] = &[
+    "UPDATE member_joins SET inviter_id = NULL WHERE guild_id = $1 AND inviter_id = $2",
+    "UPDATE invites SET inviter_id = NULL WHERE guild_id = $1 AND inviter_id = $2",
+];
+
+/// Where rows that others need name the erased member: each column is set to `UserId::ERASED`
+/// (`$3`).
+const ERASE_ANONYMISES: &[&str] = &[
+    "UPDATE kill_ledger SET player_id = $3 WHERE guild_id = $1 AND player_id = $2",
+    "UPDATE kill_ledger SET victim_id = $3 WHERE guild_id = $1 AND victim_id = $2",
+    "UPDATE kill_ledger SET recorded_by = $3 WHERE guild_id = $1 AND recorded_by = $2",
+    "UPDATE kill_ledger SET undone_by = $3 WHERE guild_id = $1 AND undone_by = $2",
+    "UPDATE game_sessions SET started_by = $3 WHERE guild_id = $1 AND started_by = $2",
+    "UPDATE game_sessions SET ended_by = $3 WHERE guild_id = $1 AND ended_by = $2",
+    "UPDATE seasons SET started_by = $3 WHERE guild_id = $1 AND started_by = $2",
+    "UPDATE seasons SET ended_by = $3 WHERE guild_id = $1 AND ended_by = $2",
 ];
 
 impl<DB> SqlStore<DB>
@@ -251,6 +289,126 @@ where
             kills,
             schedule_entries,
         })
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn erase_member(
+        &self,
+        guild_id: GuildId,
+        user_id: UserId,
+        by: Option<UserId>,
+        at: DateTime<Utc>,
+    ) -> Result<Erased, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if !Self::guild_known(&mut tx, guild_id).await? {
+            return Err(StoreError::UnknownGuild(guild_id));
+        }
+        DB::lock_member(&mut tx, guild_id, user_id).await?;
+        let (guild, user) = (guild_id.to_db(), user_id.to_db());
+        // The channels' counts lose exactly what the member's rows added to them.
+        sqlx::query(&format!(
+            "UPDATE channel_rollups AS c SET messages = {}(c.messages - m.total, 0)
+             FROM (SELECT hour, channel_id, SUM(messages) AS total FROM message_rollups
+                   WHERE guild_id = $1 AND user_id = $2 GROUP BY hour, channel_id) AS m
+             WHERE c.guild_id = $1 AND c.hour = m.hour AND c.channel_id = m.channel_id",
+            DB::GREATEST
+        ))
+        .bind(guild)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM channel_rollups WHERE guild_id = $1 AND messages = 0")
+            .bind(guild)
+            .execute(&mut *tx)
+            .await?;
+        let mut erased = Erased::default();
+        for (statements, anonymises) in [(ERASE_DELETES, false), (ERASE_UNLINKS, true)] {
+            for statement in statements {
+                let done = sqlx::query(statement)
+                    .bind(guild)
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await?;
+                let rows = DB::rows_affected(&done);
+                if anonymises {
+                    erased.anonymised += rows;
+                } else {
+                    erased.deleted += rows;
+                }
+            }
+        }
+        for statement in ERASE_ANONYMISES {
+            let done = sqlx::query(statement)
+                .bind(guild)
+                .bind(user)
+                .bind(UserId::ERASED.to_db())
+                .execute(&mut *tx)
+                .await?;
+            erased.anonymised += DB::rows_affected(&done);
+        }
+        // A note may mention them; the mention goes, the note stays.
+        for form in [format!("<@{}>", user_id.0), format!("<@!{}>", user_id.0)] {
+            sqlx::query(
+                "UPDATE kill_ledger SET note = REPLACE(note, $2, '@erased member')
+                 WHERE guild_id = $1 AND note LIKE '%' || $2 || '%'",
+            )
+            .bind(guild)
+            .bind(form.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        // A member who opted out stays opted out: the row keeps that choice and nothing else.
+        sqlx::query(
+            "UPDATE members SET display_name = '', joined_at = $3, left_at = NULL, is_bot = $4
+             WHERE guild_id = $1 AND user_id = $2",
+        )
+        .bind(guild)
+        .bind(user)
+        .bind(DB::time_to_db(at))
+        .bind(false)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(actor) = by {
+            sqlx::query(
+                "INSERT INTO privacy_actions (guild_id, at, actor_id, subject_id, action)
+                 VALUES ($1, $2, $3, $4, 'erase')",
+            )
+            .bind(guild)
+            .bind(DB::time_to_db(at))
+            .bind(actor.to_db())
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(erased)
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn privacy_actions(
+        &self,
+        guild_id: GuildId,
+        limit: u32,
+    ) -> Result<Vec<PrivacyAction>, StoreError> {
+        let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
+            "SELECT {}, actor_id, subject_id, action FROM privacy_actions
+             WHERE guild_id = $1 ORDER BY id DESC LIMIT $2",
+            DB::millis_between("$3", "at")
+        ))
+        .bind(guild_id.to_db())
+        .bind(i64::from(limit))
+        .bind(DB::time_to_db(DateTime::UNIX_EPOCH))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, actor, subject, action)| PrivacyAction {
+                at: time(at),
+                actor: UserId::from_db(actor),
+                subject: UserId::from_db(subject),
+                action,
+            })
+            .collect())
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]

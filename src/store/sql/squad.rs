@@ -367,8 +367,10 @@ where
         guild_id: GuildId,
         board: &BoardScope,
     ) -> Result<Vec<Standing>, StoreError> {
+        // Entries of members who erased their data count for the squad, on no one's board
+        // (`BoardScope::includes`).
         let mut sql = "SELECT player_id, CAST(SUM(count) AS BIGINT) FROM kill_ledger
-             WHERE undone_at IS NULL AND guild_id = $1 AND kind = $2"
+             WHERE undone_at IS NULL AND guild_id = $1 AND kind = $2 AND player_id <> 0"
             .to_owned();
         match board.span {
             Span::AllTime => {}

@@ -1,0 +1,102 @@
+//! The retention task: removes raw activity older than each server's retention, in small batches
+//! with a pause between them, so the ingest writer and the voice writer never wait long for the
+//! database. It runs an hour apart, and at once when a manager changes a server's retention.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+use crate::domain::ids::GuildId;
+use crate::domain::retention::RetentionDays;
+use crate::store::StoreError;
+
+/// Rows of each kind one batch removes at most.
+pub const BATCH_ROWS: u32 = 2_000;
+
+/// The pause between two batches, in which writers get the database.
+const PAUSE: Duration = Duration::from_millis(20);
+
+/// How often every server is checked for old rows.
+const EVERY: Duration = Duration::from_secs(3_600);
+
+/// Wakes the retention task before its next hour (a server's retention changed).
+#[derive(Debug, Default)]
+pub struct RetentionWake(Notify);
+
+impl RetentionWake {
+    /// Asks for a pass now.
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Starts the task: a pass now, then every [`EVERY`] or when woken, until [`App::stopped`]
+/// resolves. A pass in hand then stops where it is: every batch commits on its own, and the
+/// next start carries on. Hand it to [`App::keep_task`].
+#[must_use]
+pub fn spawn(app: Arc<App>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let stopped = app.stopped();
+        tokio::pin!(stopped);
+        loop {
+            tokio::select! {
+                () = &mut stopped => return,
+                result = pass(&app) => {
+                    if let Err(error) = result {
+                        tracing::warn!(%error, "a retention pass failed; retrying at the next");
+                    }
+                }
+            }
+            tokio::select! {
+                () = &mut stopped => return,
+                () = tokio::time::sleep(EVERY) => {}
+                () = app.retention.0.notified() => {}
+            }
+        }
+    })
+}
+
+/// One pass over every server with a retention; returns the rows removed.
+///
+/// # Errors
+/// When the store fails; what earlier batches removed stays removed.
+pub async fn pass(app: &App) -> Result<u64, StoreError> {
+    let mut removed = 0;
+    for (guild, days) in app.store.retention_guilds().await? {
+        removed += purge(app, guild, days).await?;
+    }
+    Ok(removed)
+}
+
+/// Removes everything of `guild` older than `days`, batch by batch; returns the rows removed.
+///
+/// # Errors
+/// When the store fails; what earlier batches removed stays removed.
+pub async fn purge(app: &App, guild: GuildId, days: RetentionDays) -> Result<u64, StoreError> {
+    let before = days.cutoff(Utc::now());
+    let mut removed = 0;
+    loop {
+        let purged = app.store.purge_activity(guild, before, BATCH_ROWS).await?;
+        if purged.voice_stays {
+            app.chart_stays.forget(guild);
+        }
+        removed += purged.rows;
+        if purged.rows == 0 {
+            break;
+        }
+        tokio::time::sleep(PAUSE).await;
+    }
+    if removed > 0 {
+        tracing::info!(
+            guild = guild.0,
+            rows = removed,
+            days = days.get(),
+            "removed activity older than the server's retention"
+        );
+    }
+    Ok(removed)
+}
