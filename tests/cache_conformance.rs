@@ -65,6 +65,7 @@ scenarios!(
     a_score_that_is_not_a_number_is_refused_and_changes_nothing,
     a_sealed_set_counts_its_writes_and_refuses_them_once_the_seal_is_gone,
     a_sealed_view_leaves_the_seal_out_and_is_none_without_it,
+    a_member_is_removed_from_every_set_of_one_guild_only,
 );
 
 fn key(cache: &dyn Cache, guild: u64, name: &str) -> CacheKey {
@@ -239,6 +240,50 @@ async fn zreplace_is_seen_whole_or_not_at_all(c: &Caches) {
         }
     };
     tokio::join!(writer, reader);
+}
+
+async fn a_member_is_removed_from_every_set_of_one_guild_only(c: &Caches) {
+    let cache = &*c.one;
+    let boards: Vec<CacheKey> = (0..1_500)
+        .map(|n| key(cache, 1, &format!("lb:kills:d:{n}:all")))
+        .collect();
+    for board in &boards {
+        cache.zincr(board, "erin", 3.0).await.expect("zincr");
+        cache.zincr(board, "bob", 2.0).await.expect("zincr");
+    }
+    let alone = key(cache, 1, "lb:teamkills:all:all");
+    cache.zincr(&alone, "erin", 1.0).await.expect("zincr");
+    // Guild 11's keys begin with guild 1's digits; another bot's prefix begins with ours.
+    let neighbour = key(cache, 11, "lb:kills:all:all");
+    let other_bot = CacheKey::guild(&format!("{}.other", cache.prefix()), GuildId(1), "lb:kills")
+        .expect("a valid key");
+    for spared in [&neighbour, &other_bot] {
+        cache.zincr(spared, "erin", 5.0).await.expect("zincr");
+    }
+
+    let removed = c.two.zrem_guild(GuildId(1), "erin").await.expect("removed");
+    assert_eq!(removed, 1_501, "every set of the guild held her");
+    for board in &boards {
+        assert_eq!(cache.zscore(board, "erin").await.expect("zscore"), None);
+        assert_eq!(cache.zscore(board, "bob").await.expect("zscore"), Some(2.0));
+    }
+    assert_eq!(
+        cache.ztop(&alone, 10).await.expect("top"),
+        [],
+        "a set left empty is gone"
+    );
+    for spared in [&neighbour, &other_bot] {
+        assert_eq!(
+            cache.zscore(spared, "erin").await.expect("zscore"),
+            Some(5.0),
+            "{spared}"
+        );
+    }
+    assert_eq!(
+        c.two.zrem_guild(GuildId(1), "erin").await.expect("removed"),
+        0,
+        "twice changes nothing"
+    );
 }
 
 async fn two_guilds_and_two_prefixes_never_share_a_key(c: &Caches) {

@@ -20,13 +20,17 @@ use fakecord::api::{
 use fakecord::Snowflake;
 use support::bot::{eventually, Bot};
 use support::db::TempSqlite;
-use support::interactions::{manager, refused};
+use support::interactions::{component, manager, refused};
 
 /// How long one command or one change may take, generous for a loaded CI machine.
 const ANSWER: Duration = Duration::from_secs(30);
 
 /// Europe/Paris jumps from 02:00 to 03:00 at 01:00 UTC that night.
 const CLOCK_START: &str = "2026-03-29T00:59:40Z";
+
+async fn click(bot: &Bot, click: ComponentClick) -> InteractionOutcome {
+    support::interactions::click(bot, click, ANSWER).await
+}
 
 async fn run(bot: &Bot, invocation: CommandInvocation) -> InteractionOutcome {
     let name = invocation.command.clone();
@@ -331,24 +335,6 @@ async fn a_burst(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
         (1..=allowed).contains(&edits),
         "{edits} edits for 50 reactions in {reacted_in:?}"
     );
-}
-
-/// The `custom_id` of the component starting with `prefix` in an answer's rows.
-fn component(outcome: &InteractionOutcome, prefix: &str) -> String {
-    outcome
-        .components
-        .iter()
-        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
-        .filter_map(|component| component["custom_id"].as_str().map(str::to_owned))
-        .find(|id| id.starts_with(prefix))
-        .unwrap_or_else(|| panic!("a component {prefix}… in {:?}", outcome.components))
-}
-
-async fn click(bot: &Bot, click: ComponentClick) -> InteractionOutcome {
-    bot.discord
-        .click(click.timeout(ANSWER))
-        .await
-        .unwrap_or_else(|error| panic!("the click is answered: {error}\n{}", bot.logs()))
 }
 
 /// Dan sets a weekly schedule with the menus (Sundays at 05:00) and appears on today's post

@@ -311,8 +311,8 @@ async fn channel_messages(store: &dyn Store, guild: GuildId) -> u64 {
         .sum()
 }
 
-async fn erasing_a_member_leaves_no_row_naming_them_and_the_squad_totals_stay(store: &dyn Store) {
-    let session = erin_everywhere(store).await;
+/// The scenario reaches every table that can name a member.
+async fn assert_erin_is_in_every_table(store: &dyn Store) {
     let before = store
         .columns_holding(GUILD, ERIN.to_db())
         .await
@@ -343,14 +343,24 @@ async fn erasing_a_member_leaves_no_row_naming_them_and_the_squad_totals_stay(st
             "the scenario puts Erin in {table}: {before:?}"
         );
     }
-    let squad_before: i64 = store
+}
+
+/// The squad's kills in the session, undone entries left out.
+async fn squad_total(store: &dyn Store, session: i64) -> i64 {
+    store
         .session_entries(GUILD, session)
         .await
         .expect("entries")
         .iter()
         .filter(|entry| entry.undone_at.is_none())
         .map(|entry| i64::from(entry.count))
-        .sum();
+        .sum()
+}
+
+async fn erasing_a_member_leaves_no_row_naming_them_and_the_squad_totals_stay(store: &dyn Store) {
+    let session = erin_everywhere(store).await;
+    assert_erin_is_in_every_table(store).await;
+    let squad_before = squad_total(store, session).await;
     let bob_before = store
         .board_totals(GUILD, &all_time(KillKind::Kill))
         .await
@@ -395,11 +405,7 @@ async fn erasing_a_member_leaves_no_row_naming_them_and_the_squad_totals_stay(st
         .session_entries(GUILD, session)
         .await
         .expect("entries");
-    let squad_after: i64 = entries
-        .iter()
-        .filter(|entry| entry.undone_at.is_none())
-        .map(|entry| i64::from(entry.count))
-        .sum();
+    let squad_after = squad_total(store, session).await;
     assert_eq!(squad_after, squad_before, "the squad's total stays");
     assert!(entries
         .iter()

@@ -242,6 +242,11 @@ fn parse_user(typed: &str) -> Option<UserId> {
         .map(UserId)
 }
 
+/// Discord's error code for a user who is not a member of the guild.
+const UNKNOWN_MEMBER: isize = 10_007;
+/// Discord's error code for an id that is no user.
+const UNKNOWN_USER: isize = 10_013;
+
 /// Refuses to let managers erase someone still in the server: only members erase themselves.
 async fn refuse_present_member(
     ctx: &serenity::Context,
@@ -264,8 +269,9 @@ async fn refuse_present_member(
              `/privacy erase`.",
             crate::discord::render::mention(user)
         ))),
+        // Unknown Member, or Unknown User for an id that is no account at all.
         Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)))
-            if response.status_code.as_u16() == 404 =>
+            if matches!(response.error.code, UNKNOWN_MEMBER | UNKNOWN_USER) =>
         {
             Ok(())
         }
@@ -452,6 +458,42 @@ fn summary(choices: PrivacyChoices, recorded: &RecordedAbout) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn confirmations_round_trip_and_forged_or_expired_ones_are_refused() {
+        let confirm = Confirmation {
+            action: Action::Erase,
+            actor: UserId(7),
+            subject: UserId(9),
+            issued: 1_800_000_000,
+        };
+        assert_eq!(Confirmation::parse(&confirm.custom_id()), Some(confirm));
+        for forged in [
+            "privacy:erase:7:9",
+            "privacy:erase:0:9:1",
+            "privacy:erase:7:x:1",
+            "privacy:burn:7:9:1",
+            "privacy:erase:7:9:1:extra",
+            "week:erase:7:9:1",
+        ] {
+            assert_eq!(Confirmation::parse(forged), None, "{forged}");
+        }
+        let issued = DateTime::from_timestamp(confirm.issued, 0).expect("a time");
+        assert!(confirm.current(issued));
+        assert!(confirm.current(issued + chrono::Duration::minutes(10)));
+        assert!(!confirm.current(issued + chrono::Duration::minutes(11)), "expired");
+        assert!(!confirm.current(issued - chrono::Duration::minutes(1)), "from the future");
+    }
+
+    #[test]
+    fn user_ids_are_read_from_digits_or_mentions() {
+        assert_eq!(parse_user("175928847299117063"), Some(UserId(175_928_847_299_117_063)));
+        assert_eq!(parse_user(" <@!42> "), Some(UserId(42)));
+        assert_eq!(parse_user("<@42>"), Some(UserId(42)));
+        for bad in ["", "0", "-5", "bob", "<@&42>", "99999999999999999999"] {
+            assert_eq!(parse_user(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn the_summary_lists_only_what_is_held_and_says_content_is_never_stored() {

@@ -1,0 +1,367 @@
+//! Erasing and retention end to end, through fakecord, with Redis: a member erases their data
+//! after confirming (foreign and cancelled confirmations change nothing), a
+//! manager erases a member who left (logged), and a server's retention removes old activity.
+//! Afterwards no table of the server and no key of its cache names the erased members.
+
+mod support;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use fakecord::api::{
+    CommandInvocation, ComponentClick, GuildSpec, InteractionOutcome, MessageSpec, OptionSpec,
+    PermissionSet, VoiceSpec,
+};
+use fakecord::Snowflake;
+use support::activity::stored_messages;
+use support::bot::{eventually, Bot};
+use support::cache::PrivateRedis;
+use support::db::TempSqlite;
+use support::interactions::{component, manager, refused};
+use support::stored::{StoredId, StoredRows};
+use trakker::domain::activity::{ActivityEvent, Deltas, MessageKey};
+use trakker::domain::ids::{ChannelId, GuildId, UserId};
+use trakker::store::{Store, VoiceFlags};
+
+/// How long one command may take, generous for a loaded CI machine.
+const ANSWER: Duration = Duration::from_secs(20);
+
+async fn click(bot: &Bot, click: ComponentClick) -> InteractionOutcome {
+    support::interactions::click(bot, click, ANSWER).await
+}
+
+async fn run(bot: &Bot, invocation: CommandInvocation) -> InteractionOutcome {
+    let name = invocation.command.clone();
+    bot.discord
+        .invoke_with(invocation.timeout(ANSWER))
+        .await
+        .unwrap_or_else(|error| panic!("/{name} answers: {error}\n{}", bot.logs()))
+}
+
+/// Every key of the guild in Redis that holds `user` as a member of its sorted set.
+async fn cache_keys_naming(redis: &PrivateRedis, guild: Snowflake, user: Snowflake) -> Vec<String> {
+    let client = redis::Client::open(redis.url().expose()).expect("redis url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis connects");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("trakker:g:{}:*", guild.0))
+        .query_async(&mut conn)
+        .await
+        .expect("KEYS");
+    assert!(!keys.is_empty(), "the guild's boards are in the cache");
+    let mut naming = Vec::new();
+    for key in keys {
+        let score: Option<f64> = redis::cmd("ZSCORE")
+            .arg(&key)
+            .arg(user.to_string())
+            .query_async(&mut conn)
+            .await
+            .expect("ZSCORE");
+        if score.is_some() {
+            naming.push(key);
+        }
+    }
+    naming
+}
+
+async fn holding(store: &dyn Store, guild: Snowflake, user: Snowflake) -> Vec<String> {
+    store
+        .columns_holding(GuildId(guild.0), UserId(user.0).to_db())
+        .await
+        .expect("read")
+}
+
+#[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one server's evening, erasures and retention share a bot and read best in order"
+)]
+async fn members_erase_their_data_managers_erase_leavers_and_retention_removes_old_rows() {
+    let Some(redis) = PrivateRedis::start().await else {
+        return;
+    };
+    let database = TempSqlite::new();
+    let bot = Bot::start_with(database.url(), &[("REDIS_URL", redis.url().expose())]).await;
+    let guild = bot
+        .guild_from(
+            GuildSpec::new("Privacy")
+                .members(["ada", "bob", "cy", "mod"])
+                .text_channel("general")
+                .voice_channel("lounge"),
+        )
+        .await;
+    let [ada, bob, cy] = ["ada", "bob", "cy"].map(|name| guild.user(name).expect("a member"));
+    for (user, text) in [("ada", "hi"), ("ada", "gg"), ("bob", "gg"), ("cy", "o/")] {
+        let message = MessageSpec::new("general", user, text);
+        bot.discord
+            .post_message(guild.id, message)
+            .await
+            .expect("posted");
+    }
+    for spec in [VoiceSpec::join("ada", "lounge"), VoiceSpec::leave("ada")] {
+        bot.discord.voice(guild.id, spec).await.expect("voice");
+    }
+    for (by, player, kills) in [("bob", ada, 3), ("ada", bob, 2)] {
+        let tracked = run(
+            &bot,
+            CommandInvocation::new(guild.id, by, "track")
+                .option(OptionSpec::new("player", player.to_string()))
+                .option(OptionSpec::new("kills", kills)),
+        )
+        .await;
+        assert!(!tracked.ephemeral, "{}", tracked.content);
+    }
+    // Read the boards so the cache holds them, Ada on both.
+    for kind in [0, 1] {
+        run(
+            &bot,
+            CommandInvocation::new(guild.id, "ada", "leaderboard")
+                .option(OptionSpec::new("period", 1))
+                .option(OptionSpec::new("kind", kind)),
+        )
+        .await;
+    }
+    let store = trakker::store::connect(database.url(), false)
+        .await
+        .expect("open");
+    eventually(ANSWER, || async {
+        (stored_messages(store.as_ref(), guild.id).await == 4).then_some(())
+    })
+    .await
+    .expect("the messages are counted");
+    assert!(!cache_keys_naming(&redis, guild.id, ada).await.is_empty());
+
+    // Asked, not erased: a foreign click and a cancel change nothing (expiry is
+    // checked by the unit tests: fakecord only clicks buttons a message holds).
+    let ask = || {
+        run(
+            &bot,
+            CommandInvocation::new(guild.id, "ada", "privacy erase"),
+        )
+    };
+    let asked = ask().await;
+    assert!(
+        asked.ephemeral && asked.content.contains("cannot be undone"),
+        "{}",
+        asked.content
+    );
+    let message = asked.message_id.expect("the confirmation's message");
+    refused(
+        &click(
+            &bot,
+            ComponentClick::button(message, "bob", component(&asked, "privacy:erase:")),
+        )
+        .await,
+        "someone else's",
+    );
+    let kept = click(
+        &bot,
+        ComponentClick::button(message, "ada", component(&asked, "privacy:keep:")).genuine(),
+    )
+    .await;
+    assert_eq!(kept.content, "Nothing was erased.");
+    assert!(kept.components.is_empty(), "the buttons are gone");
+    let before = holding(store.as_ref(), guild.id, ada).await;
+    assert!(
+        before
+            .iter()
+            .any(|found| found.starts_with("message_rollups."))
+            && before.iter().any(|found| found.starts_with("kill_ledger.")),
+        "nothing was erased yet: {before:?}"
+    );
+
+    let asked = ask().await;
+    let message = asked.message_id.expect("the confirmation's message");
+    let erase = component(&asked, "privacy:erase:");
+    let done = click(
+        &bot,
+        ComponentClick::button(message, "ada", erase).genuine(),
+    )
+    .await;
+    assert!(
+        done.content.starts_with("Done"),
+        "{}\n{}",
+        done.content,
+        bot.logs()
+    );
+    assert!(done.components.is_empty(), "the buttons are gone");
+    let after = holding(store.as_ref(), guild.id, ada).await;
+    assert!(after.is_empty(), "no table names Ada: {after:?}");
+    assert_eq!(
+        cache_keys_naming(&redis, guild.id, ada).await,
+        Vec::<String>::new(),
+        "no cached board names Ada"
+    );
+    assert_eq!(stored_messages(store.as_ref(), guild.id).await, 2);
+    let board = run(
+        &bot,
+        CommandInvocation::new(guild.id, "bob", "leaderboard").option(OptionSpec::new("period", 1)),
+    )
+    .await;
+    let board = board.embeds[0].to_string();
+    assert!(board.contains(&format!("<@{bob}> — **2**")), "{board}");
+    assert!(!board.contains(&ada.to_string()), "{board}");
+
+    // A manager erases Cy, who left; Ada is still here, so only she can erase herself.
+    refused(
+        &run(
+            &bot,
+            CommandInvocation::new(guild.id, "bob", "privacy erase-member")
+                .option(OptionSpec::new("member", cy.to_string())),
+        )
+        .await,
+        "Manage Server",
+    );
+    refused(
+        &run(
+            &bot,
+            manager(CommandInvocation::new(
+                guild.id,
+                "mod",
+                "privacy erase-member",
+            ))
+            .option(OptionSpec::new("member", ada.to_string())),
+        )
+        .await,
+        "still a member",
+    );
+    refused(
+        &run(
+            &bot,
+            manager(CommandInvocation::new(
+                guild.id,
+                "mod",
+                "privacy erase-member",
+            ))
+            .option(OptionSpec::new("member", "0")),
+        )
+        .await,
+        "user id",
+    );
+    bot.discord.leave(guild.id, "cy").await.expect("cy leaves");
+    let asked = run(
+        &bot,
+        manager(CommandInvocation::new(
+            guild.id,
+            "mod",
+            "privacy erase-member",
+        ))
+        .option(OptionSpec::new("member", format!("<@{cy}>"))),
+    )
+    .await;
+    let message = asked.message_id.expect("the confirmation's message");
+    let confirm = ComponentClick {
+        permissions: Some(PermissionSet::from_names(["MANAGE_GUILD"]).expect("a permission")),
+        ..ComponentClick::button(message, "mod", component(&asked, "privacy:erase:"))
+    };
+    let done = click(&bot, confirm).await;
+    assert!(done.content.starts_with("Done"), "{}", done.content);
+    assert_eq!(
+        holding(store.as_ref(), guild.id, cy).await,
+        ["privacy_actions.subject_id: 1"],
+        "only the log of the erasure names Cy"
+    );
+    let status = run(
+        &bot,
+        manager(CommandInvocation::new(guild.id, "mod", "config status")),
+    )
+    .await;
+    let status = status.embeds[0].to_string();
+    assert!(
+        status.contains(&format!("erased the data of member {cy}")),
+        "{status}"
+    );
+
+    // Retention: forged numbers are refused; 30 days removes what is older, in the background.
+    for days in [0, -1, 1_000_000_000] {
+        refused(
+            &run(
+                &bot,
+                manager(CommandInvocation::new(
+                    guild.id,
+                    "mod",
+                    "config retention set",
+                ))
+                .option(OptionSpec::new("days", days)),
+            )
+            .await,
+            "1 to 3650 days",
+        );
+    }
+    let (server, general, lounge) = (
+        GuildId(guild.id.0),
+        ChannelId(guild.channel("general").expect("general").0),
+        ChannelId(guild.channel("lounge").expect("lounge").0),
+    );
+    let old = Utc::now() - chrono::Duration::days(40);
+    let mut deltas = Deltas::default();
+    deltas.add(ActivityEvent::Message {
+        key: MessageKey {
+            guild_id: server,
+            channel_id: general,
+            user_id: UserId(bob.0),
+            hour: old,
+        },
+        with_attachment: false,
+        reply: false,
+        in_thread: false,
+    });
+    store.apply_deltas("old", &deltas).await.expect("old rows");
+    let quiet = VoiceFlags {
+        self_mute: false,
+        self_deaf: false,
+        mute: false,
+        deaf: false,
+        streaming: false,
+        video: false,
+    };
+    store
+        .voice_join(server, lounge, UserId(bob.0), false, quiet, old)
+        .await
+        .expect("an old stay");
+    store
+        .voice_leave(server, UserId(bob.0), old + chrono::Duration::hours(1))
+        .await
+        .expect("left");
+    let oldest = store.oldest_activity(server).await.expect("oldest");
+    assert!(oldest.is_some_and(|oldest| oldest < Utc::now() - chrono::Duration::days(39)));
+    let set = run(
+        &bot,
+        manager(CommandInvocation::new(
+            guild.id,
+            "mod",
+            "config retention set",
+        ))
+        .option(OptionSpec::new("days", 30)),
+    )
+    .await;
+    assert!(set.content.contains("kept for 30 days"), "{}", set.content);
+    let cutoff = Utc::now() - chrono::Duration::days(30);
+    eventually(ANSWER, || async {
+        let oldest = store.oldest_activity(server).await.expect("oldest");
+        oldest.is_some_and(|oldest| oldest > cutoff).then_some(())
+    })
+    .await
+    .unwrap_or_else(|| panic!("the old rows are removed\n{}", bot.logs()));
+    assert_eq!(
+        stored_messages(store.as_ref(), guild.id).await,
+        1,
+        "Bob's recent message stays"
+    );
+    let status = run(
+        &bot,
+        manager(CommandInvocation::new(guild.id, "mod", "config status")),
+    )
+    .await;
+    let status = status.embeds[0].to_string();
+    assert!(status.contains("30 days"), "{status}");
+    assert!(status.contains("Oldest activity kept"), "{status}");
+
+    bot.assert_nobody_pinged().await;
+    bot.assert_discord_accepted_everything().await;
+    store.close().await;
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}
