@@ -11,9 +11,12 @@
 //! - [`ingest`] — the pipeline that turns gateway events into counts: channel, aggregator,
 //!   batched writer; nothing lost to restarts or outages.
 //! - [`community`] — community services: members joining and leaving (with the invite that
-//!   brought them), game presence, invites; one guild's member events applied in order.
+//!   brought them), game presence, invites; one guild's member events applied in order; erasing
+//!   a member's data and the retention task.
 //! - [`schedule`] — who plays when: the daily post, members' marks on it, and the scheduler that
 //!   makes it once per day whatever restarts happen.
+//! - [`exports`] — CSV exports of a server's tables, streamed to a file or cut into files
+//!   Discord accepts.
 //! - [`squad`] — squad-stats services: leaderboards kept in the cache, session summaries.
 //! - [`charts`] — the moderators' charts: pure functions from plain data (names, hours, a
 //!   titled period) to PNG bytes, drawn with plotters and an embedded font.
@@ -32,6 +35,7 @@ pub mod community;
 pub mod config;
 pub mod discord;
 pub mod domain;
+pub mod exports;
 pub mod ingest;
 pub mod schedule;
 pub mod squad;

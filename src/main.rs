@@ -35,6 +35,25 @@ enum Command {
     Migrate,
     /// Print the effective configuration (secrets redacted) and check the database and Redis.
     CheckConfig,
+    /// Write a server's data as CSV files, streamed from the database (safe while the bot runs).
+    Export(ExportArgs),
+}
+
+/// What `trakker export` writes.
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// The server's id.
+    #[arg(long)]
+    guild: u64,
+    /// What to export: ledger, players, sessions, voice, daily, invites, or all.
+    #[arg(long, default_value = "all")]
+    what: String,
+    /// Only the last this many days (default: everything).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    days: Option<u32>,
+    /// The directory the files go to; they are named trakker-<guild>-<what>.csv.
+    #[arg(long, default_value = ".")]
+    out: std::path::PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -73,6 +92,7 @@ fn main() -> ExitCode {
             Command::Run => run(config).await,
             Command::Migrate => migrate(&config).await,
             Command::CheckConfig => Ok(check_config(&config).await),
+            Command::Export(args) => export(&config, &args).await,
         }
     });
     match result {
@@ -123,6 +143,45 @@ async fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
         config.database_url,
         store.backend().name()
     );
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes each asked-for table to its own file, one row at a time.
+async fn export(config: &Config, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    use trakker::exports::{file_name, write_csv, Period};
+    use trakker::store::exports::ExportTable;
+
+    let tables = if args.what == "all" {
+        ExportTable::ALL.to_vec()
+    } else if let Some(table) = ExportTable::from_name(&args.what) {
+        vec![table]
+    } else {
+        let names: Vec<&str> = ExportTable::ALL.iter().map(|table| table.name()).collect();
+        eprintln!(
+            "error: --what must be one of {} or all, not `{}`",
+            names.join(", "),
+            args.what
+        );
+        return Ok(ExitCode::from(2));
+    };
+    let store = store::connect(&config.database_url, true).await?;
+    let guild = trakker::domain::ids::GuildId(args.guild);
+    let now = chrono::Utc::now();
+    let period = Period {
+        since: args
+            .days
+            .and_then(|days| now.checked_sub_days(chrono::Days::new(u64::from(days)))),
+        until: now,
+    };
+    for table in tables {
+        let path = args.out.join(file_name(guild, table, None));
+        let file = std::fs::File::create(&path)
+            .map_err(|error| anyhow::anyhow!("could not create {}: {error}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        let rows = write_csv(store.as_ref(), guild, table, period, &mut out).await?;
+        println!("{}: {rows} rows", path.display());
+    }
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -360,3 +360,108 @@ fn a_local_api_base_that_does_not_answer_stops_the_bot_instead_of_reaching_disco
     assert!(all.contains("did not answer GET /gateway"), "{all}");
     assert!(!all.contains("token-for-nowhere"), "{all}");
 }
+
+#[tokio::test]
+async fn export_writes_one_csv_file_per_table_and_refuses_an_unknown_table() {
+    use trakker::domain::ids::{ChannelId, GuildId, UserId};
+    use trakker::store::{GuildRecord, VoiceFlags};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("trakker.db").display());
+    let store = trakker::store::connect(
+        &trakker::config::DatabaseUrl::parse(&url).expect("a URL"),
+        true,
+    )
+    .await
+    .expect("open");
+    let guild = GuildId(4_242);
+    let now = chrono::Utc::now();
+    store
+        .upsert_guild(&GuildRecord {
+            id: guild,
+            name: "exports".to_owned(),
+            joined_at: now,
+            left_at: None,
+        })
+        .await
+        .expect("guild");
+    let quiet = VoiceFlags {
+        self_mute: false,
+        self_deaf: false,
+        mute: false,
+        deaf: false,
+        streaming: false,
+        video: false,
+    };
+    for (user, minutes) in [(7, 90), (8, 30)] {
+        let joined = now - chrono::Duration::minutes(minutes);
+        store
+            .voice_join(guild, ChannelId(5), UserId(user), false, quiet, joined)
+            .await
+            .expect("joins");
+        store
+            .voice_leave(guild, UserId(user), now - chrono::Duration::minutes(1))
+            .await
+            .expect("leaves");
+    }
+    store.close().await;
+    let vars = [("DATABASE_URL", url.as_str())];
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("out dir");
+    let out_arg = out.display().to_string();
+
+    let done = trakker(
+        dir.path(),
+        &["export", "--guild", "4242", "--out", &out_arg],
+        &vars,
+    );
+    assert!(done.status.success(), "{}", text(&done));
+    for table in ["ledger", "players", "sessions", "voice", "daily", "invites"] {
+        let file = out.join(format!("trakker-4242-{table}.csv"));
+        assert!(file.exists(), "{table}: {}", text(&done));
+    }
+    let voice = std::fs::read_to_string(out.join("trakker-4242-voice.csv")).expect("voice");
+    let lines: Vec<&str> = voice.split_terminator("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "stay,user_id,channel_id,joined_at,left_at,seconds,afk"
+    );
+    assert_eq!(lines.len(), 3, "{voice}");
+    assert!(
+        lines[1].starts_with("1,7,5,") && lines[1].ends_with(",5340,false"),
+        "{voice}"
+    );
+    assert!(
+        text(&done).contains("trakker-4242-voice.csv: 2 rows"),
+        "{}",
+        text(&done)
+    );
+
+    let unknown = trakker(
+        dir.path(),
+        &[
+            "export",
+            "--guild",
+            "4242",
+            "--what",
+            "passwords",
+            "--out",
+            &out_arg,
+        ],
+        &vars,
+    );
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    assert!(
+        text(&unknown).contains("--what must be one of ledger, players"),
+        "{}",
+        text(&unknown)
+    );
+    let zero = trakker(
+        dir.path(),
+        &[
+            "export", "--guild", "4242", "--days", "0", "--out", &out_arg,
+        ],
+        &vars,
+    );
+    assert_eq!(zero.status.code(), Some(2), "{}", text(&zero));
+}

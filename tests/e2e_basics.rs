@@ -39,6 +39,7 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
             "user",
             "chart",
             "privacy",
+            "export",
             "about"
         ],
         "fakecord received exactly the bot's commands"

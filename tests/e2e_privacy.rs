@@ -359,6 +359,54 @@ async fn members_erase_their_data_managers_erase_leavers_and_retention_removes_o
     assert!(status.contains("30 days"), "{status}");
     assert!(status.contains("Oldest activity kept"), "{status}");
 
+    // Exports: managers only, a forged period is refused, the file holds the table.
+    refused(
+        &run(
+            &bot,
+            CommandInvocation::new(guild.id, "bob", "export").option(OptionSpec::new("what", 3)),
+        )
+        .await,
+        "Manage Server",
+    );
+    refused(
+        &run(
+            &bot,
+            manager(CommandInvocation::new(guild.id, "mod", "export"))
+                .option(OptionSpec::new("what", 3))
+                .option(OptionSpec::new("days", 0)),
+        )
+        .await,
+        "1 to 3650 days",
+    );
+    let exported = run(
+        &bot,
+        manager(CommandInvocation::new(guild.id, "mod", "export"))
+            .option(OptionSpec::new("what", 3)),
+    )
+    .await;
+    assert!(exported.ephemeral, "{}", exported.content);
+    assert!(
+        exported.content.contains("voice stays — 0 rows"),
+        "{}",
+        exported.content
+    );
+    let name = format!("trakker-{}-voice.csv", guild.id);
+    let attachment = exported
+        .attachments
+        .iter()
+        .find(|attachment| attachment.filename == name)
+        .unwrap_or_else(|| panic!("{name} is attached: {:?}", exported.attachments));
+    let csv = bot
+        .discord
+        .attachment(attachment.id)
+        .await
+        .expect("the file's bytes");
+    assert_eq!(
+        String::from_utf8(csv).expect("utf-8"),
+        "stay,user_id,channel_id,joined_at,left_at,seconds,afk\r\n",
+        "Ada's stay was erased and Bob's old one is past the retention"
+    );
+
     bot.assert_nobody_pinged().await;
     bot.assert_discord_accepted_everything().await;
     store.close().await;

@@ -14,7 +14,9 @@ use trakker::domain::ids::{ChannelId, GuildId, UserId};
 use trakker::domain::kills::{KillCount, KillKind, NewEntry, Note};
 use trakker::domain::names::{GameName, SeasonName, SessionName};
 use trakker::domain::retention::RetentionDays;
+use trakker::exports::{write_csv, Parts, Period};
 use trakker::store::activity::{InviteRecord, JoinRecord, JoinSource};
+use trakker::store::exports::ExportTable;
 use trakker::store::privacy::PrivacyChoices;
 use trakker::store::schedule::{MemberZone, Rank};
 use trakker::store::squad::SessionStart;
@@ -28,6 +30,7 @@ conformance! {
         a_manager_erasure_is_logged_and_an_unknown_guild_is_refused,
         retention_removes_old_rows_in_batches_and_keeps_what_is_open,
         retention_days_are_kept_per_guild,
+        exports_stream_every_table_and_split_into_whole_rows,
     ],
 }
 
@@ -636,4 +639,109 @@ async fn retention_days_are_kept_per_guild(store: &dyn Store) {
         matches!(unknown, Err(StoreError::UnknownGuild(GuildId(999)))),
         "{unknown:?}"
     );
+}
+
+/// The lines of `table`'s CSV for `GUILD` in `period`.
+async fn csv_lines(store: &dyn Store, table: ExportTable, period: Period) -> Vec<String> {
+    let mut out = Vec::new();
+    let rows = write_csv(store, GUILD, table, period, &mut out)
+        .await
+        .expect("exported");
+    let text = String::from_utf8(out).expect("utf-8");
+    let lines: Vec<String> = text.split_terminator("\r\n").map(str::to_owned).collect();
+    assert_eq!(
+        lines.len() as u64,
+        rows + 1,
+        "a header and one line per row: {text}"
+    );
+    lines
+}
+
+async fn exports_stream_every_table_and_split_into_whole_rows(store: &dyn Store) {
+    erin_everywhere(store).await;
+    let everything = Period {
+        since: None,
+        until: at(23, 59),
+    };
+    let ledger = csv_lines(store, ExportTable::Ledger, everything).await;
+    assert!(
+        ledger[0].starts_with("entry,recorded_at,player_id,kind,count"),
+        "{ledger:?}"
+    );
+    assert_eq!(
+        ledger.len(),
+        5,
+        "four entries, the undone one too: {ledger:?}"
+    );
+    assert!(
+        ledger[1].contains(&format!(",{},kill,3,,Deep Rock,", ERIN.0)),
+        "{ledger:?}"
+    );
+    assert!(ledger[1].contains("2026-11-20T20:30:00Z"), "{ledger:?}");
+    assert!(
+        ledger[2].contains(&format!(",team kill,3,{},", ERIN.0)),
+        "the victim: {ledger:?}"
+    );
+    let players = csv_lines(store, ExportTable::Players, everything).await;
+    assert_eq!(
+        players[1..],
+        [format!("{},3,3,2", BOB.0), format!("{},3,0,1", ERIN.0)],
+        "Bob's team kill and the kill Erin recorded for him; undone entries left out"
+    );
+    let sessions = csv_lines(store, ExportTable::Sessions, everything).await;
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    assert!(sessions[1].contains(",Friday,Deep Rock,"), "{sessions:?}");
+    assert!(
+        sessions[1].ends_with(",command,6,3"),
+        "kills and team kills: {sessions:?}"
+    );
+    let voice = csv_lines(store, ExportTable::Voice, everything).await;
+    assert_eq!(voice.len(), 3, "Erin's and Bob's open stays: {voice:?}");
+    assert!(
+        voice[1].ends_with(",2026-11-20T20:00:00Z,,,false"),
+        "still open: {voice:?}"
+    );
+    let daily = csv_lines(store, ExportTable::Daily, everything).await;
+    assert_eq!(
+        daily[1..],
+        [
+            format!("2026-11-20,{},2,1,0,1", BOB.0),
+            format!("2026-11-20,{},3,1,0,1", ERIN.0)
+        ]
+    );
+    let invites = csv_lines(store, ExportTable::Invites, everything).await;
+    assert_eq!(invites.len(), 3, "{invites:?}");
+    assert!(
+        invites[1].ends_with(&format!(",invite,bobs,{},", BOB.0)),
+        "{invites:?}"
+    );
+
+    let later = Period {
+        since: Some(at(20, 35)),
+        until: at(23, 59),
+    };
+    let ledger_later = csv_lines(store, ExportTable::Ledger, later).await;
+    assert_eq!(
+        ledger_later.len(),
+        1,
+        "no entry after 20:35: {ledger_later:?}"
+    );
+
+    // Cut into files of at most 300 bytes: each has the header and whole rows, and together
+    // they are the export.
+    let mut parts = Parts::new(store, GUILD, ExportTable::Ledger, everything, 300).expect("parts");
+    let mut rows = Vec::new();
+    let mut files = 0;
+    while let Some(part) = parts.next_part().await.expect("a part") {
+        files += 1;
+        let text = String::from_utf8(part.bytes).expect("utf-8");
+        let lines: Vec<&str> = text.split_terminator("\r\n").collect();
+        assert_eq!(lines[0], ledger[0], "each file starts with the header");
+        assert_eq!(lines.len() as u64, part.rows + 1);
+        assert!(text.len() <= 300 || part.rows == 1, "{} bytes", text.len());
+        rows.extend(lines[1..].iter().map(|line| (*line).to_owned()));
+    }
+    assert!(files > 1, "split: {files}");
+    assert_eq!(rows, ledger[1..], "the same rows in the same order");
+    assert!(!parts.has_more());
 }

@@ -5,6 +5,7 @@ pub mod access;
 pub mod activity;
 pub mod board;
 pub mod coplay;
+pub mod csv;
 pub mod ids;
 pub mod invites;
 pub mod kills;

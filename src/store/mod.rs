@@ -23,6 +23,7 @@
 pub mod activity;
 pub mod charts;
 mod codec;
+pub mod exports;
 mod normalize;
 pub mod postgres;
 pub mod privacy;
@@ -47,6 +48,7 @@ pub use activity::{
     VoiceFlags, VoiceSession,
 };
 pub use charts::ChartStore;
+pub use exports::ExportStore;
 pub use privacy::PrivacyStore;
 pub use records::{
     GameSession, GuildRecord, GuildSettings, MemberRecord, Season, SessionEnd, TrackerAccess,
@@ -181,6 +183,7 @@ pub trait Store:
     + ChartStore
     + PrivacyStore
     + RetentionStore
+    + ExportStore
     + Any
     + Send
     + Sync

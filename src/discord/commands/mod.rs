@@ -14,8 +14,8 @@ macro_rules! command_modules {
 }
 
 command_modules!(
-    about, activity, chart, config, history, privacy, rank, schedule, season, session, stats,
-    timezone, track, week
+    about, activity, chart, config, export, history, privacy, rank, schedule, season, session,
+    stats, timezone, track, week
 );
 
 use std::sync::Arc;
@@ -44,6 +44,7 @@ pub fn all() -> Vec<poise::Command<Arc<App>, CommandError>> {
         activity::user(),
         chart::chart(),
         privacy::privacy(),
+        export::export(),
         about::about(),
     ]
 }

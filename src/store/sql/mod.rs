@@ -13,6 +13,7 @@
 mod activity;
 mod charts;
 pub mod dialect;
+mod exports;
 mod privacy;
 mod retention;
 mod schedule;
