@@ -10,15 +10,16 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
+use crate::community::charts::StayCache;
 use crate::domain::ids::GuildId;
 use crate::domain::retention::RetentionDays;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
 /// Rows of each kind one batch removes at most.
 pub const BATCH_ROWS: u32 = 2_000;
 
 /// The pause between two batches, in which writers get the database.
-const PAUSE: Duration = Duration::from_millis(20);
+pub const PAUSE: Duration = Duration::from_millis(20);
 
 /// How often every server is checked for old rows.
 const EVERY: Duration = Duration::from_secs(3_600);
@@ -67,22 +68,28 @@ pub fn spawn(app: Arc<App>) -> JoinHandle<()> {
 pub async fn pass(app: &App) -> Result<u64, StoreError> {
     let mut removed = 0;
     for (guild, days) in app.store.retention_guilds().await? {
-        removed += purge(app, guild, days).await?;
+        removed += purge(app.store.as_ref(), &app.chart_stays, guild, days).await?;
     }
     Ok(removed)
 }
 
-/// Removes everything of `guild` older than `days`, batch by batch; returns the rows removed.
+/// Removes everything of `guild` older than `days`, batch by batch, and makes the charts read
+/// the voice stays again when some went; returns the rows removed.
 ///
 /// # Errors
 /// When the store fails; what earlier batches removed stays removed.
-pub async fn purge(app: &App, guild: GuildId, days: RetentionDays) -> Result<u64, StoreError> {
+pub async fn purge(
+    store: &dyn Store,
+    stays: &StayCache,
+    guild: GuildId,
+    days: RetentionDays,
+) -> Result<u64, StoreError> {
     let before = days.cutoff(Utc::now());
     let mut removed = 0;
     loop {
-        let purged = app.store.purge_activity(guild, before, BATCH_ROWS).await?;
+        let purged = store.purge_activity(guild, before, BATCH_ROWS).await?;
         if purged.voice_stays {
-            app.chart_stays.forget(guild);
+            stays.forget(guild);
         }
         removed += purged.rows;
         if purged.rows == 0 {
