@@ -17,6 +17,7 @@
 //!   makes it once per day whatever restarts happen.
 //! - [`exports`] — CSV exports of a server's tables, streamed to a file or cut into files
 //!   Discord accepts.
+//! - [`maintenance`] — the operator's data commands: backup, restore, migrate-data.
 //! - [`squad`] — squad-stats services: leaderboards kept in the cache, session summaries.
 //! - [`charts`] — the moderators' charts: pure functions from plain data (names, hours, a
 //!   titled period) to PNG bytes, drawn with plotters and an embedded font.
@@ -37,6 +38,7 @@ pub mod discord;
 pub mod domain;
 pub mod exports;
 pub mod ingest;
+pub mod maintenance;
 pub mod schedule;
 pub mod squad;
 pub mod store;

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use trakker::app::{self, App};
 use trakker::config::{Config, LogFormat, MISSING_TOKEN_HELP};
 use trakker::discord;
+use trakker::maintenance;
 use trakker::store::{self, Probe};
 
 /// A Discord bot for gaming communities: squad stats and community activity.
@@ -35,6 +36,25 @@ enum Command {
     Migrate,
     /// Print the effective configuration (secrets redacted) and check the database and Redis.
     CheckConfig,
+    /// Write a consistent snapshot of the whole database to FILE (safe while the bot runs).
+    Backup {
+        /// The file to write (replaced when it exists).
+        file: std::path::PathBuf,
+    },
+    /// Restore a backup into the database `DATABASE_URL` names, which must be empty (a new one).
+    Restore {
+        /// A file written by `trakker backup`.
+        file: std::path::PathBuf,
+    },
+    /// Copy every row from one database to another (e.g. SQLite to Postgres) and compare them.
+    MigrateData {
+        /// The database to copy from, e.g. `sqlite://trakker.db`.
+        #[arg(long)]
+        from: String,
+        /// The database to copy to, e.g. `postgres://user@host/trakker`; it must be empty.
+        #[arg(long)]
+        to: String,
+    },
     /// Write a server's data as CSV files, streamed from the database (safe while the bot runs).
     Export(ExportArgs),
 }
@@ -93,6 +113,9 @@ fn main() -> ExitCode {
             Command::Migrate => migrate(&config).await,
             Command::CheckConfig => Ok(check_config(&config).await),
             Command::Export(args) => export(&config, &args).await,
+            Command::Backup { file } => backup(&config, &file).await,
+            Command::Restore { file } => restore(&config, &file).await,
+            Command::MigrateData { from, to } => migrate_data(&from, &to).await,
         }
     });
     match result {
@@ -145,6 +168,74 @@ async fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
     );
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let store = store::connect(&config.database_url, false).await?;
+    let tally = maintenance::backup(store.as_ref(), file).await;
+    store.close().await;
+    let tally = tally?;
+    println!(
+        "{}: {} rows of {} tables",
+        file.display(),
+        tally.rows(),
+        tally.tables.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn restore(config: &Config, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let store = store::connect(&config.database_url, true).await?;
+    let result = maintenance::restore(store.as_ref(), file).await;
+    store.close().await;
+    match result {
+        Ok(tally) => {
+            println!(
+                "restored {} rows of {} tables into {}",
+                tally.rows(),
+                tally.tables.len(),
+                config.database_url
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(maintenance::MaintenanceError::Refused(sentence)) => {
+            eprintln!("error: {sentence}");
+            Ok(ExitCode::from(2))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn migrate_data(from: &str, to: &str) -> anyhow::Result<ExitCode> {
+    let parse = |url: &str, flag: &str| {
+        trakker::config::DatabaseUrl::parse(url)
+            .map_err(|error| anyhow::anyhow!("--{flag} is not a database URL: {error}"))
+    };
+    let (source_url, target_url) = (parse(from, "from")?, parse(to, "to")?);
+    if maintenance::same_database(&source_url, &target_url) {
+        eprintln!("error: --from and --to name the same database; nothing was copied.");
+        return Ok(ExitCode::from(2));
+    }
+    let source = store::connect(&source_url, true).await?;
+    let target = store::connect(&target_url, true).await?;
+    let result = maintenance::migrate_data(source.as_ref(), target.as_ref()).await;
+    source.close().await;
+    target.close().await;
+    match result {
+        Ok(tally) => {
+            println!(
+                "copied {} rows of {} tables from {source_url} to {target_url}; every table's rows and checksum match",
+                tally.rows(),
+                tally.tables.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(maintenance::MaintenanceError::Refused(sentence)) => {
+            eprintln!("error: {sentence}");
+            Ok(ExitCode::from(2))
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Writes each asked-for table to its own file, one row at a time.

@@ -16,9 +16,10 @@ use fakecord::Snowflake;
 use support::activity::stored_messages;
 use support::bot::{eventually, Bot};
 use support::cache::PrivateRedis;
-use support::db::TempSqlite;
+use support::db::{FreshPostgres, TempSqlite};
 use support::interactions::{component, manager, refused};
 use support::stored::{StoredId, StoredRows};
+use trakker::config::DatabaseUrl;
 use trakker::domain::activity::{ActivityEvent, Deltas, MessageKey};
 use trakker::domain::ids::{ChannelId, GuildId, UserId};
 use trakker::store::{Store, VoiceFlags};
@@ -409,7 +410,201 @@ async fn members_erase_their_data_managers_erase_leavers_and_retention_removes_o
 
     bot.assert_nobody_pinged().await;
     bot.assert_discord_accepted_everything().await;
+    // A backup taken while the bot runs is a consistent snapshot.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("live.backup");
+    let taken = trakker(&["backup", &file.display().to_string()], database.url());
+    assert!(taken.status.success(), "{}", text(&taken));
     store.close().await;
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
+    the_database_moves_and_comes_back(&database, &file).await;
+}
+
+/// Runs the real binary with `DATABASE_URL` set to `database` and nothing else.
+fn trakker(args: &[&str], database: &DatabaseUrl) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_trakker"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database.expose())
+        .output()
+        .expect("the trakker binary runs")
+}
+
+fn text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+async fn tally(database: &DatabaseUrl) -> trakker::maintenance::Tally {
+    let store = trakker::store::connect(database, false)
+        .await
+        .expect("open");
+    let tally = trakker::maintenance::tally(store.as_ref())
+        .await
+        .expect("read");
+    store.close().await;
+    tally
+}
+
+/// Refused with status 2 and `expected` in what it says.
+fn refused_by_cli(output: &std::process::Output, expected: &str) {
+    assert_eq!(output.status.code(), Some(2), "{}", text(output));
+    assert!(
+        text(output).contains(expected),
+        "expected “{expected}” in: {}",
+        text(output)
+    );
+}
+
+/// The scenario's database backed up and restored, moved to Postgres and back to SQLite, with
+/// every bad input refused and nothing lost.
+async fn the_database_moves_and_comes_back(database: &TempSqlite, live: &std::path::Path) {
+    let original = tally(database.url()).await;
+    assert!(original.rows() > 20, "{original:?}");
+    // The live backup restores whole (the bot wrote on after it, so it holds fewer rows).
+    let live_rows = |output: &std::process::Output| {
+        text(output)
+            .split_whitespace()
+            .find_map(|word| word.parse::<u64>().ok())
+            .expect("a row count")
+    };
+    let snapshot = TempSqlite::new();
+    let done = trakker(&["restore", &live.display().to_string()], snapshot.url());
+    assert!(done.status.success(), "{}", text(&done));
+    assert_eq!(tally(snapshot.url()).await.rows(), live_rows(&done));
+    let file = live.with_file_name("final.backup");
+    let taken = trakker(&["backup", &file.display().to_string()], database.url());
+    assert!(taken.status.success(), "{}", text(&taken));
+    let restored = TempSqlite::new();
+    let done = trakker(&["restore", &file.display().to_string()], restored.url());
+    assert!(done.status.success(), "{}", text(&done));
+    assert_eq!(
+        tally(restored.url()).await,
+        original,
+        "every row, every table"
+    );
+
+    bad_backups_change_nothing(live, &restored).await;
+
+    // SQLite → Postgres → SQLite, with a rerun of each.
+    let Some(postgres) = FreshPostgres::create().await else {
+        return;
+    };
+    let migrate = |from: &DatabaseUrl, to: &DatabaseUrl| {
+        trakker(
+            &["migrate-data", "--from", from.expose(), "--to", to.expose()],
+            from,
+        )
+    };
+    refused_by_cli(
+        &migrate(database.url(), database.url()),
+        "the same database",
+    );
+    let unreachable = DatabaseUrl::parse("postgres://postgres@127.0.0.1:1/trakker").expect("url");
+    let failed = migrate(database.url(), &unreachable);
+    assert!(!failed.status.success(), "{}", text(&failed));
+    assert!(
+        text(&failed).contains("connection refused"),
+        "{}",
+        text(&failed)
+    );
+    // Interrupted at some point of the copy: the target holds all or nothing, and a rerun ends
+    // with the same rows either way.
+    let mut interrupted = std::process::Command::new(env!("CARGO_BIN_EXE_trakker"))
+        .args([
+            "migrate-data",
+            "--from",
+            database.url().expose(),
+            "--to",
+            postgres.url().expose(),
+        ])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("started");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let _ = interrupted.kill();
+    let _ = interrupted.wait();
+    let partial = tally(postgres.url()).await.rows();
+    assert!(
+        partial == 0 || partial == original.rows(),
+        "all or nothing: {partial}"
+    );
+    for _ in 0..2 {
+        let copied = migrate(database.url(), postgres.url());
+        assert!(copied.status.success(), "{}", text(&copied));
+        assert!(
+            text(&copied).contains("checksum match"),
+            "{}",
+            text(&copied)
+        );
+    }
+    assert_eq!(
+        tally(postgres.url()).await,
+        original,
+        "Postgres holds every row"
+    );
+    let back = TempSqlite::new();
+    let copied = migrate(postgres.url(), back.url());
+    assert!(copied.status.success(), "{}", text(&copied));
+    assert_eq!(tally(back.url()).await, original, "and back to SQLite");
+    // A target holding other rows (the earlier snapshot) is refused; one holding the same rows
+    // is a copy already done.
+    refused_by_cli(
+        &migrate(back.url(), snapshot.url()),
+        "needs an empty database",
+    );
+    let again = migrate(back.url(), restored.url());
+    assert!(again.status.success(), "{}", text(&again));
+}
+
+/// A truncated file, another program's file and a newer schema's backup are refused, as is a
+/// restore into a database that holds rows; nothing changes.
+async fn bad_backups_change_nothing(live: &std::path::Path, restored: &TempSqlite) {
+    // Bad backup files change nothing.
+    let dir = live.parent().expect("a directory");
+    let lines: Vec<String> = std::fs::read_to_string(live)
+        .expect("the backup")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let write = |name: &str, content: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, content).expect("written");
+        path.display().to_string()
+    };
+    let truncated = write("truncated.backup", lines[..lines.len() / 2].join("\n"));
+    let foreign = write("foreign.backup", "id,name\n1,ada\n".to_owned());
+    let future = write(
+        "future.backup",
+        std::iter::once(lines[0].replace("\"schema\":10", "\"schema\":999"))
+            .chain(lines[1..].iter().cloned())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    assert!(
+        future.len() > 1 && lines[0].contains("\"schema\":10"),
+        "{}",
+        lines[0]
+    );
+    let empty = TempSqlite::new();
+    for (file, expected) in [
+        (&truncated, "incomplete or altered"),
+        (&foreign, "is not a trakker backup"),
+        (&future, "made by a newer trakker"),
+    ] {
+        refused_by_cli(&trakker(&["restore", file], empty.url()), expected);
+        assert_eq!(tally(empty.url()).await.rows(), 0, "{file} changed nothing");
+    }
+    refused_by_cli(
+        &trakker(&["restore", &live.display().to_string()], restored.url()),
+        "needs an empty database",
+    );
 }

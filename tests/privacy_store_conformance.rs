@@ -745,3 +745,52 @@ async fn exports_stream_every_table_and_split_into_whole_rows(store: &dyn Store)
     assert_eq!(rows, ledger[1..], "the same rows in the same order");
     assert!(!parts.has_more());
 }
+
+/// Both databases describe every table alike, and each kind agrees with Postgres's own type,
+/// so a backup of either restores into either (a new yes-or-no column missing from
+/// `BOOL_COLUMNS`, or a time not named `…_at`, fails here).
+#[tokio::test]
+async fn both_databases_carry_every_column_as_the_same_kind() {
+    use trakker::store::portable::ValueKind;
+
+    let sqlite = support::db::TempSqlite::new();
+    let sqlite = migrated_store(sqlite.url()).await;
+    let Some(postgres) = support::db::FreshPostgres::create().await else {
+        return;
+    };
+    let postgres_store = migrated_store(postgres.url()).await;
+    let tables = sqlite.tables().await.expect("tables");
+    assert_eq!(
+        tables,
+        postgres_store.tables().await.expect("tables"),
+        "the same tables, columns and kinds"
+    );
+    assert!(tables.len() > 20, "{tables:?}");
+    let url = postgres.url().expose().to_owned();
+    let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("connects");
+    let types: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text, data_type::text
+         FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
+    )
+    .fetch_all(&mut db)
+    .await
+    .expect("catalogue");
+    for (table, column, data_type) in types {
+        let expected = match data_type.as_str() {
+            "boolean" => ValueKind::Bool,
+            "text" => ValueKind::Text,
+            "timestamp with time zone" => ValueKind::Time,
+            "bigint" | "integer" | "smallint" => ValueKind::Int,
+            other => panic!("{table}.{column}: a type backups do not carry: {other}"),
+        };
+        assert_eq!(
+            ValueKind::of(&column, &data_type),
+            expected,
+            "{table}.{column} ({data_type})"
+        );
+    }
+    postgres_store.close().await;
+}

@@ -25,6 +25,7 @@ pub mod charts;
 mod codec;
 pub mod exports;
 mod normalize;
+pub mod portable;
 pub mod postgres;
 pub mod privacy;
 pub mod records;
@@ -49,6 +50,7 @@ pub use activity::{
 };
 pub use charts::ChartStore;
 pub use exports::ExportStore;
+pub use portable::PortableStore;
 pub use privacy::PrivacyStore;
 pub use records::{
     GameSession, GuildRecord, GuildSettings, MemberRecord, Season, SessionEnd, TrackerAccess,
@@ -107,6 +109,9 @@ pub enum StoreError {
         /// Why, e.g. "connection refused".
         cause: String,
     },
+    /// Copying rows out of or into the database stopped; the sentence says why.
+    #[error("{0}")]
+    Copy(String),
     /// `DATABASE_URL` names a scheme trakker has no backend for.
     #[error("unsupported database URL scheme `{0}`: use sqlite:// or postgres://")]
     UnsupportedScheme(String),
@@ -184,6 +189,7 @@ pub trait Store:
     + PrivacyStore
     + RetentionStore
     + ExportStore
+    + PortableStore
     + Any
     + Send
     + Sync

@@ -121,6 +121,14 @@ impl Dialect for Postgres {
         format!("({time} + make_interval(mins => {minutes}))")
     }
 
+    fn known_schema() -> i64 {
+        MIGRATIONS
+            .iter()
+            .map(|migration| migration.version)
+            .max()
+            .unwrap_or(0)
+    }
+
     fn millis_between(from: &str, to: &str) -> String {
         format!("CAST(EXTRACT(EPOCH FROM ({to}) - ({from})) * 1000 AS BIGINT)")
     }

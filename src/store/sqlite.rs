@@ -196,6 +196,14 @@ impl Dialect for Sqlite {
         format!("({time} + ({minutes}) * 60000)")
     }
 
+    fn known_schema() -> i64 {
+        MIGRATIONS
+            .iter()
+            .map(|migration| migration.version)
+            .max()
+            .unwrap_or(0)
+    }
+
     fn millis_between(from: &str, to: &str) -> String {
         format!("(({to}) - ({from}))")
     }

@@ -85,6 +85,8 @@ pub trait Dialect: Database {
     /// SQL for the whole milliseconds from the time expression `from` to `to`, as a `BIGINT`.
     fn millis_between(from: &str, to: &str) -> String;
 
+    /// The latest migration this build carries for the database.
+    fn known_schema() -> i64;
     /// Applies the embedded migrations on `conn`, safe against several processes migrating at
     /// the same moment.
     async fn migrate(conn: PoolConnection<Self>) -> Result<(), StoreError>;

@@ -14,6 +14,7 @@ mod activity;
 mod charts;
 pub mod dialect;
 mod exports;
+mod portable;
 mod privacy;
 mod retention;
 mod schedule;
