@@ -13,6 +13,7 @@ use crate::app::App;
 use crate::community::charts::StayCache;
 use crate::domain::ids::GuildId;
 use crate::domain::retention::RetentionDays;
+use crate::ingest::Ingest;
 use crate::store::{Store, StoreError};
 
 /// Rows of each kind one batch removes at most.
@@ -68,26 +69,39 @@ pub fn spawn(app: Arc<App>) -> JoinHandle<()> {
 pub async fn pass(app: &App) -> Result<u64, StoreError> {
     let mut removed = 0;
     for (guild, days) in app.store.retention_guilds().await? {
-        removed += purge(app.store.as_ref(), &app.chart_stays, guild, days).await?;
+        removed += purge(
+            app.store.as_ref(),
+            &app.chart_stays,
+            &app.ingest,
+            guild,
+            days,
+        )
+        .await?;
     }
     Ok(removed)
 }
 
-/// Removes everything of `guild` older than `days`, batch by batch, and makes the charts read
-/// the voice stays again when some went; returns the rows removed.
+/// Removes everything of `guild` older than `days`, batch by batch, taking turns with the
+/// ingest writer's flushes, and makes the charts read the voice stays again when some went;
+/// returns the rows removed.
 ///
 /// # Errors
 /// When the store fails; what earlier batches removed stays removed.
 pub async fn purge(
     store: &dyn Store,
     stays: &StayCache,
+    ingest: &Ingest,
     guild: GuildId,
     days: RetentionDays,
 ) -> Result<u64, StoreError> {
     let before = days.cutoff(Utc::now());
     let mut removed = 0;
     loop {
-        let purged = store.purge_activity(guild, before, BATCH_ROWS).await?;
+        let purged = {
+            // Batches and flushes take turns, so a flush waits one batch at most.
+            let _turn = ingest.hold().await;
+            store.purge_activity(guild, before, BATCH_ROWS).await?
+        };
         if purged.voice_stays {
             stays.forget(guild);
         }

@@ -123,6 +123,14 @@ impl Ingest {
         FlushHold(self.flusher.hold_without(guild, user).await)
     }
 
+    /// Waits for a flush in progress and holds off the next while the guard lives: for another
+    /// writer of this process (the retention task) to take turns with flushes. On SQLite, whose
+    /// writers otherwise poll for the one write lock with growing sleeps, a flush then waits for
+    /// one short batch instead of losing the race again and again.
+    pub async fn hold(&self) -> FlushHold {
+        FlushHold(self.flusher.hold().await)
+    }
+
     /// Events recorded since the process started.
     #[must_use]
     pub fn recorded(&self) -> u64 {

@@ -31,8 +31,9 @@ pub(super) struct Flusher {
     pending: Arc<Mutex<Deltas>>,
     /// The batch being written, kept as it is until the store has it.
     inflight: Mutex<Option<(String, Deltas)>>,
-    /// Held while a batch is written, and by [`Flusher::hold_without`] so an erasure is never
-    /// overtaken by a batch taken before it.
+    /// Held while a batch is written; by [`Flusher::hold_without`] so an erasure is never
+    /// overtaken by a batch taken before it, and by [`Flusher::hold`] so another writer of this
+    /// process takes turns with flushes instead of racing them for the database.
     writing: Arc<tokio::sync::Mutex<()>>,
     /// Unique to this process, so batch ids never collide across restarts or shards.
     run: String,
@@ -75,6 +76,11 @@ impl Flusher {
         self.inflight.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Waits for a flush in progress and holds off the next until the guard is dropped.
+    pub(super) async fn hold(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        Arc::clone(&self.writing).lock_owned().await
+    }
+
     /// Waits for a flush in progress, drops the waiting rows of `user` in `guild` (pending and
     /// in a batch being retried), and holds off flushes until the returned guard is dropped.
     pub(super) async fn hold_without(
@@ -82,7 +88,7 @@ impl Flusher {
         guild: GuildId,
         user: UserId,
     ) -> tokio::sync::OwnedMutexGuard<()> {
-        let held = Arc::clone(&self.writing).lock_owned().await;
+        let held = self.hold().await;
         let mut dropped = lock(&self.pending).remove_member(guild, user);
         if let Some((_, batch)) = self.inflight().as_mut() {
             // The batch keeps its id: if it was written already, the retry is skipped as before;

@@ -101,6 +101,18 @@ impl BenchDatabase {
         logs: &Path,
         postgres_url: &str,
     ) -> anyhow::Result<Self> {
+        Self::create_named(backend, workdir, logs, postgres_url, "").await
+    }
+
+    /// As [`BenchDatabase::create`], a second database beside the first: its Postgres name
+    /// ends in `suffix`, its SQLite file lives in `workdir` as before.
+    pub async fn create_named(
+        backend: Backend,
+        workdir: &Path,
+        logs: &Path,
+        postgres_url: &str,
+        suffix: &str,
+    ) -> anyhow::Result<Self> {
         let dir = logs;
         match backend {
             Backend::Sqlite => {
@@ -114,7 +126,7 @@ impl BenchDatabase {
             Backend::Postgres => {
                 let server = PgConnectOptions::from_str(postgres_url)
                     .context("--postgres-url is not a Postgres URL")?;
-                let name = format!("trakker_bench_{}", std::process::id());
+                let name = format!("trakker_bench_{}{suffix}", std::process::id());
                 let mut admin = server
                     .connect()
                     .await

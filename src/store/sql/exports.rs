@@ -17,7 +17,8 @@ use crate::store::StoreError;
 const BUFFER_ROWS: usize = 4_096;
 
 /// The statement of `table`: `$1` the guild, `$2` and `$3` the period, `$4` the epoch days are
-/// counted from (only where named).
+/// counted from (only where named). Rows come in time order, the order of the (guild, time)
+/// indexes the period is read through, so the database never sorts a whole table.
 fn statement<DB: Dialect>(table: ExportTable) -> String {
     match table {
         ExportTable::Ledger => "SELECT id, recorded_at, player_id,
@@ -25,7 +26,8 @@ fn statement<DB: Dialect>(table: ExportTable) -> String {
                     victim_id, game, session_id, season_id, recorded_by, channel_id, note,
                     undone_at, undone_by
              FROM kill_ledger
-             WHERE guild_id = $1 AND recorded_at >= $2 AND recorded_at < $3 ORDER BY id"
+             WHERE guild_id = $1 AND recorded_at >= $2 AND recorded_at < $3
+             ORDER BY recorded_at, id"
             .to_owned(),
         ExportTable::Players => "SELECT player_id,
                     CAST(SUM(CASE WHEN kind = 0 THEN count ELSE 0 END) AS BIGINT),
@@ -49,7 +51,7 @@ fn statement<DB: Dialect>(table: ExportTable) -> String {
         ExportTable::Voice => format!(
             "SELECT id, user_id, channel_id, joined_at, left_at, {} / 1000, afk
              FROM voice_sessions
-             WHERE guild_id = $1 AND joined_at >= $2 AND joined_at < $3 ORDER BY id",
+             WHERE guild_id = $1 AND joined_at >= $2 AND joined_at < $3 ORDER BY joined_at, id",
             DB::millis_between("joined_at", "left_at")
         ),
         ExportTable::Daily => {
@@ -73,7 +75,7 @@ fn statement<DB: Dialect>(table: ExportTable) -> String {
         ExportTable::Invites => {
             "SELECT joined_at, user_id, source, invite_code, inviter_id, left_at
              FROM member_joins
-             WHERE guild_id = $1 AND joined_at >= $2 AND joined_at < $3 ORDER BY id"
+             WHERE guild_id = $1 AND joined_at >= $2 AND joined_at < $3 ORDER BY joined_at, id"
                 .to_owned()
         }
     }

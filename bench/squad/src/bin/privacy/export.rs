@@ -52,36 +52,31 @@ fn mib(bytes: u64) -> f64 {
     bytes as f64 / 1_048_576.0
 }
 
-async fn export(
-    bot: &Path,
-    url: &str,
-    guild: GuildId,
-    dir: &Path,
-    what: &'static str,
-    days: Option<u32>,
-) -> anyhow::Result<Run> {
-    let out = dir.join("exports");
-    std::fs::create_dir_all(&out)?;
+/// A run of the bot binary as the operator makes it: wall time, peak memory and what it printed.
+pub struct Child {
+    /// Wall time.
+    pub seconds: f64,
+    /// The process's peak resident memory.
+    pub peak_mib: f64,
+    /// What it printed on stdout.
+    pub stdout: String,
+}
+
+/// Runs `bot` with `args` and only `DATABASE_URL` set, sampling its memory every 5 ms.
+pub async fn child(bot: &Path, args: &[String], url: &str) -> anyhow::Result<Child> {
     let mut command = tokio::process::Command::new(bot);
     command
-        .arg("export")
-        .arg("--guild")
-        .arg(guild.0.to_string())
-        .arg("--what")
-        .arg(what)
-        .arg("--out")
-        .arg(&out)
+        .args(args)
         .env_clear()
         .env("DATABASE_URL", url)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if let Some(days) = days {
-        command.arg("--days").arg(days.to_string());
-    }
     let started = Instant::now();
-    let child = command.spawn().context("start trakker export")?;
-    let pid = child.id().context("the export's pid")?;
+    let child = command
+        .spawn()
+        .with_context(|| format!("start trakker {}", args.join(" ")))?;
+    let pid = child.id().context("the child's pid")?;
     let sampler = tokio::spawn(async move {
         let mut peak = 0;
         while let Some(sample) = ProcessSample::read(pid) {
@@ -93,13 +88,50 @@ async fn export(
     let output = child.wait_with_output().await?;
     let seconds = started.elapsed().as_secs_f64();
     let peak = sampler.await?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     anyhow::ensure!(
         output.status.success(),
-        "trakker export failed: {stdout}{}",
+        "trakker {} failed: {stdout}{}",
+        args.join(" "),
         String::from_utf8_lossy(&output.stderr)
     );
-    let rows = stdout
+    #[expect(clippy::cast_precision_loss, reason = "sizes far below 2^52")]
+    let peak_mib = peak as f64 / 1024.0;
+    Ok(Child {
+        seconds,
+        peak_mib,
+        stdout,
+    })
+}
+
+async fn export(
+    bot: &Path,
+    url: &str,
+    guild: GuildId,
+    dir: &Path,
+    what: &'static str,
+    days: Option<u32>,
+) -> anyhow::Result<Run> {
+    let out = dir.join("exports");
+    std::fs::create_dir_all(&out)?;
+    let mut args: Vec<String> = [
+        "export",
+        "--guild",
+        &guild.0.to_string(),
+        "--what",
+        what,
+        "--out",
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    args.push(out.display().to_string());
+    if let Some(days) = days {
+        args.extend(["--days".to_owned(), days.to_string()]);
+    }
+    let run = child(bot, &args, url).await?;
+    let rows = run
+        .stdout
         .lines()
         .find_map(|line| {
             line.rsplit_once(": ")?
@@ -111,14 +143,12 @@ async fn export(
         .context("the export says how many rows it wrote")?;
     let file = out.join(format!("trakker-{}-{what}.csv", guild.0));
     let bytes = std::fs::metadata(&file)?.len();
-    #[expect(clippy::cast_precision_loss, reason = "sizes far below 2^52")]
-    let peak_mib = peak as f64 / 1024.0;
     Ok(Run {
         what,
         days,
         rows,
         bytes,
-        seconds,
-        peak_mib,
+        seconds: run.seconds,
+        peak_mib: run.peak_mib,
     })
 }

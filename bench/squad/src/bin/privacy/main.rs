@@ -4,6 +4,8 @@
 //! - **export**: `trakker export` (the real binary, a child process) writes the ledger and the
 //!   voice stays as CSV; wall time and the process's peak memory, for the whole table and for a
 //!   tenth of it, so a memory that grows with rows would show;
+//! - **backup, restore, migrate-data**: the same database backed up, restored into a new one,
+//!   and (from SQLite) copied into a new Postgres database, each timed with its peak memory;
 //! - **retention**: `--rollup-rows` hourly message rows older than the retention are loaded,
 //!   then the retention task's own purge removes them while the ingest pipeline takes
 //!   `--events-per-second`; the lag from recording an event to reading it back from the
@@ -11,6 +13,7 @@
 //!
 //! Prints a Markdown report (also written to `--out`) with the machine and the command.
 
+mod data;
 mod export;
 mod load;
 mod retention;
@@ -128,6 +131,7 @@ async fn measure(
         loaded.as_secs_f64()
     );
     section.push_str(&export::run(bot, database.url(), GUILD, dir).await?);
+    section.push_str(&data::run(bot, database, dir, &args.postgres_url).await?);
     section.push_str(&retention::run(&store, database, GUILD, args).await?);
     store.close().await;
     Ok(section)

@@ -60,7 +60,7 @@ pub async fn run(
     tokio::time::sleep(QUIET).await;
     let pass_started = Instant::now();
     let days = RetentionDays::new(30).map_err(anyhow::Error::msg)?;
-    let removed = retention::purge(store.as_ref(), &StayCache::new(), guild, days).await?;
+    let removed = retention::purge(store.as_ref(), &StayCache::new(), &ingest, guild, days).await?;
     let pass_ended = Instant::now();
     tokio::time::sleep(QUIET).await;
     stop.send_replace(true);
