@@ -2,8 +2,10 @@
 //! machine's description and readings of a process's CPU time and memory from /proc.
 //!
 //! The programs themselves live in `src/bin/`: `squad` (command latency on a large ledger),
-//! `ingest` (sustained gateway events into the rollups) and `schedule` (the daily post for many
-//! guilds at once, its rendering and reaction bursts). Nothing here asserts a timing.
+//! `ingest` (sustained gateway events into the rollups), `schedule` (the daily post for many
+//! guilds at once, its rendering and reaction bursts), `community` and `charts` (the charts'
+//! analyses and drawing beside the Python reference) and `privacy` (exports, backups,
+//! migrate-data and retention on a large server). Nothing here asserts a timing.
 //!
 //! Module map:
 //! - [`bot`]: starting and stopping the `trakker` process.
