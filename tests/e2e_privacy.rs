@@ -204,6 +204,29 @@ async fn members_erase_their_data_managers_erase_leavers_and_retention_removes_o
     let board = board.embeds[0].to_string();
     assert!(board.contains(&format!("<@{bob}> — **2**")), "{board}");
     assert!(!board.contains(&ada.to_string()), "{board}");
+    // Bob hides: his kills stay in the ledger, but no ranking shows him; unhidden, he is back.
+    let board_for = |user: &'static str| {
+        let bot = &bot;
+        async move {
+            let outcome = run(
+                bot,
+                CommandInvocation::new(guild.id, user, "leaderboard")
+                    .option(OptionSpec::new("period", 1)),
+            )
+            .await;
+            outcome.embeds[0].to_string()
+        }
+    };
+    for (command, shown) in [("privacy hide", false), ("privacy unhide", true)] {
+        let done = run(&bot, CommandInvocation::new(guild.id, "bob", command)).await;
+        assert!(done.content.starts_with("Done"), "{}", done.content);
+        let board = board_for("mod").await;
+        assert_eq!(
+            board.contains(&format!("<@{bob}>")),
+            shown,
+            "{command}: {board}"
+        );
+    }
 
     // A manager erases Cy, who left; Ada is still here, so only she can erase herself.
     refused(

@@ -48,6 +48,33 @@ pub struct BoardView {
     pub caller: Option<(u64, i64)>,
 }
 
+impl BoardView {
+    /// The view `caller` read with `limit + hidden.len()` players, with the members who chose
+    /// `/privacy hide` left out of the top, keeping `limit`. A hidden caller gets no place;
+    /// another caller's place no longer counts the hidden players read above them.
+    #[must_use]
+    pub fn without(mut self, hidden: &[UserId], caller: UserId, limit: usize) -> Self {
+        self.caller = if hidden.contains(&caller) {
+            None
+        } else {
+            self.caller.map(|(place, total)| {
+                let read_above = usize::try_from(place.saturating_sub(1)).unwrap_or(usize::MAX);
+                let hidden_above = self
+                    .top
+                    .iter()
+                    .take(read_above)
+                    .filter(|standing| hidden.contains(&standing.player))
+                    .count();
+                (place - hidden_above as u64, total)
+            })
+        };
+        self.top
+            .retain(|standing| !hidden.contains(&standing.player));
+        self.top.truncate(limit);
+        self
+    }
+}
+
 /// The leaderboards of every guild this process serves.
 pub struct Leaderboards {
     store: Arc<dyn Store>,
@@ -369,4 +396,35 @@ fn view_of(standings: Vec<Standing>, caller: UserId, limit: usize) -> BoardView 
 )]
 fn score_to_total(score: f64) -> i64 {
     score.round() as i64
+}
+
+#[cfg(test)]
+mod view_tests {
+    use super::*;
+
+    fn standing(player: u64, total: i64) -> Standing {
+        Standing {
+            player: UserId(player),
+            total,
+        }
+    }
+
+    #[test]
+    fn hidden_players_leave_the_top_and_places_close_up() {
+        let view = BoardView {
+            top: vec![
+                standing(1, 9),
+                standing(2, 8),
+                standing(3, 7),
+                standing(4, 6),
+            ],
+            caller: Some((4, 6)),
+        };
+        let shown = view.clone().without(&[UserId(2)], UserId(4), 2);
+        assert_eq!(shown.top, [standing(1, 9), standing(3, 7)]);
+        assert_eq!(shown.caller, Some((3, 6)), "one hidden player above");
+        let hidden_caller = view.without(&[UserId(4)], UserId(4), 3);
+        assert_eq!(hidden_caller.caller, None);
+        assert_eq!(hidden_caller.top.len(), 3);
+    }
 }

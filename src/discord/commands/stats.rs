@@ -75,10 +75,12 @@ pub async fn leaderboard(
     let span = period.span(Utc::now(), season.as_ref().map(|season| season.id));
     let scope = BoardScope::new(kind, span, game.as_ref().map(GameName::as_str));
     let caller = UserId(ctx.author().id.get());
+    let hidden = app.store.hidden_members(guild).await?;
     let view = app
         .boards
-        .view(guild, &scope, caller, TOP)
-        .await?;
+        .view(guild, &scope, caller, TOP + hidden.len())
+        .await?
+        .without(&hidden, caller, TOP);
     let embed = render::leaderboard(
         &view,
         kind,
