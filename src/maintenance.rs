@@ -20,6 +20,8 @@ use crate::store::{Store, StoreError};
 const FORMAT: &str = "trakker-backup";
 /// The layout of the file itself, raised if it ever changes.
 const LAYOUT: u32 = 1;
+/// Rows of a backup file written per batch when it is restored.
+const RESTORE_BATCH: usize = 500;
 
 /// Why a data command stopped. Nothing was changed in a target database.
 #[derive(Debug, thiserror::Error)]
@@ -176,11 +178,6 @@ impl<W: Write + Send> RowSink for FileSink<W> {
     }
 }
 
-/// The latest schema this build knows: a backup made with a newer one is refused.
-fn known_schema(store: &dyn Store) -> i64 {
-    store.latest_migration()
-}
-
 /// Writes a consistent snapshot of the whole database to `path`: into `path` with `.partial`
 /// added first, renamed once complete, so a failed backup never leaves a file that looks whole.
 ///
@@ -269,7 +266,7 @@ pub async fn restore(store: &dyn Store, path: &Path) -> Result<Tally, Maintenanc
     if header.format != FORMAT {
         return Err(not_a_backup());
     }
-    let known = known_schema(store);
+    let known = store.latest_migration();
     if header.layout > LAYOUT || header.schema > known {
         return Err(MaintenanceError::Refused(format!(
             "{} was made by a newer trakker ({}, schema {}); this one knows schema {known}. \
@@ -304,7 +301,7 @@ pub async fn restore(store: &dyn Store, path: &Path) -> Result<Tally, Maintenanc
                 return Err(cut_short("a row outside any table"));
             }
             batch.push(row);
-            if batch.len() == 500 {
+            if batch.len() == RESTORE_BATCH {
                 counter.rows(&batch);
                 target.rows(std::mem::take(&mut batch)).await?;
             }

@@ -4,33 +4,9 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use sqlx::Connection;
+use support::cli::{text, trakker};
 use support::db::FreshPostgres;
-
-/// Runs the real binary in `dir` with exactly `vars` as its environment, so neither the
-/// developer's shell nor a `.env` file in the checkout leaks in.
-fn trakker(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_trakker"));
-    command.args(args).current_dir(dir).env_clear();
-    if let Some(path) = std::env::var_os("PATH") {
-        command.env("PATH", path);
-    }
-    for (name, value) in vars {
-        command.env(name, value);
-    }
-    command.output().expect("the trakker binary runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 #[test]
 fn run_without_a_token_says_where_a_token_comes_from_in_one_line() {

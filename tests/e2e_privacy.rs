@@ -16,6 +16,7 @@ use fakecord::Snowflake;
 use support::activity::stored_messages;
 use support::bot::{eventually, Bot};
 use support::cache::PrivateRedis;
+use support::cli::text;
 use support::db::{FreshPostgres, TempSqlite};
 use support::interactions::{component, manager, refused};
 use support::stored::{StoredId, StoredRows};
@@ -382,6 +383,22 @@ async fn members_erase_their_data_managers_erase_leavers_and_retention_removes_o
     let status = status.embeds[0].to_string();
     assert!(status.contains("30 days"), "{status}");
     assert!(status.contains("Oldest activity kept"), "{status}");
+    let forever = run(
+        &bot,
+        manager(CommandInvocation::new(
+            guild.id,
+            "mod",
+            "config retention forever",
+        )),
+    )
+    .await;
+    assert!(
+        forever.content.contains("kept forever"),
+        "{}",
+        forever.content
+    );
+    let kept = store.retention_days(server).await.expect("read");
+    assert_eq!(kept, None, "nothing is removed any more");
 
     // Exports: managers only, a forged period is refused, the file holds the table.
     refused(
@@ -444,23 +461,11 @@ async fn members_erase_their_data_managers_erase_leavers_and_retention_removes_o
     the_database_moves_and_comes_back(&database, &file).await;
 }
 
-/// Runs the real binary with `DATABASE_URL` set to `database` and nothing else.
+/// Runs the real binary with `DATABASE_URL` set to `database` and nothing else, in a
+/// directory of its own.
 fn trakker(args: &[&str], database: &DatabaseUrl) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_trakker"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("DATABASE_URL", database.expose())
-        .output()
-        .expect("the trakker binary runs")
-}
-
-fn text(output: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+    let dir = tempfile::tempdir().expect("temp dir");
+    support::cli::trakker(dir.path(), args, &[("DATABASE_URL", database.expose())])
 }
 
 async fn tally(database: &DatabaseUrl) -> trakker::maintenance::Tally {
@@ -538,20 +543,22 @@ async fn the_database_moves_and_comes_back(database: &TempSqlite, live: &std::pa
     );
     // Interrupted at some point of the copy: the target holds all or nothing, and a rerun ends
     // with the same rows either way.
-    let mut interrupted = std::process::Command::new(env!("CARGO_BIN_EXE_trakker"))
-        .args([
+    let quiet = tempfile::tempdir().expect("temp dir");
+    let mut interrupted = support::cli::command(
+        quiet.path(),
+        &[
             "migrate-data",
             "--from",
             database.url().expose(),
             "--to",
             postgres.url().expose(),
-        ])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("started");
+        ],
+        &[],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("started");
     tokio::time::sleep(Duration::from_millis(150)).await;
     let _ = interrupted.kill();
     let _ = interrupted.wait();

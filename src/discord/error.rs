@@ -66,6 +66,15 @@ impl From<crate::community::charts::ChartsError> for CommandError {
     }
 }
 
+impl From<crate::exports::ExportError> for CommandError {
+    fn from(error: crate::exports::ExportError) -> Self {
+        match error {
+            crate::exports::ExportError::Store(error) => error.into(),
+            other @ crate::exports::ExportError::Write(_) => Self::Internal(other.into()),
+        }
+    }
+}
+
 /// Shown when the database did not answer: nothing was done.
 pub const UNAVAILABLE_REPLY: &str = "The database is not answering right now, so nothing was \
      recorded or changed. Please try again in a minute.";

@@ -14,6 +14,7 @@
 pub mod activity;
 pub mod bot;
 pub mod cache;
+pub mod cli;
 #[macro_use]
 pub mod conformance;
 pub mod db;

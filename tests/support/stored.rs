@@ -149,22 +149,18 @@ impl StoredRows for dyn Store {
         value: i64,
     ) -> Result<Vec<String>, StoreError> {
         on_pool!(self, |pool, _to_db, _from_db| {
-            let columns: Vec<(String, String)> = sqlx::query_as(match self.backend() {
-                trakker::store::Backend::Sqlite => {
-                    "SELECT m.name, c.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c
-                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
-                       AND m.name NOT LIKE '_sqlx%' AND c.type = 'INTEGER'
-                     ORDER BY m.name, c.cid"
-                }
-                trakker::store::Backend::Postgres => {
-                    "SELECT table_name::text, column_name::text FROM information_schema.columns
-                     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'
-                       AND data_type IN ('bigint', 'integer', 'smallint')
-                     ORDER BY table_name, ordinal_position"
-                }
-            })
-            .fetch_all(pool)
-            .await?;
+            // The store's own reading of the catalogue: every table, whatever migrations add.
+            let tables = self.tables().await?;
+            let columns: Vec<(String, String)> = tables
+                .iter()
+                .flat_map(|table| {
+                    table
+                        .columns
+                        .iter()
+                        .filter(|(_, kind)| *kind == trakker::store::portable::ValueKind::Int)
+                        .map(|(column, _)| (table.name.clone(), column.clone()))
+                })
+                .collect();
             let mut holding = Vec::new();
             for (table, column) in &columns {
                 let by_guild = columns

@@ -83,11 +83,10 @@ pub async fn export(
     reply::defer_as(ctx, true).await?;
     let table = ExportTable::from(what);
     let period = Period { since, until: now };
-    let mut parts = Parts::new(ctx.data().store.as_ref(), guild, table, period, PART_BYTES)
-        .map_err(anyhow::Error::from)?;
+    let mut parts = Parts::new(ctx.data().store.as_ref(), guild, table, period, PART_BYTES);
     let mut sent = 0;
     let mut rows = 0;
-    while let Some(part) = parts.next_part().await.map_err(export_failed)? {
+    while let Some(part) = parts.next_part().await? {
         sent += 1;
         rows += part.rows;
         let split = sent > 1 || parts.has_more();
@@ -112,12 +111,4 @@ pub async fn export(
         }
     }
     Ok(())
-}
-
-/// A failed read becomes the store's own answer (unavailable, in doubt) when it is one.
-fn export_failed(error: crate::exports::ExportError) -> CommandError {
-    match error {
-        crate::exports::ExportError::Store(error) => error.into(),
-        other @ crate::exports::ExportError::Write(_) => anyhow::Error::from(other).into(),
-    }
 }

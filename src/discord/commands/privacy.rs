@@ -110,16 +110,7 @@ pub async fn erase(ctx: Context<'_>) -> Result<(), CommandError> {
                 messages, emoji and command counts, voice stays, games, joins, schedule, time \
                 zone and rank. Kills you recorded or took part in stay in the squad's ledger \
                 without your name, so the others' totals stay right. **This cannot be undone.**";
-    let confirm = Confirmation {
-        action: Action::Erase,
-        actor: me,
-        subject: me,
-        issued: Utc::now().timestamp(),
-    };
-    let reply = reply::private()
-        .content(text)
-        .components(vec![confirm.buttons()]);
-    reply::send(ctx, reply).await.map(drop)
+    ask_to_confirm(ctx, text.to_owned(), me).await
 }
 
 /// Erase what is recorded about a member who left this server (managers; asks to confirm).
@@ -143,6 +134,12 @@ pub async fn erase_member(
          **This cannot be undone.**",
         crate::discord::render::mention(subject)
     );
+    ask_to_confirm(ctx, text, subject).await
+}
+
+/// Answers privately with `text` and the buttons that erase `subject`'s data, for the caller
+/// alone to press.
+async fn ask_to_confirm(ctx: Context<'_>, text: String, subject: UserId) -> Result<(), CommandError> {
     let confirm = Confirmation {
         action: Action::Erase,
         actor: UserId(ctx.author().id.get()),
