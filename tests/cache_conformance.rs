@@ -398,6 +398,15 @@ fn assert_outage<T: std::fmt::Debug>(result: &Result<T, CacheError>) {
     );
 }
 
+/// Waits until `cache` answers and returns its (outages, recoveries) at that moment. A loaded
+/// machine can make the very first call time out; the scenarios count from here.
+async fn answering(cache: &RedisCache, key: &CacheKey) -> (u64, u64) {
+    until_back(cache, key).await;
+    let health = cache.health();
+    assert!(health.is_available(), "Redis is up");
+    (health.outages(), health.recoveries())
+}
+
 #[tokio::test]
 async fn a_redis_that_dies_fails_fast_then_comes_back_by_itself() {
     let Some(mut server) = PrivateRedis::start().await else {
@@ -406,10 +415,7 @@ async fn a_redis_that_dies_fails_fast_then_comes_back_by_itself() {
     let cache = RedisCache::connect(&server.url(), "outage").await;
     let health = cache.health();
     let board = key(&cache, 1, "lb");
-    cache
-        .zreplace(&board, &[ranked("before", 1.0)])
-        .await
-        .expect("Redis is up");
+    let (outages, recoveries) = answering(&cache, &board).await;
 
     server.stop();
     for _ in 0..3 {
@@ -417,7 +423,7 @@ async fn a_redis_that_dies_fails_fast_then_comes_back_by_itself() {
         assert_outage(&result);
     }
     assert!(!health.is_available());
-    assert_eq!(health.outages(), 1, "one outage, noted once");
+    assert_eq!(health.outages() - outages, 1, "one outage, noted once");
 
     server.restart().await;
     until_back(&cache, &board).await;
@@ -426,7 +432,10 @@ async fn a_redis_that_dies_fails_fast_then_comes_back_by_itself() {
         [ranked("back", 1.0)]
     );
     assert!(health.is_available());
-    assert_eq!((health.outages(), health.recoveries()), (1, 1));
+    assert_eq!(
+        (health.outages() - outages, health.recoveries() - recoveries),
+        (1, 1)
+    );
 }
 
 #[tokio::test]
@@ -437,11 +446,7 @@ async fn a_redis_that_stops_answering_fails_fast_then_comes_back_by_itself() {
     let cache = RedisCache::connect(&server.url(), "frozen").await;
     let health = cache.health();
     let board = key(&cache, 1, "lb");
-    assert_eq!(
-        cache.zincr(&board, "ada", 1.0).await.ok(),
-        Some(1.0),
-        "Redis is up"
-    );
+    let (outages, recoveries) = answering(&cache, &board).await;
 
     // The socket stays open but nothing answers: only timeouts can end these calls.
     server.freeze();
@@ -449,11 +454,11 @@ async fn a_redis_that_stops_answering_fails_fast_then_comes_back_by_itself() {
         let result = answered(cache.ztop(&board, 10)).await;
         assert_outage(&result);
     }
-    assert_eq!(health.outages(), 1);
+    assert_eq!(health.outages() - outages, 1);
 
     server.thaw();
     until_back(&cache, &board).await;
-    assert_eq!(health.recoveries(), 1);
+    assert_eq!(health.recoveries() - recoveries, 1);
 }
 
 /// Log lines written while a test runs on this thread, to check what they reveal.

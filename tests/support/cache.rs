@@ -5,6 +5,7 @@
 //! A missing service prints one `skipped: …` line and the test passes, unless
 //! `TRAKKER_REQUIRE_SERVICES=1`, when it fails instead.
 
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -238,15 +239,27 @@ impl PrivateRedis {
         Ok(())
     }
 
+    /// Waits until the server answers a command, not only accepts connections: on a loaded
+    /// machine the first command can otherwise time out and open the breaker under test.
     async fn wait_until_listening(&self) {
         let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        while !self.answers() {
             assert!(
-                started.elapsed() < Duration::from_secs(10),
+                started.elapsed() < Duration::from_secs(20),
                 "redis-server did not start"
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Whether a PING gets a reply (`+PONG`, or `-NOAUTH` when it requires a password).
+    fn answers(&self) -> bool {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut reply = [0_u8; 1];
+        stream.write_all(b"PING\r\n").is_ok() && matches!(stream.read(&mut reply), Ok(1))
     }
 }
 
