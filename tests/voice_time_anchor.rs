@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use serde_json::Value;
 use trakker::domain::voice_time::heatmap::heatmap;
+use trakker::domain::voice_time::hour_table::HourTable;
 use trakker::domain::voice_time::hours::{day_range, split_hours};
 use trakker::domain::voice_time::inactive::{inactive_members, InactiveRule};
 use trakker::domain::voice_time::messages::{
@@ -117,6 +118,8 @@ fn compare_checks(stays: &[VoiceStay], names: &HashMap<String, u64>, checks: &Va
     let name = |v: &Value| names[v.as_str().unwrap_or_else(|| panic!("not a name: {v}"))];
     assert_eq!(stays.len() as u64, u(&checks["voice_rows"]));
     let pieces = split_hours(stays, Tz::UTC);
+    let table = HourTable::from_stays(stays, Tz::UTC);
+    let view = table.everything();
     assert_eq!(
         pieces.len() as u64,
         u(&checks["hourly_rows"]),
@@ -128,7 +131,7 @@ fn compare_checks(stays: &[VoiceStay], names: &HashMap<String, u64>, checks: &Va
         i64::try_from(u(&checks["voice_seconds_total"])).expect("fits") * 1000
     );
 
-    let top = voice_per_member(stays, 1);
+    let top = voice_per_member(&view, 1);
     assert_eq!(top[0].user, name(&checks["top_voice_user"][0]));
     close(
         top[0].hours(),
@@ -137,12 +140,12 @@ fn compare_checks(stays: &[VoiceStay], names: &HashMap<String, u64>, checks: &Va
     );
 
     let (_, last_day) = day_range(&pieces).expect("data");
-    let inactive = inactive_members(stays, &pieces, &InactiveRule::default(), last_day);
+    let inactive = inactive_members(&view, &InactiveRule::default(), last_day);
     let expected: Vec<u64> = list(&checks["inactive_users"]).iter().map(name).collect();
     let ours: Vec<u64> = inactive.members.iter().map(|m| m.user).collect();
     assert_eq!(ours, expected, "inactive members, in order");
 
-    let week = weekday_hours(&pieces);
+    let week = weekday_hours(&view);
     let averages: Vec<f64> = list(&checks["dow_avg_h_per_day"]).iter().map(f).collect();
     for (day, (ours, theirs)) in week.average_hours.iter().zip(averages).enumerate() {
         assert!(
@@ -151,7 +154,7 @@ fn compare_checks(stays: &[VoiceStay], names: &HashMap<String, u64>, checks: &Va
         );
     }
 
-    let timeline = weekly_timeline(&pieces, 10);
+    let timeline = weekly_timeline(&view, 10);
     let weekly_total: f64 = timeline.community_hours.iter().sum();
     assert!((round3(weekly_total) - f(&checks["weekly_total_h"])).abs() < 1e-9);
 }
@@ -168,9 +171,9 @@ fn the_small_data_set_matches_the_reference_checks() {
 fn the_small_data_set_matches_the_reference_chart_by_chart() {
     let stays = stays(&fixture("voice_sessions.csv"));
     let expected = read_json(&fixture("voice_time_expected.json"));
-    let pieces = split_hours(&stays, Tz::UTC);
-
-    let top30 = voice_per_member(&stays, 30);
+    let table = HourTable::from_stays(&stays, Tz::UTC);
+    let view = table.everything();
+    let top30 = voice_per_member(&view, 30);
     let reference = list(&expected["voice_top30"]);
     assert_eq!(top30.len(), reference.len());
     for (ours, theirs) in top30.iter().zip(reference) {
@@ -180,8 +183,8 @@ fn the_small_data_set_matches_the_reference_chart_by_chart() {
 
     // "Today" is the reference's last day of data.
     let last_day = i64::try_from(u(&expected["last_hour_start_s"])).expect("fits") / 86_400;
-    assert_eq!(day_range(&pieces).map(|(_, last)| last), Some(last_day));
-    let inactive = inactive_members(&stays, &pieces, &InactiveRule::default(), last_day);
+    assert_eq!(view.day_range().map(|(_, last)| last), Some(last_day));
+    let inactive = inactive_members(&view, &InactiveRule::default(), last_day);
     assert_eq!(
         inactive.previous_days,
         i64::try_from(u(&expected["inactive"]["prev_days"])).expect("fits")
@@ -200,15 +203,14 @@ fn the_small_data_set_matches_the_reference_chart_by_chart() {
             ours.recent_hours_per_day.to_bits(),
             exact(&theirs[2]).to_bits()
         );
-        let last_stay_end = stays
+        let last_end = stays
             .iter()
             .filter(|s| s.user == ours.user)
-            .map(|s| s.end_ms)
-            .max();
-        assert_eq!(Some(ours.last_seen_ms), last_stay_end);
+            .map(|s| s.end_ms);
+        assert_eq!(Some(ours.last_seen_ms), last_end.max());
     }
 
-    let week = weekday_hours(&pieces);
+    let week = weekday_hours(&view);
     for day in 0..7 {
         close(
             week.total_hours[day],
@@ -222,7 +224,7 @@ fn the_small_data_set_matches_the_reference_chart_by_chart() {
         );
     }
 
-    let map = heatmap(&pieces, 20);
+    let map = heatmap(&view, 20);
     let months: Vec<String> = map
         .months
         .iter()
@@ -254,7 +256,7 @@ fn the_small_data_set_matches_the_reference_chart_by_chart() {
         }
     }
 
-    let timeline = weekly_timeline(&pieces, 10);
+    let timeline = weekly_timeline(&view, 10);
     let weeks: Vec<String> = timeline.weeks.iter().map(ToString::to_string).collect();
     let reference_weeks: Vec<&str> = list(&expected["weekly"]["weeks"])
         .iter()

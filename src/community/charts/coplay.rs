@@ -4,13 +4,14 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::names::Names;
+use super::stays::GuildStays;
 use super::{hours, list, ranking, Drawing, Rendered, Request};
 use crate::charts::{
     self, Community, CommunityGraph, GraphEdge, GraphNode, HorizontalBars, LabelledHours,
 };
 use crate::domain::coplay::{
-    centre_and_edge, detect_communities, force_layout, pair_overlaps, CentreAndEdge, Communities,
-    CoplayGraph, LayoutOptions, MemberCentrality, PairOverlap, VoiceStay,
+    centre_and_edge, detect_communities, force_layout, CentreAndEdge, Communities, CoplayGraph,
+    LayoutOptions, MemberCentrality, PairOverlap,
 };
 use crate::domain::ids::UserId;
 
@@ -34,14 +35,18 @@ const DUOS: usize = 20;
 /// The seed of every random choice, so the same data draws the same picture.
 const SEED: u64 = 42;
 
-/// Time together per pair of shown members; the `top` strongest come first, in order (most
-/// time first, ties by pair), the rest after them in no order. A large server has hundreds of
-/// thousands of pairs and a chart shows a few thousand at most.
-fn pairs(stays: &[VoiceStay], names: &Names, top: usize) -> Vec<PairOverlap> {
-    let mut pairs: Vec<PairOverlap> = pair_overlaps(stays)
-        .into_iter()
-        .filter(|p| names.shown(UserId(p.pair.low())) && names.shown(UserId(p.pair.high())))
-        .collect();
+/// Time together per pair of shown members over the period; the `top` strongest come first, in
+/// order (most time first, ties by pair), the rest after them in no order. A large server has
+/// hundreds of thousands of pairs and a chart shows a few thousand at most.
+fn pairs(
+    request: &Request,
+    names: &Names,
+    history: &mut GuildStays,
+    top: usize,
+) -> Vec<PairOverlap> {
+    let mut pairs = history
+        .pairs(request.tz())
+        .overlaps(request.first_day(), |user| names.shown(UserId(user)));
     let strongest = |a: &PairOverlap, b: &PairOverlap| {
         b.overlap_ms.cmp(&a.overlap_ms).then(a.pair.cmp(&b.pair))
     };
@@ -54,8 +59,8 @@ fn pairs(stays: &[VoiceStay], names: &Names, top: usize) -> Vec<PairOverlap> {
 }
 
 /// Who plays with whom.
-pub(super) fn community(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rendered {
-    let pairs = pairs(stays, names, DRAWN_EDGES);
+pub(super) fn community(request: &Request, names: &Names, history: &mut GuildStays) -> Rendered {
+    let pairs = pairs(request, names, history, DRAWN_EDGES);
     if pairs.is_empty() {
         return Ok(Drawing::Empty(format!(
             "No two members were in a voice channel together ({}), so there is no community \
@@ -78,10 +83,7 @@ pub(super) fn community(request: &Request, names: &Names, stays: &[VoiceStay]) -
         );
         (joined(communities), joined(places), positions)
     });
-    let mut voice_ms: HashMap<u64, i64> = HashMap::new();
-    for stay in stays {
-        *voice_ms.entry(stay.user).or_default() += stay.end_ms - stay.start_ms;
-    }
+    let voice_ms = history.voice_ms(request.since_ms(), request.now.timestamp_millis());
     let users = graph.users();
     let mut by_time: Vec<usize> = (0..users.len()).collect();
     by_time.sort_by_key(|&node| (std::cmp::Reverse(voice_ms.get(&users[node])), users[node]));
@@ -202,8 +204,8 @@ fn describe(
 }
 
 /// The pairs with the most time together.
-pub(super) fn duo(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rendered {
-    let pairs = pairs(stays, names, DUOS);
+pub(super) fn duo(request: &Request, names: &Names, history: &mut GuildStays) -> Rendered {
+    let pairs = pairs(request, names, history, DUOS);
     if pairs.is_empty() {
         return Ok(Drawing::Empty(format!(
             "No two members were in a voice channel together ({}).",

@@ -17,12 +17,15 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::charts::ChartError;
-use crate::domain::coplay::VoiceStay;
 use crate::domain::ids::{ChannelId, GuildId, UserId};
+use crate::domain::voice_time::calendar::DAY_MS;
+use crate::domain::voice_time::clock::{local_day, LocalClock};
+use crate::domain::voice_time::hour_table::{HourTable, HourView};
 use crate::domain::voice_time::messages::CHART_CHANNELS;
 use crate::store::{Store, StoreError};
 
 pub use names::{Names, FORMER_MEMBER};
+use stays::GuildStays;
 pub use stays::StayCache;
 
 /// The name that stands for every chart in `/chart access`.
@@ -121,6 +124,29 @@ impl Request {
             .and_then(|name| name.parse().ok())
             .unwrap_or(Tz::UTC)
     }
+
+    /// The local day a voice chart starts on: the day of `since` on the server's clock, so that
+    /// days and weeks are whole (the inactive chart reads its two windows, whatever the period).
+    fn first_day(&self) -> i64 {
+        let since = if self.chart == Chart::Inactive {
+            Some(self.now - INACTIVE_LOOKBACK)
+        } else {
+            self.since
+        };
+        since.map_or(i64::MIN, |since| {
+            local_day(self.tz(), since.timestamp_millis())
+        })
+    }
+
+    /// The instant the period starts: the local midnight of [`Request::first_day`].
+    fn since_ms(&self) -> i64 {
+        let day = self.first_day();
+        if day == i64::MIN {
+            return i64::MIN;
+        }
+        let around = day * DAY_MS;
+        LocalClock::new(self.tz(), around - DAY_MS, around + DAY_MS).day_start(day)
+    }
 }
 
 /// A chart's answer.
@@ -169,9 +195,8 @@ pub enum ChartsError {
     Task(#[from] tokio::task::JoinError),
 }
 
-/// How far back the inactive chart reads: its two windows (14 and 60 days) and a day of slack
-/// for the server's clock.
-const INACTIVE_LOOKBACK: TimeDelta = TimeDelta::days(14 + 60 + 1);
+/// How far back the inactive chart reads: its two windows (14 and 60 days), today included.
+const INACTIVE_LOOKBACK: TimeDelta = TimeDelta::days(14 + 60 - 1);
 
 /// Draws the chart `request` asks for. The store is read on the async runtime (voice stays
 /// through `stays`, which keeps them between draws); computing and drawing run on the blocking
@@ -198,18 +223,8 @@ pub async fn draw(
         store.member_directory(request.guild).await?,
         &request.hidden,
     );
-    let since = if chart == VoiceChart::Inactive {
-        request.now - INACTIVE_LOOKBACK
-    } else {
-        request.since.unwrap_or(DateTime::UNIX_EPOCH)
-    };
-    let mut stays = stays
-        .stays(store, request.guild, since, request.now)
-        .await?;
-    stays.retain(|stay| {
-        names.shown(UserId(stay.user)) && request.channel.is_none_or(|c| c.0 == stay.channel)
-    });
-    tokio::task::spawn_blocking(move || draw_voice(chart, &request, &names, &stays)).await?
+    let mut history = stays.read(store, request.guild, request.now).await?;
+    tokio::task::spawn_blocking(move || draw_voice(chart, &request, &names, &mut history)).await?
 }
 
 /// The charts drawn from voice stays.
@@ -245,16 +260,42 @@ fn draw_voice(
     chart: VoiceChart,
     request: &Request,
     names: &Names,
-    stays: &[VoiceStay],
+    history: &mut GuildStays,
 ) -> Rendered {
+    let hours = |history: &mut GuildStays, draw: &dyn Fn(&HourView<'_>) -> Rendered| {
+        with_hours(request, names, history, draw)
+    };
     match chart {
-        VoiceChart::Community => coplay::community(request, names, stays),
-        VoiceChart::Duo => coplay::duo(request, names, stays),
-        VoiceChart::Voice => voice::voice(request, names, stays),
-        VoiceChart::Inactive => voice::inactive(request, names, stays),
-        VoiceChart::Weekdays => voice::weekdays(request, stays),
-        VoiceChart::Hours => voice::hours(request, names, stays),
-        VoiceChart::Timeline => voice::timeline(request, names, stays),
+        VoiceChart::Community => coplay::community(request, names, history),
+        VoiceChart::Duo => coplay::duo(request, names, history),
+        VoiceChart::Voice => hours(history, &|view| voice::voice(request, names, view)),
+        VoiceChart::Inactive => hours(history, &|view| voice::inactive(request, names, view)),
+        VoiceChart::Weekdays => hours(history, &|view| voice::weekdays(request, view)),
+        VoiceChart::Hours => hours(history, &|view| voice::hours(request, names, view)),
+        VoiceChart::Timeline => hours(history, &|view| voice::timeline(request, names, view)),
+    }
+}
+
+/// Calls `draw` with the hours of the members shown, from the period's first day: the kept
+/// table's, or for one channel a table of that channel's stays alone.
+fn with_hours<T>(
+    request: &Request,
+    names: &Names,
+    history: &mut GuildStays,
+    draw: &dyn Fn(&HourView<'_>) -> T,
+) -> T {
+    let shown = |user: u64| names.shown(UserId(user));
+    match request.channel {
+        Some(channel) => {
+            let stays = history.clamped(
+                request.since_ms(),
+                request.now.timestamp_millis(),
+                Some(channel.0),
+            );
+            let table = HourTable::from_stays(&stays, request.tz());
+            draw(&table.view(request.first_day(), shown))
+        }
+        None => draw(&history.hours(request.tz()).view(request.first_day(), shown)),
     }
 }
 

@@ -1,25 +1,31 @@
-//! The voice stays every voice chart starts from, kept per guild between draws.
+//! The voice stays every voice chart starts from, kept per guild between draws, with the two
+//! tables the charts read made from them.
 //!
 //! Reading a year of a large server's voice ledger costs more than everything the charts then
 //! compute (700,000 rows: about a second through the database drivers), and the ledger only
 //! grows: a stay once closed never changes. So the first draw for a guild reads its whole
 //! ledger, and each later draw reads only the stays appended since and those that were still
-//! open, then clamps the kept stays to the period asked for. What a draw sees is exactly what
-//! the store holds at that moment.
+//! open. The closed stays are kept by channel ([`ChannelStays`]); the hours per member
+//! ([`HourTable`]) and the time together per pair ([`PairTable`]) are made from them the first
+//! time a chart needs them, on the server's clock, and from then on grow with each stay that
+//! closes. What a draw sees is exactly what the store holds at that moment.
 //!
 //! A guild's entry is dropped within a minute once [`IDLE`] passed without a draw
-//! ([`StayCache::release_idle`]), so the memory it takes (32 bytes a stay) is only held while
-//! moderators are looking at charts. Anything that removes rows from
-//! the ledger must call [`StayCache::forget`] for the guild.
+//! ([`StayCache::release_idle`]), so the memory it takes (about 24 bytes a stay, 8 a
+//! member-hour and 16 a pair-day) is only held while moderators are looking at charts. Anything
+//! that removes rows from the ledger must call [`StayCache::forget`] for the guild.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use tokio::sync::OwnedMutexGuard;
 
-use crate::domain::coplay::VoiceStay;
+use crate::domain::coplay::{ChannelStays, PairTable, VoiceStay};
 use crate::domain::ids::GuildId;
+use crate::domain::voice_time::hour_table::HourTable;
 use crate::store::charts::LedgerStay;
 use crate::store::{Store, StoreError};
 
@@ -28,27 +34,34 @@ pub const IDLE: Duration = Duration::from_secs(15 * 60);
 
 /// One guild's stays as last read.
 #[derive(Debug, Default)]
-struct GuildStays {
-    /// Closed stays, unclamped.
-    closed: Vec<VoiceStay>,
+pub(super) struct GuildStays {
+    /// Closed stays.
+    closed: ChannelStays,
     /// Stays open at the last read: their ids and starts.
     open: Vec<LedgerStay>,
     /// The highest ledger id read.
     last_id: i64,
+    /// The moment of the last read (unix ms): where open stays end.
+    read_ms: i64,
     /// When a draw last used them.
     used: Option<Instant>,
+    /// Hours per member, once a chart needed them.
+    hours: Option<HourTable>,
+    /// Time together per pair, once a chart needed it.
+    pairs: Option<PairTable>,
 }
 
 impl GuildStays {
-    /// Folds in what the store returned since the last read.
-    fn absorb(&mut self, rows: Vec<LedgerStay>) {
+    /// Folds in what the store returned since the last read, made at `read_ms`.
+    fn absorb(&mut self, rows: Vec<LedgerStay>, read_ms: i64) {
         // Every open stay was asked for again, so each comes back, open or closed.
         self.open.clear();
-        self.closed.reserve(rows.len());
+        self.read_ms = read_ms;
+        let mut closed = Vec::new();
         for row in rows {
             self.last_id = self.last_id.max(row.id);
             match row.end_ms {
-                Some(end_ms) => self.closed.push(VoiceStay {
+                Some(end_ms) => closed.push(VoiceStay {
                     user: row.user.0,
                     channel: row.channel.0,
                     start_ms: row.start_ms,
@@ -57,20 +70,54 @@ impl GuildStays {
                 None => self.open.push(row),
             }
         }
+        if let Some(hours) = &mut self.hours {
+            hours.add(&closed);
+        }
+        for stay in &closed {
+            if let Some(pairs) = &mut self.pairs {
+                pairs.add(&self.closed, stay);
+            }
+            self.closed.insert(stay);
+        }
+        let open = self.open_stays();
+        if let Some(hours) = &mut self.hours {
+            hours.set_open(&open);
+        }
+        if let Some(pairs) = &mut self.pairs {
+            pairs.set_open(&self.closed, &open);
+        }
     }
 
-    /// The stays overlapping `[since, until)`, clamped to it; open stays run to `until`.
-    fn clamped(&self, since_ms: i64, until_ms: i64) -> Vec<VoiceStay> {
-        let open = self.open.iter().map(|stay| VoiceStay {
-            user: stay.user.0,
-            channel: stay.channel.0,
-            start_ms: stay.start_ms,
-            end_ms: until_ms,
-        });
-        self.closed
+    /// The open stays, running to the moment of the read.
+    fn open_stays(&self) -> Vec<VoiceStay> {
+        self.open
             .iter()
-            .copied()
-            .chain(open)
+            .map(|stay| VoiceStay {
+                user: stay.user.0,
+                channel: stay.channel.0,
+                start_ms: stay.start_ms,
+                end_ms: self.read_ms.max(stay.start_ms),
+            })
+            .collect()
+    }
+
+    /// The stays (of `channel` alone when given) overlapping `[since, until)`, clamped to it.
+    pub(super) fn clamped(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+        channel: Option<u64>,
+    ) -> Vec<VoiceStay> {
+        let closed: Box<dyn Iterator<Item = VoiceStay>> = match channel {
+            Some(channel) => Box::new(self.closed.in_channel(channel)),
+            None => Box::new(self.closed.iter()),
+        };
+        closed
+            .chain(
+                self.open_stays()
+                    .into_iter()
+                    .filter(|stay| channel.is_none_or(|c| c == stay.channel)),
+            )
             .filter_map(|stay| {
                 let start_ms = stay.start_ms.max(since_ms);
                 let end_ms = stay.end_ms.min(until_ms);
@@ -82,7 +129,46 @@ impl GuildStays {
             })
             .collect()
     }
+
+    /// Each member's time in voice within `[since, until)` (ms).
+    pub(super) fn voice_ms(&self, since_ms: i64, until_ms: i64) -> HashMap<u64, i64> {
+        let mut totals: HashMap<u64, i64> = HashMap::new();
+        for stay in self.closed.iter().chain(self.open_stays()) {
+            let ms = stay.end_ms.min(until_ms) - stay.start_ms.max(since_ms);
+            if ms > 0 {
+                *totals.entry(stay.user).or_default() += ms;
+            }
+        }
+        totals
+    }
+
+    /// The hours per member on the clock of `tz`, made now if no chart needed them yet (or
+    /// on another clock).
+    pub(super) fn hours(&mut self, tz: Tz) -> &HourTable {
+        if self.hours.as_ref().is_none_or(|hours| hours.tz() != tz) {
+            let closed: Vec<VoiceStay> = self.closed.iter().collect();
+            let mut hours = HourTable::from_stays(&closed, tz);
+            hours.set_open(&self.open_stays());
+            self.hours = Some(hours);
+        }
+        self.hours.get_or_insert_with(|| HourTable::new(tz))
+    }
+
+    /// The time together per pair on the clock of `tz`, made now if no chart needed it yet
+    /// (or on another clock).
+    pub(super) fn pairs(&mut self, tz: Tz) -> &mut PairTable {
+        if self.pairs.as_ref().is_none_or(|pairs| pairs.tz() != tz) {
+            let mut pairs = PairTable::build(tz, &self.closed);
+            pairs.set_open(&self.closed, &self.open_stays());
+            self.pairs = Some(pairs);
+        }
+        self.pairs.get_or_insert_with(|| PairTable::new(tz))
+    }
 }
+
+/// A guild's stays as read for one draw, held until the draw is done: a second draw for the
+/// same guild waits for it instead of reading the ledger again.
+pub(super) type History = OwnedMutexGuard<GuildStays>;
 
 /// Every guild's stays, each behind its own lock so that two draws for one guild read the
 /// ledger once and draws for different guilds never wait for each other.
@@ -98,6 +184,24 @@ impl StayCache {
         Self::default()
     }
 
+    /// The guild's stays, brought up to date with the ledger as of `now`.
+    ///
+    /// # Errors
+    /// When the store fails; what was kept stays as it was.
+    pub(super) async fn read(
+        &self,
+        store: &dyn Store,
+        guild: GuildId,
+        now: DateTime<Utc>,
+    ) -> Result<History, StoreError> {
+        let mut stays = self.entry(guild).lock_owned().await;
+        let open: Vec<i64> = stays.open.iter().map(|stay| stay.id).collect();
+        let rows = store.ledger_stays(guild, stays.last_id, &open).await?;
+        stays.absorb(rows, now.timestamp_millis());
+        stays.used = Some(Instant::now());
+        Ok(stays)
+    }
+
     /// The guild's stays outside AFK channels (bots left out) overlapping `[since, until)`,
     /// clamped to it, in no particular order: the same as [`crate::store::ChartStore::voice_stays`]
     /// returns, read incrementally.
@@ -111,13 +215,8 @@ impl StayCache {
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<VoiceStay>, StoreError> {
-        let entry = self.entry(guild);
-        let mut stays = entry.lock().await;
-        let open: Vec<i64> = stays.open.iter().map(|stay| stay.id).collect();
-        let rows = store.ledger_stays(guild, stays.last_id, &open).await?;
-        stays.absorb(rows);
-        stays.used = Some(Instant::now());
-        Ok(stays.clamped(since.timestamp_millis(), until.timestamp_millis()))
+        let stays = self.read(store, guild, until).await?;
+        Ok(stays.clamped(since.timestamp_millis(), until.timestamp_millis(), None))
     }
 
     /// Drops what is kept for `guild`: its next draw reads the whole ledger again. Call it after
@@ -206,10 +305,10 @@ mod tests {
     #[test]
     fn open_stays_close_on_a_later_read_and_everything_is_clamped_to_the_period() {
         let mut stays = GuildStays::default();
-        stays.absorb(vec![row(1, 1, 0, Some(100)), row(2, 2, 50, None)]);
+        stays.absorb(vec![row(1, 1, 0, Some(100)), row(2, 2, 50, None)], 80);
         assert_eq!(stays.last_id, 2);
         assert_eq!(stays.open.len(), 1);
-        let now = stays.clamped(20, 80);
+        let now = stays.clamped(20, 80, None);
         assert_eq!(
             now,
             [
@@ -228,10 +327,10 @@ mod tests {
             ]
         );
         // The open stay came back closed, and a new one began.
-        stays.absorb(vec![row(2, 2, 50, Some(120)), row(3, 1, 130, None)]);
+        stays.absorb(vec![row(2, 2, 50, Some(120)), row(3, 1, 130, None)], 140);
         assert_eq!(stays.last_id, 3);
         assert_eq!(stays.open.iter().map(|s| s.id).collect::<Vec<_>>(), [3]);
-        let later = stays.clamped(0, 140);
+        let later = stays.clamped(0, 140, None);
         assert_eq!(later.len(), 3);
         assert!(later.contains(&VoiceStay {
             user: 2,
@@ -246,7 +345,7 @@ mod tests {
             end_ms: 140
         }));
         assert!(
-            stays.clamped(100, 110).iter().all(|s| s.user == 2),
+            stays.clamped(100, 110, None).iter().all(|s| s.user == 2),
             "only what overlaps"
         );
     }

@@ -11,11 +11,10 @@ use crate::charts::{
     self, HorizontalBars, HourRow, HoursHeatmap, InactiveMembers, LabelledHours, Timeline,
     TimelineSeries, Weekdays,
 };
-use crate::domain::coplay::VoiceStay;
 use crate::domain::ids::UserId;
 use crate::domain::voice_time::clock::local_day;
 use crate::domain::voice_time::heatmap::{heatmap, CHART_MEMBERS as HEATMAP_MEMBERS};
-use crate::domain::voice_time::hours::split_hours;
+use crate::domain::voice_time::hour_table::HourView;
 use crate::domain::voice_time::inactive::{inactive_members, InactiveRule};
 use crate::domain::voice_time::per_member::{voice_per_member, CHART_MEMBERS as VOICE_MEMBERS};
 use crate::domain::voice_time::weekdays::weekday_hours;
@@ -40,8 +39,8 @@ fn nobody_in_voice(request: &Request) -> Drawing {
 }
 
 /// Hours in voice per member.
-pub(super) fn voice(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rendered {
-    let top = voice_per_member(stays, VOICE_MEMBERS);
+pub(super) fn voice(request: &Request, names: &Names, view: &HourView<'_>) -> Rendered {
+    let top = voice_per_member(view, VOICE_MEMBERS);
     if top.is_empty() {
         return Ok(nobody_in_voice(request));
     }
@@ -72,12 +71,10 @@ pub(super) fn voice(request: &Request, names: &Names, stays: &[VoiceStay]) -> Re
 }
 
 /// Members whose recent time in voice fell far below their earlier time.
-pub(super) fn inactive(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rendered {
-    let tz = request.tz();
+pub(super) fn inactive(request: &Request, names: &Names, view: &HourView<'_>) -> Rendered {
     let rule = InactiveRule::default();
-    let pieces = split_hours(stays, tz);
-    let today = local_day(tz, request.now.timestamp_millis());
-    let report = inactive_members(stays, &pieces, &rule, today);
+    let today = local_day(request.tz(), request.now.timestamp_millis());
+    let report = inactive_members(view, &rule, today);
     if report.previous_days <= 0 {
         return Ok(Drawing::Empty(format!(
             "Voice time here is recorded for less than {} days, so nobody can have gone quiet yet.",
@@ -132,12 +129,11 @@ pub(super) fn inactive(request: &Request, names: &Names, stays: &[VoiceStay]) ->
 }
 
 /// Average community hours per weekday.
-pub(super) fn weekdays(request: &Request, stays: &[VoiceStay]) -> Rendered {
-    let pieces = split_hours(stays, request.tz());
-    if pieces.is_empty() {
+pub(super) fn weekdays(request: &Request, view: &HourView<'_>) -> Rendered {
+    if view.is_empty() {
         return Ok(nobody_in_voice(request));
     }
-    let week = weekday_hours(&pieces);
+    let week = weekday_hours(view);
     let busiest = (0..7)
         .max_by(|&a, &b| week.average_hours[a].total_cmp(&week.average_hours[b]))
         .unwrap_or(0);
@@ -164,9 +160,8 @@ pub(super) fn weekdays(request: &Request, stays: &[VoiceStay]) -> Rendered {
 }
 
 /// Hours by month and hour of day, and the top members by hour of day.
-pub(super) fn hours(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rendered {
-    let pieces = split_hours(stays, request.tz());
-    let map = heatmap(&pieces, HEATMAP_MEMBERS);
+pub(super) fn hours(request: &Request, names: &Names, view: &HourView<'_>) -> Rendered {
+    let map = heatmap(view, HEATMAP_MEMBERS);
     if map.months.is_empty() {
         return Ok(nobody_in_voice(request));
     }
@@ -213,9 +208,8 @@ pub(super) fn hours(request: &Request, names: &Names, stays: &[VoiceStay]) -> Re
 }
 
 /// Weekly hours of the top members and of the community.
-pub(super) fn timeline(request: &Request, names: &Names, stays: &[VoiceStay]) -> Rendered {
-    let pieces = split_hours(stays, request.tz());
-    let weekly = weekly_timeline(&pieces, TIMELINE_MEMBERS);
+pub(super) fn timeline(request: &Request, names: &Names, view: &HourView<'_>) -> Rendered {
+    let weekly = weekly_timeline(view, TIMELINE_MEMBERS);
     if weekly.weeks.is_empty() {
         return Ok(nobody_in_voice(request));
     }

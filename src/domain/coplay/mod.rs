@@ -2,7 +2,7 @@
 //! of it.
 //!
 //! - [`overlap`]: from voice stays to time together per pair ([`pair_overlaps`] for a whole
-//!   history, [`stay_overlaps`] for one closing stay against a stored rollup).
+//!   history); [`pair_table`] keeps the same sums per local day, stay by stay, for the charts.
 //! - [`UserPair`] and [`PairOverlap`]: the pair key and its time.
 //! - [`CoplayGraph`]: the weighted graph of pairs, nodes numbered by user id.
 //! - [`detect_communities`] and [`modularity`]: who mostly plays with whom (Leiden), scored
@@ -21,6 +21,7 @@ pub mod layout;
 pub mod modularity;
 pub mod overlap;
 pub mod pair;
+pub mod pair_table;
 mod seed;
 
 pub use centrality::{centre_and_edge, eigenvector_centrality, CentreAndEdge, MemberCentrality};
@@ -28,5 +29,6 @@ pub use community::{detect_communities, Communities};
 pub use graph::CoplayGraph;
 pub use layout::{force_layout, LayoutOptions};
 pub use modularity::modularity;
-pub use overlap::{pair_overlaps, stay_overlaps, VoiceStay};
+pub use overlap::{pair_overlaps, VoiceStay};
 pub use pair::{PairOverlap, UserPair};
+pub use pair_table::{ChannelStays, PairTable};

@@ -4,8 +4,8 @@
 //! the stays overlapped; overlaps of zero count for nothing, and a member's own stays never
 //! pair with each other. This is the reference `pairs.csv` definition, to the millisecond.
 //!
-//! [`pair_overlaps`] sweeps a whole history at once (the graph is rebuilt from it);
-//! [`stay_overlaps`] adds one closed stay to a stored rollup without reading the history again.
+//! [`pair_overlaps`] sweeps a whole history at once; [`super::PairTable`] keeps the same sums up
+//! to date stay by stay.
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -79,34 +79,6 @@ pub fn pair_overlaps(stays: &[VoiceStay]) -> Vec<PairOverlap> {
         }
     }
     sums.into_overlaps(&users)
-}
-
-/// The time `stay` overlapped each other member's stays among `others`, one entry per other
-/// member, in pair order: what closing `stay` adds to a stored pair rollup.
-///
-/// `others` are the stays of the same channel that may overlap it (open or closed); stays in
-/// another channel or of the same member are ignored, so passing a little too much is safe.
-#[must_use]
-pub fn stay_overlaps(stay: &VoiceStay, others: &[VoiceStay]) -> Vec<PairOverlap> {
-    let mut sums: HashMap<UserPair, u64, BuildHasherDefault<IdHasher>> = HashMap::default();
-    for other in others {
-        if other.channel != stay.channel {
-            continue;
-        }
-        let Some(pair) = UserPair::new(stay.user, other.user) else {
-            continue;
-        };
-        let overlap = stay.end_ms.min(other.end_ms) - stay.start_ms.max(other.start_ms);
-        if overlap > 0 {
-            *sums.entry(pair).or_default() += overlap.unsigned_abs();
-        }
-    }
-    let mut overlaps: Vec<PairOverlap> = sums
-        .into_iter()
-        .map(|(pair, overlap_ms)| PairOverlap { pair, overlap_ms })
-        .collect();
-    overlaps.sort_unstable_by_key(|o| o.pair);
-    overlaps
 }
 
 /// The stays split by channel, each channel's in order of join.
@@ -294,48 +266,6 @@ mod tests {
         ];
         // Lounge: 30 min with Ada's first stay, 10 with her second; ranked: 10.
         assert_eq!(pair_overlaps(&stays), [together(ADA, BOB, 50)]);
-    }
-
-    #[test]
-    fn a_closing_stay_adds_its_overlap_with_each_other_member() {
-        let closing = stay(ADA, LOUNGE, 0, 60);
-        let others = [
-            stay(BOB, LOUNGE, 10, 20),
-            stay(BOB, LOUNGE, 40, 90),
-            stay(CY, LOUNGE, 55, 120),
-            stay(CY, RANKED, 0, 60),
-            stay(ADA, LOUNGE, 0, 60),
-        ];
-        assert_eq!(
-            stay_overlaps(&closing, &others),
-            [together(ADA, BOB, 30), together(ADA, CY, 5)]
-        );
-    }
-
-    #[test]
-    fn closing_each_stay_in_turn_builds_the_same_rollup_as_one_sweep() {
-        let stays: Vec<VoiceStay> = (0..40_u32)
-            .map(|i| {
-                let user = u64::from(i * 7 % 5);
-                let channel = LOUNGE + u64::from(i % 3 == 0);
-                let from = i64::from(i) * 11 % 97;
-                stay(user, channel, from, from + 5 + i64::from(i) * 13 % 41)
-            })
-            .collect();
-        let mut rollup: HashMap<UserPair, u64> = HashMap::new();
-        for (i, closing) in stays.iter().enumerate() {
-            // Each pair of stays is counted once: when the later of the two (in input order) closes.
-            for o in stay_overlaps(closing, &stays[..i]) {
-                *rollup.entry(o.pair).or_default() += o.overlap_ms;
-            }
-        }
-        let mut incremental: Vec<PairOverlap> = rollup
-            .into_iter()
-            .map(|(pair, overlap_ms)| PairOverlap { pair, overlap_ms })
-            .collect();
-        incremental.sort_unstable_by_key(|o| o.pair);
-        assert!(!incremental.is_empty());
-        assert_eq!(pair_overlaps(&stays), incremental);
     }
 
     #[test]

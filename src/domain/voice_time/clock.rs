@@ -120,6 +120,43 @@ impl LocalClock {
         self.local_ms(utc_ms).div_euclid(super::calendar::DAY_MS)
     }
 
+    /// The first instant after `utc_ms` that is on the next local day: its local midnight, or
+    /// the end of the gap when clocks skip midnight.
+    #[must_use]
+    pub fn next_midnight(&self, utc_ms: i64) -> i64 {
+        let day = self.local_day(utc_ms);
+        let midnight = (day + 1) * super::calendar::DAY_MS;
+        // The offset may change between `utc_ms` and midnight: read it again at the estimate.
+        let estimate = midnight - self.offset_at(utc_ms);
+        let at = midnight - self.offset_at(estimate);
+        if at > utc_ms && self.local_day(at) > day && self.local_day(at - 1) == day {
+            at
+        } else {
+            self.day_start(day + 1).max(utc_ms + 1)
+        }
+    }
+
+    /// The first instant of local day `day`.
+    #[must_use]
+    pub fn day_start(&self, day: i64) -> i64 {
+        let midnight = day * super::calendar::DAY_MS;
+        // Between the two readings of the offset around midnight; search for the first instant
+        // whose local day is `day`.
+        let (mut lo, mut hi) = (
+            midnight - 15 * super::HOUR_MS,
+            midnight + 15 * super::HOUR_MS,
+        );
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.local_day(mid) >= day {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        hi
+    }
+
     /// The segment holding `utc_ms` (within the span).
     pub(crate) fn segment_at(&self, utc_ms: i64) -> usize {
         self.starts.partition_point(|&start| start <= utc_ms) - 1

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::calendar::{month_number, month_start};
-use super::hours::{day_range, HourPiece};
+use super::hour_table::HourView;
 use super::members::{top_rows, MemberIndex};
 use super::ms_to_hours;
 
@@ -24,39 +24,34 @@ pub struct Heatmap {
     pub member_hours: Vec<[f64; 24]>,
 }
 
-/// The heatmap of `pieces`, with the `top_members` members with the most time.
+/// The heatmap of `view`, with the `top_members` members with the most time.
 #[must_use]
-pub fn heatmap(pieces: &[HourPiece], top_members: usize) -> Heatmap {
-    let Some((first_day, last_day)) = day_range(pieces) else {
+pub fn heatmap(view: &HourView<'_>, top_members: usize) -> Heatmap {
+    let Some((first_day, last_day)) = view.day_range() else {
         return Heatmap::default();
     };
     let first_month = month_number(first_day);
     let month_count = usize::try_from(month_number(last_day) - first_month + 1).unwrap_or(0);
+    // The month of every day in the range, looked up once: a calendar conversion per hour
+    // would cost more than the rest of the chart.
+    let day_months: Vec<usize> = (first_day..=last_day)
+        .map(|day| usize::try_from(month_number(day) - first_month).unwrap_or(0))
+        .collect();
     let mut month_ms = vec![[0_i64; 24]; month_count];
     let mut month_seen = vec![false; month_count];
     let mut members = MemberIndex::default();
-    let mut member_ms: Vec<[i64; 24]> = Vec::new();
-    // Pieces come stay by stay, so consecutive pieces mostly share a day: remember its month.
-    let mut cached: Option<(i64, usize)> = None;
-    for piece in pieces {
-        let day = piece.local_day();
-        let month = match cached {
-            Some((cached_day, month)) if cached_day == day => month,
-            _ => {
-                let month = usize::try_from(month_number(day) - first_month).unwrap_or(0);
-                cached = Some((day, month));
-                month
-            }
-        };
-        let hour = piece.hour_of_day();
-        let ms = i64::from(piece.ms);
-        month_ms[month][hour] += ms;
-        month_seen[month] = true;
-        let row = members.row(piece.user);
-        if row == member_ms.len() {
-            member_ms.push([0; 24]);
+    let mut member_ms: Vec<[i64; 24]> = vec![[0; 24]; view.members.len()];
+    for (member, hours_of_day) in view.members.iter().zip(member_ms.iter_mut()) {
+        members.row(member.user);
+        for total in member.hours() {
+            let day = usize::try_from(total.local_day() - first_day).unwrap_or(0);
+            let month = day_months[day];
+            let hour = total.hour_of_day();
+            let ms = i64::from(total.ms);
+            month_ms[month][hour] += ms;
+            month_seen[month] = true;
+            hours_of_day[hour] += ms;
         }
-        member_ms[row][hour] += ms;
     }
 
     let mut map = Heatmap::default();
@@ -79,7 +74,7 @@ mod tests {
     use chrono_tz::Tz;
 
     use super::super::calendar::DAY_MS;
-    use super::super::hours::split_hours;
+    use super::super::hour_table::HourTable;
     use super::super::VoiceStay;
     use super::*;
 
@@ -109,7 +104,10 @@ mod tests {
             stay(ADA, JAN_1, 20, 90),      // 20:00-21:30, 1 January
             stay(BOB, JAN_1 + 60, 21, 30), // 1 March
         ];
-        let map = heatmap(&split_hours(&stays, Tz::UTC), CHART_MEMBERS);
+        let map = heatmap(
+            &HourTable::from_stays(&stays, Tz::UTC).everything(),
+            CHART_MEMBERS,
+        );
         assert_eq!(map.months, [date(2024, 1, 1), date(2024, 3, 1)]);
         assert!((map.month_hours[0][20] - 1.0).abs() < 1e-12);
         assert!((map.month_hours[0][21] - 0.5).abs() < 1e-12);
@@ -121,8 +119,11 @@ mod tests {
     #[test]
     fn new_years_eve_in_utc_is_new_years_day_in_paris() {
         let stays = [stay(ADA, JAN_1 - 1, 23, 30)]; // 31 Dec 23:00 UTC = 1 Jan 00:00 Paris
-        let utc = heatmap(&split_hours(&stays, Tz::UTC), 1);
-        let paris = heatmap(&split_hours(&stays, Tz::Europe__Paris), 1);
+        let utc = heatmap(&HourTable::from_stays(&stays, Tz::UTC).everything(), 1);
+        let paris = heatmap(
+            &HourTable::from_stays(&stays, Tz::Europe__Paris).everything(),
+            1,
+        );
         assert_eq!(utc.months, [date(2023, 12, 1)]);
         assert!((utc.month_hours[0][23] - 0.5).abs() < 1e-12);
         assert_eq!(paris.months, [date(2024, 1, 1)]);
@@ -132,8 +133,8 @@ mod tests {
     #[test]
     fn only_the_top_members_get_a_row() {
         let stays = [stay(ADA, JAN_1, 20, 30), stay(BOB, JAN_1, 20, 60)];
-        let map = heatmap(&split_hours(&stays, Tz::UTC), 1);
+        let map = heatmap(&HourTable::from_stays(&stays, Tz::UTC).everything(), 1);
         assert_eq!(map.members, [BOB]);
-        assert_eq!(heatmap(&[], 5), Heatmap::default());
+        assert_eq!(heatmap(&HourView::default(), 5), Heatmap::default());
     }
 }

@@ -9,9 +9,8 @@
 //! [`InactiveRule::min_previous_hours_per_day`] (they were a regular, not a passer-by) and the
 //! recent rate is at most [`InactiveRule::max_ratio`] of it. Both bounds are inclusive.
 
-use super::hours::HourPiece;
-use super::members::{MemberIndex, MemberMap};
-use super::{ms_to_hours, VoiceStay};
+use super::hour_table::HourView;
+use super::ms_to_hours;
 
 /// The thresholds of the rule.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,18 +71,12 @@ pub struct InactiveReport {
     pub previous_days: i64,
 }
 
-/// Applies `rule` to the hour pieces of every member, today being local day `today` (see
-/// [`super::clock::local_day`]); the first day of data is the earliest piece's. `stays` give
-/// each flagged member's last-seen instant.
+/// Applies `rule` to every member of `view`, today being local day `today` (see
+/// [`super::clock::local_day`]); the first day of data is the view's first.
 #[must_use]
-pub fn inactive_members(
-    stays: &[VoiceStay],
-    pieces: &[HourPiece],
-    rule: &InactiveRule,
-    today: i64,
-) -> InactiveReport {
+pub fn inactive_members(view: &HourView<'_>, rule: &InactiveRule, today: i64) -> InactiveReport {
     let recent_days = i64::from(rule.recent_days);
-    let Some(first_day) = pieces.iter().map(HourPiece::local_day).min() else {
+    let Some((first_day, _)) = view.day_range() else {
         return InactiveReport {
             recent_days,
             ..InactiveReport::default()
@@ -100,23 +93,19 @@ pub fn inactive_members(
         };
     }
 
-    let mut members = MemberIndex::default();
-    let mut previous: Vec<i64> = Vec::new();
-    let mut recent: Vec<i64> = Vec::new();
-    for piece in pieces {
-        let day = piece.local_day();
-        if day < previous_start || day > today {
-            continue;
-        }
-        let row = members.row(piece.user);
-        if row == previous.len() {
-            previous.push(0);
-            recent.push(0);
-        }
-        if day >= recent_start {
-            recent[row] += i64::from(piece.ms);
-        } else {
-            previous[row] += i64::from(piece.ms);
+    let mut previous = vec![0_i64; view.members.len()];
+    let mut recent = vec![0_i64; view.members.len()];
+    for (row, member) in view.members.iter().enumerate() {
+        for total in member.hours() {
+            let day = total.local_day();
+            if day < previous_start || day > today {
+                continue;
+            }
+            if day >= recent_start {
+                recent[row] += i64::from(total.ms);
+            } else {
+                previous[row] += i64::from(total.ms);
+            }
         }
     }
 
@@ -127,17 +116,17 @@ pub fn inactive_members(
         reason = "day counts are small integers, exact in f64"
     )]
     let (previous_len, recent_len) = (previous_days as f64, recent_days as f64);
-    let mut flagged: Vec<InactiveMember> = (0..members.len())
+    let mut flagged: Vec<InactiveMember> = (0..view.members.len())
         .filter_map(|row| {
             let previous_rate = ms_to_hours(previous[row]) / previous_len;
             let recent_rate = ms_to_hours(recent[row]) / recent_len;
             let regular = previous_rate >= rule.min_previous_hours_per_day;
             let quiet = recent_rate <= rule.max_ratio * previous_rate;
             (regular && quiet).then(|| InactiveMember {
-                user: members.id(row),
+                user: view.members[row].user,
                 previous_hours_per_day: previous_rate,
                 recent_hours_per_day: recent_rate,
-                last_seen_ms: i64::MIN,
+                last_seen_ms: view.members[row].last_seen_ms,
             })
         })
         .collect();
@@ -151,15 +140,6 @@ pub fn inactive_members(
             .then_with(|| a.user.cmp(&b.user))
     });
 
-    let mut last_seen: MemberMap<i64> = flagged.iter().map(|m| (m.user, i64::MIN)).collect();
-    for stay in stays.iter().filter(|s| s.end_ms > s.start_ms) {
-        if let Some(seen) = last_seen.get_mut(&stay.user) {
-            *seen = (*seen).max(stay.end_ms);
-        }
-    }
-    for member in &mut flagged {
-        member.last_seen_ms = last_seen.get(&member.user).copied().unwrap_or(i64::MIN);
-    }
     InactiveReport {
         members: flagged,
         recent_days,
@@ -172,7 +152,8 @@ mod tests {
     use chrono_tz::Tz;
 
     use super::super::calendar::DAY_MS;
-    use super::super::hours::split_hours;
+    use super::super::hour_table::HourTable;
+    use super::super::VoiceStay;
     use super::*;
 
     const ADA: u64 = 1;
@@ -201,8 +182,8 @@ mod tests {
     }
 
     fn report(stays: &[VoiceStay], today: i64) -> InactiveReport {
-        let pieces = split_hours(stays, Tz::UTC);
-        inactive_members(stays, &pieces, &InactiveRule::default(), today)
+        let table = HourTable::from_stays(stays, Tz::UTC);
+        inactive_members(&table.everything(), &InactiveRule::default(), today)
     }
 
     fn flagged(stays: &[VoiceStay], today: i64) -> Vec<u64> {

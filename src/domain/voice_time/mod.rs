@@ -1,12 +1,13 @@
 //! Time in voice, and messages, as the moderator charts show them: pure computations over plain
 //! rows, with no database, Discord or clock.
 //!
-//! Everything starts from [`VoiceStay`]s (one member in voice from one instant to another,
-//! already clamped to the report's period, AFK channel left out). [`hours::split_hours`] cuts
-//! them at the server's local clock hours into [`hours::HourPiece`]s, the table every chart
-//! reads; each chart folds that table straight into small dense accumulators:
+//! Everything starts from [`VoiceStay`]s (one member in voice from one instant to another, AFK
+//! channel left out). [`hours::split_hours`] cuts them at the server's local clock hours into
+//! [`hours::HourPiece`]s, which [`hour_table::HourTable`] sums per member and hour and keeps up
+//! to date as stays close; each chart folds a view of that table (some members, from a local
+//! midnight on) straight into small dense accumulators:
 //!
-//! - [`per_member`] — total time per member, top N (read from the stays, no split needed);
+//! - [`per_member`] — total time per member, top N;
 //! - [`inactive`] — members whose last two weeks fell well below their previous two months;
 //! - [`weekdays`] — average community hours per local calendar weekday;
 //! - [`heatmap`] — month × hour of day, and top members × hour of day;
@@ -21,6 +22,7 @@
 pub mod calendar;
 pub mod clock;
 pub mod heatmap;
+pub mod hour_table;
 pub mod hours;
 pub mod inactive;
 pub mod members;

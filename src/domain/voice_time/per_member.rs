@@ -1,9 +1,8 @@
 //! Time in voice per member: the "who is in voice most" bar chart.
 //!
-//! Read from the stays themselves, not from the hour pieces: a total needs no clock.
-
+use super::hour_table::HourView;
 use super::members::{top_rows, MemberIndex};
-use super::{ms_to_hours, VoiceStay};
+use super::ms_to_hours;
 
 /// How many members the chart shows.
 pub const CHART_MEMBERS: usize = 30;
@@ -25,17 +24,15 @@ impl MemberVoice {
     }
 }
 
-/// Every member's total time in voice, the `top` largest, largest first, ties by member id.
+/// Every member's total time in voice in `view`, the `top` largest, largest first, ties by
+/// member id.
 #[must_use]
-pub fn voice_per_member(stays: &[VoiceStay], top: usize) -> Vec<MemberVoice> {
+pub fn voice_per_member(view: &HourView<'_>, top: usize) -> Vec<MemberVoice> {
     let mut members = MemberIndex::default();
-    let mut totals: Vec<i64> = Vec::new();
-    for stay in stays {
-        let row = members.row(stay.user);
-        if row == totals.len() {
-            totals.push(0);
-        }
-        totals[row] += stay.duration_ms();
+    let mut totals: Vec<i64> = Vec::with_capacity(view.members.len());
+    for member in &view.members {
+        members.row(member.user);
+        totals.push(member.total_ms());
     }
     top_rows(&members, &totals, top)
         .into_iter()
@@ -48,7 +45,15 @@ pub fn voice_per_member(stays: &[VoiceStay], top: usize) -> Vec<MemberVoice> {
 
 #[cfg(test)]
 mod tests {
+    use chrono_tz::Tz;
+
+    use super::super::hour_table::HourTable;
+    use super::super::VoiceStay;
     use super::*;
+
+    fn voice_per_member(stays: &[VoiceStay], top: usize) -> Vec<MemberVoice> {
+        super::voice_per_member(&HourTable::from_stays(stays, Tz::UTC).everything(), top)
+    }
 
     const ADA: u64 = 1;
     const BOB: u64 = 2;

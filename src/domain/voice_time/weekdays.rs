@@ -6,7 +6,7 @@
 //! quiet Monday lowers the Monday average.
 
 use super::calendar::weekday_index;
-use super::hours::HourPiece;
+use super::hour_table::HourView;
 use super::ms_to_hours;
 
 /// Community voice by local weekday, Monday first.
@@ -20,20 +20,17 @@ pub struct WeekdayHours {
     pub average_hours: [f64; 7],
 }
 
-/// Hours per local weekday over the days from the first to the last piece's.
+/// Hours per local weekday over the days from the first to the last with time in `view`.
 #[must_use]
-pub fn weekday_hours(pieces: &[HourPiece]) -> WeekdayHours {
+pub fn weekday_hours(view: &HourView<'_>) -> WeekdayHours {
     let mut total_ms = [0_i64; 7];
-    let mut first = i64::MAX;
-    let mut last = i64::MIN;
-    for piece in pieces {
-        let day = piece.local_day();
-        first = first.min(day);
-        last = last.max(day);
-        total_ms[weekday_index(day)] += i64::from(piece.ms);
+    for member in &view.members {
+        for total in member.hours() {
+            total_ms[weekday_index(total.local_day())] += i64::from(total.ms);
+        }
     }
     let mut days = [0_u32; 7];
-    if first <= last {
+    if let Some((first, last)) = view.day_range() {
         let span = last - first + 1;
         for (offset, count) in (0..7).zip(days.iter_mut()) {
             // Days first + offset, first + offset + 7, … up to last.
@@ -58,7 +55,7 @@ mod tests {
     use chrono_tz::Tz;
 
     use super::super::calendar::DAY_MS;
-    use super::super::hours::split_hours;
+    use super::super::hour_table::HourTable;
     use super::super::VoiceStay;
     use super::*;
 
@@ -85,7 +82,7 @@ mod tests {
             stay(2, MONDAY + 14, 1, 1),
             stay(1, MONDAY + 5, 21, 90), // Saturday
         ];
-        let week = weekday_hours(&split_hours(&stays, Tz::UTC));
+        let week = weekday_hours(&HourTable::from_stays(&stays, Tz::UTC).everything());
         assert_eq!(week.days, [3, 2, 2, 2, 2, 2, 2]);
         assert!((week.total_hours[0] - (3.0 + 1.0 / 60.0)).abs() < 1e-12);
         assert!((week.average_hours[0] - (3.0 + 1.0 / 60.0) / 3.0).abs() < 1e-12);
@@ -96,8 +93,8 @@ mod tests {
     #[test]
     fn sunday_evening_in_utc_is_monday_morning_in_tokyo() {
         let stays = [stay(1, MONDAY + 6, 20, 60)]; // Sunday 20:00 UTC = Monday 05:00 JST
-        let utc = weekday_hours(&split_hours(&stays, Tz::UTC));
-        let tokyo = weekday_hours(&split_hours(&stays, Tz::Asia__Tokyo));
+        let utc = weekday_hours(&HourTable::from_stays(&stays, Tz::UTC).everything());
+        let tokyo = weekday_hours(&HourTable::from_stays(&stays, Tz::Asia__Tokyo).everything());
         assert!((utc.total_hours[6] - 1.0).abs() < 1e-12);
         assert!((tokyo.total_hours[0] - 1.0).abs() < 1e-12);
         assert_eq!(tokyo.days, [1, 0, 0, 0, 0, 0, 0]);
@@ -105,7 +102,7 @@ mod tests {
 
     #[test]
     fn no_pieces_no_days() {
-        let week = weekday_hours(&[]);
+        let week = weekday_hours(&HourView::default());
         assert_eq!(week.days, [0; 7]);
         assert!(week.average_hours.iter().all(|h| h.abs() < f64::EPSILON));
     }

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 
 use super::calendar::date;
-use super::hours::{day_range, HourPiece};
+use super::hour_table::HourView;
 use super::members::{top_rows, MemberIndex};
 use super::ms_to_hours;
 
@@ -27,27 +27,26 @@ pub struct WeeklyTimeline {
     pub community_hours: Vec<f64>,
 }
 
-/// The weekly timeline of `pieces`, with a line for each of the `top_members` members with the
+/// The weekly timeline of `view`, with a line for each of the `top_members` members with the
 /// most time.
 #[must_use]
-pub fn weekly_timeline(pieces: &[HourPiece], top_members: usize) -> WeeklyTimeline {
-    let Some((first_day, last_day)) = day_range(pieces) else {
+pub fn weekly_timeline(view: &HourView<'_>, top_members: usize) -> WeeklyTimeline {
+    let Some((first_day, last_day)) = view.day_range() else {
         return WeeklyTimeline::default();
     };
     let weeks = usize::try_from((last_day - first_day).div_euclid(7) + 1).unwrap_or(0);
     let mut members = MemberIndex::default();
     // One row of weeks per member, end to end: a few thousand members × 53 weeks.
-    let mut grid: Vec<i64> = Vec::new();
+    let mut grid: Vec<i64> = vec![0; view.members.len() * weeks];
     let mut community = vec![0_i64; weeks];
-    for piece in pieces {
-        let week = usize::try_from((piece.local_day() - first_day).div_euclid(7)).unwrap_or(0);
-        let row = members.row(piece.user);
-        if row * weeks == grid.len() {
-            grid.resize(grid.len() + weeks, 0);
+    for (member, row) in view.members.iter().zip(grid.chunks_mut(weeks)) {
+        members.row(member.user);
+        for total in member.hours() {
+            let week = usize::try_from((total.local_day() - first_day).div_euclid(7)).unwrap_or(0);
+            let ms = i64::from(total.ms);
+            row[week] += ms;
+            community[week] += ms;
         }
-        let ms = i64::from(piece.ms);
-        grid[row * weeks + week] += ms;
-        community[week] += ms;
     }
     let totals: Vec<i64> = grid.chunks(weeks).map(|row| row.iter().sum()).collect();
     let ranked = top_rows(&members, &totals, top_members);
@@ -75,7 +74,7 @@ mod tests {
     use chrono_tz::Tz;
 
     use super::super::calendar::DAY_MS;
-    use super::super::hours::split_hours;
+    use super::super::hour_table::HourTable;
     use super::super::VoiceStay;
     use super::*;
 
@@ -104,7 +103,7 @@ mod tests {
             stay(ADA, WEDNESDAY + 7, 30),  // Wednesday: week 1
             stay(CY, WEDNESDAY + 15, 15),  // week 2
         ];
-        let timeline = weekly_timeline(&split_hours(&stays, Tz::UTC), 2);
+        let timeline = weekly_timeline(&HourTable::from_stays(&stays, Tz::UTC).everything(), 2);
         let day = |d| NaiveDate::from_ymd_opt(2024, 1, d).expect("valid");
         assert_eq!(timeline.weeks, [day(3), day(10), day(17)]);
         assert_eq!(timeline.members, [BOB, ADA]);
@@ -115,6 +114,9 @@ mod tests {
 
     #[test]
     fn no_pieces_no_weeks() {
-        assert_eq!(weekly_timeline(&[], 10), WeeklyTimeline::default());
+        assert_eq!(
+            weekly_timeline(&HourView::default(), 10),
+            WeeklyTimeline::default()
+        );
     }
 }

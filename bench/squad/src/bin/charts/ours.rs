@@ -7,11 +7,11 @@
 
 use trakker::community::charts::{draw, Chart, Drawing, Request, StayCache};
 use trakker::domain::coplay::{
-    detect_communities, force_layout, pair_overlaps, CoplayGraph, LayoutOptions,
+    detect_communities, force_layout, pair_overlaps, CoplayGraph, LayoutOptions, PairTable,
 };
 use trakker::domain::ids::GuildId;
 use trakker::domain::voice_time::heatmap::heatmap;
-use trakker::domain::voice_time::hours::split_hours;
+use trakker::domain::voice_time::hour_table::HourTable;
 use trakker::domain::voice_time::inactive::{inactive_members, InactiveRule};
 use trakker::domain::voice_time::per_member::voice_per_member;
 use trakker::domain::voice_time::weekdays::weekday_hours;
@@ -188,44 +188,47 @@ pub(crate) async fn run_steps(
         .await?;
     timer
         .step(
-            "voice_per_user.compute",
-            &["voice_per_user.compute"],
-            async || Ok(voice_per_member(&stays, 30)),
+            "pair_table.build",
+            &["overlap.interval_join_numpy"],
+            async || Ok(PairTable::from_stays(&stays, chrono_tz::UTC)),
         )
         .await?;
-    let pieces = timer
+    let table = timer
         .step(
             "hours.expand_sessions",
             &["hours.expand_sessions"],
-            async || Ok(split_hours(&stays, chrono_tz::UTC)),
+            async || Ok(HourTable::from_stays(&stays, chrono_tz::UTC)),
+        )
+        .await?;
+    let view = table.everything();
+    timer
+        .step(
+            "voice_per_user.compute",
+            &["voice_per_user.compute"],
+            async || Ok(voice_per_member(&view, 30)),
         )
         .await?;
     let today = until.timestamp_millis().div_euclid(86_400_000);
     timer
         .step("inactive.compute", &["inactive.compute"], async || {
-            Ok(inactive_members(
-                &stays,
-                &pieces,
-                &InactiveRule::default(),
-                today,
-            ))
+            Ok(inactive_members(&view, &InactiveRule::default(), today))
         })
         .await?;
     timer
         .step(
             "day_of_week.compute",
             &["day_of_week.compute"],
-            async || Ok(weekday_hours(&pieces)),
+            async || Ok(weekday_hours(&view)),
         )
         .await?;
     timer
         .step("heatmap.compute", &["heatmap.compute"], async || {
-            Ok(heatmap(&pieces, 20))
+            Ok(heatmap(&view, 20))
         })
         .await?;
     timer
         .step("weekly.compute", &["weekly.compute"], async || {
-            Ok(weekly_timeline(&pieces, 10))
+            Ok(weekly_timeline(&view, 10))
         })
         .await?;
     timer
