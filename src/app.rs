@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 
 use crate::cache::{self, Cache};
 use crate::clock::Clock;
-use crate::community::charts::StayCache;
+use crate::community::charts::ChartCache;
 use crate::community::retention::RetentionWake;
 use crate::community::Membership;
 use crate::config::Config;
@@ -60,7 +60,7 @@ pub struct App {
     /// What the activity handlers learned about each guild (invite access, recent messages).
     pub telemetry: Telemetry,
     /// The voice stays the charts read, kept per guild between draws.
-    pub chart_stays: StayCache,
+    pub chart_cache: ChartCache,
     /// Wakes the retention task when a server's retention changes.
     pub retention: RetentionWake,
     /// When this process started, for /about's uptime.
@@ -133,6 +133,7 @@ impl App {
             .map_or_else(Clock::system, Clock::starting_at);
         let schedules = Arc::new(Schedules::new(Arc::clone(&store), clock));
         let (ingest, ingest_tasks) = Ingest::start(Arc::clone(&store), config.flush_interval);
+        let chart_cache = ChartCache::new(ingest.written());
         let (voice, voice_writer) = VoiceLog::start(Arc::clone(&store));
         Self {
             store,
@@ -143,7 +144,7 @@ impl App {
             ingest,
             voice,
             telemetry: Telemetry::default(),
-            chart_stays: StayCache::new(),
+            chart_cache,
             retention: RetentionWake::default(),
             background: Mutex::new(Background {
                 ingest: Some(ingest_tasks),

@@ -6,18 +6,17 @@
 #[macro_use]
 mod support;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Timelike as _, Utc};
 use support::stored::StoredRows;
-use trakker::community::charts::StayCache;
+use trakker::community::charts::{draw, Chart, ChartCache, Drawing, Request};
 use trakker::config::DatabaseUrl;
 use trakker::domain::activity::{
     hour_of, ActivityEvent, AppKey, Deltas, EmojiCounts, EmojiKey, MessageCounts, MessageKey,
 };
 use trakker::domain::board::{ranked, Standing};
 use trakker::domain::ids::{ChannelId, GuildId, UserId};
-use trakker::store::charts::{
-    ChannelMessages, DirectoryEntry, HourMessages, LedgerStay, VoiceStay,
-};
+use trakker::ingest::Ingest;
+use trakker::store::charts::{ChannelHour, DirectoryEntry, LedgerStay, VoiceStay};
 use trakker::store::privacy::{PrivacyChoices, RecordedAbout};
 use trakker::store::{
     self, ActivitySession, GuildRecord, InviteRecord, JoinRecord, JoinSource, MemberActivity,
@@ -46,7 +45,7 @@ conformance! {
         heartbeats_keep_the_latest_beat_per_shard,
         game_activity_opens_and_closes_per_game,
         chart_stays_are_clamped_to_the_period_without_afk_or_bots,
-        chart_message_hours_sum_members_per_channel,
+        chart_channel_hours_sum_members_per_channel,
         the_directory_names_members_and_charts_open_and_close,
         opting_out_ends_open_stays_and_leaves_the_member_out_of_later_flushes,
         hiding_lists_the_member_and_a_choice_records_an_unknown_member,
@@ -1369,7 +1368,7 @@ async fn chart_stays_are_clamped_to_the_period_without_afk_or_bots(store: &dyn S
     assert_eq!(all.len(), 3, "Ada, Bob and Cy over everything: {all:?}");
 }
 
-async fn chart_message_hours_sum_members_per_channel(store: &dyn Store) {
+async fn chart_channel_hours_sum_members_per_channel(store: &dyn Store) {
     guild_with_a_leaver_and_a_bot(store).await;
     let mut deltas = Deltas::default();
     posts(&mut deltas, GUILD, GENERAL, ADA, at(20, 5), 3);
@@ -1390,43 +1389,31 @@ async fn chart_message_hours_sum_members_per_channel(store: &dyn Store) {
         .expect("flushed");
 
     let hours = store
-        .message_hours(GUILD, at(20, 0), at(23, 0), None)
+        .channel_hours(GUILD, at(20, 0))
         .await
-        .expect("message hours");
-    let hour = |when: DateTime<Utc>, messages: u64| HourMessages {
+        .expect("channel hours");
+    let hour = |when: DateTime<Utc>, channel: ChannelId, messages: u64| ChannelHour {
         hour_ms: when.timestamp_millis(),
+        channel,
         messages,
     };
     assert_eq!(
         hours,
-        [hour(at(20, 0), 6), hour(at(21, 0), 1)],
-        "members, channels and flushes summed per hour, the hour after the period and the other \
-         guild left out"
+        [
+            hour(at(20, 0), GENERAL, 6),
+            hour(at(21, 0), RAIDS, 1),
+            hour(at(23, 0), GENERAL, 4)
+        ],
+        "members and flushes summed per channel and hour, by hour, the other guild left out"
     );
-    let raids = store
-        .message_hours(GUILD, at(20, 0), at(23, 0), Some(RAIDS))
+    let later = store
+        .channel_hours(GUILD, at(20, 30))
         .await
-        .expect("one channel's hours");
-    assert_eq!(raids, [hour(at(21, 0), 1)], "one channel alone");
-
-    let busiest = store
-        .busiest_channels(GUILD, at(20, 0), at(23, 59), 10)
-        .await
-        .expect("busiest channels");
-    let channel = |channel: ChannelId, messages: u64| ChannelMessages { channel, messages };
+        .expect("from a later hour");
     assert_eq!(
-        busiest,
-        [channel(GENERAL, 10), channel(RAIDS, 1)],
-        "busiest first, the later hour counted once the period holds it"
-    );
-    let top = store
-        .busiest_channels(GUILD, at(21, 0), at(23, 59), 1)
-        .await
-        .expect("the busiest channel");
-    assert_eq!(
-        top,
-        [channel(GENERAL, 4)],
-        "the limit and the period's start"
+        later,
+        [hour(at(21, 0), RAIDS, 1), hour(at(23, 0), GENERAL, 4)],
+        "hours starting at or after the instant asked for"
     );
 }
 
@@ -1743,7 +1730,7 @@ async fn ledger_stays_are_read_after_an_id_and_by_the_ids_still_open(store: &dyn
 
 async fn the_charts_stay_cache_reads_what_the_ledger_holds_as_it_grows(store: &dyn Store) {
     guild_with_a_leaver_and_a_bot(store).await;
-    let cache = StayCache::new();
+    let cache = ChartCache::default();
     let sorted = |mut stays: Vec<VoiceStay>| {
         stays.sort_by_key(|s| (s.start_ms, s.user, s.channel, s.end_ms));
         stays
@@ -1872,4 +1859,96 @@ async fn a_member_export_holds_their_rows_and_nobody_elses(store: &dyn Store) {
         .expect("empty export");
     assert_eq!(nobody.display_name, None);
     assert!(nobody.message_hours.is_empty() && nobody.kills.is_empty());
+}
+
+/// Messages the charts' kept counts have: the total in the embed of a messages chart of
+/// everything recorded.
+async fn charted_messages(store: &dyn Store, cache: &ChartCache) -> u64 {
+    let request = Request {
+        guild: GUILD,
+        chart: Chart::Messages,
+        since: None,
+        now: Utc::now(),
+        channel: None,
+        period_label: "all time".to_owned(),
+        timezone: None,
+        hidden: Vec::new(),
+        channel_names: std::collections::HashMap::new(),
+    };
+    match draw(store, cache, request).await.expect("drawn") {
+        Drawing::Picture { text, .. } => text
+            .split(' ')
+            .next()
+            .and_then(|total| total.parse().ok())
+            .unwrap_or_else(|| panic!("a total first: {text}")),
+        Drawing::Empty(_) => 0,
+    }
+}
+
+/// Waits until the store holds `messages` in the guild's channel counts.
+async fn stored_messages(store: &dyn Store, messages: u64) {
+    for _ in 0..500 {
+        let hours = store
+            .channel_hours(GUILD, DateTime::UNIX_EPOCH)
+            .await
+            .expect("hours");
+        if hours.iter().map(|hour| hour.messages).sum::<u64>() == messages {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the ingest never stored {messages} messages");
+}
+
+#[tokio::test]
+async fn the_messages_chart_follows_the_current_hour_and_an_old_hour_flushed_late() {
+    let db = support::db::TempSqlite::new();
+    let store: std::sync::Arc<dyn Store> =
+        store::connect(db.url(), true).await.expect("store").into();
+    let (ingest, tasks) = Ingest::start(
+        std::sync::Arc::clone(&store),
+        std::time::Duration::from_millis(20),
+    );
+    // The bot's cache follows what the ingest wrote; one without that note shows why it must.
+    let followed = ChartCache::new(ingest.written());
+    let unaware = ChartCache::default();
+    // The scenario's hour must not end while it runs: the unaware cache would then be right.
+    let mut now = Utc::now();
+    if (now + Duration::seconds(20)).hour() != now.hour() {
+        tokio::time::sleep((Duration::seconds(21)).to_std().expect("positive")).await;
+        now = Utc::now();
+    }
+    for _ in 0..3 {
+        ingest.record(message(GUILD, GENERAL, ADA, now)).await;
+    }
+    stored_messages(&*store, 3).await;
+    assert_eq!(charted_messages(&*store, &followed).await, 3);
+    assert_eq!(charted_messages(&*store, &unaware).await, 3);
+
+    // The current hour grows: both read it again.
+    ingest.record(message(GUILD, RAIDS, BOB, now)).await;
+    stored_messages(&*store, 4).await;
+    assert_eq!(charted_messages(&*store, &followed).await, 4);
+    assert_eq!(charted_messages(&*store, &unaware).await, 4);
+
+    // Messages of five hours ago reach the store only now, as after a database outage.
+    for _ in 0..2 {
+        ingest
+            .record(message(GUILD, GENERAL, BOB, now - Duration::hours(5)))
+            .await;
+    }
+    stored_messages(&*store, 6).await;
+    assert_eq!(
+        charted_messages(&*store, &followed).await,
+        6,
+        "the late hour is read again"
+    );
+    assert_eq!(
+        charted_messages(&*store, &unaware).await,
+        4,
+        "without the ingest's note a kept hour is not read again"
+    );
+    tasks
+        .shutdown(std::time::Instant::now() + std::time::Duration::from_secs(5))
+        .await;
 }

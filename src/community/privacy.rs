@@ -39,7 +39,7 @@ pub async fn erase(
     let hold = app.ingest.hold_without(guild, user).await;
     let erased = app.store.erase_member(guild, user, by, Utc::now()).await?;
     drop(hold);
-    app.chart_stays.forget(guild);
+    app.chart_cache.forget(guild);
     if let Err(error) = app.schedules.refresh_today(guild).await {
         // The marks are gone from the store; the post shows it at its next edit.
         tracing::warn!(%error, "could not redraw today's schedule post after an erasure");

@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
-use crate::community::charts::StayCache;
+use crate::community::charts::ChartCache;
 use crate::domain::ids::GuildId;
 use crate::domain::retention::RetentionDays;
 use crate::ingest::Ingest;
@@ -71,7 +71,7 @@ pub async fn pass(app: &App) -> Result<u64, StoreError> {
     for (guild, days) in app.store.retention_guilds().await? {
         removed += purge(
             app.store.as_ref(),
-            &app.chart_stays,
+            &app.chart_cache,
             &app.ingest,
             guild,
             days,
@@ -89,7 +89,7 @@ pub async fn pass(app: &App) -> Result<u64, StoreError> {
 /// When the store fails; what earlier batches removed stays removed.
 pub async fn purge(
     store: &dyn Store,
-    stays: &StayCache,
+    stays: &ChartCache,
     ingest: &Ingest,
     guild: GuildId,
     days: RetentionDays,

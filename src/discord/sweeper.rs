@@ -39,7 +39,7 @@ pub fn spawn(http: Arc<serenity::Http>, app: Arc<App>) -> JoinHandle<()> {
 }
 
 async fn sweep(http: &serenity::Http, app: &App) {
-    app.chart_stays.release_idle();
+    app.chart_cache.release_idle();
     let ended = match sessions::end_idle(app.store.as_ref(), Utc::now()).await {
         Ok(ended) => ended,
         Err(error) => {

@@ -19,6 +19,7 @@
 mod telemetry;
 pub mod voice;
 mod writer;
+mod written;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -28,6 +29,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 pub use telemetry::Telemetry;
+pub use written::WrittenHours;
 
 use crate::domain::activity::{ActivityEvent, Deltas};
 use crate::domain::ids::{GuildId, UserId};
@@ -99,6 +101,12 @@ impl Ingest {
             },
             tasks,
         )
+    }
+
+    /// What the flushes wrote, for readers that keep counts in memory.
+    #[must_use]
+    pub fn written(&self) -> Arc<WrittenHours> {
+        self.flusher.written()
     }
 
     /// Records one event. Waits only while the channel is full.

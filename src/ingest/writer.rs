@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::lock;
+use super::written::WrittenHours;
 use crate::domain::activity::Deltas;
 use crate::domain::ids::{GuildId, UserId};
 use crate::store::{Store, StoreError};
@@ -38,6 +39,8 @@ pub(super) struct Flusher {
     /// Unique to this process, so batch ids never collide across restarts or shards.
     run: String,
     next: AtomicU64,
+    /// Where each written batch's message hours are noted.
+    written: Arc<WrittenHours>,
 }
 
 /// The outcome of one flush.
@@ -62,7 +65,13 @@ impl Flusher {
             writing: Arc::default(),
             run: format!("{started:x}-{:x}", std::process::id()),
             next: AtomicU64::new(0),
+            written: Arc::default(),
         }
+    }
+
+    /// What the flushes wrote.
+    pub(super) fn written(&self) -> Arc<WrittenHours> {
+        Arc::clone(&self.written)
     }
 
     /// Rows in the batch being retried, if any.
@@ -115,8 +124,12 @@ impl Flusher {
         };
         let (rows, events) = (batch.rows(), batch.events);
         match self.store.apply_deltas(&id, &batch).await {
-            Ok(true) => Flush::Written { rows, events },
+            Ok(true) => {
+                self.written.note(&batch);
+                Flush::Written { rows, events }
+            }
             Ok(false) => {
+                self.written.note(&batch);
                 tracing::info!(batch = %id, rows, "a retried flush had been written already; not counted twice");
                 Flush::Written { rows, events }
             }

@@ -1,12 +1,13 @@
-//! The moderator charts' part of the storage interface: voice stays, hourly and per-channel
-//! message counts over a period, the guild's member directory (names, bots, who left), and which charts the managers
+//! The moderator charts' part of the storage interface: voice stays, hourly message counts per
+//! channel, the guild's member directory (names, bots, who left), and which charts the managers
 //! opened to everyone. [`ChartStore`] is a supertrait of [`super::Store`]; [`super::sql::SqlStore`]
 //! implements it for both databases in `sql/charts.rs`.
 //!
-//! The charts compute from the voice ledger itself rather than from a pair rollup: a daily
-//! per-pair table holds several rows per pair (2.5 times the stays it replaces on the medium
-//! reference community), so reading it costs more than sweeping the stays, and the ledger is
-//! exact by construction.
+//! The charts read the voice ledger itself rather than a stored pair rollup: a daily per-pair
+//! table holds several rows per pair (2.5 times the stays it replaces on the medium reference
+//! community), so reading it would cost more than the stays, and the ledger is exact by
+//! construction. The charts keep what they read and compute their tables in memory
+//! (`community::charts`), reading only what was appended since.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,21 +16,14 @@ use super::StoreError;
 pub use crate::domain::coplay::VoiceStay;
 use crate::domain::ids::{ChannelId, GuildId, UserId};
 
-/// Messages posted in one UTC hour (in every channel, or in the one asked for).
+/// Messages posted in one channel in one UTC hour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct HourMessages {
+pub struct ChannelHour {
     /// The start of the hour, in unix milliseconds.
     pub hour_ms: i64,
-    /// Messages posted.
-    pub messages: u64,
-}
-
-/// Messages posted in one channel over a period.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChannelMessages {
     /// The channel.
     pub channel: ChannelId,
-    /// Messages posted.
+    /// Messages posted (by every member).
     pub messages: u64,
 }
 
@@ -85,26 +79,14 @@ pub trait ChartStore: Send + Sync {
         also: &[i64],
     ) -> Result<Vec<LedgerStay>, StoreError>;
 
-    /// Messages per UTC hour for the hours starting in `[since, until)`, in every channel or in
-    /// `channel` alone, oldest first; hours without messages are not listed. Counts are the
-    /// whole server's (bots' messages are never recorded), read from the per-channel rollup.
-    async fn message_hours(
+    /// Messages per channel and UTC hour for the hours starting at `since` or later, by hour
+    /// then channel; hours without messages are not listed. Counts are the whole server's
+    /// (bots' messages are never recorded), read from the per-channel rollup.
+    async fn channel_hours(
         &self,
         guild_id: GuildId,
         since: DateTime<Utc>,
-        until: DateTime<Utc>,
-        channel: Option<ChannelId>,
-    ) -> Result<Vec<HourMessages>, StoreError>;
-
-    /// The `limit` channels with the most messages in the hours starting in `[since, until)`,
-    /// busiest first, ties by channel id.
-    async fn busiest_channels(
-        &self,
-        guild_id: GuildId,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<ChannelMessages>, StoreError>;
+    ) -> Result<Vec<ChannelHour>, StoreError>;
 
     /// Every member the guild has recorded, present or gone.
     async fn member_directory(&self, guild_id: GuildId) -> Result<Vec<DirectoryEntry>, StoreError>;

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use super::cache::GuildHistory;
 use super::names::Names;
-use super::stays::GuildStays;
 use super::{hours, list, ranking, Drawing, Rendered, Request};
 use crate::charts::{
     self, Community, CommunityGraph, GraphEdge, GraphNode, HorizontalBars, LabelledHours,
@@ -41,7 +41,7 @@ const SEED: u64 = 42;
 fn pairs(
     request: &Request,
     names: &Names,
-    history: &mut GuildStays,
+    history: &mut GuildHistory,
     top: usize,
 ) -> Vec<PairOverlap> {
     let mut pairs = history
@@ -59,7 +59,7 @@ fn pairs(
 }
 
 /// Who plays with whom.
-pub(super) fn community(request: &Request, names: &Names, history: &mut GuildStays) -> Rendered {
+pub(super) fn community(request: &Request, names: &Names, history: &mut GuildHistory) -> Rendered {
     let pairs = pairs(request, names, history, DRAWN_EDGES);
     if pairs.is_empty() {
         return Ok(Drawing::Empty(format!(
@@ -204,7 +204,7 @@ fn describe(
 }
 
 /// The pairs with the most time together.
-pub(super) fn duo(request: &Request, names: &Names, history: &mut GuildStays) -> Rendered {
+pub(super) fn duo(request: &Request, names: &Names, history: &mut GuildHistory) -> Rendered {
     let pairs = pairs(request, names, history, DUOS);
     if pairs.is_empty() {
         return Ok(Drawing::Empty(format!(

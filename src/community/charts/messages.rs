@@ -7,25 +7,15 @@ use chrono::TimeDelta;
 
 use super::{Drawing, Rendered, Request};
 use crate::charts::{self, Messages};
-use crate::domain::voice_time::messages::{messages_per_day, MessageHour};
-use crate::store::charts::{ChannelMessages, HourMessages};
+use crate::domain::voice_time::messages::{messages_per_day, ChannelMessages, MessageHour};
 
 /// Messages per day and the busiest channels (none when the request names a channel).
 pub(super) fn messages(
     request: &Request,
-    hours: &[HourMessages],
+    hours: &[MessageHour],
     busiest: &[ChannelMessages],
 ) -> Rendered {
-    let rows: Vec<MessageHour> = hours
-        .iter()
-        .map(|hour| MessageHour {
-            hour_start_ms: hour.hour_ms,
-            channel: 0,
-            user: 0,
-            messages: hour.messages,
-        })
-        .collect();
-    let days = messages_per_day(&rows, request.tz());
+    let days = messages_per_day(hours, request.tz());
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
         return Ok(Drawing::Empty(format!(
             "Nobody posted a message here ({}), so there is nothing to draw yet.",
@@ -54,7 +44,7 @@ pub(super) fn messages(
     let channels: Vec<charts::ChannelMessages> = busiest
         .iter()
         .map(|channel| charts::ChannelMessages {
-            name: channel_name(channel.channel.0),
+            name: channel_name(channel.channel),
             messages: channel.messages,
         })
         .collect();

@@ -5,10 +5,11 @@
 //! Every chart names members by their display name, shows members who left as "former member",
 //! never shows bots, and leaves out the members a request hides.
 
+mod cache;
 mod coplay;
+mod message_counts;
 mod messages;
 mod names;
-mod stays;
 mod voice;
 
 use std::collections::HashMap;
@@ -24,9 +25,9 @@ use crate::domain::voice_time::hour_table::{HourTable, HourView};
 use crate::domain::voice_time::messages::CHART_CHANNELS;
 use crate::store::{Store, StoreError};
 
+pub use cache::ChartCache;
+use cache::GuildHistory;
 pub use names::{Names, FORMER_MEMBER};
-use stays::GuildStays;
-pub use stays::StayCache;
 
 /// The name that stands for every chart in `/chart access`.
 pub const ALL: &str = "all";
@@ -198,19 +199,19 @@ pub enum ChartsError {
 /// How far back the inactive chart reads: its two windows (14 and 60 days), today included.
 const INACTIVE_LOOKBACK: TimeDelta = TimeDelta::days(14 + 60 - 1);
 
-/// Draws the chart `request` asks for. The store is read on the async runtime (voice stays
-/// through `stays`, which keeps them between draws); computing and drawing run on the blocking
+/// Draws the chart `request` asks for. The store is read on the async runtime (through `cache`,
+/// which keeps what it read between draws); computing and drawing run on the blocking
 /// pool, since a large server's graph takes a noticeable fraction of a second.
 ///
 /// # Errors
 /// When the store fails or the picture cannot be drawn.
 pub async fn draw(
     store: &dyn Store,
-    stays: &StayCache,
+    cache: &ChartCache,
     request: Request,
 ) -> Result<Drawing, ChartsError> {
     let chart = match request.chart {
-        Chart::Messages => return draw_messages(store, request).await,
+        Chart::Messages => return draw_messages(store, cache, request).await,
         Chart::Community => VoiceChart::Community,
         Chart::Duo => VoiceChart::Duo,
         Chart::Voice => VoiceChart::Voice,
@@ -223,7 +224,7 @@ pub async fn draw(
         store.member_directory(request.guild).await?,
         &request.hidden,
     );
-    let mut history = stays.read(store, request.guild, request.now).await?;
+    let mut history = cache.read(store, request.guild, request.now).await?;
     tokio::task::spawn_blocking(move || draw_voice(chart, &request, &names, &mut history)).await?
 }
 
@@ -240,29 +241,37 @@ enum VoiceChart {
 }
 
 /// The messages chart, from the server-wide hourly counts: no member is named in it.
-async fn draw_messages(store: &dyn Store, request: Request) -> Result<Drawing, ChartsError> {
-    let since = request.since.unwrap_or(DateTime::UNIX_EPOCH);
-    let hours = store
-        .message_hours(request.guild, since, request.now, request.channel)
+async fn draw_messages(
+    store: &dyn Store,
+    cache: &ChartCache,
+    request: Request,
+) -> Result<Drawing, ChartsError> {
+    let history = cache
+        .read_messages(store, request.guild, request.now)
         .await?;
-    // One channel's chart is its line alone: the ranking of channels would say nothing.
-    let channels = if request.channel.is_some() {
-        Vec::new()
-    } else {
-        store
-            .busiest_channels(request.guild, since, request.now, CHART_CHANNELS)
-            .await?
-    };
-    tokio::task::spawn_blocking(move || messages::messages(&request, &hours, &channels)).await?
+    tokio::task::spawn_blocking(move || {
+        let (tz, from_day) = (request.tz(), request.first_day());
+        let channel = request.channel.map(|channel| channel.0);
+        let hours = history.messages.hours(tz, from_day, channel);
+        // One channel's chart is its line alone: the ranking of channels would say nothing.
+        let channels = if channel.is_some() {
+            Vec::new()
+        } else {
+            history.messages.busiest(tz, from_day, CHART_CHANNELS)
+        };
+        drop(history);
+        messages::messages(&request, &hours, &channels)
+    })
+    .await?
 }
 
 fn draw_voice(
     chart: VoiceChart,
     request: &Request,
     names: &Names,
-    history: &mut GuildStays,
+    history: &mut GuildHistory,
 ) -> Rendered {
-    let hours = |history: &mut GuildStays, draw: &dyn Fn(&HourView<'_>) -> Rendered| {
+    let hours = |history: &mut GuildHistory, draw: &dyn Fn(&HourView<'_>) -> Rendered| {
         with_hours(request, names, history, draw)
     };
     match chart {
@@ -281,7 +290,7 @@ fn draw_voice(
 fn with_hours<T>(
     request: &Request,
     names: &Names,
-    history: &mut GuildStays,
+    history: &mut GuildHistory,
     draw: &dyn Fn(&HourView<'_>) -> T,
 ) -> T {
     let shown = |user: u64| names.shown(UserId(user));

@@ -246,7 +246,7 @@ async fn answer(
         hidden: app.store.hidden_members(guild).await?,
         channel_names: channel_names(ctx),
     };
-    let drawing = charts::draw(app.store.as_ref(), &app.chart_stays, request).await?;
+    let drawing = charts::draw(app.store.as_ref(), &app.chart_cache, request).await?;
     let reply = if public {
         reply::public()
     } else {

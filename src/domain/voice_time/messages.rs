@@ -116,10 +116,20 @@ pub fn top_channels(rows: &[MessageHour], top: usize) -> Vec<ChannelMessages> {
     for row in rows.iter().filter(|row| row.messages > 0) {
         *totals.entry(row.channel).or_default() += row.messages;
     }
-    let mut channels: Vec<ChannelMessages> = totals
-        .into_iter()
-        .map(|(channel, messages)| ChannelMessages { channel, messages })
-        .collect();
+    rank_channels(
+        totals
+            .into_iter()
+            .map(|(channel, messages)| ChannelMessages { channel, messages })
+            .collect(),
+        top,
+    )
+}
+
+/// The `top` of `channels` by messages, most first, ties by channel id; channels without
+/// messages are left out.
+#[must_use]
+pub fn rank_channels(mut channels: Vec<ChannelMessages>, top: usize) -> Vec<ChannelMessages> {
+    channels.retain(|channel| channel.messages > 0);
     channels.sort_unstable_by(|a, b| b.messages.cmp(&a.messages).then(a.channel.cmp(&b.channel)));
     channels.truncate(top);
     channels

@@ -11,9 +11,7 @@ use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 
 use super::{Column, Dialect, SqlStore};
 use crate::domain::ids::{ChannelId, GuildId, UserId};
-use crate::store::charts::{
-    ChannelMessages, ChartStore, DirectoryEntry, HourMessages, LedgerStay, VoiceStay,
-};
+use crate::store::charts::{ChannelHour, ChartStore, DirectoryEntry, LedgerStay, VoiceStay};
 use crate::store::codec::{count_from_db, StoredId};
 use crate::store::StoreError;
 
@@ -117,60 +115,26 @@ where
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
-    async fn message_hours(
+    async fn channel_hours(
         &self,
         guild_id: GuildId,
         since: DateTime<Utc>,
-        until: DateTime<Utc>,
-        channel: Option<ChannelId>,
-    ) -> Result<Vec<HourMessages>, StoreError> {
+    ) -> Result<Vec<ChannelHour>, StoreError> {
         let offset = DB::millis_between("$2", "hour");
-        // `$4 IS NULL` keeps one statement for both cases; the hour range leads the key either way.
-        let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
-            "SELECT {offset}, CAST(SUM(messages) AS BIGINT) FROM channel_rollups
-             WHERE guild_id = $1 AND hour >= $2 AND hour < $3
-               AND ($4 IS NULL OR channel_id = $4)
-             GROUP BY hour HAVING SUM(messages) > 0 ORDER BY hour"
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT {offset}, channel_id, messages FROM channel_rollups
+             WHERE guild_id = $1 AND hour >= $2 AND messages > 0
+             ORDER BY hour, channel_id"
         ))
         .bind(guild_id.to_db())
         .bind(DB::time_to_db(since))
-        .bind(DB::time_to_db(until))
-        .bind(channel.map(ChannelId::to_db))
         .fetch_all(&self.pool)
         .await?;
         let origin = since.timestamp_millis();
         Ok(rows
             .into_iter()
-            .map(|(offset, messages)| HourMessages {
+            .map(|(offset, channel, messages)| ChannelHour {
                 hour_ms: origin + offset,
-                messages: count_from_db(messages),
-            })
-            .collect())
-    }
-
-    #[tracing::instrument(skip(self), err(level = "debug"))]
-    async fn busiest_channels(
-        &self,
-        guild_id: GuildId,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<ChannelMessages>, StoreError> {
-        let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT channel_id, CAST(SUM(messages) AS BIGINT) FROM channel_rollups
-             WHERE guild_id = $1 AND hour >= $2 AND hour < $3
-             GROUP BY channel_id HAVING SUM(messages) > 0
-             ORDER BY SUM(messages) DESC, channel_id LIMIT $4",
-        )
-        .bind(guild_id.to_db())
-        .bind(DB::time_to_db(since))
-        .bind(DB::time_to_db(until))
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(channel, messages)| ChannelMessages {
                 channel: ChannelId::from_db(channel),
                 messages: count_from_db(messages),
             })

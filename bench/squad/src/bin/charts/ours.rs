@@ -5,7 +5,7 @@
 //! call).await?`, where the call goes into the trakker library and may use what earlier steps
 //! returned. Name it as in [`PATHS`] so its path's total counts it.
 
-use trakker::community::charts::{draw, Chart, Drawing, Request, StayCache};
+use trakker::community::charts::{draw, Chart, ChartCache, Drawing, Request};
 use trakker::domain::coplay::{
     detect_communities, force_layout, pair_overlaps, CoplayGraph, LayoutOptions, PairTable,
 };
@@ -13,9 +13,11 @@ use trakker::domain::ids::GuildId;
 use trakker::domain::voice_time::heatmap::heatmap;
 use trakker::domain::voice_time::hour_table::HourTable;
 use trakker::domain::voice_time::inactive::{inactive_members, InactiveRule};
+use trakker::domain::voice_time::messages::{top_channels, MessageHour};
 use trakker::domain::voice_time::per_member::voice_per_member;
 use trakker::domain::voice_time::weekdays::weekday_hours;
 use trakker::domain::voice_time::weekly::weekly_timeline;
+use trakker::store::charts::ChannelHour;
 use trakker::store::Store;
 
 use crate::load::Period;
@@ -147,6 +149,19 @@ pub(crate) struct Produced {
     pub messages: u64,
 }
 
+/// The channel hours as the messages analytics take them.
+fn message_rows(hours: &[ChannelHour]) -> Vec<MessageHour> {
+    hours
+        .iter()
+        .map(|row| MessageHour {
+            hour_start_ms: row.hour_ms,
+            channel: row.channel.0,
+            user: 0,
+            messages: row.messages,
+        })
+        .collect()
+}
+
 /// Runs every step of ours once per repeat, in the order the charts need them.
 pub(crate) async fn run_steps(
     timer: &mut StepTimer,
@@ -163,9 +178,12 @@ pub(crate) async fn run_steps(
         .await?;
     let hours = timer
         .step(MESSAGE_HOURS, &["messages.parse_csv"], async || {
-            Ok(store.message_hours(guild, since, until, None).await?)
+            let mut rows = store.channel_hours(guild, since).await?;
+            rows.retain(|row| row.hour_ms < until.timestamp_millis());
+            Ok(rows)
         })
         .await?;
+    let message_rows = message_rows(&hours);
     let pairs = timer
         .step("overlap", &["overlap.interval_join_numpy"], async || {
             Ok(pair_overlaps(&stays))
@@ -235,7 +253,7 @@ pub(crate) async fn run_steps(
         .step(
             "messages.top_channels",
             &["messages.top_channels"],
-            async || Ok(store.busiest_channels(guild, since, until, 10).await?),
+            async || Ok(top_channels(&message_rows, 10)),
         )
         .await?;
 
@@ -262,11 +280,11 @@ async fn run_draws(
     // what was appended since, as these do.
     timer
         .step(FIRST_DRAW, COMMUNITY_ANCHOR, async || {
-            let fresh = StayCache::new();
+            let fresh = ChartCache::default();
             Ok(draw(store, &fresh, whole_period(guild, period, Chart::Community)).await?)
         })
         .await?;
-    let kept = StayCache::new();
+    let kept = ChartCache::default();
     for path in PATHS {
         let drawn = timer
             .step(path.draw_step(), path.anchor, async || {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::watch;
-use trakker::community::charts::StayCache;
+use trakker::community::charts::ChartCache;
 use trakker::community::retention;
 use trakker::domain::activity::{hour_of, ActivityEvent, MessageKey};
 use trakker::domain::ids::{ChannelId, GuildId, UserId};
@@ -60,7 +60,14 @@ pub async fn run(
     tokio::time::sleep(QUIET).await;
     let pass_started = Instant::now();
     let days = RetentionDays::new(30).map_err(anyhow::Error::msg)?;
-    let removed = retention::purge(store.as_ref(), &StayCache::new(), &ingest, guild, days).await?;
+    let removed = retention::purge(
+        store.as_ref(),
+        &ChartCache::new(ingest.written()),
+        &ingest,
+        guild,
+        days,
+    )
+    .await?;
     let pass_ended = Instant::now();
     tokio::time::sleep(QUIET).await;
     stop.send_replace(true);

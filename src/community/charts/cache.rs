@@ -1,5 +1,6 @@
-//! The voice stays every voice chart starts from, kept per guild between draws, with the two
-//! tables the charts read made from them.
+//! What the charts read, kept per guild between draws: the voice stays every voice chart starts
+//! from, with the two tables the charts read made from them, and the message counts
+//! ([`super::message_counts`]).
 //!
 //! Reading a year of a large server's voice ledger costs more than everything the charts then
 //! compute (700,000 rows: about a second through the database drivers), and the ledger only
@@ -11,9 +12,9 @@
 //! closes. What a draw sees is exactly what the store holds at that moment.
 //!
 //! A guild's entry is dropped within a minute once [`IDLE`] passed without a draw
-//! ([`StayCache::release_idle`]), so the memory it takes (about 24 bytes a stay, 8 a
+//! ([`ChartCache::release_idle`]), so the memory it takes (about 24 bytes a stay, 8 a
 //! member-hour and 16 a pair-day) is only held while moderators are looking at charts. Anything
-//! that removes rows from the ledger must call [`StayCache::forget`] for the guild.
+//! that removes rows from the ledger must call [`ChartCache::forget`] for the guild.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -23,18 +24,22 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use tokio::sync::OwnedMutexGuard;
 
+use super::message_counts::GuildMessages;
 use crate::domain::coplay::{ChannelStays, PairTable, VoiceStay};
 use crate::domain::ids::GuildId;
 use crate::domain::voice_time::hour_table::HourTable;
+use crate::ingest::WrittenHours;
 use crate::store::charts::LedgerStay;
 use crate::store::{Store, StoreError};
 
 /// How long a guild's stays are kept after its last draw.
 pub const IDLE: Duration = Duration::from_secs(15 * 60);
 
-/// One guild's stays as last read.
+/// One guild's stays and message counts as last read.
 #[derive(Debug, Default)]
-pub(super) struct GuildStays {
+pub(super) struct GuildHistory {
+    /// Message counts per channel and hour.
+    pub(super) messages: GuildMessages,
     /// Closed stays.
     closed: ChannelStays,
     /// Stays open at the last read: their ids and starts.
@@ -51,7 +56,7 @@ pub(super) struct GuildStays {
     pairs: Option<PairTable>,
 }
 
-impl GuildStays {
+impl GuildHistory {
     /// Folds in what the store returned since the last read, made at `read_ms`.
     fn absorb(&mut self, rows: Vec<LedgerStay>, read_ms: i64) {
         // Every open stay was asked for again, so each comes back, open or closed.
@@ -168,20 +173,46 @@ impl GuildStays {
 
 /// A guild's stays as read for one draw, held until the draw is done: a second draw for the
 /// same guild waits for it instead of reading the ledger again.
-pub(super) type History = OwnedMutexGuard<GuildStays>;
+pub(super) type History = OwnedMutexGuard<GuildHistory>;
 
-/// Every guild's stays, each behind its own lock so that two draws for one guild read the
-/// ledger once and draws for different guilds never wait for each other.
+/// Every guild's stays and message counts, each guild behind its own lock so that two draws for
+/// one guild read the store once and draws for different guilds never wait for each other.
 #[derive(Debug, Default)]
-pub struct StayCache {
-    guilds: Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<GuildStays>>>>,
+pub struct ChartCache {
+    guilds: Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<GuildHistory>>>>,
+    /// The message hours the ingest wrote late.
+    written: Arc<WrittenHours>,
 }
 
-impl StayCache {
-    /// An empty cache.
+impl ChartCache {
+    /// An empty cache whose message counts follow what the ingest notes in `written`
+    /// ([`crate::ingest::Ingest::written`]): without it, an hour written late (after a database
+    /// outage) would be missed until the guild's entry is dropped.
     #[must_use]
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(written: Arc<WrittenHours>) -> Self {
+        Self {
+            guilds: Mutex::default(),
+            written,
+        }
+    }
+
+    /// The guild's message counts, brought up to date with the store as of `now`.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub(super) async fn read_messages(
+        &self,
+        store: &dyn Store,
+        guild: GuildId,
+        now: DateTime<Utc>,
+    ) -> Result<History, StoreError> {
+        let mut history = self.entry(guild).lock_owned().await;
+        history
+            .messages
+            .read(store, guild, now, &self.written)
+            .await?;
+        history.used = Some(Instant::now());
+        Ok(history)
     }
 
     /// The guild's stays, brought up to date with the ledger as of `now`.
@@ -247,14 +278,14 @@ impl StayCache {
     }
 
     /// The guild's entry, created empty; idle ones are dropped on the way.
-    fn entry(&self, guild: GuildId) -> Arc<tokio::sync::Mutex<GuildStays>> {
+    fn entry(&self, guild: GuildId) -> Arc<tokio::sync::Mutex<GuildHistory>> {
         self.release_idle();
         Arc::clone(self.lock().entry(guild).or_default())
     }
 
     fn lock(
         &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<GuildId, Arc<tokio::sync::Mutex<GuildStays>>>> {
+    ) -> std::sync::MutexGuard<'_, HashMap<GuildId, Arc<tokio::sync::Mutex<GuildHistory>>>> {
         self.guilds.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -276,10 +307,10 @@ mod tests {
 
     #[test]
     fn idle_guilds_are_released_and_busy_ones_kept() {
-        let cache = StayCache::new();
-        let used = |ago: Duration| GuildStays {
+        let cache = ChartCache::default();
+        let used = |ago: Duration| GuildHistory {
             used: Instant::now().checked_sub(ago),
-            ..GuildStays::default()
+            ..GuildHistory::default()
         };
         cache.lock().insert(GuildId(1), Arc::default());
         cache.lock().insert(
@@ -304,7 +335,7 @@ mod tests {
 
     #[test]
     fn open_stays_close_on_a_later_read_and_everything_is_clamped_to_the_period() {
-        let mut stays = GuildStays::default();
+        let mut stays = GuildHistory::default();
         stays.absorb(vec![row(1, 1, 0, Some(100)), row(2, 2, 50, None)], 80);
         assert_eq!(stays.last_id, 2);
         assert_eq!(stays.open.len(), 1);
