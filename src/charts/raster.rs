@@ -22,8 +22,16 @@ impl<'a> RgbCanvas<'a> {
 
     /// Paints every pixel `colour`.
     pub(crate) fn fill(&mut self, colour: RGBColor) {
-        for pixel in self.rgb.chunks_exact_mut(3) {
-            pixel.copy_from_slice(&[colour.0, colour.1, colour.2]);
+        // One pixel, then the filled part copied onto the rest, doubling: memcpy speed.
+        let Some(first) = self.rgb.get_mut(..3) else {
+            return;
+        };
+        first.copy_from_slice(&[colour.0, colour.1, colour.2]);
+        let mut filled = 3;
+        while filled < self.rgb.len() {
+            let next = (filled * 2).min(self.rgb.len());
+            self.rgb.copy_within(..next - filled, filled);
+            filled = next;
         }
     }
 
@@ -145,6 +153,13 @@ mod tests {
 
     const BLACK: RGBColor = RGBColor(0, 0, 0);
     const WHITE: RGBColor = RGBColor(255, 255, 255);
+
+    #[test]
+    fn a_fill_paints_every_pixel_of_an_odd_sized_canvas() {
+        let mut rgb = vec![0; 7 * 3 * 3];
+        RgbCanvas::new(&mut rgb, 7, 3).fill(RGBColor(1, 2, 3));
+        assert!(rgb.chunks_exact(3).all(|pixel| pixel == [1, 2, 3]));
+    }
 
     fn canvas_pixels(draw: impl FnOnce(&mut RgbCanvas<'_>)) -> Vec<u8> {
         let mut rgb = vec![0; 20 * 20 * 3];

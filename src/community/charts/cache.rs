@@ -62,30 +62,37 @@ impl GuildHistory {
         // Every open stay was asked for again, so each comes back, open or closed.
         self.open.clear();
         self.read_ms = read_ms;
-        let mut closed = Vec::new();
+        // Only a table already made needs the new stays as a batch; a first read of a large
+        // ledger goes straight into the channels.
+        let mut for_hours = Vec::new();
+        let many = rows.len() > 4096;
         for row in rows {
             self.last_id = self.last_id.max(row.id);
-            match row.end_ms {
-                Some(end_ms) => closed.push(VoiceStay {
-                    user: row.user.0,
-                    channel: row.channel.0,
-                    start_ms: row.start_ms,
-                    end_ms,
-                }),
-                None => self.open.push(row),
-            }
-        }
-        if let Some(hours) = &mut self.hours {
-            hours.add(&closed);
-        }
-        for stay in &closed {
+            let Some(end_ms) = row.end_ms else {
+                self.open.push(row);
+                continue;
+            };
+            let stay = VoiceStay {
+                user: row.user.0,
+                channel: row.channel.0,
+                start_ms: row.start_ms,
+                end_ms,
+            };
             if let Some(pairs) = &mut self.pairs {
-                pairs.add(&self.closed, stay);
+                pairs.add(&self.closed, &stay);
             }
-            self.closed.insert(stay);
+            if self.hours.is_some() {
+                for_hours.push(stay);
+            }
+            self.closed.insert(&stay);
+        }
+        if many {
+            // A first read: the channels grew by doubling, with room to spare.
+            self.closed.shrink_to_fit();
         }
         let open = self.open_stays();
         if let Some(hours) = &mut self.hours {
+            hours.add(&for_hours);
             hours.set_open(&open);
         }
         if let Some(pairs) = &mut self.pairs {

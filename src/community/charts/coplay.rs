@@ -19,6 +19,15 @@ use crate::domain::ids::UserId;
 /// counts for the communities and the layout.
 const DRAWN_EDGES: usize = 3_000;
 
+/// Lines drawn per member, below [`DRAWN_EDGES`]: the strongest six per member already show who
+/// plays with whom; more only grey the picture (and slow its drawing).
+const DRAWN_EDGES_PER_MEMBER: usize = 6;
+
+/// How many of the strongest lines a graph of `members` members draws.
+fn drawn_edges(members: usize) -> usize {
+    (members * DRAWN_EDGES_PER_MEMBER).clamp(300, DRAWN_EDGES)
+}
+
 /// Members named on the graph itself (the most time in voice); the legend names everyone.
 const LABELLED: usize = 30;
 
@@ -69,6 +78,7 @@ pub(super) fn community(request: &Request, names: &Names, history: &mut GuildHis
         )));
     }
     let graph = CoplayGraph::from_pairs(&pairs);
+    let drawn = drawn_edges(graph.node_count());
     // Three independent readings of the same graph: on a large server each takes a tenth of a
     // second or more, so they run side by side.
     let (communities, places, positions) = std::thread::scope(|scope| {
@@ -105,7 +115,7 @@ pub(super) fn community(request: &Request, names: &Names, history: &mut GuildHis
         .collect();
     let edges: Vec<GraphEdge> = pairs
         .iter()
-        .take(DRAWN_EDGES)
+        .take(drawn)
         .filter_map(|p| {
             Some(GraphEdge {
                 a: graph.node_of(p.pair.low())? as usize,
@@ -115,7 +125,7 @@ pub(super) fn community(request: &Request, names: &Names, history: &mut GuildHis
         })
         .collect();
     let legend = legend(&communities, users, &voice_ms, names);
-    let text = describe(&graph, &communities, &places, names, pairs.len());
+    let text = describe(&graph, &communities, &places, names, (drawn, pairs.len()));
     let title = format!("Who plays with whom — {}", request.period_label);
     let png = charts::community_graph(&CommunityGraph {
         title: title.clone(),
@@ -166,7 +176,7 @@ fn describe(
     communities: &Communities,
     places: &CentreAndEdge,
     names: &Names,
-    links: usize,
+    (drawn, links): (usize, usize),
 ) -> String {
     let who =
         |members: &[MemberCentrality]| list(members.iter().map(|m| names.label(UserId(m.user))));
@@ -194,10 +204,10 @@ fn describe(
             who(&places.edge)
         );
     }
-    if links > DRAWN_EDGES {
+    if links > drawn {
         let _ = write!(
             text,
-            "\nThe {DRAWN_EDGES} strongest of {links} links are drawn; all of them shape the groups."
+            "\nThe {drawn} strongest of {links} links are drawn; all of them shape the groups."
         );
     }
     text

@@ -120,6 +120,13 @@ impl ChannelStays {
             })
     }
 
+    /// Gives back the room each channel's list grew into beyond its stays.
+    pub fn shrink_to_fit(&mut self) {
+        for channel in self.channels.values_mut() {
+            channel.stays.shrink_to_fit();
+        }
+    }
+
     /// How many stays are held.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -301,25 +308,28 @@ impl PairTable {
     /// pair with some, in no particular order.
     pub fn overlaps(&mut self, from_day: i64, shown: impl Fn(u64) -> bool) -> Vec<PairOverlap> {
         self.sort_pending();
-        let from =
-            i32::try_from(from_day).unwrap_or(if from_day < 0 { i32::MIN } else { i32::MAX });
+        let from = i32::try_from(from_day).unwrap_or(if from_day < 0 { i32::MIN } else { i32::MAX });
         let cut = self.days.partition_point(|d| d.day < from);
-        let mut sums = if cut * 2 <= self.days.len() {
+        let open = self.open.iter().filter(|d| d.day >= from);
+        // Whichever side of the cut is shorter is read; the whole history needs no copy.
+        let sums: std::borrow::Cow<'_, [u64]> = if cut == 0 && self.open.is_empty() {
+            std::borrow::Cow::Borrowed(&self.totals)
+        } else if cut * 2 <= self.days.len() {
             let mut sums = self.totals.clone();
             for before in &self.days[..cut] {
                 sums[before.pair as usize] -= u64::from(before.ms);
             }
-            sums
+            for open in open {
+                sums[open.pair as usize] += u64::from(open.ms);
+            }
+            std::borrow::Cow::Owned(sums)
         } else {
             let mut sums = vec![0_u64; self.totals.len()];
-            for after in &self.days[cut..] {
+            for after in self.days[cut..].iter().chain(open) {
                 sums[after.pair as usize] += u64::from(after.ms);
             }
-            sums
+            std::borrow::Cow::Owned(sums)
         };
-        for open in self.open.iter().filter(|d| d.day >= from) {
-            sums[open.pair as usize] += u64::from(open.ms);
-        }
         let visible: Vec<bool> = self.users.iter().map(|&user| shown(user)).collect();
         sums.iter()
             .zip(&self.pairs)
@@ -384,27 +394,30 @@ impl PairTable {
         }
     }
 
-    /// Moves the days added since the last read into `days`, keeping it ascending. New days are
-    /// mostly the latest, so only the tail they reach is merged.
+    /// Moves the days added since the last read into `days`, keeping it ascending by day and
+    /// one entry per pair and day. New days are mostly the latest, so only the tail they reach
+    /// is merged.
     fn sort_pending(&mut self) {
         if self.pending.is_empty() {
             return;
         }
         let mut pending = std::mem::take(&mut self.pending);
-        pending.sort_unstable_by_key(|d| d.day);
-        let first = pending[0].day;
-        let cut = self.days.partition_point(|d| d.day <= first);
-        let tail = self.days.split_off(cut);
-        self.days.reserve(tail.len() + pending.len());
-        let (mut tail, mut pending) = (tail.into_iter().peekable(), pending.into_iter().peekable());
-        loop {
-            let next = match (tail.peek(), pending.peek()) {
-                (Some(a), Some(b)) if a.day <= b.day => tail.next(),
-                (Some(_) | None, Some(_)) => pending.next(),
-                (Some(_), None) => tail.next(),
-                (None, None) => break,
-            };
-            self.days.extend(next);
+        let first = pending.iter().map(|d| d.day).min().unwrap_or_default();
+        let cut = self.days.partition_point(|d| d.day < first);
+        pending.extend(self.days.drain(cut..));
+        pending.sort_unstable_by_key(|d| (d.day, d.pair));
+        pending.dedup_by(|later, kept| {
+            let same = (later.day, later.pair) == (kept.day, kept.pair);
+            if same {
+                kept.ms = kept.ms.saturating_add(later.ms);
+            }
+            same
+        });
+        if self.days.is_empty() {
+            pending.shrink_to_fit();
+            self.days = pending;
+        } else {
+            self.days.extend(pending);
         }
     }
 }
