@@ -1696,7 +1696,7 @@ async fn ledger_stays_are_read_after_an_id_and_by_the_ids_still_open(store: &dyn
         end_ms: to.map(ms),
     };
 
-    let first = store.ledger_stays(GUILD, 0, &[]).await.expect("read");
+    let first = store.ledger_stays(GUILD, 0, &[], 100).await.expect("read");
     assert_eq!(
         first,
         [
@@ -1706,11 +1706,16 @@ async fn ledger_stays_are_read_after_an_id_and_by_the_ids_still_open(store: &dyn
         "AFK, bots and other guilds left out, open stays without an end, by id"
     );
     let last = first.iter().map(|s| s.id).max().expect("rows");
+    assert_eq!(
+        store.ledger_stays(GUILD, 0, &[], 1).await.expect("a page"),
+        first[..1],
+        "a page of one"
+    );
 
     leave_voice(store, ADA, at(22, 0)).await;
     let bob = join_voice(store, BOB, LOUNGE, at(22, 30)).await;
     let next = store
-        .ledger_stays(GUILD, last, &[ada])
+        .ledger_stays(GUILD, last, &[ada], 100)
         .await
         .expect("read again");
     assert_eq!(
@@ -1722,7 +1727,7 @@ async fn ledger_stays_are_read_after_an_id_and_by_the_ids_still_open(store: &dyn
         "the open stay as it is now, and what came after"
     );
     assert!(store
-        .ledger_stays(GUILD, bob, &[])
+        .ledger_stays(GUILD, bob, &[], 100)
         .await
         .expect("nothing new")
         .is_empty());
@@ -1730,7 +1735,8 @@ async fn ledger_stays_are_read_after_an_id_and_by_the_ids_still_open(store: &dyn
 
 async fn the_charts_stay_cache_reads_what_the_ledger_holds_as_it_grows(store: &dyn Store) {
     guild_with_a_leaver_and_a_bot(store).await;
-    let cache = ChartCache::default();
+    // Two rows a page, so reads span several pages, open stays among them.
+    let cache = ChartCache::default().reading(2);
     let sorted = |mut stays: Vec<VoiceStay>| {
         stays.sort_by_key(|s| (s.start_ms, s.user, s.channel, s.end_ms));
         stays

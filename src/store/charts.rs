@@ -70,13 +70,16 @@ pub trait ChartStore: Send + Sync {
     ) -> Result<Vec<VoiceStay>, StoreError>;
 
     /// The guild's stays outside AFK channels, bots left out, whose ledger id is above `after`
-    /// or among `also` (stays read while still open, to see whether they closed), by id. A
-    /// stay once closed never changes, so a reader that keeps what it read needs only these.
+    /// or among `also` (stays read while still open, to see whether they closed), by id, at most
+    /// `limit` of them. A stay once closed never changes, so a reader that keeps what it read
+    /// needs only these; a long history is read in pages (`after` the last id of the previous
+    /// one), so it is never held twice.
     async fn ledger_stays(
         &self,
         guild_id: GuildId,
         after: i64,
         also: &[i64],
+        limit: usize,
     ) -> Result<Vec<LedgerStay>, StoreError>;
 
     /// Messages per channel and UTC hour for the hours starting at `since` or later, by hour

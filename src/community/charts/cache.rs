@@ -32,6 +32,10 @@ use crate::ingest::WrittenHours;
 use crate::store::charts::LedgerStay;
 use crate::store::{Store, StoreError};
 
+/// Ledger rows read per query: a first read of a large server's year comes in pages, each folded
+/// in before the next is read, so the rows are never all held at once beside the stays.
+pub const LEDGER_PAGE: usize = 50_000;
+
 /// How long a guild's stays are kept after its last draw.
 pub const IDLE: Duration = Duration::from_secs(15 * 60);
 
@@ -57,19 +61,17 @@ pub(super) struct GuildHistory {
 }
 
 impl GuildHistory {
-    /// Folds in what the store returned since the last read, made at `read_ms`.
-    fn absorb(&mut self, rows: Vec<LedgerStay>, read_ms: i64) {
-        // Every open stay was asked for again, so each comes back, open or closed.
-        self.open.clear();
-        self.read_ms = read_ms;
-        // Only a table already made needs the new stays as a batch; a first read of a large
-        // ledger goes straight into the channels.
+    /// Folds in one page of what the store returned since the last read: closed stays go into
+    /// the channels (and the tables made so far); open ones are returned.
+    fn absorb_page(&mut self, rows: Vec<LedgerStay>) -> Vec<LedgerStay> {
+        // Only an hour table already made needs the new stays as a batch.
         let mut for_hours = Vec::new();
+        let mut open = Vec::new();
         let many = rows.len() > 4096;
         for row in rows {
             self.last_id = self.last_id.max(row.id);
             let Some(end_ms) = row.end_ms else {
-                self.open.push(row);
+                open.push(row);
                 continue;
             };
             let stay = VoiceStay {
@@ -90,9 +92,18 @@ impl GuildHistory {
             // A first read: the channels grew by doubling, with room to spare.
             self.closed.shrink_to_fit();
         }
-        let open = self.open_stays();
         if let Some(hours) = &mut self.hours {
             hours.add(&for_hours);
+        }
+        open
+    }
+
+    /// Ends a read made at `read_ms`: `open` are the stays open now, every one of them.
+    fn finish_read(&mut self, open: Vec<LedgerStay>, read_ms: i64) {
+        self.open = open;
+        self.read_ms = read_ms;
+        let open = self.open_stays();
+        if let Some(hours) = &mut self.hours {
             hours.set_open(&open);
         }
         if let Some(pairs) = &mut self.pairs {
@@ -189,6 +200,8 @@ pub struct ChartCache {
     guilds: Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<GuildHistory>>>>,
     /// The message hours the ingest wrote late.
     written: Arc<WrittenHours>,
+    /// Ledger rows per query ([`LEDGER_PAGE`] unless set).
+    page: Option<usize>,
 }
 
 impl ChartCache {
@@ -200,6 +213,16 @@ impl ChartCache {
         Self {
             guilds: Mutex::default(),
             written,
+            page: None,
+        }
+    }
+
+    /// The same cache reading the voice ledger `rows` at a time instead of [`LEDGER_PAGE`].
+    #[must_use]
+    pub fn reading(self, rows: usize) -> Self {
+        Self {
+            page: Some(rows.max(1)),
+            ..self
         }
     }
 
@@ -233,9 +256,35 @@ impl ChartCache {
         now: DateTime<Utc>,
     ) -> Result<History, StoreError> {
         let mut stays = self.entry(guild).lock_owned().await;
-        let open: Vec<i64> = stays.open.iter().map(|stay| stay.id).collect();
-        let rows = store.ledger_stays(guild, stays.last_id, &open).await?;
-        stays.absorb(rows, now.timestamp_millis());
+        let mut open: Vec<i64> = stays.open.iter().map(|stay| stay.id).collect();
+        let mut reopened = Vec::new();
+        let mut pages = 0;
+        let page = self.page.unwrap_or(LEDGER_PAGE);
+        loop {
+            let rows = match store
+                .ledger_stays(guild, stays.last_id, &open, page)
+                .await
+            {
+                Ok(rows) => rows,
+                Err(error) => {
+                    // Pages already folded in moved `last_id` on: start again from nothing
+                    // rather than keep half a read.
+                    if pages > 0 {
+                        *stays = GuildHistory::default();
+                    }
+                    return Err(error);
+                }
+            };
+            let last_page = rows.len() < page;
+            // Open stays are asked for on the first page only; those still open stay listed.
+            open.clear();
+            reopened.extend(stays.absorb_page(rows));
+            pages += 1;
+            if last_page {
+                break;
+            }
+        }
+        stays.finish_read(reopened, now.timestamp_millis());
         stays.used = Some(Instant::now());
         Ok(stays)
     }
@@ -302,6 +351,12 @@ mod tests {
     use super::*;
     use crate::domain::ids::{ChannelId, UserId};
 
+    /// One read of `rows` in one page, made at `read_ms`.
+    fn absorb(stays: &mut GuildHistory, rows: Vec<LedgerStay>, read_ms: i64) {
+        let open = stays.absorb_page(rows);
+        stays.finish_read(open, read_ms);
+    }
+
     fn row(id: i64, user: u64, start_ms: i64, end_ms: Option<i64>) -> LedgerStay {
         LedgerStay {
             id,
@@ -343,7 +398,7 @@ mod tests {
     #[test]
     fn open_stays_close_on_a_later_read_and_everything_is_clamped_to_the_period() {
         let mut stays = GuildHistory::default();
-        stays.absorb(vec![row(1, 1, 0, Some(100)), row(2, 2, 50, None)], 80);
+        absorb(&mut stays, vec![row(1, 1, 0, Some(100)), row(2, 2, 50, None)], 80);
         assert_eq!(stays.last_id, 2);
         assert_eq!(stays.open.len(), 1);
         let now = stays.clamped(20, 80, None);
@@ -365,7 +420,7 @@ mod tests {
             ]
         );
         // The open stay came back closed, and a new one began.
-        stays.absorb(vec![row(2, 2, 50, Some(120)), row(3, 1, 130, None)], 140);
+        absorb(&mut stays, vec![row(2, 2, 50, Some(120)), row(3, 1, 130, None)], 140);
         assert_eq!(stays.last_id, 3);
         assert_eq!(stays.open.iter().map(|s| s.id).collect::<Vec<_>>(), [3]);
         let later = stays.clamped(0, 140, None);

@@ -198,6 +198,39 @@ mod tests {
     }
 
     #[test]
+    fn local_days_start_at_midnight_or_where_a_skipped_midnight_ends() {
+        // New York changes at 02:00; Santiago skips midnight itself (00:00 becomes 01:00 on
+        // 8 September 2024); Kolkata is half an hour off UTC.
+        for (zone, from, to) in [
+            ("America/New_York", ms(2024, 3, 1, 0, 0), ms(2024, 11, 30, 0, 0)),
+            ("America/Santiago", ms(2024, 9, 1, 0, 0), ms(2024, 9, 15, 0, 0)),
+            ("Asia/Kolkata", ms(2024, 1, 1, 0, 0), ms(2024, 1, 10, 0, 0)),
+        ] {
+            let tz: Tz = zone.parse().expect("a zone");
+            let clock = LocalClock::new(tz, from, to);
+            let mut at = from;
+            while at < to {
+                let day = clock.local_day(at);
+                let start = clock.day_start(day);
+                assert!(start <= at, "{zone}: day {day} starts after an instant of it");
+                assert_eq!(clock.local_day(start), day, "{zone}");
+                assert_eq!(clock.local_day(start - 1), day - 1, "{zone}");
+                let next = clock.next_midnight(at);
+                assert_eq!(next, clock.day_start(day + 1), "{zone}");
+                at += 5 * 3_600_000;
+            }
+        }
+        let santiago = LocalClock::new(
+            "America/Santiago".parse().expect("a zone"),
+            ms(2024, 9, 1, 0, 0),
+            ms(2024, 9, 15, 0, 0),
+        );
+        let skipped = santiago.local_day(ms(2024, 9, 8, 12, 0));
+        // 8 September began at 01:00 -03, that is 04:00 UTC.
+        assert_eq!(santiago.day_start(skipped), ms(2024, 9, 8, 4, 0));
+    }
+
+    #[test]
     fn paris_over_a_year_has_three_segments_changing_at_one_utc() {
         let clock = LocalClock::new(
             Tz::Europe__Paris,

@@ -73,12 +73,13 @@ where
         guild_id: GuildId,
         after: i64,
         also: &[i64],
+        limit: usize,
     ) -> Result<Vec<LedgerStay>, StoreError> {
         let start = DB::millis_between("$3", "joined_at");
         let end = DB::millis_between("$3", "left_at");
-        // The ids of open stays follow as $4, $5, …: a few hundred at most (who is in voice).
+        // The ids of open stays follow as $5, $6, …: a few hundred at most (who is in voice).
         let listed = (0..also.len())
-            .map(|at| format!("${}", at + 4))
+            .map(|at| format!("${}", at + 5))
             .collect::<Vec<_>>()
             .join(", ");
         let reopened = if also.is_empty() {
@@ -89,17 +90,16 @@ where
         let statement = format!(
             "SELECT id, channel_id, user_id, {start}, {end} FROM voice_sessions
              WHERE guild_id = $1 AND NOT afk AND {NOT_A_BOT} AND (id > $2{reopened})
-             ORDER BY id"
+             ORDER BY id LIMIT $4"
         );
         let mut query = sqlx::query_as::<_, (i64, i64, i64, i64, Option<i64>)>(&statement)
             .bind(guild_id.to_db())
             .bind(after)
-            .bind(DB::time_to_db(DateTime::UNIX_EPOCH));
+            .bind(DB::time_to_db(DateTime::UNIX_EPOCH))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX));
         for id in also {
             query = query.bind(*id);
         }
-        // Streamed into the result: a first read is a whole year of a large server, and the
-        // rows are not held twice.
         let mut rows = query.fetch(&self.pool);
         let mut stays = Vec::new();
         while let Some((id, channel, user, start_ms, end_ms)) = rows.try_next().await? {
