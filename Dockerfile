@@ -13,6 +13,9 @@ RUN apt-get update \
 # On the PATH, so `trakker run` and `trakker migrate` (heroku.yml, docker run) find it.
 COPY --from=build /src/target/release/trakker /usr/local/bin/trakker
 USER trakker
+# glibc gives every thread that allocates its own arena, and keeps freed memory in each: the
+# charts' worker threads then hold tens of MB more than they use. Two arenas are plenty here.
+ENV MALLOC_ARENA_MAX=2
 # The SQLite default lives here; mount a volume to keep it: docker run -v trakker-data:/data …
 # (no VOLUME instruction: Heroku's container runtime does not support it).
 WORKDIR /data

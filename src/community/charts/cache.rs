@@ -67,7 +67,6 @@ impl GuildHistory {
         // Only an hour table already made needs the new stays as a batch.
         let mut for_hours = Vec::new();
         let mut open = Vec::new();
-        let many = rows.len() > 4096;
         for row in rows {
             self.last_id = self.last_id.max(row.id);
             let Some(end_ms) = row.end_ms else {
@@ -88,10 +87,6 @@ impl GuildHistory {
             }
             self.closed.insert(&stay);
         }
-        if many {
-            // A first read: the channels grew by doubling, with room to spare.
-            self.closed.shrink_to_fit();
-        }
         if let Some(hours) = &mut self.hours {
             hours.add(&for_hours);
         }
@@ -100,6 +95,10 @@ impl GuildHistory {
 
     /// Ends a read made at `read_ms`: `open` are the stays open now, every one of them.
     fn finish_read(&mut self, open: Vec<LedgerStay>, read_ms: i64) {
+        if self.read_ms == 0 && self.closed.len() > 4096 {
+            // A first read: the channels grew by doubling, with room to spare.
+            self.closed.shrink_to_fit();
+        }
         self.open = open;
         self.read_ms = read_ms;
         let open = self.open_stays();
@@ -261,10 +260,7 @@ impl ChartCache {
         let mut pages = 0;
         let page = self.page.unwrap_or(LEDGER_PAGE);
         loop {
-            let rows = match store
-                .ledger_stays(guild, stays.last_id, &open, page)
-                .await
-            {
+            let rows = match store.ledger_stays(guild, stays.last_id, &open, page).await {
                 Ok(rows) => rows,
                 Err(error) => {
                     // Pages already folded in moved `last_id` on: start again from nothing
@@ -398,7 +394,11 @@ mod tests {
     #[test]
     fn open_stays_close_on_a_later_read_and_everything_is_clamped_to_the_period() {
         let mut stays = GuildHistory::default();
-        absorb(&mut stays, vec![row(1, 1, 0, Some(100)), row(2, 2, 50, None)], 80);
+        absorb(
+            &mut stays,
+            vec![row(1, 1, 0, Some(100)), row(2, 2, 50, None)],
+            80,
+        );
         assert_eq!(stays.last_id, 2);
         assert_eq!(stays.open.len(), 1);
         let now = stays.clamped(20, 80, None);
@@ -420,7 +420,11 @@ mod tests {
             ]
         );
         // The open stay came back closed, and a new one began.
-        absorb(&mut stays, vec![row(2, 2, 50, Some(120)), row(3, 1, 130, None)], 140);
+        absorb(
+            &mut stays,
+            vec![row(2, 2, 50, Some(120)), row(3, 1, 130, None)],
+            140,
+        );
         assert_eq!(stays.last_id, 3);
         assert_eq!(stays.open.iter().map(|s| s.id).collect::<Vec<_>>(), [3]);
         let later = stays.clamped(0, 140, None);

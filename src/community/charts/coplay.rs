@@ -44,32 +44,59 @@ const DUOS: usize = 20;
 /// The seed of every random choice, so the same data draws the same picture.
 const SEED: u64 = 42;
 
-/// Time together per pair of shown members over the period; the `top` strongest come first, in
-/// order (most time first, ties by pair), the rest after them in no order. A large server has
-/// hundreds of thousands of pairs and a chart shows a few thousand at most.
-fn pairs(
+/// The `top` strongest pairs of shown members over the period (most time first, ties by pair)
+/// and how many pairs were together at all; every pair also goes to `each`. A large server has
+/// hundreds of thousands of pairs and a chart shows a few thousand at most, so they are never
+/// all held here.
+fn strongest_pairs(
     request: &Request,
     names: &Names,
     history: &mut GuildHistory,
     top: usize,
-) -> Vec<PairOverlap> {
-    let mut pairs = history
-        .pairs(request.tz())
-        .overlaps(request.first_day(), |user| names.shown(UserId(user)));
+    mut each: impl FnMut(&PairOverlap),
+) -> (Vec<PairOverlap>, usize) {
     let strongest = |a: &PairOverlap, b: &PairOverlap| {
         b.overlap_ms.cmp(&a.overlap_ms).then(a.pair.cmp(&b.pair))
     };
-    if pairs.len() > top {
-        pairs.select_nth_unstable_by(top, strongest);
-    }
-    let shown = top.min(pairs.len());
-    pairs[..shown].sort_unstable_by(strongest);
-    pairs
+    let mut kept: Vec<PairOverlap> = Vec::with_capacity(2 * top + 1);
+    let mut count = 0;
+    history.pairs(request.tz()).each_overlap(
+        request.first_day(),
+        |user| names.shown(UserId(user)),
+        |overlap| {
+            count += 1;
+            each(&overlap);
+            kept.push(overlap);
+            if kept.len() > 2 * top {
+                kept.select_nth_unstable_by(top, strongest);
+                kept.truncate(top);
+            }
+        },
+    );
+    kept.sort_unstable_by(strongest);
+    kept.truncate(top);
+    (kept, count)
+}
+
+/// Milliseconds as a graph weight.
+#[expect(
+    clippy::cast_precision_loss,
+    reason = "overlaps below 2^53 ms (285,000 years) convert exactly"
+)]
+fn u64_to_f64(ms: u64) -> f64 {
+    ms as f64
 }
 
 /// Who plays with whom.
 pub(super) fn community(request: &Request, names: &Names, history: &mut GuildHistory) -> Rendered {
-    let pairs = pairs(request, names, history, DRAWN_EDGES);
+    let mut edges = Vec::new();
+    let (pairs, links) = strongest_pairs(request, names, history, DRAWN_EDGES, |overlap| {
+        edges.push((
+            overlap.pair.low(),
+            overlap.pair.high(),
+            u64_to_f64(overlap.overlap_ms),
+        ));
+    });
     if pairs.is_empty() {
         return Ok(Drawing::Empty(format!(
             "No two members were in a voice channel together ({}), so there is no community \
@@ -77,7 +104,7 @@ pub(super) fn community(request: &Request, names: &Names, history: &mut GuildHis
             request.period_label
         )));
     }
-    let graph = CoplayGraph::from_pairs(&pairs);
+    let graph = CoplayGraph::from_edges(edges);
     let drawn = drawn_edges(graph.node_count());
     // Three independent readings of the same graph: on a large server each takes a tenth of a
     // second or more, so they run side by side.
@@ -125,7 +152,7 @@ pub(super) fn community(request: &Request, names: &Names, history: &mut GuildHis
         })
         .collect();
     let legend = legend(&communities, users, &voice_ms, names);
-    let text = describe(&graph, &communities, &places, names, (drawn, pairs.len()));
+    let text = describe(&graph, &communities, &places, names, (drawn, links));
     let title = format!("Who plays with whom — {}", request.period_label);
     let png = charts::community_graph(&CommunityGraph {
         title: title.clone(),
@@ -215,7 +242,7 @@ fn describe(
 
 /// The pairs with the most time together.
 pub(super) fn duo(request: &Request, names: &Names, history: &mut GuildHistory) -> Rendered {
-    let pairs = pairs(request, names, history, DUOS);
+    let (pairs, _) = strongest_pairs(request, names, history, DUOS, |_| {});
     if pairs.is_empty() {
         return Ok(Drawing::Empty(format!(
             "No two members were in a voice channel together ({}).",

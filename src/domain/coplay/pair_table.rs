@@ -210,6 +210,17 @@ impl PairTable {
     #[must_use]
     pub fn build(tz: Tz, channels: &ChannelStays) -> Self {
         let mut table = Self::new(tz);
+        // Counted first, so the days are allocated once: grown by doubling, a large server's
+        // would briefly take three times their size.
+        let mut overlaps = 0;
+        Self::each_held_overlap(channels, |_, _, _, _| overlaps += 1);
+        table.pending.reserve(overlaps + overlaps / 16);
+        Self::each_held_overlap(channels, |a, b, from, to| table.add_overlap(a, b, from, to));
+        table
+    }
+
+    /// Calls `each` with the members and the span of every two overlapping stays in `channels`.
+    fn each_held_overlap(channels: &ChannelStays, mut each: impl FnMut(u64, u64, i64, i64)) {
         for held in channels.channels.values() {
             for (index, stay) in held.stays.iter().enumerate() {
                 // Each pair of stays once: with the earlier joins still there when this one joins.
@@ -217,7 +228,7 @@ impl PairTable {
                 let from = held.stays[..index].partition_point(|s| s.start_ms < earliest);
                 for other in &held.stays[from..index] {
                     if other.user != stay.user && other.end_ms > stay.start_ms {
-                        table.add_overlap(
+                        each(
                             stay.user,
                             other.user,
                             stay.start_ms,
@@ -227,7 +238,6 @@ impl PairTable {
                 }
             }
         }
-        table
     }
 
     /// The zone whose clock the days are on.
@@ -307,8 +317,23 @@ impl PairTable {
     /// Time together per pair of members `shown` accepts, from local day `from_day` on, every
     /// pair with some, in no particular order.
     pub fn overlaps(&mut self, from_day: i64, shown: impl Fn(u64) -> bool) -> Vec<PairOverlap> {
+        let mut overlaps = Vec::new();
+        self.each_overlap(from_day, shown, |overlap| overlaps.push(overlap));
+        overlaps
+    }
+
+    /// Calls `each` with the time together of every pair of members `shown` accepts, from local
+    /// day `from_day` on, that has some, in no particular order: a large server has hundreds of
+    /// thousands of pairs, which a caller that keeps a few need not hold at once.
+    pub fn each_overlap(
+        &mut self,
+        from_day: i64,
+        shown: impl Fn(u64) -> bool,
+        mut each: impl FnMut(PairOverlap),
+    ) {
         self.sort_pending();
-        let from = i32::try_from(from_day).unwrap_or(if from_day < 0 { i32::MIN } else { i32::MAX });
+        let from =
+            i32::try_from(from_day).unwrap_or(if from_day < 0 { i32::MIN } else { i32::MAX });
         let cut = self.days.partition_point(|d| d.day < from);
         let open = self.open.iter().filter(|d| d.day >= from);
         // Whichever side of the cut is shorter is read; the whole history needs no copy.
@@ -331,16 +356,13 @@ impl PairTable {
             std::borrow::Cow::Owned(sums)
         };
         let visible: Vec<bool> = self.users.iter().map(|&user| shown(user)).collect();
-        sums.iter()
-            .zip(&self.pairs)
-            .filter(|&(&ms, &(a, b))| ms > 0 && visible[a as usize] && visible[b as usize])
-            .filter_map(|(&overlap_ms, &(a, b))| {
-                Some(PairOverlap {
-                    pair: UserPair::new(self.users[a as usize], self.users[b as usize])?,
-                    overlap_ms,
-                })
-            })
-            .collect()
+        for (&overlap_ms, &(a, b)) in sums.iter().zip(&self.pairs) {
+            if overlap_ms > 0 && visible[a as usize] && visible[b as usize] {
+                if let Some(pair) = UserPair::new(self.users[a as usize], self.users[b as usize]) {
+                    each(PairOverlap { pair, overlap_ms });
+                }
+            }
+        }
     }
 
     /// How many pairs have ever been together.
@@ -414,7 +436,7 @@ impl PairTable {
             same
         });
         if self.days.is_empty() {
-            pending.shrink_to_fit();
+            // Kept with its spare room: shrinking would copy it whole.
             self.days = pending;
         } else {
             self.days.extend(pending);

@@ -202,8 +202,16 @@ mod tests {
         // New York changes at 02:00; Santiago skips midnight itself (00:00 becomes 01:00 on
         // 8 September 2024); Kolkata is half an hour off UTC.
         for (zone, from, to) in [
-            ("America/New_York", ms(2024, 3, 1, 0, 0), ms(2024, 11, 30, 0, 0)),
-            ("America/Santiago", ms(2024, 9, 1, 0, 0), ms(2024, 9, 15, 0, 0)),
+            (
+                "America/New_York",
+                ms(2024, 3, 1, 0, 0),
+                ms(2024, 11, 30, 0, 0),
+            ),
+            (
+                "America/Santiago",
+                ms(2024, 9, 1, 0, 0),
+                ms(2024, 9, 15, 0, 0),
+            ),
             ("Asia/Kolkata", ms(2024, 1, 1, 0, 0), ms(2024, 1, 10, 0, 0)),
         ] {
             let tz: Tz = zone.parse().expect("a zone");
@@ -212,7 +220,10 @@ mod tests {
             while at < to {
                 let day = clock.local_day(at);
                 let start = clock.day_start(day);
-                assert!(start <= at, "{zone}: day {day} starts after an instant of it");
+                assert!(
+                    start <= at,
+                    "{zone}: day {day} starts after an instant of it"
+                );
                 assert_eq!(clock.local_day(start), day, "{zone}");
                 assert_eq!(clock.local_day(start - 1), day - 1, "{zone}");
                 let next = clock.next_midnight(at);
