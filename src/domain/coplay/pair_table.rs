@@ -267,14 +267,19 @@ impl PairTable {
         let number = self.number(a, b);
         self.totals[number as usize] += (to - from).unsigned_abs();
         let mut pending = std::mem::take(&mut self.pending);
+        self.push_days(&mut pending, number, from, to);
+        self.pending = pending;
+    }
+
+    /// Pushes onto `days` what `[from, to)` gives pair `number` on each local day it touches.
+    fn push_days(&mut self, days: &mut Vec<PairDay>, number: u32, from: i64, to: i64) {
         self.each_day(from, to, |day, ms| {
-            pending.push(PairDay {
+            days.push(PairDay {
                 day,
                 pair: number,
                 ms,
             });
         });
-        self.pending = pending;
     }
 
     /// Replaces the overlaps of open stays by those of `stays` (each clamped to the moment of
@@ -302,13 +307,7 @@ impl PairTable {
                     stay.start_ms.max(other.start_ms),
                     stay.end_ms.min(other.end_ms),
                 );
-                self.each_day(from, to, |day, ms| {
-                    open.push(PairDay {
-                        day,
-                        pair: number,
-                        ms,
-                    });
-                });
+                self.push_days(&mut open, number, from, to);
             }
         }
         self.open = open;

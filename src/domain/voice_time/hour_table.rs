@@ -12,7 +12,7 @@
 use chrono_tz::Tz;
 
 use super::clock::LocalClock;
-use super::hours::for_each_hour_piece;
+use super::hours::{day_of_hour, for_each_hour_piece, hour_of_day};
 use super::members::MemberMap;
 use super::VoiceStay;
 
@@ -30,13 +30,13 @@ impl HourTotal {
     /// The local calendar day, as days since 1970-01-01.
     #[must_use]
     pub fn local_day(&self) -> i64 {
-        i64::from(self.local_hour).div_euclid(24)
+        day_of_hour(self.local_hour)
     }
 
     /// The hour of day on the local clock, 0 to 23.
     #[must_use]
     pub fn hour_of_day(&self) -> usize {
-        usize::try_from(self.local_hour.rem_euclid(24)).unwrap_or_default()
+        hour_of_day(self.local_hour)
     }
 }
 
@@ -266,12 +266,7 @@ impl HourView<'_> {
             .fold((i32::MAX, i32::MIN), |(low, high), (first, last)| {
                 (low.min(first), high.max(last))
             });
-        (low <= high).then(|| {
-            (
-                i64::from(low).div_euclid(24),
-                i64::from(high).div_euclid(24),
-            )
-        })
+        (low <= high).then(|| (day_of_hour(low), day_of_hour(high)))
     }
 
     /// Whether nobody has time in the view.

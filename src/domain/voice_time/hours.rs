@@ -30,14 +30,21 @@ impl HourPiece {
     /// The local calendar day, as days since 1970-01-01.
     #[must_use]
     pub fn local_day(&self) -> i64 {
-        i64::from(self.local_hour).div_euclid(24)
+        day_of_hour(self.local_hour)
     }
+}
 
-    /// The hour of day on the local clock, 0 to 23.
-    #[must_use]
-    pub fn hour_of_day(&self) -> usize {
-        usize::try_from(self.local_hour.rem_euclid(24)).unwrap_or_default()
-    }
+/// The local calendar day of a local clock hour (hours since 1970-01-01 00:00 local), as days
+/// since 1970-01-01.
+#[must_use]
+pub fn day_of_hour(local_hour: i32) -> i64 {
+    i64::from(local_hour).div_euclid(24)
+}
+
+/// The hour of day (0 to 23) of a local clock hour.
+#[must_use]
+pub fn hour_of_day(local_hour: i32) -> usize {
+    usize::try_from(local_hour.rem_euclid(24)).unwrap_or_default()
 }
 
 /// Every stay cut at the local clock hours of `tz`, stay by stay, in order within each stay.
@@ -146,7 +153,7 @@ mod tests {
     fn minutes_per_hour(pieces: &[HourPiece]) -> Vec<(usize, u32)> {
         pieces
             .iter()
-            .map(|piece| (piece.hour_of_day(), piece.ms / 60_000))
+            .map(|piece| (hour_of_day(piece.local_hour), piece.ms / 60_000))
             .collect()
     }
 
