@@ -247,7 +247,8 @@ impl ChartCache {
     /// The guild's stays, brought up to date with the ledger as of `now`.
     ///
     /// # Errors
-    /// When the store fails; what was kept stays as it was.
+    /// When the store fails: on the first page, what was kept stays as it was; later, the
+    /// guild's entry is emptied, so the next read starts over instead of folding pages in twice.
     pub(super) async fn read(
         &self,
         store: &dyn Store,
@@ -290,7 +291,7 @@ impl ChartCache {
     /// returns, read incrementally.
     ///
     /// # Errors
-    /// When the store fails; what was kept stays as it was.
+    /// When the store fails; a read that fails after its first page empties the guild's entry.
     pub async fn stays(
         &self,
         store: &dyn Store,

@@ -313,14 +313,6 @@ impl PairTable {
         self.open = open;
     }
 
-    /// Time together per pair of members `shown` accepts, from local day `from_day` on, every
-    /// pair with some, in no particular order.
-    pub fn overlaps(&mut self, from_day: i64, shown: impl Fn(u64) -> bool) -> Vec<PairOverlap> {
-        let mut overlaps = Vec::new();
-        self.each_overlap(from_day, shown, |overlap| overlaps.push(overlap));
-        overlaps
-    }
-
     /// Calls `each` with the time together of every pair of members `shown` accepts, from local
     /// day `from_day` on, that has some, in no particular order: a large server has hundreds of
     /// thousands of pairs, which a caller that keeps a few need not hold at once.
@@ -362,12 +354,6 @@ impl PairTable {
                 }
             }
         }
-    }
-
-    /// How many pairs have ever been together.
-    #[must_use]
-    pub fn pair_count(&self) -> usize {
-        self.pairs.len()
     }
 
     /// The dense number of the pair of `a` and `b` (different members), numbering a new one.
@@ -469,6 +455,19 @@ mod tests {
             .collect();
         stays.sort_by_key(|s| s.start_ms);
         stays
+    }
+
+    /// Every pair's time together from `from_day` on, members `shown` accepts.
+    trait Overlaps {
+        fn overlaps(&mut self, from_day: i64, shown: impl Fn(u64) -> bool) -> Vec<PairOverlap>;
+    }
+
+    impl Overlaps for PairTable {
+        fn overlaps(&mut self, from_day: i64, shown: impl Fn(u64) -> bool) -> Vec<PairOverlap> {
+            let mut overlaps = Vec::new();
+            self.each_overlap(from_day, shown, |overlap| overlaps.push(overlap));
+            overlaps
+        }
     }
 
     fn sorted(mut overlaps: Vec<PairOverlap>) -> Vec<PairOverlap> {

@@ -84,7 +84,23 @@ impl HourTable {
 
     /// Adds closed stays.
     pub fn add(&mut self, stays: &[VoiceStay]) {
+        self.fold(stays, false);
+    }
+
+    /// Replaces the open stays by `stays` (each clamped to the moment of the read). Their
+    /// members count as seen at their ends.
+    pub fn set_open(&mut self, stays: &[VoiceStay]) {
+        for hours in &mut self.open {
+            hours.clear();
+        }
+        self.fold(stays, true);
+    }
+
+    /// Adds the hours of `stays` to the open or the closed ones, and notes when their members
+    /// were last seen.
+    fn fold(&mut self, stays: &[VoiceStay], open: bool) {
         let clock = LocalClock::for_stays(self.tz, stays);
+        // Pieces of one stay come one after another: their member is looked up once.
         let mut last: Option<(u64, usize)> = None;
         for_each_hour_piece(stays, &clock, |piece| {
             let row = match last {
@@ -95,24 +111,12 @@ impl HourTable {
                     row
                 }
             };
-            insert(&mut self.closed[row], piece.local_hour, piece.ms);
-        });
-        for stay in stays.iter().filter(|s| s.end_ms > s.start_ms) {
-            let row = self.row(stay.user);
-            self.last_seen_ms[row] = self.last_seen_ms[row].max(stay.end_ms);
-        }
-    }
-
-    /// Replaces the open stays by `stays` (each clamped to the moment of the read). Their
-    /// members count as seen at their ends.
-    pub fn set_open(&mut self, stays: &[VoiceStay]) {
-        for hours in &mut self.open {
-            hours.clear();
-        }
-        let clock = LocalClock::for_stays(self.tz, stays);
-        for_each_hour_piece(stays, &clock, |piece| {
-            let row = self.row(piece.user);
-            insert(&mut self.open[row], piece.local_hour, piece.ms);
+            let hours = if open {
+                &mut self.open[row]
+            } else {
+                &mut self.closed[row]
+            };
+            insert(hours, piece.local_hour, piece.ms);
         });
         for stay in stays.iter().filter(|s| s.end_ms > s.start_ms) {
             let row = self.row(stay.user);
