@@ -331,6 +331,14 @@ async fn play(
                 };
                 spec.self_mute = Some(*self_mute);
                 discord.voice(guild.id, spec).await.expect("voice changed");
+                if channel.is_some() {
+                    // The bot's handlers run side by side and each records the member's latest
+                    // state, so a mute a few milliseconds after a join can fold into the join.
+                    // People mute seconds after joining; the script waits until this state is
+                    // recorded.
+                    let id = guild.user(user).expect("a member of the script").0;
+                    wait_for_mute(bot, store, guild, id, *self_mute).await;
+                }
             }
             Step::Invite { inviter, code } => {
                 let spec = InviteSpec {
@@ -376,6 +384,35 @@ async fn wait_for_join(bot: &Bot, store: &dyn Store, guild: &GuildInfo, user: u6
     assert!(
         recorded.is_some(),
         "the join of {user} was recorded\n{}",
+        bot.logs()
+    );
+}
+
+/// Waits until the latest voice flags the store has for `user` say `self_mute`.
+async fn wait_for_mute(
+    bot: &Bot,
+    store: &dyn Store,
+    guild: &GuildInfo,
+    user: u64,
+    self_mute: bool,
+) {
+    let recorded = eventually(SETTLE, || async {
+        let flags = store
+            .voice_flag_history(
+                GuildId(guild.id.0),
+                trakker::domain::ids::UserId(user),
+                chrono::DateTime::UNIX_EPOCH,
+                chrono::Utc::now() + chrono::TimeDelta::minutes(1),
+            )
+            .await
+            .ok()?;
+        let (_, latest) = flags.last()?;
+        (latest.self_mute == self_mute).then_some(())
+    })
+    .await;
+    assert!(
+        recorded.is_some(),
+        "the voice state of {user} was recorded\n{}",
         bot.logs()
     );
 }
