@@ -90,6 +90,8 @@ pub enum Task {
     Scheduler,
     /// Removes activity older than each server's retention.
     Retention,
+    /// Checks the voice milestones of members whose stays closed.
+    VoiceAchievements,
 }
 
 impl Task {
@@ -98,6 +100,7 @@ impl Task {
             Self::Sweeper => "the session sweeper",
             Self::Scheduler => "the daily post's scheduler",
             Self::Retention => "the retention task",
+            Self::VoiceAchievements => "the achievements voice pass",
         }
     }
 }

@@ -894,6 +894,24 @@ async fn top_me_user_and_config_status_read_the_activity_back() {
     // One more flush interval: her message never arrives.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(stored_messages(store.as_ref(), guild.id).await, 5);
+    // Back in: her next message counts again.
+    let opted_in = ask("ada", "privacy opt-in", Vec::new())
+        .await
+        .expect("/privacy opt-in answers");
+    assert!(
+        opted_in.ephemeral && opted_in.content.starts_with("Done"),
+        "{}",
+        opted_in.content
+    );
+    bot.discord
+        .post_message(guild.id, MessageSpec::new("general", "ada", "back again"))
+        .await
+        .expect("posted");
+    eventually(SETTLE, || async {
+        (stored_messages(store.as_ref(), guild.id).await == 6).then_some(())
+    })
+    .await
+    .expect("ada's message after opting in is counted");
     store.close().await;
 
     // Bob takes his data away: one JSON file, to him alone.

@@ -28,6 +28,7 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
             "stats",
             "team-stats",
             "history",
+            "achievements",
             "session",
             "season",
             "schedule",

@@ -296,6 +296,10 @@ async fn erin_everywhere(store: &dyn Store) -> i64 {
         .set_hidden(GUILD, &member(ERIN, "Erin"), true)
         .await
         .expect("hidden");
+    assert!(store
+        .unlock(GUILD, ERIN, "session-kills-3", at(21, 0))
+        .await
+        .expect("a badge"));
     session.id
 }
 
@@ -315,12 +319,35 @@ async fn channel_messages(store: &dyn Store, guild: GuildId) -> u64 {
         .sum()
 }
 
-/// The scenario reaches every table that can name a member.
+/// The scenario reaches every table that can name a member: those listed, and every table with
+/// a `user_id` column, read from the catalogue so that a new table cannot be missed.
 async fn assert_erin_is_in_every_table(store: &dyn Store) {
     let before = store
         .columns_holding(GUILD, ERIN.to_db())
         .await
         .expect("read");
+    let with_members: Vec<String> = store
+        .tables()
+        .await
+        .expect("tables")
+        .into_iter()
+        .filter(|table| table.columns.iter().any(|(column, _)| column == "user_id"))
+        .map(|table| table.name)
+        .collect();
+    assert!(with_members.len() > 10, "{with_members:?}");
+    for table in with_members.iter().map(String::as_str).chain([
+        "invites",
+        "kill_ledger",
+        "game_sessions",
+        "seasons",
+    ]) {
+        assert!(
+            before
+                .iter()
+                .any(|found| found.starts_with(&format!("{table}."))),
+            "the scenario puts Erin in {table}: {before:?}"
+        );
+    }
     for table in [
         "message_rollups",
         "emoji_rollups",
@@ -551,6 +578,9 @@ async fn retention_removes_old_rows_in_batches_and_keeps_what_is_open(store: &dy
         store.oldest_activity(GUILD).await.expect("oldest"),
         Some(old)
     );
+    // The squad's ledger, its sessions and its seasons are never raw activity, however old.
+    let (old_kill, old_session) = old_squad_night(store, old).await;
+    let squad_before = squad_rows(store, old_kill, old_session).await;
 
     let cutoff = RetentionDays::new(30).expect("valid").cutoff(at(20, 0));
     let first = store
@@ -615,6 +645,73 @@ async fn retention_removes_old_rows_in_batches_and_keeps_what_is_open(store: &dy
         store.oldest_activity(GuildId(999)).await.expect("oldest"),
         None
     );
+    assert_eq!(
+        squad_rows(store, old_kill, old_session).await,
+        squad_before,
+        "the ledger, sessions and seasons are untouched"
+    );
+}
+
+/// A season, a session and a kill in it, all at `old`; returns the entry's and the session's ids.
+async fn old_squad_night(store: &dyn Store, old: DateTime<Utc>) -> (i64, i64) {
+    store
+        .start_season(
+            GUILD,
+            &SeasonName::parse("Old times").expect("a name"),
+            BOB,
+            old,
+        )
+        .await
+        .expect("season");
+    let game = GameName::parse("Deep Rock").expect("a game");
+    let SessionStart::Started(session) = store
+        .start_session(GUILD, GENERAL, Some(&game), None, BOB, old)
+        .await
+        .expect("session")
+    else {
+        panic!("a new session")
+    };
+    let old_kill = NewEntry {
+        recorded_at: old + Duration::minutes(5),
+        ..kill(BOB, KillKind::Kill, None, BOB)
+    };
+    let old_kill = store
+        .record_kill(&old_kill)
+        .await
+        .expect("recorded")
+        .entry
+        .id;
+    store
+        .end_session(
+            GUILD,
+            GENERAL,
+            Some(BOB),
+            old + Duration::hours(1),
+            SessionEnd::Command,
+        )
+        .await
+        .expect("ended");
+    (old_kill, session.id)
+}
+
+/// What the squad holds of an old entry and session: (the entry is kept, the session's entries,
+/// the guild's seasons by name).
+async fn squad_rows(store: &dyn Store, entry: i64, session: i64) -> (bool, usize, Vec<String>) {
+    let kept = store
+        .ledger_entry(GUILD, entry)
+        .await
+        .expect("entry")
+        .is_some();
+    let entries = store
+        .session_entries(GUILD, session)
+        .await
+        .expect("session entries");
+    let seasons = store.seasons(GUILD).await.expect("seasons");
+    (
+        kept,
+        entries.len(),
+        seasons.into_iter().map(|season| season.name).collect(),
+    )
 }
 
 async fn retention_days_are_kept_per_guild(store: &dyn Store) {

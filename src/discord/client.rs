@@ -85,6 +85,10 @@ pub async fn run(
         sweeper::spawn(Arc::clone(&client.http), Arc::clone(&app)),
     );
     app.keep_task(Task::Retention, retention::spawn(Arc::clone(&app)));
+    app.keep_task(
+        Task::VoiceAchievements,
+        crate::discord::achievements::spawn_voice_pass(Arc::clone(&client.http), Arc::clone(&app)),
+    );
     app.schedules.connect(Arc::new(SerenityPosts::new(
         Arc::clone(&client.http),
         Arc::clone(&client.cache),

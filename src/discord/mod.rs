@@ -15,9 +15,11 @@
 //! - [`reply`] — public replies that mention members without pinging them.
 //! - [`schedule`] — the daily post's Discord side: posting, editing, reading reactions, and the
 //!   events that concern it.
+//! - [`achievements`] — announcing badges, granting their roles, and the voice pass.
 //! - [`sweeper`] — ends idle game sessions and posts their summaries; a task the app owns.
 //! - [`error`] — the one error type of commands and the one place that reports errors.
 
+pub mod achievements;
 pub mod activity;
 pub mod checks;
 pub mod client;

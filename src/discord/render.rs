@@ -262,6 +262,21 @@ pub fn stats(
     embed.field("All time", stats_column(all_time), true)
 }
 
+/// `embed` with a field of the badges a member holds, when they hold any (/stats, /me, /user).
+pub fn with_badges(
+    embed: serenity::CreateEmbed,
+    badges: &[(crate::domain::achievements::Milestone, DateTime<Utc>)],
+) -> serenity::CreateEmbed {
+    if badges.is_empty() {
+        return embed;
+    }
+    let listed: Vec<String> = badges
+        .iter()
+        .map(|(milestone, _)| format!("{} {}", milestone.emoji, milestone.name))
+        .collect();
+    embed.field("Badges", listed.join(" · "), false)
+}
+
 /// The end-of-session summary embed (also used by /session status for a running session).
 pub fn session_summary(ended: &EndedSession, running: bool) -> serenity::CreateEmbed {
     let EndedSession {

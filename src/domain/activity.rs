@@ -374,6 +374,55 @@ mod tests {
     }
 
     #[test]
+    fn removing_a_member_drops_their_rows_of_that_guild_only() {
+        let mut deltas = Deltas::default();
+        deltas.add(message(3, 1, false));
+        deltas.add(message(3, 2, true));
+        deltas.add(message(4, 1, false));
+        let in_other_guild = |mut event: ActivityEvent| {
+            if let ActivityEvent::Message { key, .. } = &mut event {
+                key.guild_id = GuildId(9);
+            }
+            event
+        };
+        deltas.add(in_other_guild(message(3, 1, false)));
+        deltas.add(ActivityEvent::Reaction {
+            key: EmojiKey {
+                guild_id: GuildId(1),
+                emoji: "🔥".to_owned(),
+                user_id: UserId(3),
+                hour: hour_of(at(20, 0)),
+            },
+            added: true,
+        });
+        deltas.add(ActivityEvent::AppCommand {
+            key: AppKey {
+                guild_id: GuildId(1),
+                application_id: 77,
+                command: "top".to_owned(),
+                user_id: UserId(3),
+                hour: hour_of(at(20, 0)),
+            },
+        });
+        assert_eq!(deltas.rows(), 5);
+        assert_eq!(deltas.remove_member(GuildId(1), UserId(3)), 3);
+        let left: Vec<(GuildId, UserId)> = deltas
+            .messages
+            .keys()
+            .map(|key| (key.guild_id, key.user_id))
+            .collect();
+        assert_eq!(left.len(), 2);
+        assert!(left.contains(&(GuildId(1), UserId(4))));
+        assert!(left.contains(&(GuildId(9), UserId(3))));
+        assert!(deltas.emojis.is_empty() && deltas.apps.is_empty());
+        assert_eq!(
+            deltas.remove_member(GuildId(1), UserId(3)),
+            0,
+            "twice is harmless"
+        );
+    }
+
+    #[test]
     fn reactions_added_and_removed_are_counted_apart() {
         let key = EmojiKey {
             guild_id: GuildId(1),

@@ -2,6 +2,7 @@
 //! apply. Everything here is unit-tested without Discord, a database or a clock.
 
 pub mod access;
+pub mod achievements;
 pub mod activity;
 pub mod board;
 pub mod coplay;

@@ -145,6 +145,30 @@ impl RankName {
     }
 }
 
+/// The longest achievement name.
+pub const MAX_BADGE_CHARS: usize = 40;
+
+/// A server's own achievement name, one line of visible text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadgeName(String);
+
+impl BadgeName {
+    /// Checks an achievement name.
+    ///
+    /// # Errors
+    /// A sentence for the user when it is empty, too long, or holds line breaks, invisible or
+    /// direction-changing characters.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        checked(text, MAX_BADGE_CHARS, "achievement name").map(Self)
+    }
+
+    /// The name as given.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +224,11 @@ mod tests {
         assert!(RankName::parse("").is_err());
         assert!(RankName::parse("two\nlines").is_err());
         assert!(RankName::parse(&"x".repeat(MAX_RANK_CHARS + 1)).is_err());
+        assert!(BadgeName::parse(&"x".repeat(MAX_BADGE_CHARS + 1)).is_err());
+        assert!(BadgeName::parse("bad\u{202e}name").is_err());
+        assert_eq!(
+            BadgeName::parse(" Centurion ").expect("ok").as_str(),
+            "Centurion"
+        );
     }
 }

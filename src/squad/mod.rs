@@ -5,6 +5,7 @@
 //! - [`player`] — a player's stats card for /stats.
 //! - [`sessions`] — ending game sessions (by command or when idle) and their summaries.
 
+pub mod achievements;
 pub mod boards;
 pub mod player;
 pub mod sessions;

@@ -20,6 +20,7 @@
 //! the batched writer logs an outage once a minute. Logging each failed query at error level
 //! would flood the log exactly when an operator reads it.
 
+pub mod achievements;
 pub mod activity;
 pub mod charts;
 mod codec;
@@ -44,6 +45,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::DatabaseUrl;
 use crate::domain::ids::{GuildId, UserId};
+pub use achievements::AchievementStore;
 pub use activity::{
     ActivitySession, ActivityStore, InviteRecord, JoinRecord, JoinSource, MemberActivity, Metric,
     VoiceFlags, VoiceSession,
@@ -183,6 +185,7 @@ fn is_unavailable(error: &sqlx::Error) -> bool {
 #[async_trait]
 pub trait Store:
     SquadStore
+    + AchievementStore
     + ActivityStore
     + ScheduleStore
     + ChartStore

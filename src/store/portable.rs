@@ -53,6 +53,7 @@ pub const BOOL_COLUMNS: &[&str] = &[
     "is_bot",
     "mute",
     "private",
+    "shame_badges",
     "self_deaf",
     "self_mute",
     "streaming",

@@ -178,8 +178,42 @@ pub struct MemberExport {
     pub schedule_marks: Vec<MarkRow>,
     /// Their weekly schedule: per weekday (0 = Monday), the hours as a bit set.
     pub weekly_schedule: Vec<WeekdayRow>,
+    /// Badges they hold, by milestone key.
+    pub achievements: Vec<AchievementRow>,
     /// Their time zone, if set.
     pub timezone: Option<String>,
+}
+
+/// One row of [`MemberExport::achievements`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AchievementRow {
+    /// The milestone's key (`kills-100`, `custom-3`).
+    pub milestone: String,
+    /// When it was unlocked.
+    pub unlocked_at: DateTime<Utc>,
+}
+
+impl MemberExport {
+    /// Whether the store holds anything about the member in this guild: a member row, a
+    /// choice, or any row of activity, kills or schedule.
+    #[must_use]
+    pub fn holds_anything(&self) -> bool {
+        self.display_name.is_some()
+            || self.opted_out
+            || self.hidden
+            || self.timezone.is_some()
+            || !self.message_hours.is_empty()
+            || !self.emoji_hours.is_empty()
+            || !self.command_hours.is_empty()
+            || !self.voice_stays.is_empty()
+            || !self.voice_flag_changes.is_empty()
+            || !self.game_sessions.is_empty()
+            || !self.joins.is_empty()
+            || !self.kills.is_empty()
+            || !self.schedule_marks.is_empty()
+            || !self.weekly_schedule.is_empty()
+            || !self.achievements.is_empty()
+    }
 }
 
 /// One row of [`MemberExport::message_hours`].

@@ -165,6 +165,7 @@ async fn profile(
         &profile.companions,
         period.label(),
     );
-    reply::embed(ctx, embed).await?;
+    let badges = crate::squad::achievements::badges(app.store.as_ref(), guild, user).await?;
+    reply::embed(ctx, render::with_badges(embed, &badges)).await?;
     Ok(())
 }

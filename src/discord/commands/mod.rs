@@ -14,7 +14,7 @@ macro_rules! command_modules {
 }
 
 command_modules!(
-    about, activity, chart, config, export, history, privacy, rank, schedule, season, session,
+    about, achievements, activity, chart, config, export, history, privacy, rank, schedule, season, session,
     stats, timezone, track, week
 );
 
@@ -33,6 +33,7 @@ pub fn all() -> Vec<poise::Command<Arc<App>, CommandError>> {
         stats::stats(),
         stats::team_stats(),
         history::history(),
+        achievements::achievements(),
         session::session(),
         season::season(),
         schedule::schedule(),

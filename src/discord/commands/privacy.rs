@@ -82,6 +82,11 @@ pub async fn export(ctx: Context<'_>) -> Result<(), CommandError> {
     let user = UserId(ctx.author().id.get());
     reply::defer_as(ctx, true).await?;
     let export = ctx.data().store.member_export(guild, user).await?;
+    if !export.holds_anything() {
+        return Err(CommandError::user(
+            "Nothing is recorded about you in this server, so there is nothing to export.",
+        ));
+    }
     let json = serde_json::to_vec_pretty(&export)
         .map_err(|error| anyhow::anyhow!("the export could not be written: {error}"))?;
     if json.len() > EXPORT_LIMIT {
@@ -128,6 +133,20 @@ pub async fn erase_member(
         CommandError::user("Give the member's user id, e.g. `175928847299117063`, or a mention.")
     })?;
     refuse_present_member(ctx.serenity_context(), guild, subject).await?;
+    // An id from another server, or one already erased: say so rather than log an erasure of
+    // nothing.
+    if !ctx
+        .data()
+        .store
+        .member_export(guild, subject)
+        .await?
+        .holds_anything()
+    {
+        return Err(CommandError::user(format!(
+            "Nothing is recorded about {} in this server; there is nothing to erase.",
+            crate::discord::render::mention(subject)
+        )));
+    }
     let text = format!(
         "This erases everything trakker recorded about {} in this server; their kills stay in \
          the squad's ledger without their name. The erasure is logged with your name. \

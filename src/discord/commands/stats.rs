@@ -113,7 +113,8 @@ pub async fn stats(
         &card.all_time,
         card.rank,
     );
-    reply::embed(ctx, embed).await?;
+    let badges = crate::squad::achievements::badges(app.store.as_ref(), guild, player).await?;
+    reply::embed(ctx, render::with_badges(embed, &badges)).await?;
     Ok(())
 }
 

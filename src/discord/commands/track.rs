@@ -1,11 +1,12 @@
 //! /track and /untrack: append to the kill ledger, and take an entry back out of every total.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use poise::serenity_prelude as serenity;
 
-use crate::discord::{checks, render, reply, CommandError, Context};
+use crate::discord::{achievements, checks, render, reply, CommandError, Context};
 use crate::domain::access::check_undo;
 use crate::app::App;
 use crate::domain::ids::{ChannelId, InteractionId};
@@ -87,6 +88,13 @@ pub async fn track(
     };
     let recorded = record_until_known(app, &new).await?;
     let reply = reply::text(ctx, render::tracked(&recorded)).await?;
+    achievements::after_ledger_change(
+        Arc::clone(&ctx.serenity_context().http),
+        Arc::clone(app),
+        guild,
+        player_id,
+        Some(new.channel_id),
+    );
     let emoji = settings
         .reaction_emoji
         .as_deref()
@@ -169,5 +177,12 @@ pub async fn untrack(
         .await?
         .ok_or_else(|| CommandError::user(format!("Entry #{} is already undone.", target.id)))?;
     reply::text(ctx, render::untracked(&undone)).await?;
+    achievements::after_ledger_change(
+        Arc::clone(&ctx.serenity_context().http),
+        Arc::clone(app),
+        guild,
+        undone.player_id,
+        Some(undone.channel_id),
+    );
     Ok(())
 }

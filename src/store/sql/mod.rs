@@ -10,6 +10,7 @@
 //! that a connection executes statements. Rust does not carry such clauses over from a trait's
 //! declaration to its users, so they cannot live on [`Dialect`] alone.
 
+mod achievements;
 mod activity;
 mod charts;
 pub mod dialect;

@@ -271,6 +271,8 @@ where
                 (name.clone(), kind)
             })
             .collect();
+        // A long copy says where it is, and the operator sees which table a failure stopped at.
+        tracing::info!(table = %table.name, "copying a table");
         self.current = Some((target.clone(), columns));
         Ok(())
     }

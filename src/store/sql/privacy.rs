@@ -8,9 +8,9 @@ use super::{Column, Dialect, SqlStore};
 use crate::domain::ids::{ChannelId, GuildId, UserId};
 use crate::store::codec::{application_id_from_db, count_from_db, StoredId};
 use crate::store::privacy::{
-    CommandHourRow, EmojiHourRow, Erased, FlagChangeRow, GameRow, JoinRow, KillRow, MarkRow,
-    MemberExport, MessageHourRow, PrivacyAction, PrivacyChoices, PrivacyStore, RecordedAbout,
-    VoiceStayRow, WeekdayRow,
+    AchievementRow, CommandHourRow, EmojiHourRow, Erased, FlagChangeRow, GameRow, JoinRow, KillRow,
+    MarkRow, MemberExport, MessageHourRow, PrivacyAction, PrivacyChoices, PrivacyStore,
+    RecordedAbout, VoiceStayRow, WeekdayRow,
 };
 use crate::store::{MemberRecord, StoreError};
 
@@ -68,6 +68,7 @@ const ERASE_DELETES: &[&str] = &[
     "DELETE FROM weekly_schedules WHERE guild_id = $1 AND user_id = $2",
     "DELETE FROM member_timezones WHERE guild_id = $1 AND user_id = $2",
     "DELETE FROM member_ranks WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM achievement_unlocks WHERE guild_id = $1 AND user_id = $2",
     "DELETE FROM members WHERE guild_id = $1 AND user_id = $2 AND NOT tracking_opt_out",
 ];
 
@@ -539,6 +540,17 @@ where
                 user_id,
             )
             .await?;
+        let badges: Vec<(String, i64)> = self
+            .member_rows(
+                &format!(
+                    "SELECT milestone, {} FROM achievement_unlocks
+                     WHERE guild_id = $1 AND user_id = $2 ORDER BY unlocked_at, milestone",
+                    ms("unlocked_at")
+                ),
+                guild_id,
+                user_id,
+            )
+            .await?;
         let timezone: Option<(String,)> = self
             .member_rows(
                 "SELECT timezone FROM member_timezones WHERE guild_id = $1 AND user_id = $2",
@@ -654,6 +666,13 @@ where
             weekly_schedule: weekly
                 .into_iter()
                 .map(|(weekday, hours)| WeekdayRow { weekday, hours })
+                .collect(),
+            achievements: badges
+                .into_iter()
+                .map(|(milestone, unlocked)| AchievementRow {
+                    milestone,
+                    unlocked_at: time(unlocked),
+                })
                 .collect(),
             timezone,
         })

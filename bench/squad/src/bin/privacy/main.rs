@@ -58,9 +58,19 @@ struct Args {
     /// A Postgres server on which a database `trakker_bench_<pid>` is created, then dropped.
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     postgres_url: String,
+    /// Parts to measure: `export`, `data` (backup, restore, migrate-data), `retention`.
+    #[arg(long, value_delimiter = ',', default_value = "export,data,retention")]
+    parts: Vec<String>,
     /// Also write the report to this file.
     #[arg(long)]
     out: Option<PathBuf>,
+}
+
+impl Args {
+    /// Whether `part` was asked for.
+    fn wants(&self, part: &str) -> bool {
+        self.parts.iter().any(|asked| asked == part)
+    }
 }
 
 /// The guild everything is loaded as.
@@ -130,9 +140,15 @@ async fn measure(
         args.voice_stays,
         loaded.as_secs_f64()
     );
-    section.push_str(&export::run(bot, database.url(), GUILD, dir).await?);
-    section.push_str(&data::run(bot, database, dir, &args.postgres_url).await?);
-    section.push_str(&retention::run(&store, database, GUILD, args).await?);
+    if args.wants("export") {
+        section.push_str(&export::run(bot, database.url(), GUILD, dir).await?);
+    }
+    if args.wants("data") {
+        section.push_str(&data::run(bot, database, dir, &args.postgres_url).await?);
+    }
+    if args.wants("retention") {
+        section.push_str(&retention::run(&store, database, GUILD, args).await?);
+    }
     store.close().await;
     Ok(section)
 }
