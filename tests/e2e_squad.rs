@@ -127,6 +127,9 @@ async fn fifty_concurrent_tracks_all_land(database: &DatabaseUrl) {
     // Read the board once so the cache holds it and every /track below increments it.
     let empty = leaderboard(&bot, &guild, "ada", Vec::new()).await;
     assert!(empty.contains("Nobody is on this board yet"), "{empty}");
+    // Ten kills first, so the burst below crosses the 100 kills milestone (and 50 without a
+    // team kill) somewhere in its middle.
+    track(&bot, &guild, "bob", "ada", 10).await;
 
     let recorders = ["ada", "bob", "cleo", "dan", "eve"];
     let calls = (0..50_i64).map(|i| {
@@ -145,7 +148,7 @@ async fn fifty_concurrent_tracks_all_land(database: &DatabaseUrl) {
         let outcome = outcome.as_ref().expect("every /track answers");
         assert!(!outcome.ephemeral, "{}", outcome.content);
     }
-    let expected: i64 = (0..50).map(|i| 1 + i % 3).sum();
+    let expected: i64 = 10 + (0..50).map(|i| 1 + i % 3).sum::<i64>();
 
     assert_eq!(
         ledger_kills(database, guild.id, ada).await,
@@ -166,9 +169,58 @@ async fn fifty_concurrent_tracks_all_land(database: &DatabaseUrl) {
     );
     let mine = stats(&bot, &guild, "ada").await;
     assert!(mine.contains(&format!("Kills: **{expected}**")), "{mine}");
+    unlocked_once(&bot, &guild, &["Centurion", "Clean Hands"]).await;
 
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
+}
+
+/// Each of `badges` was announced exactly once in the guild's first channel, and nothing else
+/// was unlocked.
+async fn unlocked_once(bot: &Bot, guild: &GuildInfo, badges: &[&str]) {
+    let general = guild.channel("general").expect("general");
+    let announced = || async {
+        let messages = bot.discord.bot_messages(general).await.ok()?;
+        let announcements: Vec<String> = messages
+            .into_iter()
+            .filter(|message| message.content.starts_with("🏅"))
+            .map(|message| message.content)
+            .collect();
+        Some(announcements)
+    };
+    let all_there = |announcements: &[String]| {
+        badges.iter().all(|badge| {
+            announcements
+                .iter()
+                .any(|text| text.contains(&format!("**{badge}**")))
+        })
+    };
+    support::bot::eventually(ANSWER, || async {
+        announced().await.filter(|found| all_there(found))
+    })
+    .await
+    .unwrap_or_else(|| panic!("{badges:?} announced\n{}", bot.logs()));
+    // Checks still under way would announce a second time now, if they could.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let announcements = announced().await.expect("messages");
+    for badge in badges {
+        let times = announcements
+            .iter()
+            .filter(|text| text.contains(&format!("**{badge}**")))
+            .count();
+        assert_eq!(times, 1, "{badge} once: {announcements:#?}");
+    }
+    let unlocked: usize = announcements
+        .iter()
+        .map(|text| text.matches("**").count() / 2)
+        .sum();
+    assert_eq!(unlocked, badges.len(), "{announcements:#?}");
+    for text in &announcements {
+        assert!(
+            text.contains(&format!("<@{}>", guild.user("ada").expect("ada"))),
+            "{text}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -756,4 +808,175 @@ async fn game_options_autocomplete_from_the_servers_list() {
     bot.assert_discord_accepted_everything().await;
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
+}
+
+/// The member-role requests the bot made, as (method, role id, status).
+async fn role_requests(bot: &Bot, guild: &GuildInfo) -> Vec<(String, String, u16)> {
+    let filter = fakecord::api::RequestFilter {
+        path: Some(format!("/guilds/{}/members/", guild.id)),
+        ..fakecord::api::RequestFilter::default()
+    };
+    bot.discord
+        .requests(&filter)
+        .await
+        .expect("requests")
+        .into_iter()
+        .filter(|request| request.path.contains("/roles/"))
+        .map(|request| {
+            let role = request
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            (request.method, role, request.status)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn achievements_are_announced_reward_roles_and_follow_an_untrack() {
+    use support::interactions::manager;
+    let database = TempSqlite::new();
+    let bot = Bot::start(database.url()).await;
+    let guild = bot
+        .guild_from(
+            fakecord::api::GuildSpec::new("Badges")
+                .members(["ada", "bob", "mod"])
+                .role("Centurions", Vec::<String>::new())
+                .role_above_bot("Admins")
+                .text_channel("general")
+                .text_channel("badges"),
+        )
+        .await;
+    let ask = |by: &str, command: &str| CommandInvocation::new(guild.id, by, command);
+    let reward = |role: &str| {
+        manager(ask("mod", "achievements reward"))
+            .option(OptionSpec::new("milestone", "kills-100"))
+            .option(OptionSpec::new(
+                "role",
+                guild.role(role).expect("a role").to_string(),
+            ))
+    };
+
+    refuses_bad_achievement_input(&bot, &guild).await;
+
+    // The setup: a role for 100 kills, a milestone of the server's own, a channel.
+    let rewarded = run(&bot, reward("Centurions")).await;
+    assert!(
+        rewarded.content.contains("now gives"),
+        "{}",
+        rewarded.content
+    );
+    let added = run(
+        &bot,
+        manager(ask("mod", "achievements add"))
+            .option(OptionSpec::new("name", "Sharpshooter"))
+            .option(OptionSpec::new("emoji", "🎯"))
+            .option(OptionSpec::new("measure", 0))
+            .option(OptionSpec::new("threshold", 60)),
+    )
+    .await;
+    assert!(added.content.contains("custom-1"), "{}", added.content);
+    let badges = guild.channel("badges").expect("badges");
+    run(
+        &bot,
+        manager(ask("mod", "achievements channel"))
+            .option(OptionSpec::new("channel", badges.to_string())),
+    )
+    .await;
+
+    // 100 kills: both badges announced in #badges, once, and the role given.
+    track(&bot, &guild, "bob", "ada", 100).await;
+    let announcement = support::bot::eventually(ANSWER, || async {
+        let messages = bot.discord.bot_messages(badges).await.ok()?;
+        messages
+            .into_iter()
+            .find(|message| message.content.contains("**Centurion**"))
+    })
+    .await
+    .unwrap_or_else(|| panic!("announced in #badges\n{}", bot.logs()));
+    assert!(
+        announcement.content.contains("**Sharpshooter**"),
+        "{}",
+        announcement.content
+    );
+    let centurions = guild.role("Centurions").expect("role").to_string();
+    support::bot::eventually(ANSWER, || async {
+        role_requests(&bot, &guild)
+            .await
+            .contains(&("PUT".to_owned(), centurions.clone(), 204))
+            .then_some(())
+    })
+    .await
+    .expect("the role is given");
+    let card = stats(&bot, &guild, "ada").await;
+    assert!(
+        card.contains("Centurion") && card.contains("Sharpshooter"),
+        "{card}"
+    );
+
+    // Bob undoes his entry: both badges and the role go back.
+    let undone = run(&bot, ask("bob", "untrack")).await;
+    assert!(!undone.ephemeral, "{}", undone.content);
+    support::bot::eventually(ANSWER, || async {
+        role_requests(&bot, &guild)
+            .await
+            .contains(&("DELETE".to_owned(), centurions.clone(), 204))
+            .then_some(())
+    })
+    .await
+    .expect("the role is taken back");
+    let shown = run(
+        &bot,
+        ask("bob", "achievements show").option(OptionSpec::new(
+            "member",
+            guild.user("ada").expect("ada").to_string(),
+        )),
+    )
+    .await;
+    assert!(shown.content.contains("no badge"), "{}", shown.content);
+    assert_eq!(
+        role_requests(&bot, &guild).await.len(),
+        2,
+        "one grant and one removal, nothing for the role above the bot"
+    );
+
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}
+
+/// A role above the bot's, thresholds out of range, a plain member and a built-in milestone to
+/// remove are each refused with a sentence.
+async fn refuses_bad_achievement_input(bot: &Bot, guild: &GuildInfo) {
+    use support::interactions::{manager, refused};
+    let ask = |by: &str, command: &str| CommandInvocation::new(guild.id, by, command);
+    let reward = |role: &str| {
+        manager(ask("mod", "achievements reward"))
+            .option(OptionSpec::new("milestone", "kills-100"))
+            .option(OptionSpec::new(
+                "role",
+                guild.role(role).expect("a role").to_string(),
+            ))
+    };
+    refused(&run(bot, reward("Admins")).await, "above my highest role");
+    for threshold in [0_i64, 1_000_000_000_000] {
+        let add = manager(ask("mod", "achievements add"))
+            .option(OptionSpec::new("name", "Sharpshooter"))
+            .option(OptionSpec::new("emoji", "🎯"))
+            .option(OptionSpec::new("measure", 0))
+            .option(OptionSpec::new("threshold", threshold));
+        refused(&run(bot, add).await, "from 1 to 10000000");
+    }
+    refused(
+        &run(
+            bot,
+            ask("bob", "achievements shame").option(OptionSpec::new("on", false)),
+        )
+        .await,
+        "Manage Server",
+    );
+    let unknown = manager(ask("mod", "achievements remove"))
+        .option(OptionSpec::new("milestone", "kills-100"));
+    refused(&run(bot, unknown).await, "cannot be removed");
 }

@@ -33,6 +33,10 @@ conformance! {
         folded_entries_sum_per_player_game_and_session,
         squad_settings_round_trip,
         a_retried_request_is_recorded_once,
+        achievement_settings_round_trip,
+        milestones_and_unlocks_round_trip,
+        fifty_concurrent_checks_unlock_a_milestone_once_and_an_undo_takes_it_back,
+        the_first_kill_of_a_season_and_voice_milestones_are_found,
     ],
 }
 
@@ -705,4 +709,272 @@ async fn a_retried_request_is_recorded_once(store: &dyn Store) {
     assert_eq!(elsewhere.season_total, 1);
     let page = store.history(GUILD, None, None, 50).await.expect("history");
     assert_eq!(page.entries.len(), 2, "two requests, two entries: {page:?}");
+}
+
+async fn achievement_settings_round_trip(store: &dyn Store) {
+    guild(store, GUILD).await;
+    let defaults = store.achievement_settings(GUILD).await.expect("settings");
+    assert!(defaults.shame_badges && defaults.channel_id.is_none() && defaults.rewards.is_empty());
+    store
+        .set_achievement_channel(GUILD, Some(RAIDS))
+        .await
+        .expect("channel");
+    store.set_shame_badges(GUILD, false).await.expect("shame");
+    store
+        .set_milestone_role(GUILD, "kills-100", Some(RoleId(77)))
+        .await
+        .expect("role");
+    let settings = store.achievement_settings(GUILD).await.expect("settings");
+    assert_eq!(settings.channel_id, Some(RAIDS));
+    assert!(!settings.shame_badges);
+    assert_eq!(settings.reward("kills-100"), Some(RoleId(77)));
+    store
+        .set_milestone_role(GUILD, "kills-100", None)
+        .await
+        .expect("no role");
+    assert_eq!(
+        store
+            .achievement_settings(GUILD)
+            .await
+            .expect("settings")
+            .reward("kills-100"),
+        None
+    );
+    assert!(matches!(
+        store.set_shame_badges(OTHER_GUILD, true).await,
+        Err(StoreError::UnknownGuild(_))
+    ));
+}
+
+async fn milestones_and_unlocks_round_trip(store: &dyn Store) {
+    use trakker::domain::achievements::{Measure, Threshold};
+    use trakker::store::achievements::NewMilestone;
+    guild(store, GUILD).await;
+    let new = |name: &str| NewMilestone {
+        name: name.to_owned(),
+        emoji: "🎯".to_owned(),
+        measure: Measure::Kills,
+        threshold: Threshold::new(Measure::Kills, 60).expect("valid"),
+    };
+    let first = store
+        .add_milestone(GUILD, &new("Sharpshooter"), 2, at(20, 0))
+        .await
+        .expect("added")
+        .expect("below the limit");
+    store
+        .add_milestone(GUILD, &new("Marksman"), 2, at(20, 0))
+        .await
+        .expect("added")
+        .expect("below the limit");
+    assert!(
+        store
+            .add_milestone(GUILD, &new("Third"), 2, at(20, 0))
+            .await
+            .expect("answered")
+            .is_none(),
+        "the limit holds"
+    );
+    let custom = store.custom_milestones(GUILD).await.expect("milestones");
+    assert_eq!(custom.len(), 2);
+    assert_eq!(custom[0], first);
+    assert_eq!(first.threshold, 60);
+
+    assert!(store
+        .unlock(GUILD, ADA, &first.key, at(21, 0))
+        .await
+        .expect("unlock"));
+    assert!(!store
+        .unlock(GUILD, ADA, &first.key, at(21, 5))
+        .await
+        .expect("again"));
+    assert!(store
+        .unlock(GUILD, ADA, "kills-100", at(21, 1))
+        .await
+        .expect("unlock"));
+    store
+        .set_milestone_role(GUILD, &first.key, Some(RoleId(78)))
+        .await
+        .expect("role");
+    assert!(store
+        .remove_milestone(GUILD, &first.key)
+        .await
+        .expect("removed"));
+    assert!(!store
+        .remove_milestone(GUILD, &first.key)
+        .await
+        .expect("gone"));
+    assert!(!store
+        .remove_milestone(GUILD, "kills-100")
+        .await
+        .expect("built in"));
+    let held: Vec<String> = store
+        .unlocks(GUILD, ADA)
+        .await
+        .expect("unlocks")
+        .into_iter()
+        .map(|unlock| unlock.milestone)
+        .collect();
+    assert_eq!(
+        held,
+        ["kills-100"],
+        "the removed milestone's badge went with it"
+    );
+    assert_eq!(
+        store
+            .achievement_settings(GUILD)
+            .await
+            .expect("settings")
+            .reward(&first.key),
+        None
+    );
+    assert!(store.revoke(GUILD, ADA, "kills-100").await.expect("revoke"));
+    assert!(!store.revoke(GUILD, ADA, "kills-100").await.expect("again"));
+    assert!(!store
+        .unlock(OTHER_GUILD, ADA, "kills-100", at(21, 0))
+        .await
+        .expect("unknown guild"));
+}
+
+async fn fifty_concurrent_checks_unlock_a_milestone_once_and_an_undo_takes_it_back(
+    store: &dyn Store,
+) {
+    use trakker::squad::achievements::check_ledger;
+    guild(store, GUILD).await;
+    store
+        .record_kill(&kill(GUILD, ADA, 90, at(20, 0)))
+        .await
+        .expect("recorded");
+    let tracks = (0..50).map(|i| async move {
+        let recorded = store
+            .record_kill(&kill(GUILD, ADA, 1, at(20, 1) + Duration::seconds(i)))
+            .await
+            .expect("recorded");
+        let changes = check_ledger(store, GUILD, ADA, at(21, 0))
+            .await
+            .expect("checked");
+        (recorded.entry.id, changes)
+    });
+    let results = futures::future::join_all(tracks).await;
+    let unlocked: Vec<String> = results
+        .iter()
+        .flat_map(|(_, changes)| changes.unlocked.iter().map(|m| m.key.clone()))
+        .collect();
+    let mut expected = vec!["clean-streak-50".to_owned(), "kills-100".to_owned()];
+    let mut sorted = unlocked.clone();
+    sorted.sort();
+    assert_eq!(sorted, expected, "each once: {unlocked:?}");
+    // Undo the latest entries until Ada is back under 100: the badge goes, once.
+    let mut ids: Vec<i64> = results.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    for id in ids.iter().rev().take(41) {
+        store
+            .undo_entry(GUILD, *id, BOB, at(21, 30))
+            .await
+            .expect("undone");
+    }
+    let changes = check_ledger(store, GUILD, ADA, at(22, 0))
+        .await
+        .expect("checked");
+    let revoked: Vec<String> = changes.revoked.iter().map(|m| m.key.clone()).collect();
+    assert_eq!(revoked, ["kills-100"], "99 kills, still 99 in a row");
+    expected.retain(|key| key != "kills-100");
+    let held: Vec<String> = store
+        .unlocks(GUILD, ADA)
+        .await
+        .expect("unlocks")
+        .into_iter()
+        .map(|unlock| unlock.milestone)
+        .collect();
+    assert_eq!(held, expected);
+}
+
+async fn the_first_kill_of_a_season_and_voice_milestones_are_found(store: &dyn Store) {
+    use trakker::squad::achievements::{check_ledger, check_voice};
+    use trakker::store::VoiceFlags;
+    guild(store, GUILD).await;
+    store
+        .start_season(
+            GUILD,
+            &SeasonName::parse("One").expect("a name"),
+            BOB,
+            at(19, 0),
+        )
+        .await
+        .expect("season");
+    store
+        .record_kill(&teamkill(GUILD, BOB, ADA, at(19, 30)))
+        .await
+        .expect("a team kill opens nothing");
+    let first = store
+        .record_kill(&kill(GUILD, ADA, 1, at(20, 0)))
+        .await
+        .expect("recorded");
+    store
+        .record_kill(&kill(GUILD, BOB, 1, at(20, 5)))
+        .await
+        .expect("recorded");
+    assert!(store
+        .holds_a_season_first_kill(GUILD, ADA)
+        .await
+        .expect("read"));
+    assert!(!store
+        .holds_a_season_first_kill(GUILD, BOB)
+        .await
+        .expect("read"));
+    let ada = check_ledger(store, GUILD, ADA, at(21, 0))
+        .await
+        .expect("checked");
+    assert!(
+        ada.unlocked.iter().any(|m| m.key == "season-first-kill-1"),
+        "{ada:?}"
+    );
+    store
+        .undo_entry(GUILD, first.entry.id, ADA, at(20, 10))
+        .await
+        .expect("undone");
+    assert!(store
+        .holds_a_season_first_kill(GUILD, BOB)
+        .await
+        .expect("read"));
+    assert!(!store
+        .holds_a_season_first_kill(GUILD, ADA)
+        .await
+        .expect("read"));
+
+    // Eleven hours in voice over two weeks: "Talker" (10 hours), no four-week streak.
+    let quiet = VoiceFlags {
+        self_mute: false,
+        self_deaf: false,
+        mute: false,
+        deaf: false,
+        streaming: false,
+        video: false,
+    };
+    let monday = Utc
+        .with_ymd_and_hms(2026, 11, 16, 18, 0, 0)
+        .single()
+        .expect("valid");
+    for (start, hours) in [(monday, 5), (monday + Duration::days(7), 6)] {
+        store
+            .voice_join(GUILD, RAIDS, ADA, false, quiet, start)
+            .await
+            .expect("joins");
+        store
+            .voice_leave(GUILD, ADA, start + Duration::hours(hours))
+            .await
+            .expect("leaves");
+    }
+    let closed = store
+        .voice_closed_since(monday + Duration::days(7))
+        .await
+        .expect("closed");
+    assert_eq!(closed, [(GUILD, ADA)]);
+    let now = monday + Duration::days(8);
+    let voice = check_voice(store, GUILD, ADA, now).await.expect("checked");
+    let keys: Vec<&str> = voice.unlocked.iter().map(|m| m.key.as_str()).collect();
+    assert_eq!(keys, ["voice-hours-10"]);
+    assert!(check_voice(store, GUILD, ADA, now)
+        .await
+        .expect("again")
+        .is_empty());
 }

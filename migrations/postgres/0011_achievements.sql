@@ -7,7 +7,8 @@
 CREATE TABLE achievement_settings (
     guild_id     bigint  NOT NULL PRIMARY KEY REFERENCES guilds (id) ON DELETE CASCADE,
     channel_id   bigint,
-    shame_badges boolean NOT NULL DEFAULT true
+    shame_badges boolean NOT NULL DEFAULT true,
+    enabled      boolean NOT NULL DEFAULT true
 );
 
 CREATE TABLE milestones (

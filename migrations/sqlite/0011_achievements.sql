@@ -7,7 +7,8 @@
 CREATE TABLE achievement_settings (
     guild_id     INTEGER NOT NULL PRIMARY KEY REFERENCES guilds (id) ON DELETE CASCADE,
     channel_id   INTEGER,
-    shame_badges INTEGER NOT NULL DEFAULT 1 CHECK (shame_badges IN (0, 1))
+    shame_badges INTEGER NOT NULL DEFAULT 1 CHECK (shame_badges IN (0, 1)),
+    enabled      INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1))
 ) STRICT;
 
 CREATE TABLE milestones (

@@ -63,6 +63,17 @@ fn caller_of(user: &serenity::User, member: Option<&serenity::Member>) -> Caller
     }
 }
 
+/// Checks the caller is a manager of the guild the command runs in; returns the guild.
+///
+/// # Errors
+/// Outside a guild, for a caller who is not a manager, or when the store fails.
+pub async fn manager_guild(ctx: Context<'_>) -> Result<GuildId, CommandError> {
+    let guild = guild(ctx)?;
+    let settings = ctx.data().store.settings(guild).await?;
+    require_manager(&caller(ctx), &settings)?;
+    Ok(guild)
+}
+
 /// Refuses callers who are not managers (Manage Server or the admin role).
 ///
 /// # Errors

@@ -34,6 +34,16 @@ pub struct Changes {
 }
 
 impl Changes {
+    fn none(guild_id: GuildId, user_id: UserId, settings: AchievementSettings) -> Self {
+        Self {
+            guild_id,
+            user_id,
+            unlocked: Vec::new(),
+            revoked: Vec::new(),
+            settings,
+        }
+    }
+
     /// Whether nothing changed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -42,7 +52,7 @@ impl Changes {
 }
 
 /// The server's milestones in effect: the built-in ones (shame badges only when on) and its own,
-/// with its settings.
+/// with its settings; none when the server turned achievements off.
 ///
 /// # Errors
 /// When the store fails.
@@ -51,6 +61,9 @@ pub async fn milestones(
     guild: GuildId,
 ) -> Result<(Vec<Milestone>, AchievementSettings), StoreError> {
     let settings = store.achievement_settings(guild).await?;
+    if !settings.enabled {
+        return Ok((Vec::new(), settings));
+    }
     let mut all = built_in();
     all.extend(store.custom_milestones(guild).await?);
     all.retain(|milestone| settings.shame_badges || !milestone.measure.is_shame());
@@ -68,6 +81,10 @@ pub async fn check_ledger(
     player: UserId,
     at: DateTime<Utc>,
 ) -> Result<Changes, StoreError> {
+    let (all, settings) = milestones(store, guild).await?;
+    if all.is_empty() {
+        return Ok(Changes::none(guild, player, settings));
+    }
     let entries: Vec<Tally> = store.player_tallies(guild, player).await?;
     let first_kill = store.holds_a_season_first_kill(guild, player).await?;
     let progress = Progress::from_ledger(&entries, first_kill);
@@ -75,7 +92,7 @@ pub async fn check_ledger(
         .into_iter()
         .filter(|measure| measure.from_ledger())
         .collect();
-    apply(store, guild, player, &read, &progress, at).await
+    apply(store, (all, settings), guild, player, &read, &progress, at).await
 }
 
 /// Checks `user`'s voice milestones (hours in voice, weeks in a row) against the voice ledger
@@ -89,6 +106,10 @@ pub async fn check_voice(
     user: UserId,
     now: DateTime<Utc>,
 ) -> Result<Changes, StoreError> {
+    let (all, settings) = milestones(store, guild).await?;
+    if all.is_empty() {
+        return Ok(Changes::none(guild, user, settings));
+    }
     let stays = store
         .voice_sessions(guild, Some(user), DateTime::UNIX_EPOCH, now)
         .await?;
@@ -109,6 +130,7 @@ pub async fn check_voice(
     };
     apply(
         store,
+        (all, settings),
         guild,
         user,
         &[Measure::VoiceHours, Measure::VoiceWeeks],
@@ -126,13 +148,13 @@ fn week_of(at: DateTime<Utc>) -> i64 {
 
 async fn apply(
     store: &dyn Store,
+    (all, settings): (Vec<Milestone>, AchievementSettings),
     guild: GuildId,
     user: UserId,
     read: &[Measure],
     progress: &Progress,
     at: DateTime<Utc>,
 ) -> Result<Changes, StoreError> {
-    let (all, settings) = milestones(store, guild).await?;
     let held: Vec<String> = store
         .unlocks(guild, user)
         .await?
@@ -140,13 +162,7 @@ async fn apply(
         .map(|unlock| unlock.milestone)
         .collect();
     let verdict = judge(&all, read, progress, &held);
-    let mut changes = Changes {
-        guild_id: guild,
-        user_id: user,
-        unlocked: Vec::new(),
-        revoked: Vec::new(),
-        settings,
-    };
+    let mut changes = Changes::none(guild, user, settings);
     for milestone in verdict.unlock {
         // Only the check whose insert won announces: 50 racing /track unlock it once.
         if store.unlock(guild, user, &milestone.key, at).await? {

@@ -13,6 +13,8 @@ use crate::domain::ids::{ChannelId, GuildId, RoleId, UserId};
 /// A server's achievement settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AchievementSettings {
+    /// Whether the server has achievements at all.
+    pub enabled: bool,
     /// Where unlocks are announced; `None` announces them where they happened.
     pub channel_id: Option<ChannelId>,
     /// Whether shame badges are given.
@@ -24,6 +26,7 @@ pub struct AchievementSettings {
 impl Default for AchievementSettings {
     fn default() -> Self {
         Self {
+            enabled: true,
             channel_id: None,
             shame_badges: true,
             rewards: Vec::new(),
@@ -100,6 +103,10 @@ pub trait AchievementStore: Send + Sync {
 
     /// Turns shame badges on or off. Unknown guild: [`StoreError::UnknownGuild`].
     async fn set_shame_badges(&self, guild_id: GuildId, on: bool) -> Result<(), StoreError>;
+
+    /// Turns achievements on or off for the server. Unknown guild: [`StoreError::UnknownGuild`].
+    async fn set_achievements_enabled(&self, guild_id: GuildId, on: bool)
+        -> Result<(), StoreError>;
 
     /// Sets the role a milestone grants (`None`: no role). Unknown guild:
     /// [`StoreError::UnknownGuild`].

@@ -48,6 +48,7 @@ impl ValueKind {
 pub const BOOL_COLUMNS: &[&str] = &[
     "afk",
     "deaf",
+    "enabled",
     "games_seeded",
     "hidden",
     "is_bot",

@@ -108,6 +108,18 @@ impl GuildSpec {
         self
     }
 
+    /// Add a role with no permissions above the bot's own role, which the bot then cannot
+    /// give or take.
+    #[must_use]
+    pub fn role_above_bot(mut self, name: impl Into<String>) -> Self {
+        self.roles.push(RoleSpec {
+            name: name.into(),
+            above_bot: true,
+            ..RoleSpec::default()
+        });
+        self
+    }
+
     /// Add a text channel.
     #[must_use]
     pub fn text_channel(mut self, name: impl Into<String>) -> Self {
@@ -298,6 +310,9 @@ pub struct RoleSpec {
     pub color: u32,
     /// Shown separately in the member list.
     pub hoist: bool,
+    /// Placed above the bot's own role, so the bot cannot give or take it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub above_bot: bool,
 }
 
 /// What a channel is.

@@ -4,8 +4,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
+use serenity::model::Permissions;
 
 use super::error::DiscordError;
 use crate::server::AppState;
@@ -77,6 +79,84 @@ pub(crate) async fn members(
             .map(|(_, m)| wire::member(&world, m, true))
             .collect(),
     ))
+}
+
+/// `PUT /guilds/{guild}/members/{user}/roles/{role}`: gives a member a role, as Discord does
+/// for a bot with `MANAGE_ROLES` whose highest role is above it (50013 otherwise), and sends
+/// `GUILD_MEMBER_UPDATE`.
+pub(crate) async fn add_member_role(
+    state: State<Arc<AppState>>,
+    path: Path<(Snowflake, Snowflake, Snowflake)>,
+) -> Result<StatusCode, DiscordError> {
+    change_member_role(state, path, true)
+}
+
+/// `DELETE /guilds/{guild}/members/{user}/roles/{role}`: takes a role back, with the same
+/// checks as [`add_member_role`].
+pub(crate) async fn remove_member_role(
+    state: State<Arc<AppState>>,
+    path: Path<(Snowflake, Snowflake, Snowflake)>,
+) -> Result<StatusCode, DiscordError> {
+    change_member_role(state, path, false)
+}
+
+fn change_member_role(
+    State(state): State<Arc<AppState>>,
+    Path((guild, user, role)): Path<(Snowflake, Snowflake, Snowflake)>,
+    give: bool,
+) -> Result<StatusCode, DiscordError> {
+    let mut world = state.world();
+    let bot = world.bot_id;
+    let g = world.guild(guild)?;
+    let wanted = g
+        .role_by_id(role)
+        .ok_or_else(|| WorldError::UnknownRole(role.to_string()))?;
+    if !g.members.contains_key(&user) {
+        return Err(WorldError::NotMember {
+            user: user.to_string(),
+            guild,
+        }
+        .into());
+    }
+    let may_manage = g.member_permissions(bot) & Permissions::MANAGE_ROLES.bits() != 0;
+    let highest = g
+        .members
+        .get(&bot)
+        .into_iter()
+        .flat_map(|m| m.roles.iter())
+        .filter_map(|id| g.role_by_id(*id))
+        .map(|r| r.position)
+        .max()
+        .unwrap_or(0);
+    if !may_manage || wanted.position >= highest || wanted.managed || role == guild {
+        return Err(DiscordError::missing_permissions());
+    }
+    let member = world
+        .guild_mut(guild)?
+        .members
+        .get_mut(&user)
+        .ok_or_else(|| WorldError::NotMember {
+            user: user.to_string(),
+            guild,
+        })?;
+    let had = member.roles.contains(&role);
+    if give && !had {
+        member.roles.push(role);
+    } else if !give && had {
+        member.roles.retain(|r| *r != role);
+    }
+    if give != had {
+        let g = world.guild(guild)?;
+        let m = g.members.get(&user).ok_or_else(|| WorldError::NotMember {
+            user: user.to_string(),
+            guild,
+        })?;
+        let data = wire::member_with_guild(&world, g, m);
+        state
+            .hub
+            .dispatch("GUILD_MEMBER_UPDATE", Some(guild), &data)?;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /guilds/{guild}/roles`.

@@ -85,6 +85,10 @@ pub(crate) fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/guilds/{guild}/channels", get(guilds::channels))
         .route("/guilds/{guild}/members", get(guilds::members))
         .route("/guilds/{guild}/members/{user}", get(guilds::member))
+        .route(
+            "/guilds/{guild}/members/{user}/roles/{role}",
+            put(guilds::add_member_role).delete(guilds::remove_member_role),
+        )
         .route("/guilds/{guild}/roles", get(guilds::roles))
         .route("/guilds/{guild}/invites", get(guilds::invites))
         .fallback(record::unexpected)

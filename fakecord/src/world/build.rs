@@ -64,14 +64,25 @@ fn build_roles(
         managed: false,
         bot_id: None,
     }];
-    for (position, role) in spec.roles.iter().enumerate() {
+    // Roles below the bot's come first, then the bot's, then those placed above it.
+    let below = spec.roles.iter().filter(|role| !role.above_bot).count();
+    let bot_position = u16::try_from(below + 1).unwrap_or(u16::MAX);
+    let (mut next_below, mut next_above) = (1_u16, bot_position);
+    for role in &spec.roles {
         let by_name =
             PermissionSet::from_names(&role.permission_names).map_err(WorldError::Invalid)?;
+        let position = if role.above_bot {
+            next_above = next_above.saturating_add(1);
+            next_above
+        } else {
+            next_below = next_below.saturating_add(1);
+            next_below - 1
+        };
         roles.push(Role {
             id: role.id.unwrap_or_else(|| ids.next()),
             name: role.name.clone(),
             permissions: role.permissions.0 | by_name.0,
-            position: u16::try_from(position + 1).unwrap_or(u16::MAX),
+            position,
             color: role.color,
             hoist: role.hoist,
             managed: false,
@@ -82,7 +93,7 @@ fn build_roles(
         id: ids.next(),
         name: bot.username.clone(),
         permissions: bot_role_permissions(spec),
-        position: u16::try_from(roles.len()).unwrap_or(u16::MAX),
+        position: bot_position,
         color: 0,
         hoist: false,
         managed: true,

@@ -58,7 +58,7 @@ impl From<MeasureChoice> for Measure {
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("show", "list", "add", "remove", "reward", "channel", "shame"),
+    subcommands("show", "list", "add", "remove", "reward", "channel", "shame", "enabled"),
     subcommand_required
 )]
 #[expect(
@@ -67,14 +67,6 @@ impl From<MeasureChoice> for Measure {
 )]
 pub async fn achievements(ctx: Context<'_>) -> Result<(), CommandError> {
     checks::subcommand_required(ctx)
-}
-
-/// Checks the caller is a manager; returns the guild.
-async fn manager(ctx: Context<'_>) -> Result<GuildId, CommandError> {
-    let guild = checks::guild(ctx)?;
-    let settings = ctx.data().store.settings(guild).await?;
-    checks::require_manager(&checks::caller(ctx), &settings)?;
-    Ok(guild)
 }
 
 /// The badges you (or another member) hold here.
@@ -111,6 +103,14 @@ pub async fn show(
 pub async fn list(ctx: Context<'_>) -> Result<(), CommandError> {
     let guild = checks::guild(ctx)?;
     let (all, settings) = achievements::milestones(ctx.data().store.as_ref(), guild).await?;
+    if !settings.enabled {
+        return reply::private_text(
+            ctx,
+            "Achievements are off in this server; a manager turns them on with \
+             /achievements enabled.",
+        )
+        .await;
+    }
     let mut text = String::from("Milestones here (key in brackets):\n");
     for milestone in &all {
         let _ = write!(text, "{} `[{}]`", milestone.badge(), milestone.key);
@@ -146,7 +146,7 @@ pub async fn add(
     #[min = 1]
     threshold: i64,
 ) -> Result<(), CommandError> {
-    let guild = manager(ctx).await?;
+    let guild = checks::manager_guild(ctx).await?;
     let name = BadgeName::parse(&name).map_err(CommandError::User)?;
     let emoji = checks::server_emoji(ctx, &emoji)?;
     let measure = Measure::from(measure);
@@ -188,7 +188,7 @@ pub async fn remove(
     #[max_length = 40]
     milestone: String,
 ) -> Result<(), CommandError> {
-    let guild = manager(ctx).await?;
+    let guild = checks::manager_guild(ctx).await?;
     let found = find(ctx, guild, &milestone).await?;
     if !found.key.starts_with("custom-") {
         return Err(CommandError::user(
@@ -210,7 +210,7 @@ pub async fn reward(
     milestone: String,
     #[description = "The role it gives (leave out to give none)"] role: Option<serenity::Role>,
 ) -> Result<(), CommandError> {
-    let guild = manager(ctx).await?;
+    let guild = checks::manager_guild(ctx).await?;
     let found = find(ctx, guild, &milestone).await?;
     let Some(role) = role else {
         ctx.data()
@@ -247,7 +247,7 @@ pub async fn channel(
     #[channel_types("Text")]
     channel: Option<serenity::GuildChannel>,
 ) -> Result<(), CommandError> {
-    let guild = manager(ctx).await?;
+    let guild = checks::manager_guild(ctx).await?;
     let channel = match channel {
         Some(channel) if channel.guild_id.get() != guild.0 => {
             return Err(CommandError::user("That channel is not in this server."));
@@ -272,12 +272,30 @@ pub async fn shame(
     ctx: Context<'_>,
     #[description = "Give shame badges?"] on: bool,
 ) -> Result<(), CommandError> {
-    let guild = manager(ctx).await?;
+    let guild = checks::manager_guild(ctx).await?;
     ctx.data().store.set_shame_badges(guild, on).await?;
     let text = if on {
         "Shame badges are on."
     } else {
         "Shame badges are off: none is given, and those held are no longer shown."
+    };
+    reply::private_text(ctx, text).await
+}
+
+/// Turn achievements on or off in this server (managers only).
+///
+/// Off, none is checked, unlocked or shown; badges already won come back when turned on again.
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+pub async fn enabled(
+    ctx: Context<'_>,
+    #[description = "Have achievements here?"] on: bool,
+) -> Result<(), CommandError> {
+    let guild = checks::manager_guild(ctx).await?;
+    ctx.data().store.set_achievements_enabled(guild, on).await?;
+    let text = if on {
+        "Achievements are on."
+    } else {
+        "Achievements are off: none is checked, unlocked or shown until they are on again."
     };
     reply::private_text(ctx, text).await
 }

@@ -14,8 +14,22 @@ macro_rules! command_modules {
 }
 
 command_modules!(
-    about, achievements, activity, chart, config, export, history, privacy, rank, schedule, season, session,
-    stats, timezone, track, week
+    about,
+    achievements,
+    activity,
+    chart,
+    config,
+    export,
+    history,
+    privacy,
+    rank,
+    schedule,
+    season,
+    session,
+    stats,
+    timezone,
+    track,
+    week
 );
 
 use std::sync::Arc;

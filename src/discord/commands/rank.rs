@@ -27,14 +27,6 @@ pub async fn rank(ctx: Context<'_>) -> Result<(), CommandError> {
     checks::subcommand_required(ctx)
 }
 
-/// Checks the caller is a manager; returns the guild.
-async fn manager(ctx: Context<'_>) -> Result<GuildId, CommandError> {
-    let guild = checks::guild(ctx)?;
-    let settings = ctx.data().store.settings(guild).await?;
-    checks::require_manager(&checks::caller(ctx), &settings)?;
-    Ok(guild)
-}
-
 /// Whose rank a command changes: the caller's, or (managers only) another member's.
 async fn target(
     ctx: Context<'_>,
@@ -63,7 +55,7 @@ pub async fn add(
     #[max_length = 64]
     emoji: String,
 ) -> Result<(), CommandError> {
-    let guild = manager(ctx).await?;
+    let guild = checks::manager_guild(ctx).await?;
     let name = RankName::parse(&name).map_err(CommandError::User)?;
     let emoji = checks::server_emoji(ctx, &emoji)?;
     let app = ctx.data();
@@ -105,7 +97,7 @@ pub async fn remove(
     #[max_length = 32]
     name: String,
 ) -> Result<(), CommandError> {
-    let guild = manager(ctx).await?;
+    let guild = checks::manager_guild(ctx).await?;
     let name = RankName::parse(&name).map_err(CommandError::User)?;
     if !ctx.data().store.remove_rank(guild, &name.key()).await? {
         return Err(unknown_rank(&name));

@@ -32,14 +32,6 @@ pub async fn schedule(ctx: Context<'_>) -> Result<(), CommandError> {
     checks::subcommand_required(ctx)
 }
 
-/// Checks the caller is a manager; returns the guild.
-async fn manager(ctx: Context<'_>) -> Result<GuildId, CommandError> {
-    let guild = checks::guild(ctx)?;
-    let settings = ctx.data().store.settings(guild).await?;
-    checks::require_manager(&checks::caller(ctx), &settings)?;
-    Ok(guild)
-}
-
 /// Set up the daily post: channel, time, hours offered, time zone and days (managers only).
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 pub async fn setup(
@@ -66,7 +58,7 @@ pub async fn setup(
     #[max_length = 100]
     days: Option<String>,
 ) -> Result<(), CommandError> {
-    let guild = manager(ctx).await?;
+    let guild = checks::manager_guild(ctx).await?;
     let time = PostTime::parse(&time).map_err(CommandError::User)?;
     let window = HourWindow::from_start_end(hour(from)?, hour(to)?).map_err(CommandError::User)?;
     let weekdays = match days.as_deref() {
@@ -196,7 +188,7 @@ fn missing_permissions(
 /// Show the daily post's setup, the next post, today's post and missing permissions.
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 pub async fn status(ctx: Context<'_>) -> Result<(), CommandError> {
-    let guild = manager(ctx).await?;
+    let guild = checks::manager_guild(ctx).await?;
     let schedules = &ctx.data().schedules;
     let Some(plan) = schedules.plan(guild).await? else {
         return Err(CommandError::user(
@@ -257,7 +249,7 @@ fn describe(plan: &GuildPlan) -> String {
     default_member_permissions = "MANAGE_GUILD"
 )]
 pub async fn post(ctx: Context<'_>) -> Result<(), CommandError> {
-    let guild = manager(ctx).await?;
+    let guild = checks::manager_guild(ctx).await?;
     let schedules = &ctx.data().schedules;
     let Some(plan) = schedules.plan(guild).await? else {
         return Err(CommandError::user(
@@ -283,7 +275,7 @@ pub async fn post(ctx: Context<'_>) -> Result<(), CommandError> {
 /// Stop the daily post (managers only); posts already made stay.
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 pub async fn stop(ctx: Context<'_>) -> Result<(), CommandError> {
-    let guild = manager(ctx).await?;
+    let guild = checks::manager_guild(ctx).await?;
     if ctx.data().schedules.stop(guild).await? {
         reply::private_text(ctx, "The daily post is stopped; posts already made stay.").await
     } else {

@@ -39,6 +39,31 @@ const UPSERT_SETTING: &str = "INSERT INTO achievement_settings (guild_id, {colum
      SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM guilds WHERE id = $1)
      ON CONFLICT (guild_id) DO UPDATE SET {column} = EXCLUDED.{column}";
 
+impl<DB> SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    i64: Column<DB>,
+    bool: Column<DB>,
+{
+    /// Sets one yes-or-no column of the guild's achievement settings.
+    async fn set_achievement_flag(
+        &self,
+        guild_id: GuildId,
+        column: &str,
+        on: bool,
+    ) -> Result<(), StoreError> {
+        let written = sqlx::query(&UPSERT_SETTING.replace("{column}", column))
+            .bind(guild_id.to_db())
+            .bind(on)
+            .execute(&self.pool)
+            .await
+            .map(|done| DB::rows_affected(&done))?;
+        known_guild(guild_id, written)
+    }
+}
+
 #[async_trait]
 impl<DB> AchievementStore for SqlStore<DB>
 where
@@ -147,8 +172,9 @@ where
         &self,
         guild_id: GuildId,
     ) -> Result<AchievementSettings, StoreError> {
-        let row: Option<(Option<i64>, bool)> = sqlx::query_as(
-            "SELECT channel_id, shame_badges FROM achievement_settings WHERE guild_id = $1",
+        let row: Option<(bool, Option<i64>, bool)> = sqlx::query_as(
+            "SELECT enabled, channel_id, shame_badges FROM achievement_settings
+             WHERE guild_id = $1",
         )
         .bind(guild_id.to_db())
         .fetch_optional(&self.pool)
@@ -159,8 +185,9 @@ where
         .bind(guild_id.to_db())
         .fetch_all(&self.pool)
         .await?;
-        let (channel_id, shame_badges) = row.unwrap_or((None, true));
+        let (enabled, channel_id, shame_badges) = row.unwrap_or((true, None, true));
         Ok(AchievementSettings {
+            enabled,
             channel_id: channel_id.map(ChannelId::from_db),
             shame_badges,
             rewards: rewards
@@ -187,13 +214,17 @@ where
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn set_shame_badges(&self, guild_id: GuildId, on: bool) -> Result<(), StoreError> {
-        let written = sqlx::query(&UPSERT_SETTING.replace("{column}", "shame_badges"))
-            .bind(guild_id.to_db())
-            .bind(on)
-            .execute(&self.pool)
+        self.set_achievement_flag(guild_id, "shame_badges", on)
             .await
-            .map(|done| DB::rows_affected(&done))?;
-        known_guild(guild_id, written)
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn set_achievements_enabled(
+        &self,
+        guild_id: GuildId,
+        on: bool,
+    ) -> Result<(), StoreError> {
+        self.set_achievement_flag(guild_id, "enabled", on).await
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]

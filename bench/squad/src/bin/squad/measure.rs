@@ -21,11 +21,19 @@ pub(crate) enum Command {
     Stats,
     /// One to five kills for another member.
     Track,
+    /// The same with the server's achievements turned off: what checking them costs /track.
+    TrackWithoutAchievements,
 }
 
 impl Command {
     /// In the order they are measured: /track last, so the boards it grows are read as loaded.
-    pub(crate) const ALL: [Self; 4] = [Self::About, Self::Leaderboard, Self::Stats, Self::Track];
+    pub(crate) const ALL: [Self; 5] = [
+        Self::About,
+        Self::Leaderboard,
+        Self::Stats,
+        Self::Track,
+        Self::TrackWithoutAchievements,
+    ];
 
     /// The slash command's name.
     pub(crate) fn name(self) -> &'static str {
@@ -33,7 +41,15 @@ impl Command {
             Self::About => "about",
             Self::Leaderboard => "leaderboard",
             Self::Stats => "stats",
-            Self::Track => "track",
+            Self::Track | Self::TrackWithoutAchievements => "track",
+        }
+    }
+
+    /// How the report names it.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::TrackWithoutAchievements => "track (achievements off)",
+            other => other.name(),
         }
     }
 
@@ -43,7 +59,7 @@ impl Command {
             Self::About => None,
             Self::Leaderboard => Some(10.0),
             Self::Stats => Some(25.0),
-            Self::Track => Some(15.0),
+            Self::Track | Self::TrackWithoutAchievements => Some(15.0),
         }
     }
 }
@@ -118,7 +134,7 @@ impl Workload {
         match command {
             Command::About | Command::Leaderboard => invocation,
             Command::Stats => invocation.option(OptionSpec::new("player", target.as_str())),
-            Command::Track => invocation
+            Command::Track | Command::TrackWithoutAchievements => invocation
                 .option(OptionSpec::new("player", target.as_str()))
                 .option(OptionSpec::new("kills", i % 5 + 1)),
         }
@@ -133,11 +149,14 @@ impl Workload {
     ) -> anyhow::Result<Vec<Run>> {
         let mut runs = Vec::new();
         for command in Command::ALL {
+            if command == Command::TrackWithoutAchievements {
+                self.turn_achievements_off(discord).await?;
+            }
             let mut cold = None;
             let mut samples = Vec::with_capacity(self.calls);
             for i in 0..self.warmup + self.calls {
                 let sample = self.call(discord, command, i).await.with_context(|| {
-                    format!("{backend} + {cache}: /{} call {i}", command.name())
+                    format!("{backend} + {cache}: /{} call {i}", command.label())
                 })?;
                 if i == 0 {
                     cold = Some(sample);
@@ -152,9 +171,31 @@ impl Workload {
                 cold: cold.context("at least one warm-up call")?,
                 samples,
             });
-            println!("  {backend} + {cache}: /{} done", command.name());
+            println!("  {backend} + {cache}: /{} done", command.label());
         }
         Ok(runs)
+    }
+
+    /// A manager turns the server's achievements off (`/achievements enabled on:false`).
+    async fn turn_achievements_off(&self, discord: &Fakecord) -> anyhow::Result<()> {
+        let invocation = CommandInvocation::new(
+            self.guild,
+            self.members[0].0.as_str(),
+            "achievements enabled",
+        )
+        .option(OptionSpec::new("on", false))
+        .permissions(
+            fakecord::api::PermissionSet::from_names(["MANAGE_GUILD"])
+                .map_err(anyhow::Error::msg)?,
+        )
+        .timeout(Duration::from_secs(30));
+        let outcome = discord.invoke_with(invocation).await?;
+        anyhow::ensure!(
+            outcome.content.contains("Achievements are off"),
+            "/achievements enabled answered: {}",
+            outcome.content
+        );
+        Ok(())
     }
 
     async fn call(&self, discord: &Fakecord, command: Command, i: usize) -> anyhow::Result<Sample> {

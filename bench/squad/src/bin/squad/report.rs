@@ -75,7 +75,7 @@ impl Report {
                         "{},{},{},{i},{},{}",
                         config.backend,
                         config.cache,
-                        run.command.name(),
+                        run.command.label(),
                         sample.callback.as_micros(),
                         sample.round_trip.as_micros()
                     )
@@ -187,7 +187,7 @@ impl fmt::Display for Report {
                     "| {} | {} | /{} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {:.1} | {:.2} | {} |",
                     config.backend,
                     config.cache,
-                    run.command.name(),
+                    run.command.label(),
                     run.samples.len(),
                     callback.p50,
                     callback.p99,
