@@ -913,14 +913,23 @@ async fn the_first_kill_of_a_season_and_voice_milestones_are_found(store: &dyn S
         .record_kill(&kill(GUILD, BOB, 1, at(20, 5)))
         .await
         .expect("recorded");
-    assert!(store
-        .holds_a_season_first_kill(GUILD, ADA)
-        .await
-        .expect("read"));
-    assert!(!store
-        .holds_a_season_first_kill(GUILD, BOB)
-        .await
-        .expect("read"));
+    let holders = || async {
+        (
+            store
+                .holds_a_season_first_kill(GUILD, ADA)
+                .await
+                .expect("read"),
+            store
+                .holds_a_season_first_kill(GUILD, BOB)
+                .await
+                .expect("read"),
+        )
+    };
+    assert_eq!(
+        holders().await,
+        (true, false),
+        "Ada's kill opened the season"
+    );
     let ada = check_ledger(store, GUILD, ADA, at(21, 0))
         .await
         .expect("checked");
@@ -932,14 +941,11 @@ async fn the_first_kill_of_a_season_and_voice_milestones_are_found(store: &dyn S
         .undo_entry(GUILD, first.entry.id, ADA, at(20, 10))
         .await
         .expect("undone");
-    assert!(store
-        .holds_a_season_first_kill(GUILD, BOB)
-        .await
-        .expect("read"));
-    assert!(!store
-        .holds_a_season_first_kill(GUILD, ADA)
-        .await
-        .expect("read"));
+    assert_eq!(
+        holders().await,
+        (false, true),
+        "undone, Bob's kill is the first"
+    );
 
     // Eleven hours in voice over two weeks: "Talker" (10 hours), no four-week streak.
     let quiet = VoiceFlags {

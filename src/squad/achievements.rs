@@ -7,11 +7,12 @@
 //! the badge back. The store's unique key makes every unlock happen once, however many checks
 //! race.
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::domain::achievements::{built_in, judge, weeks_in_a_row, Measure, Milestone, Progress};
 use crate::domain::ids::{GuildId, UserId};
 use crate::domain::kills::Tally;
+use crate::domain::voice_time::calendar::{week_number, DAY_MS};
 use crate::store::achievements::AchievementSettings;
 use crate::store::{Store, StoreError};
 
@@ -140,10 +141,9 @@ pub async fn check_voice(
     .await
 }
 
-/// The Monday-based week `at` falls in, counted from the epoch's week.
+/// The Monday-to-Sunday week (UTC) `at` falls in.
 fn week_of(at: DateTime<Utc>) -> i64 {
-    // 1970-01-01 was a Thursday: three days after a Monday.
-    (i64::from(at.date_naive().num_days_from_ce()) - 719_163 + 3).div_euclid(7)
+    week_number(at.timestamp_millis().div_euclid(DAY_MS))
 }
 
 async fn apply(

@@ -15,6 +15,13 @@ pub fn weekday_index(day: i64) -> usize {
     usize::try_from((day + 3).rem_euclid(7)).unwrap_or_default()
 }
 
+/// The Monday-to-Sunday week of day `day`, counted from the week of 1970-01-01, so that weeks
+/// in a row have numbers in a row.
+#[must_use]
+pub fn week_number(day: i64) -> i64 {
+    (day + 3).div_euclid(7)
+}
+
 /// The weekdays in chart order, Monday first.
 pub const WEEKDAYS: [Weekday; 7] = [
     Weekday::Mon,
@@ -58,6 +65,16 @@ mod tests {
     fn the_epoch_was_a_thursday_in_january_1970() {
         assert_eq!(WEEKDAYS[weekday_index(0)], Weekday::Thu);
         assert_eq!(WEEKDAYS[weekday_index(-1)], Weekday::Wed);
+        assert_eq!(
+            week_number(0),
+            week_number(-3),
+            "Monday 1969-12-29 began its week"
+        );
+        assert_eq!(
+            week_number(4),
+            week_number(0) + 1,
+            "Monday 1970-01-05 began the next"
+        );
         assert_eq!(date(0), NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid"));
         assert_eq!(month_number(0), 1970 * 12);
     }
