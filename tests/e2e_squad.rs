@@ -936,14 +936,54 @@ async fn achievements_are_announced_reward_roles_and_follow_an_untrack() {
     )
     .await;
     assert!(shown.content.contains("no badge"), "{}", shown.content);
-    assert_eq!(
-        role_requests(&bot, &guild).await.len(),
-        2,
-        "one grant and one removal, nothing for the role above the bot"
-    );
+    lists_milestones_and_turns_them_off(&bot, &guild).await;
 
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
+}
+
+/// The bot asked for one role grant and one removal, nothing for the role above its own;
+/// /achievements list shows the keys, the reward and the channel; turned off, the list says so
+/// and a plain member cannot turn them back on.
+async fn lists_milestones_and_turns_them_off(bot: &Bot, guild: &GuildInfo) {
+    use support::interactions::{manager, refused};
+    assert_eq!(
+        role_requests(bot, guild).await.len(),
+        2,
+        "one grant and one removal, nothing for the role above the bot"
+    );
+    let ask = |by: &str, command: &str| CommandInvocation::new(guild.id, by, command);
+    let list = run(bot, ask("ada", "achievements list")).await;
+    assert!(list.ephemeral, "{}", list.content);
+    let role = guild.role("Centurions").expect("role");
+    let badges = guild.channel("badges").expect("badges");
+    for expected in [
+        "`[kills-100]` → <@&".to_owned(),
+        role.to_string(),
+        "`[custom-1]`".to_owned(),
+        format!("announced in <#{badges}>"),
+    ] {
+        assert!(
+            list.content.contains(&expected),
+            "{expected}: {}",
+            list.content
+        );
+    }
+    let switch =
+        |by: &str, on: bool| ask(by, "achievements enabled").option(OptionSpec::new("on", on));
+    let off = run(bot, manager(switch("mod", false))).await;
+    assert!(
+        off.content.contains("Achievements are off"),
+        "{}",
+        off.content
+    );
+    refused(&run(bot, switch("bob", true)).await, "Manage Server");
+    let list = run(bot, ask("ada", "achievements list")).await;
+    assert!(
+        list.content.contains("off in this server"),
+        "{}",
+        list.content
+    );
 }
 
 /// A role above the bot's, thresholds out of range, a plain member and a built-in milestone to
