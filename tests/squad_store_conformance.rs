@@ -37,6 +37,7 @@ conformance! {
         milestones_and_unlocks_round_trip,
         fifty_concurrent_checks_unlock_a_milestone_once_and_an_undo_takes_it_back,
         the_first_kill_of_a_season_and_voice_milestones_are_found,
+        the_database_folds_the_progress_the_ledger_gives,
     ],
 }
 
@@ -916,13 +917,15 @@ async fn the_first_kill_of_a_season_and_voice_milestones_are_found(store: &dyn S
     let holders = || async {
         (
             store
-                .holds_a_season_first_kill(GUILD, ADA)
+                .ledger_progress(GUILD, ADA)
                 .await
-                .expect("read"),
+                .expect("read")
+                .season_first_kill,
             store
-                .holds_a_season_first_kill(GUILD, BOB)
+                .ledger_progress(GUILD, BOB)
                 .await
-                .expect("read"),
+                .expect("read")
+                .season_first_kill,
         )
     };
     assert_eq!(
@@ -983,4 +986,97 @@ async fn the_first_kill_of_a_season_and_voice_milestones_are_found(store: &dyn S
         .await
         .expect("again")
         .is_empty());
+}
+
+/// The check after every /track reads the measures the database folds; they must be those the
+/// domain folds from the same entries: sessions, runs split by team kills in time order (not in
+/// the order recorded), ties settled by id, undone entries left out.
+async fn the_database_folds_the_progress_the_ledger_gives(store: &dyn Store) {
+    use trakker::domain::achievements::Progress;
+    guild(store, GUILD).await;
+    assert_eq!(
+        store.ledger_progress(GUILD, ADA).await.expect("read"),
+        Progress::default(),
+        "nothing recorded"
+    );
+    store
+        .start_season(
+            GUILD,
+            &SeasonName::parse("One").expect("a name"),
+            BOB,
+            at(9, 0),
+        )
+        .await
+        .expect("season");
+    let mut undo = Vec::new();
+    for (hour, channel, session) in [(10, GENERAL, true), (12, RAIDS, true), (15, GENERAL, false)] {
+        if session {
+            store
+                .start_session(GUILD, channel, None, None, ADA, at(hour, 0))
+                .await
+                .expect("session");
+        }
+        for (minute, count) in [(5, 3), (10, 2), (20, 7)] {
+            let entry = kill(GUILD, ADA, count, at(hour, minute));
+            store
+                .record_kill(&NewEntry {
+                    channel_id: channel,
+                    ..entry
+                })
+                .await
+                .expect("kill");
+        }
+        // Recorded last, dated between the kills: splits 3+2 | 7.
+        store
+            .record_kill(&NewEntry {
+                channel_id: channel,
+                ..teamkill(GUILD, ADA, BOB, at(hour, 15))
+            })
+            .await
+            .expect("team kill");
+        // Same instant as the 7: the id puts it after.
+        let late = store
+            .record_kill(&NewEntry {
+                channel_id: channel,
+                ..kill(GUILD, ADA, 4, at(hour, 20))
+            })
+            .await
+            .expect("kill");
+        undo.push(late.entry.id);
+        store
+            .record_kill(&NewEntry {
+                channel_id: channel,
+                ..kill(GUILD, BOB, 9, at(hour, 30))
+            })
+            .await
+            .expect("Bob's kill");
+        if session {
+            store
+                .end_session(GUILD, channel, Some(ADA), at(hour, 50), SessionEnd::Command)
+                .await
+                .expect("ended");
+        }
+    }
+    store
+        .undo_entry(GUILD, undo[1], ADA, at(16, 0))
+        .await
+        .expect("undone");
+    let folded = store.ledger_progress(GUILD, ADA).await.expect("read");
+    let tallies = store.player_tallies(GUILD, ADA).await.expect("tallies");
+    let expected = Progress::from_ledger(&tallies, folded.season_first_kill);
+    assert_eq!(folded, expected);
+    assert_eq!(
+        (
+            folded.kills,
+            folded.best_session_kills,
+            folded.longest_clean_streak
+        ),
+        (12 * 3 + 4 * 2, 16, 7 + 4 + 3 + 2),
+        "{folded:?}"
+    );
+    assert_eq!((folded.sessions, folded.worst_session_teamkills), (2, 1));
+    assert!(
+        folded.season_first_kill,
+        "Ada's 3 at 10:05 opened the season"
+    );
 }

@@ -2,8 +2,8 @@
 //! milestones, and records the badges won and lost. Announcing them and granting roles is the
 //! Discord side's work (`discord/achievements.rs`), done with what this returns.
 //!
-//! Each check reads the member's measures again from the ledger (or the voice ledger), so a
-//! badge always follows the data: an /untrack that takes a member back under a milestone takes
+//! Each check reads the member's measures again from the ledger (folded by the database into one
+//! row) or the voice ledger, so a badge always follows the data: an /untrack that takes a member back under a milestone takes
 //! the badge back. The store's unique key makes every unlock happen once, however many checks
 //! race.
 
@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::achievements::{built_in, judge, weeks_in_a_row, Measure, Milestone, Progress};
 use crate::domain::ids::{GuildId, UserId};
-use crate::domain::kills::Tally;
 use crate::domain::voice_time::calendar::{week_number, DAY_MS};
 use crate::store::achievements::AchievementSettings;
 use crate::store::{Store, StoreError};
@@ -86,9 +85,7 @@ pub async fn check_ledger(
     if all.is_empty() {
         return Ok(Changes::none(guild, player, settings));
     }
-    let entries: Vec<Tally> = store.player_tallies(guild, player).await?;
-    let first_kill = store.holds_a_season_first_kill(guild, player).await?;
-    let progress = Progress::from_ledger(&entries, first_kill);
+    let progress = store.ledger_progress(guild, player).await?;
     let read: Vec<Measure> = Measure::ALL
         .into_iter()
         .filter(|measure| measure.from_ledger())

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use crate::domain::achievements::{Measure, Milestone, Threshold};
+use crate::domain::achievements::{Measure, Milestone, Progress, Threshold};
 use crate::domain::ids::{ChannelId, GuildId, RoleId, UserId};
 
 /// A server's achievement settings.
@@ -138,12 +138,15 @@ pub trait AchievementStore: Send + Sync {
         milestone: &str,
     ) -> Result<bool, StoreError>;
 
-    /// Whether `user` recorded the first counting kill of some season of the guild.
-    async fn holds_a_season_first_kill(
+    /// The ledger's part of `user`'s progress (kills, best session, longest clean streak,
+    /// sessions, worst session for team kills, a season's first kill), folded by the database
+    /// so that a check after every /track reads one row, not the member's whole ledger. Equal
+    /// to [`Progress::from_ledger`] over their counting entries.
+    async fn ledger_progress(
         &self,
         guild_id: GuildId,
         user_id: UserId,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Progress, StoreError>;
 
     /// Every (guild, member) with a voice stay that closed at `since` or later, in every guild:
     /// whose voice milestones may have moved.

@@ -5,11 +5,40 @@ use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 
 use super::{Column, Dialect, SqlStore};
-use crate::domain::achievements::{Measure, Milestone};
+use crate::domain::achievements::{Measure, Milestone, Progress};
 use crate::domain::ids::{ChannelId, GuildId, RoleId, UserId};
 use crate::store::achievements::{AchievementSettings, AchievementStore, NewMilestone, Unlock};
 use crate::store::codec::StoredId;
 use crate::store::StoreError;
+
+/// A member's ledger measures in one statement, read off the covering index `kill_ledger_tally`.
+/// Runs are numbered by the team kills before each entry in time order (the id settles a tie),
+/// so a run's kills are a clean streak; kind 0 is a kill and 1 a team kill. A season's first
+/// kill is looked up only for the seasons the member killed in (`kill_ledger_first_kills`).
+const PROGRESS: &str = "
+    WITH e AS (
+        SELECT kind, count, session_id, season_id,
+               SUM(kind) OVER (ORDER BY recorded_at, id ROWS UNBOUNDED PRECEDING) AS run
+        FROM kill_ledger
+        WHERE guild_id = $1 AND player_id = $2 AND undone_at IS NULL),
+    per_session AS (
+        SELECT SUM(CASE WHEN kind = 0 THEN count ELSE 0 END) AS kills,
+               SUM(CASE WHEN kind = 1 THEN count ELSE 0 END) AS teamkills
+        FROM e WHERE session_id IS NOT NULL GROUP BY session_id),
+    runs AS (
+        SELECT SUM(CASE WHEN kind = 0 THEN count ELSE 0 END) AS kills FROM e GROUP BY run)
+    SELECT CAST(COALESCE((SELECT SUM(count) FROM e WHERE kind = 0), 0) AS BIGINT),
+           CAST(COALESCE((SELECT MAX(kills) FROM per_session), 0) AS BIGINT),
+           CAST(COALESCE((SELECT MAX(kills) FROM runs), 0) AS BIGINT),
+           CAST((SELECT COUNT(*) FROM per_session) AS BIGINT),
+           CAST(COALESCE((SELECT MAX(teamkills) FROM per_session), 0) AS BIGINT),
+           CAST((SELECT COUNT(*) FROM seasons s
+                 WHERE s.guild_id = $1
+                   AND s.id IN (SELECT season_id FROM e WHERE kind = 0)
+                   AND $2 = (SELECT k.player_id FROM kill_ledger k
+                             WHERE k.guild_id = $1 AND k.season_id = s.id AND k.kind = 0
+                               AND k.undone_at IS NULL
+                             ORDER BY k.recorded_at, k.id LIMIT 1)) AS BIGINT)";
 
 /// The key of a server's own milestone with this row id.
 fn custom_key(id: i64) -> String {
@@ -320,24 +349,27 @@ where
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
-    async fn holds_a_season_first_kill(
+    async fn ledger_progress(
         &self,
         guild_id: GuildId,
         user_id: UserId,
-    ) -> Result<bool, StoreError> {
-        let seasons: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM seasons s
-             WHERE s.guild_id = $1 AND $2 = (
-                 SELECT k.player_id FROM kill_ledger k
-                 WHERE k.guild_id = $1 AND k.season_id = s.id AND k.kind = 0
-                   AND k.undone_at IS NULL
-                 ORDER BY k.recorded_at, k.id LIMIT 1)",
-        )
-        .bind(guild_id.to_db())
-        .bind(user_id.to_db())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(seasons > 0)
+    ) -> Result<Progress, StoreError> {
+        let row: (i64, i64, i64, i64, i64, i64) = sqlx::query_as(PROGRESS)
+            .bind(guild_id.to_db())
+            .bind(user_id.to_db())
+            .fetch_one(&self.pool)
+            .await?;
+        let count = |value: i64| u64::try_from(value).unwrap_or(0);
+        Ok(Progress {
+            kills: count(row.0),
+            best_session_kills: count(row.1),
+            longest_clean_streak: count(row.2),
+            sessions: count(row.3),
+            worst_session_teamkills: count(row.4),
+            season_first_kill: row.5 > 0,
+            voice_hours: 0,
+            voice_weeks: 0,
+        })
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
