@@ -33,6 +33,7 @@ use crate::ingest::{Ingest, IngestTasks, Telemetry, SHUTDOWN_FLUSH_DEADLINE};
 use crate::schedule::Schedules;
 use crate::squad::Leaderboards;
 use crate::store::{self, Store};
+use crate::webhooks::{Sender, Webhooks};
 
 /// The key prefix trakker's cache entries live under, so several bots can share one Redis.
 pub const CACHE_PREFIX: &str = "trakker";
@@ -63,6 +64,8 @@ pub struct App {
     pub chart_cache: ChartCache,
     /// Wakes the retention task when a server's retention changes.
     pub retention: RetentionWake,
+    /// Outgoing webhooks: events published into the outbox, delivered by [`Task::Webhooks`].
+    pub webhooks: Arc<Webhooks>,
     /// When this process started, for /about's uptime.
     pub started_at: Instant,
     /// The configuration the bot runs with.
@@ -92,6 +95,8 @@ pub enum Task {
     Retention,
     /// Checks the voice milestones of members whose stays closed.
     VoiceAchievements,
+    /// Delivers the webhook outbox.
+    Webhooks,
 }
 
 impl Task {
@@ -101,6 +106,7 @@ impl Task {
             Self::Scheduler => "the daily post's scheduler",
             Self::Retention => "the retention task",
             Self::VoiceAchievements => "the achievements voice pass",
+            Self::Webhooks => "the webhook deliveries",
         }
     }
 }
@@ -134,7 +140,13 @@ impl App {
         let clock = config
             .clock_start
             .map_or_else(Clock::system, Clock::starting_at);
+        let webhooks = Arc::new(Webhooks::new(
+            Arc::clone(&store),
+            Sender::new(config.webhook_networks.clone()),
+            clock,
+        ));
         let schedules = Arc::new(Schedules::new(Arc::clone(&store), clock));
+        schedules.publish_to(Arc::clone(&webhooks));
         let (ingest, ingest_tasks) = Ingest::start(Arc::clone(&store), config.flush_interval);
         let chart_cache = ChartCache::new(ingest.written());
         let (voice, voice_writer) = VoiceLog::start(Arc::clone(&store));
@@ -149,6 +161,7 @@ impl App {
             telemetry: Telemetry::default(),
             chart_cache,
             retention: RetentionWake::default(),
+            webhooks,
             background: Mutex::new(Background {
                 ingest: Some(ingest_tasks),
                 voice: Some(voice_writer),

@@ -9,6 +9,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use url::Url;
 
+use crate::domain::webhooks::Networks;
+
 /// The SQLite file used when `DATABASE_URL` is unset, created in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://trakker.db";
 
@@ -151,6 +153,9 @@ pub struct Config {
     /// Where the bot's clock starts (`CLOCK_START`), for tests and demos against a local fake
     /// Discord only; `None` is the system clock.
     pub clock_start: Option<DateTime<Utc>>,
+    /// Internal networks webhooks may reach anyway (`WEBHOOKS_ALLOW_NETWORKS`); public hosts only
+    /// when empty.
+    pub webhook_networks: Networks,
 }
 
 /// A configuration value that cannot be used. Messages never contain secret values.
@@ -200,6 +205,10 @@ impl Config {
     ///
     /// # Errors
     /// When variables are set to something unusable; the messages name them.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one variable after another, each checked; split up they would be harder to audit"
+    )]
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigErrors> {
         let get = |name: &str| {
             lookup(name)
@@ -258,6 +267,18 @@ impl Config {
             &mut errors,
             parse_flag("PRESENCE_INTENT", get("PRESENCE_INTENT").as_deref()),
         );
+        let webhook_networks = keep(
+            &mut errors,
+            Networks::parse(
+                get("WEBHOOKS_ALLOW_NETWORKS")
+                    .as_deref()
+                    .unwrap_or_default(),
+            )
+            .map_err(|reason| ConfigError::Invalid {
+                variable: "WEBHOOKS_ALLOW_NETWORKS",
+                reason,
+            }),
+        );
 
         match (
             database_url,
@@ -270,6 +291,7 @@ impl Config {
             message_content_intent,
             presence_intent,
             clock_start,
+            webhook_networks,
         ) {
             (
                 Some(database_url),
@@ -282,6 +304,7 @@ impl Config {
                 Some(message_content_intent),
                 Some(presence_intent),
                 Some(clock_start),
+                Some(webhook_networks),
             ) => Ok(Self {
                 discord_token: get("DISCORD_TOKEN").map(Secret::new),
                 database_url,
@@ -294,6 +317,7 @@ impl Config {
                 presence_intent,
                 flush_interval,
                 clock_start,
+                webhook_networks,
             }),
             _ => Err(ConfigErrors(errors)),
         }
@@ -362,6 +386,14 @@ impl Config {
                     self.clock_start.map(|start| start.to_rfc3339()),
                     "(unset: the system clock)",
                 ),
+            ),
+            (
+                "WEBHOOKS_ALLOW_NETWORKS",
+                if self.webhook_networks.is_empty() {
+                    "(unset: webhooks reach public hosts only)".to_owned()
+                } else {
+                    self.webhook_networks.to_string()
+                },
             ),
         ]
     }

@@ -19,6 +19,8 @@
 //!   Discord accepts.
 //! - [`maintenance`] — the operator's data commands: backup, restore, migrate-data.
 //! - [`squad`] — squad-stats services: leaderboards kept in the cache, session summaries.
+//! - [`webhooks`] — outgoing webhooks: the durable outbox, signed deliveries with retries, and
+//!   the one HTTP client that refuses internal addresses.
 //! - [`charts`] — the moderators' charts: pure functions from plain data (names, hours, a
 //!   titled period) to PNG bytes, drawn with plotters and an embedded font.
 //! - [`discord`] — the only module that talks to Discord: the poise framework, commands, events.
@@ -42,3 +44,4 @@ pub mod maintenance;
 pub mod schedule;
 pub mod squad;
 pub mod store;
+pub mod webhooks;

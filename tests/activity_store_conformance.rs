@@ -53,6 +53,8 @@ conformance! {
         ledger_stays_are_read_after_an_id_and_by_the_ids_still_open,
         the_charts_stay_cache_reads_what_the_ledger_holds_as_it_grows,
         a_member_export_holds_their_rows_and_nobody_elses,
+        a_recap_counts_its_week_and_names_no_hidden_member,
+        a_recap_is_claimed_once_and_its_setting_round_trips,
     ],
 }
 
@@ -1957,4 +1959,207 @@ async fn the_messages_chart_follows_the_current_hour_and_an_old_hour_flushed_lat
     tasks
         .shutdown(std::time::Instant::now() + std::time::Duration::from_secs(5))
         .await;
+}
+
+/// A day of activity read as two recap periods, 02:00–12:00 and 12:00–22:00: kills without
+/// the undone one, messages from the rollups, time in voice clamped to the period without the
+/// AFK channel, the duo, joins told apart from returns, badges.
+async fn a_recap_counts_its_week_and_names_no_hidden_member(store: &dyn Store) {
+    use trakker::community::recap::numbers;
+    use trakker::domain::kills::{KillCount, KillKind, NewEntry};
+    guild_with_a_leaver_and_a_bot(store).await;
+    let kill = |player: UserId, count: i64, when: DateTime<Utc>| NewEntry {
+        guild_id: GUILD,
+        player_id: player,
+        kind: KillKind::Kill,
+        count: KillCount::parse(count).expect("valid"),
+        victim_id: None,
+        note: None,
+        recorded_by: player,
+        recorded_at: when,
+        channel_id: GENERAL,
+        game: None,
+        request_id: None,
+    };
+    for (player, count, when) in [
+        (ADA, 3, at(13, 0)),
+        (BOB, 5, at(14, 0)),
+        (BOB, 7, at(10, 0)),
+    ] {
+        store
+            .record_kill(&kill(player, count, when))
+            .await
+            .expect("kill");
+    }
+    let undone = store
+        .record_kill(&kill(ADA, 4, at(15, 0)))
+        .await
+        .expect("kill");
+    store
+        .undo_entry(GUILD, undone.entry.id, ADA, at(15, 1))
+        .await
+        .expect("undone");
+    let mut deltas = Deltas::default();
+    posts(&mut deltas, GUILD, GENERAL, ADA, at(20, 10), 2);
+    posts(&mut deltas, GUILD, RAIDS, BOB, at(13, 10), 1);
+    posts(&mut deltas, GUILD, GENERAL, CY, at(11, 0), 5);
+    posts(&mut deltas, OTHER_GUILD, GENERAL, ADA, at(14, 0), 9);
+    store.apply_deltas("recap", &deltas).await.expect("flushed");
+    for (user, when) in [(CY, at(13, 0)), (DEE, at(5, 0)), (DEE, at(16, 0))] {
+        store
+            .record_join(GUILD, &joined_through(user, "squad", None, when))
+            .await
+            .expect("join");
+    }
+    store
+        .unlock(GUILD, ADA, "kills-100", at(14, 0))
+        .await
+        .expect("unlocked");
+    for (user, channel, from, to) in [
+        (ADA, LOUNGE, at(13, 0), at(15, 0)),
+        (BOB, LOUNGE, at(14, 0), at(16, 0)),
+        (CY, RAIDS, at(11, 0), at(12, 30)),
+        (DEE, AFK, at(13, 0), at(14, 0)),
+    ] {
+        join_voice(store, user, channel, from).await;
+        leave_voice(store, user, to).await;
+    }
+
+    let hour = 3_600_000;
+    let week = numbers(store, GUILD, (at(12, 0), at(22, 0)), chrono_tz::UTC, &[])
+        .await
+        .expect("read");
+    assert_eq!(
+        (week.kills, week.top_killers.clone()),
+        (8, vec![(BOB, 5), (ADA, 3)])
+    );
+    assert_eq!(
+        (week.messages, week.top_posters.clone()),
+        (3, vec![(ADA, 2), (BOB, 1)])
+    );
+    assert_eq!(
+        (week.hours[20], week.hours[13], week.busiest_hour()),
+        (2, 1, Some(20))
+    );
+    assert_eq!(week.days.len(), 1, "{:?}", week.days);
+    assert_eq!(
+        week.voice_ms,
+        4 * hour + hour / 2,
+        "Cy's stay clamped, the AFK channel left out"
+    );
+    assert_eq!(
+        week.top_voice,
+        vec![(ADA, 2 * hour), (BOB, 2 * hour), (CY, hour / 2)]
+    );
+    assert_eq!(week.duo, Some((ADA, BOB, hour)));
+    assert_eq!(
+        (week.new_members, week.returning_members, week.unlocks),
+        (1, 1, 1)
+    );
+
+    hidden_and_on_another_clock(store).await;
+}
+
+/// The period before, the same period with Bob hidden (counted, never named) and on Tokyo's
+/// clock.
+async fn hidden_and_on_another_clock(store: &dyn Store) {
+    use trakker::community::recap::numbers;
+    let hour = 3_600_000;
+    let before = numbers(store, GUILD, (at(2, 0), at(12, 0)), chrono_tz::UTC, &[])
+        .await
+        .expect("read");
+    assert_eq!(
+        (before.kills, before.messages, before.voice_ms),
+        (7, 5, hour)
+    );
+    assert_eq!(
+        (before.new_members, before.returning_members, before.unlocks),
+        (1, 0, 0)
+    );
+
+    // Bob hides: counted in the totals, named nowhere.
+    let hidden = numbers(store, GUILD, (at(12, 0), at(22, 0)), chrono_tz::UTC, &[BOB])
+        .await
+        .expect("read");
+    assert_eq!(hidden.kills, 8);
+    assert_eq!(hidden.top_killers, vec![(ADA, 3)]);
+    assert_eq!(hidden.top_posters, vec![(ADA, 2)]);
+    assert!(hidden.top_voice.iter().all(|(user, _)| *user != BOB));
+    assert_eq!(hidden.duo, None, "the only duo had Bob in it");
+
+    // On Tokyo's clock (UTC+9) the posts of 20:10 UTC are at 05:10 the next day.
+    let tokyo = numbers(
+        store,
+        GUILD,
+        (at(12, 0), at(22, 0)),
+        chrono_tz::Asia::Tokyo,
+        &[],
+    )
+    .await
+    .expect("read");
+    assert_eq!((tokyo.hours[5], tokyo.hours[22]), (2, 1));
+    assert_eq!(tokyo.days.len(), 2);
+}
+
+/// The recap setting round-trips and lists; a week's recap is claimed by one of twenty racing
+/// passes; a claim given back can be taken again, one posted cannot.
+async fn a_recap_is_claimed_once_and_its_setting_round_trips(store: &dyn Store) {
+    use trakker::store::recap::RecapSettings;
+    guild_with_a_leaver_and_a_bot(store).await;
+    assert_eq!(store.recap_settings(GUILD).await.expect("read"), None);
+    let settings = RecapSettings {
+        channel_id: GENERAL,
+        weekday: chrono::Weekday::Sun,
+        hour: 18,
+        set_up_at: at(9, 0),
+    };
+    store
+        .save_recap_settings(GUILD, &settings)
+        .await
+        .expect("saved");
+    assert_eq!(
+        store.recap_settings(GUILD).await.expect("read"),
+        Some(settings.clone())
+    );
+    assert_eq!(
+        store.recaps().await.expect("listed"),
+        vec![(GUILD, settings.clone())]
+    );
+    assert!(matches!(
+        store.save_recap_settings(OTHER_GUILD, &settings).await,
+        Err(StoreError::UnknownGuild(_))
+    ));
+
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("valid");
+    let claims =
+        futures::future::join_all((0..20).map(|_| store.claim_recap(GUILD, day, at(18, 0)))).await;
+    let won = claims
+        .into_iter()
+        .filter(|claim| *claim.as_ref().expect("claimed"))
+        .count();
+    assert_eq!(won, 1, "one pass makes the recap");
+    store.unclaim_recap(GUILD, day).await.expect("given back");
+    assert!(store
+        .claim_recap(GUILD, day, at(18, 1))
+        .await
+        .expect("claimed"));
+    store
+        .recap_posted(GUILD, day, u64::MAX)
+        .await
+        .expect("posted");
+    store
+        .unclaim_recap(GUILD, day)
+        .await
+        .expect("nothing to give back");
+    assert!(
+        !store
+            .claim_recap(GUILD, day, at(18, 2))
+            .await
+            .expect("read"),
+        "posted stays"
+    );
+
+    assert!(store.stop_recap(GUILD).await.expect("stopped"));
+    assert!(!store.stop_recap(GUILD).await.expect("read"));
+    assert!(store.recaps().await.expect("listed").is_empty());
 }

@@ -32,6 +32,7 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
             "session",
             "season",
             "schedule",
+            "recap",
             "timezone",
             "rank",
             "config",
@@ -41,6 +42,7 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
             "chart",
             "privacy",
             "export",
+            "webhooks",
             "about"
         ],
         "fakecord received exactly the bot's commands"

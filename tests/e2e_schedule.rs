@@ -607,3 +607,91 @@ async fn time_zones(bot: &Bot, guild: &GuildInfo) {
         voice.content
     );
 }
+
+/// The weekly recap: set up for the coming hour (the bot's clock starts 20 seconds before it),
+/// it is made by the minute tick in its channel, with the week's kills beside the week before;
+/// bad input and a plain member are refused. That it is made once, however many passes race,
+/// is the store's claim (`a_recap_is_claimed_once…` in the activity conformance suite).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_weekly_recap_is_made_once_at_its_hour() {
+    use chrono::{Datelike, DurationRound, Timelike};
+    // The recap's hour is two hours ahead, so the kills tracked now fall in its week.
+    let due = (Utc::now() + chrono::Duration::hours(2))
+        .duration_trunc(chrono::Duration::hours(1))
+        .expect("a whole hour");
+    let start = (due - chrono::Duration::seconds(20)).to_rfc3339();
+    let db = TempSqlite::new();
+    let bot = Bot::start_with(db.url(), &[("CLOCK_START", start.as_str())]).await;
+    let guild = bot
+        .guild_from(
+            GuildSpec::new("Recaps")
+                .members(["ada", "bob"])
+                .text_channel("general")
+                .text_channel("recap"),
+        )
+        .await;
+    let recap_channel = guild.channel("recap").expect("recap");
+    let setup = |by: &str, hour: i64| {
+        subcommand(&guild, by, "recap", "setup")
+            .option(OptionSpec::new("channel", recap_channel.to_string()))
+            .option(OptionSpec::new(
+                "day",
+                i64::from(due.weekday().num_days_from_monday()),
+            ))
+            .option(OptionSpec::new("hour", hour))
+    };
+    refused(&run(&bot, setup("bob", 9)).await, "Manage Server");
+    refused(&run(&bot, manager(setup("ada", 24))).await, "from 0 to 23");
+    refused(
+        &run(
+            &bot,
+            manager(setup("ada", 9)).option(OptionSpec::new("timezone", "PST")),
+        )
+        .await,
+        "PST",
+    );
+    let player = guild.user("bob").expect("bob").to_string();
+    let tracked = run(
+        &bot,
+        CommandInvocation::new(guild.id, "ada", "track")
+            .option(OptionSpec::new("player", player.clone()))
+            .option(OptionSpec::new("kills", 5)),
+    )
+    .await;
+    assert!(!tracked.ephemeral, "{}", tracked.content);
+    let set_up = run(&bot, manager(setup("ada", i64::from(due.hour())))).await;
+    assert!(
+        set_up.content.contains("weekly recap is set up"),
+        "{}",
+        set_up.content
+    );
+
+    // The minute tick after the hour makes it.
+    let recap = eventually(Duration::from_secs(150), || async {
+        let messages = bot.discord.bot_messages(recap_channel).await.ok()?;
+        messages
+            .into_iter()
+            .find(|message| !message.embeds.is_empty())
+    })
+    .await
+    .unwrap_or_else(|| panic!("a recap in #recap\n{}", bot.logs()));
+    let description = recap.embeds[0]["description"].as_str().unwrap_or_default();
+    assert!(
+        description.contains("**Kills:** 5 (▲ from 0)"),
+        "{description}"
+    );
+    assert!(
+        description.contains(&format!("1. <@{player}> — 5")),
+        "{description}"
+    );
+    assert!(recap.embeds[0]["title"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("Weekly recap"));
+    let preview = run(&bot, manager(subcommand(&guild, "ada", "recap", "preview"))).await;
+    assert!(preview.ephemeral);
+    let stopped = run(&bot, manager(subcommand(&guild, "ada", "recap", "stop"))).await;
+    assert!(stopped.content.contains("stopped"), "{}", stopped.content);
+    let (status, logs) = bot.stop().await;
+    assert!(status.success(), "{logs}");
+}

@@ -838,7 +838,8 @@ async fn role_requests(bot: &Bot, guild: &GuildInfo) -> Vec<(String, String, u16
 async fn achievements_are_announced_reward_roles_and_follow_an_untrack() {
     use support::interactions::manager;
     let database = TempSqlite::new();
-    let bot = Bot::start(database.url()).await;
+    // Webhooks may reach this machine's loopback address, and nothing else inside.
+    let bot = Bot::start_with(database.url(), &[("WEBHOOKS_ALLOW_NETWORKS", "127.0.0.1")]).await;
     let guild = bot
         .guild_from(
             fakecord::api::GuildSpec::new("Badges")
@@ -860,6 +861,7 @@ async fn achievements_are_announced_reward_roles_and_follow_an_untrack() {
     };
 
     refuses_bad_achievement_input(&bot, &guild).await;
+    let (receiver, secret) = add_a_webhook(&bot, &guild).await;
 
     // The setup: a role for 100 kills, a milestone of the server's own, a channel.
     let rewarded = run(&bot, reward("Centurions")).await;
@@ -937,6 +939,7 @@ async fn achievements_are_announced_reward_roles_and_follow_an_untrack() {
     .await;
     assert!(shown.content.contains("no badge"), "{}", shown.content);
     lists_milestones_and_turns_them_off(&bot, &guild).await;
+    the_webhook_received_it_all(&bot, &guild, &receiver, &secret).await;
 
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
@@ -1019,4 +1022,98 @@ async fn refuses_bad_achievement_input(bot: &Bot, guild: &GuildInfo) {
     let unknown = manager(ask("mod", "achievements remove"))
         .option(OptionSpec::new("milestone", "kills-100"));
     refused(&run(bot, unknown).await, "cannot be removed");
+}
+
+/// Bad destinations and a plain member are refused; a manager adds a hook to a receiver on
+/// loopback and is shown its secret once.
+async fn add_a_webhook(bot: &Bot, guild: &GuildInfo) -> (support::receiver::Receiver, String) {
+    use support::interactions::{manager, refused};
+    let add = |by: &str, url: &str| {
+        CommandInvocation::new(guild.id, by, "webhooks add").option(OptionSpec::new("url", url))
+    };
+    let receiver = support::receiver::Receiver::start(|_| false).await;
+    refused(
+        &run(bot, add("bob", &receiver.url("/hook/squad"))).await,
+        "Manage Server",
+    );
+    for (url, expected) in [
+        ("ftp://example.com/hook", "only http:// and https://"),
+        (
+            "http://10.0.0.1/hook",
+            "10.0.0.1 is a private or internal address",
+        ),
+        ("http://169.254.169.254/latest", "private or internal"),
+        ("not a url", "not a URL"),
+    ] {
+        refused(&run(bot, manager(add("mod", url))).await, expected);
+    }
+    let added = run(bot, manager(add("mod", &receiver.url("/hook/squad")))).await;
+    assert!(added.ephemeral, "the secret is for the manager only");
+    let secret = added
+        .content
+        .split("||`")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("a secret in: {}", added.content))
+        .to_owned();
+    assert_eq!(secret.len(), 64, "{}", added.content);
+    (receiver, secret)
+}
+
+/// The hook received the kill, the two badges and the undo, each signed with its secret, and
+/// /webhooks list counts them.
+async fn the_webhook_received_it_all(
+    bot: &Bot,
+    guild: &GuildInfo,
+    receiver: &support::receiver::Receiver,
+    secret: &str,
+) {
+    let wanted = ["kill.tracked", "achievement.unlocked", "kill.undone"];
+    let seen = support::bot::eventually(ANSWER, || async {
+        let seen = receiver.seen();
+        let undone = seen.iter().any(|seen| seen.event == "kill.undone");
+        (undone && seen.len() >= 4).then_some(seen)
+    })
+    .await
+    .unwrap_or_else(|| panic!("deliveries: {:?}\n{}", receiver.seen(), bot.logs()));
+    let events: Vec<&str> = seen.iter().map(|seen| seen.event.as_str()).collect();
+    for event in wanted {
+        assert!(events.contains(&event), "{event}: {events:?}");
+    }
+    assert_eq!(events[0], "kill.tracked", "the kill came first: {events:?}");
+    let ada = guild.user("ada").expect("ada").to_string();
+    for seen in &seen {
+        assert_eq!(
+            seen.signature,
+            support::receiver::signature_of(secret, &seen.body)
+        );
+        let body: serde_json::Value = serde_json::from_str(&seen.body).expect("json");
+        assert_eq!(body["guild_id"], guild.id.to_string());
+        let player = &body["data"][if seen.event == "achievement.unlocked" {
+            "user_id"
+        } else {
+            "player_id"
+        }];
+        assert_eq!(
+            player,
+            &serde_json::Value::String(ada.clone()),
+            "{}",
+            seen.body
+        );
+    }
+    let list = run(
+        bot,
+        support::interactions::manager(CommandInvocation::new(guild.id, "mod", "webhooks list")),
+    )
+    .await;
+    assert!(
+        list.content
+            .contains(&format!("{} delivered, 0 waiting", seen.len())),
+        "{}",
+        list.content
+    );
+    assert!(
+        !list.content.contains(secret),
+        "the secret is never shown again"
+    );
 }

@@ -11,7 +11,9 @@ use poise::serenity_prelude as serenity;
 use crate::app::App;
 use crate::discord::{render, reply};
 use crate::domain::ids::{ChannelId, GuildId, RoleId, UserId};
+use crate::domain::webhooks::Event;
 use crate::squad::achievements::{self, Changes};
+use crate::webhooks::{payload, Webhooks};
 
 /// How often the voice pass looks for stays closed since the last one.
 const VOICE_PASS_EVERY: Duration = Duration::from_secs(600);
@@ -28,7 +30,7 @@ pub fn after_ledger_change(
 ) {
     tokio::spawn(async move {
         match achievements::check_ledger(app.store.as_ref(), guild, player, Utc::now()).await {
-            Ok(changes) => follow_up(&http, &changes, happened_in).await,
+            Ok(changes) => follow_up(&http, &app.webhooks, &changes, happened_in).await,
             Err(error) => {
                 tracing::warn!(%error, guild = %guild, "could not check achievements");
             }
@@ -36,11 +38,23 @@ pub fn after_ledger_change(
     });
 }
 
-/// Announces the badges `changes` won (once, in the server's channel or else `happened_in`)
-/// and grants or takes back their roles. Failures are logged: the badges are recorded already.
-pub async fn follow_up(http: &serenity::Http, changes: &Changes, happened_in: Option<ChannelId>) {
+/// Announces the badges `changes` won (once, in the server's channel or else `happened_in`, and
+/// to the server's webhooks) and grants or takes back their roles. Failures are logged: the
+/// badges are recorded already.
+pub async fn follow_up(
+    http: &serenity::Http,
+    webhooks: &Webhooks,
+    changes: &Changes,
+    happened_in: Option<ChannelId>,
+) {
     if changes.is_empty() {
         return;
+    }
+    for milestone in &changes.unlocked {
+        let data = payload::achievement_unlocked(changes.user_id, milestone);
+        webhooks
+            .publish(changes.guild_id, Event::AchievementUnlocked, data)
+            .await;
     }
     let guild = serenity::GuildId::new(changes.guild_id.0.max(1));
     let user = serenity::UserId::new(changes.user_id.0.max(1));
@@ -169,7 +183,7 @@ async fn voice_pass(
     for (guild, user) in app.store.voice_closed_since(since).await? {
         let changes =
             achievements::check_voice(app.store.as_ref(), guild, user, Utc::now()).await?;
-        follow_up(http, &changes, None).await;
+        follow_up(http, &app.webhooks, &changes, None).await;
     }
     Ok(())
 }

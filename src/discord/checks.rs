@@ -193,3 +193,17 @@ pub fn server_emoji(ctx: Context<'_>, typed: &str) -> Result<ReactionEmoji, Comm
     }
     Ok(parsed)
 }
+
+/// The bot's permissions in `channel` of the command's server, from the gateway cache; `None`
+/// when the cache cannot tell (then the post itself will say).
+#[must_use]
+pub fn bot_permissions_in(
+    ctx: Context<'_>,
+    channel: serenity::ChannelId,
+) -> Option<serenity::Permissions> {
+    let guild_id = ctx.guild_id()?;
+    let bot = ctx.cache().current_user().id;
+    let guild = ctx.cache().guild(guild_id)?;
+    let (channel, member) = (guild.channels.get(&channel)?, guild.members.get(&bot)?);
+    Some(guild.user_permissions_in(channel, member))
+}

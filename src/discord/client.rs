@@ -89,6 +89,10 @@ pub async fn run(
         Task::VoiceAchievements,
         crate::discord::achievements::spawn_voice_pass(Arc::clone(&client.http), Arc::clone(&app)),
     );
+    app.keep_task(
+        Task::Webhooks,
+        crate::discord::webhooks::spawn(Arc::clone(&client.http), Arc::clone(&app)),
+    );
     app.schedules.connect(Arc::new(SerenityPosts::new(
         Arc::clone(&client.http),
         Arc::clone(&client.cache),

@@ -28,11 +28,13 @@ pub mod error;
 pub mod events;
 pub mod intents;
 pub mod members;
+pub mod recap;
 pub mod render;
 pub mod reply;
 pub mod schedule;
 pub mod startup;
 pub mod sweeper;
+pub mod webhooks;
 
 use std::sync::Arc;
 

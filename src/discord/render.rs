@@ -6,6 +6,8 @@
     reason = "embeds are built once per reply; `push_str(&format!(..))` reads best here"
 )]
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
@@ -564,4 +566,59 @@ pub fn activity_profile(
         .field("Top channels", or_none(channels), false)
         .field("Favourite emojis", or_none(emojis), false)
         .field("Most voice time with", or_none(friends), false)
+}
+
+/// `header`, as many of `lines` as fit in one Discord message with `footer`, and how many did
+/// not fit: a server with 44 milestones would otherwise pass the 2,000-character limit.
+#[must_use]
+pub fn within_a_message(header: &str, lines: &[String], footer: &str) -> String {
+    const LIMIT: usize = 2_000;
+    // Room for "… and 44 more" and the line breaks around the footer.
+    let room = LIMIT.saturating_sub(header.chars().count() + footer.chars().count() + 24);
+    let mut text = String::from(header);
+    let mut used = 0;
+    let mut shown = 0;
+    for line in lines {
+        let length = line.chars().count() + 1;
+        if used + length > room {
+            break;
+        }
+        text.push('\n');
+        text.push_str(line);
+        used += length;
+        shown += 1;
+    }
+    if shown < lines.len() {
+        let _ = write!(text, "\n… and {} more", lines.len() - shown);
+    }
+    if !footer.is_empty() {
+        text.push('\n');
+        text.push_str(footer);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within_a_message;
+
+    #[test]
+    fn long_lists_stay_within_one_message_and_say_how_many_are_left_out() {
+        let lines: Vec<String> = (0..44)
+            .map(|n| format!("{n:02} {}", "x".repeat(90)))
+            .collect();
+        let text = within_a_message("Milestones:", &lines, "Footer.");
+        assert!(text.chars().count() <= 2_000, "{}", text.chars().count());
+        assert!(
+            text.starts_with("Milestones:\n00 ") && text.ends_with("Footer."),
+            "{text}"
+        );
+        let shown = text.lines().filter(|line| line.contains("xxx")).count();
+        assert!(
+            text.contains(&format!("… and {} more", 44 - shown)),
+            "{text}"
+        );
+        let short = within_a_message("Head", &lines[..2], "");
+        assert_eq!(short.lines().count(), 3, "{short}");
+    }
 }

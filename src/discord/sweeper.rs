@@ -1,6 +1,7 @@
 //! Ends game sessions nobody has tracked in for their guild's idle limit, and posts each summary
-//! in the session's channel, as /session end would have. On the same minute tick it releases
-//! the voice stays the charts kept for guilds nobody drew a chart for lately.
+//! in the session's channel, as /session end would have. On the same minute tick it makes the
+//! weekly recaps that are due and releases the voice stays the charts kept for guilds nobody
+//! drew a chart for lately.
 //!
 //! The sweeper is a task the [`App`] owns: at shutdown it finishes the sweep in hand, so a
 //! session it ended has its summary posted, and then returns.
@@ -14,7 +15,9 @@ use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::discord::{render, reply};
+use crate::domain::webhooks::Event;
 use crate::squad::sessions;
+use crate::webhooks::payload;
 
 /// How often idle sessions are looked for. Limits are in hours, so a minute late is unnoticed.
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -40,6 +43,7 @@ pub fn spawn(http: Arc<serenity::Http>, app: Arc<App>) -> JoinHandle<()> {
 
 async fn sweep(http: &serenity::Http, app: &App) {
     app.chart_cache.release_idle();
+    crate::discord::recap::post_due(http, app).await;
     let ended = match sessions::end_idle(app.store.as_ref(), Utc::now()).await {
         Ok(ended) => ended,
         Err(error) => {
@@ -48,6 +52,13 @@ async fn sweep(http: &serenity::Http, app: &App) {
         }
     };
     for session in ended {
+        app.webhooks
+            .publish(
+                session.session.guild_id,
+                Event::SessionEnded,
+                payload::session_ended(&session),
+            )
+            .await;
         let channel = serenity::ChannelId::new(session.session.channel_id.0.max(1));
         let message = reply::channel_message()
             .embed(render::session_summary(&session, false))

@@ -32,8 +32,10 @@ pub use port::{PortError, PostChannel, PostText, PostedMessage};
 use crate::clock::Clock;
 use crate::domain::ids::{ChannelId, GuildId, MessageId, UserId};
 use crate::domain::schedule::{self as plan, PostPlan};
+use crate::domain::webhooks::Event;
 use crate::store::schedule::{PostRecord, PostState, ScheduleSettings, NOT_TODAY_SLOT};
 use crate::store::{Store, StoreError};
+use crate::webhooks::{payload, Webhooks};
 
 /// The longest the scheduler sleeps between looks at the store: a guild set up meanwhile is
 /// noticed at once (it wakes the scheduler), so this only bounds drift after a clock jump.
@@ -74,6 +76,8 @@ pub struct Schedules {
     store: Arc<dyn Store>,
     clock: Clock,
     channel: OnceLock<Arc<dyn PostChannel>>,
+    /// Where a post made is told to the server's webhooks.
+    webhooks: OnceLock<Arc<Webhooks>>,
     /// Posts made or reconciled by this process: reactions on other messages are not looked up.
     posts: Mutex<HashMap<MessageId, (GuildId, NaiveDate)>>,
     /// Days whose post is settled (made, found or deleted), so the scheduler skips them.
@@ -98,6 +102,7 @@ impl Schedules {
             store,
             clock,
             channel: OnceLock::new(),
+            webhooks: OnceLock::new(),
             posts: Mutex::default(),
             settled: Mutex::default(),
             failures: Mutex::default(),
@@ -111,6 +116,11 @@ impl Schedules {
     /// Gives the service Discord, once the client is built; a second call is ignored.
     pub fn connect(&self, channel: Arc<dyn PostChannel>) {
         let _ = self.channel.set(channel);
+    }
+
+    /// Tells the servers' webhooks about each post made from now on; a second call is ignored.
+    pub fn publish_to(&self, webhooks: Arc<Webhooks>) {
+        let _ = self.webhooks.set(webhooks);
     }
 
     /// The current time, from the one clock.
@@ -490,6 +500,10 @@ impl Schedules {
             }
         };
         self.store.post_sent(guild, day, message).await?;
+        if let Some(webhooks) = self.webhooks.get() {
+            let data = payload::schedule_posted(day, post.channel_id, message.0);
+            webhooks.publish(guild, Event::SchedulePosted, data).await;
+        }
         self.remember(message, guild, day);
         self.settle(guild, day);
         self.forget_failure(guild);

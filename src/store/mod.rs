@@ -29,6 +29,7 @@ mod normalize;
 pub mod portable;
 pub mod postgres;
 pub mod privacy;
+pub mod recap;
 pub mod records;
 pub mod retention;
 pub mod schedule;
@@ -36,6 +37,7 @@ pub mod sql;
 pub mod sqlite;
 pub mod squad;
 mod unreachable;
+pub mod webhooks;
 
 use std::any::Any;
 use std::path::PathBuf;
@@ -54,12 +56,14 @@ pub use charts::ChartStore;
 pub use exports::ExportStore;
 pub use portable::PortableStore;
 pub use privacy::PrivacyStore;
+pub use recap::RecapStore;
 pub use records::{
     GameSession, GuildRecord, GuildSettings, MemberRecord, Season, SessionEnd, TrackerAccess,
 };
 pub use retention::RetentionStore;
 pub use schedule::ScheduleStore;
 pub use squad::SquadStore;
+pub use webhooks::WebhookStore;
 
 /// Which database a [`Store`] talks to; shown by /about and `check-config`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,6 +197,8 @@ pub trait Store:
     + RetentionStore
     + ExportStore
     + PortableStore
+    + WebhookStore
+    + RecapStore
     + Any
     + Send
     + Sync

@@ -63,7 +63,14 @@ pub const BOOL_COLUMNS: &[&str] = &[
 ];
 
 /// Tables other tables refer to, written first so references always find their row.
-const PARENTS_FIRST: &[&str] = &["guilds", "games", "seasons", "game_sessions", "ranks"];
+const PARENTS_FIRST: &[&str] = &[
+    "guilds",
+    "games",
+    "seasons",
+    "game_sessions",
+    "ranks",
+    "webhooks",
+];
 
 /// One value of a portable row.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

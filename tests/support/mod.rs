@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: throw-away databases ([`db`]), Redis servers
-//! ([`cache`]), the bot process ([`bot`]) and the conformance macro ([`conformance`]).
+//! ([`cache`]), the bot process ([`bot`]), a webhook receiver ([`receiver`]) and the conformance
+//! macro ([`conformance`]).
 //!
 //! Every test binary includes this module with `mod support;` and uses a different part of it.
 
@@ -20,4 +21,5 @@ pub mod conformance;
 pub mod db;
 pub mod interactions;
 pub mod proxy;
+pub mod receiver;
 pub mod stored;

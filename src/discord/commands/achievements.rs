@@ -1,8 +1,6 @@
 //! /achievements: the badges members hold, the server's milestones, and the managers' settings
 //! (their own milestones, role rewards, where unlocks are announced, shame badges).
 
-use std::fmt::Write as _;
-
 use chrono::Utc;
 use poise::serenity_prelude as serenity;
 
@@ -90,7 +88,7 @@ pub async fn show(
                 format!("{} — {}", milestone.badge(), render::timestamp(*at, 'D'))
             })
             .collect();
-        within_a_message(
+        render::within_a_message(
             &format!("{}'s badges:", render::mention(user)),
             &lines,
             "",
@@ -129,37 +127,8 @@ pub async fn list(ctx: Context<'_>) -> Result<(), CommandError> {
         ),
         if settings.shame_badges { "on" } else { "off" }
     );
-    let text = within_a_message("Milestones here (key in brackets):", &lines, &footer);
+    let text = render::within_a_message("Milestones here (key in brackets):", &lines, &footer);
     reply::private_text(ctx, &text).await
-}
-
-/// `header`, as many of `lines` as fit in one Discord message with `footer`, and how many did
-/// not fit: a server with 44 milestones would otherwise pass the 2,000-character limit.
-fn within_a_message(header: &str, lines: &[String], footer: &str) -> String {
-    const LIMIT: usize = 2_000;
-    // Room for "… and 44 more" and the line breaks around the footer.
-    let room = LIMIT.saturating_sub(header.chars().count() + footer.chars().count() + 24);
-    let mut text = String::from(header);
-    let mut used = 0;
-    let mut shown = 0;
-    for line in lines {
-        let length = line.chars().count() + 1;
-        if used + length > room {
-            break;
-        }
-        text.push('\n');
-        text.push_str(line);
-        used += length;
-        shown += 1;
-    }
-    if shown < lines.len() {
-        let _ = write!(text, "\n… and {} more", lines.len() - shown);
-    }
-    if !footer.is_empty() {
-        text.push('\n');
-        text.push_str(footer);
-    }
-    text
 }
 
 /// Add a milestone of this server's own (managers only).
@@ -379,21 +348,4 @@ async fn autocomplete_milestone(
         None => Vec::new(),
     };
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::within_a_message;
-
-    #[test]
-    fn long_lists_stay_within_one_message_and_say_how_many_are_left_out() {
-        let lines: Vec<String> = (0..44).map(|n| format!("{n:02} {}", "x".repeat(90))).collect();
-        let text = within_a_message("Milestones:", &lines, "Footer.");
-        assert!(text.chars().count() <= 2_000, "{}", text.chars().count());
-        assert!(text.starts_with("Milestones:\n00 ") && text.ends_with("Footer."), "{text}");
-        let shown = text.lines().filter(|line| line.contains("xxx")).count();
-        assert!(text.contains(&format!("… and {} more", 44 - shown)), "{text}");
-        let short = within_a_message("Head", &lines[..2], "");
-        assert_eq!(short.lines().count(), 3, "{short}");
-    }
 }

@@ -23,12 +23,14 @@ command_modules!(
     history,
     privacy,
     rank,
+    recap,
     schedule,
     season,
     session,
     stats,
     timezone,
     track,
+    webhooks,
     week
 );
 
@@ -51,6 +53,7 @@ pub fn all() -> Vec<poise::Command<Arc<App>, CommandError>> {
         session::session(),
         season::season(),
         schedule::schedule(),
+        recap::recap(),
         timezone::timezone(),
         rank::rank(),
         config::config(),
@@ -60,6 +63,7 @@ pub fn all() -> Vec<poise::Command<Arc<App>, CommandError>> {
         chart::chart(),
         privacy::privacy(),
         export::export(),
+        webhooks::webhooks(),
         about::about(),
     ]
 }

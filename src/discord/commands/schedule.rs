@@ -167,18 +167,9 @@ fn missing_permissions(
     ctx: Context<'_>,
     channel: serenity::ChannelId,
 ) -> Vec<(serenity::Permissions, &'static str)> {
-    let Some(guild_id) = ctx.guild_id() else {
+    let Some(granted) = checks::bot_permissions_in(ctx, channel) else {
         return Vec::new();
     };
-    let bot = ctx.cache().current_user().id;
-    let Some(guild) = ctx.cache().guild(guild_id) else {
-        return Vec::new();
-    };
-    let (Some(channel), Some(member)) = (guild.channels.get(&channel), guild.members.get(&bot))
-    else {
-        return Vec::new();
-    };
-    let granted = guild.user_permissions_in(channel, member);
     NEEDED
         .into_iter()
         .filter(|(permission, _)| !granted.contains(*permission))

@@ -8,6 +8,8 @@ use crate::domain::names::SessionName;
 use crate::squad::sessions;
 use crate::store::squad::SessionStart;
 use crate::store::SessionEnd;
+use crate::domain::webhooks::Event;
+use crate::webhooks::payload;
 
 /// Game sessions: start one in this channel, end it with a summary, or see how it is going.
 #[poise::command(
@@ -84,6 +86,9 @@ pub async fn end(ctx: Context<'_>) -> Result<(), CommandError> {
     .await?
     .ok_or_else(|| CommandError::user("No session is running in this channel."))?;
     reply::embed(ctx, render::session_summary(&ended, false)).await?;
+    app.webhooks
+        .publish(guild, Event::SessionEnded, payload::session_ended(&ended))
+        .await;
     Ok(())
 }
 

@@ -10,11 +10,13 @@ use crate::discord::{achievements, checks, render, reply, CommandError, Context}
 use crate::domain::access::check_undo;
 use crate::app::App;
 use crate::domain::ids::{ChannelId, InteractionId};
-use crate::domain::kills::{check_victim, KillCount, KillKind, NewEntry, Note};
+use crate::domain::kills::{check_victim, KillCount, KillKind, LedgerEntry, NewEntry, Note};
 use crate::domain::reaction::ReactionEmoji;
 use crate::store::records::DEFAULT_TRACK_REACTION;
 use crate::store::squad::Recorded;
 use crate::store::StoreError;
+use crate::domain::webhooks::Event;
+use crate::webhooks::payload;
 
 /// Kill or team kill, as the /track option offers them.
 #[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
@@ -88,6 +90,7 @@ pub async fn track(
     };
     let recorded = record_until_known(app, &new).await?;
     let reply = reply::text(ctx, render::tracked(&recorded)).await?;
+    publish(app, Event::KillTracked, &recorded.entry);
     achievements::after_ledger_change(
         Arc::clone(&ctx.serenity_context().http),
         Arc::clone(app),
@@ -122,6 +125,13 @@ const IN_DOUBT_RETRY_FOR: Duration = Duration::from_secs(10 * 60);
 /// if not. The member is told "recorded" only once that is known; meanwhile the watchdog has
 /// deferred the answer. A database that cannot be reached at all fails at once, since then
 /// nothing was sent and nothing was recorded.
+/// Tells the server's webhooks about the entry, after the answer went out.
+fn publish(app: &Arc<App>, event: Event, entry: &LedgerEntry) {
+    let webhooks = Arc::clone(&app.webhooks);
+    let (guild, data) = (entry.guild_id, payload::ledger_entry(entry));
+    tokio::spawn(async move { webhooks.publish(guild, event, data).await });
+}
+
 async fn record_until_known(app: &App, new: &NewEntry) -> Result<Recorded, CommandError> {
     let first = match app.boards.record(new).await {
         Ok(recorded) => return Ok(recorded),
@@ -177,6 +187,7 @@ pub async fn untrack(
         .await?
         .ok_or_else(|| CommandError::user(format!("Entry #{} is already undone.", target.id)))?;
     reply::text(ctx, render::untracked(&undone)).await?;
+    publish(app, Event::KillUndone, &undone);
     achievements::after_ledger_change(
         Arc::clone(&ctx.serenity_context().http),
         Arc::clone(app),

@@ -17,9 +17,11 @@ pub mod dialect;
 mod exports;
 mod portable;
 mod privacy;
+mod recap;
 mod retention;
 mod schedule;
 mod squad;
+mod webhooks;
 
 use std::fmt;
 

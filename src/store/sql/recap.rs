@@ -1,0 +1,242 @@
+//! [`RecapStore`] for both databases.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc, Weekday};
+use sqlx::{ColumnIndex, Executor, IntoArguments};
+
+use super::{Column, Dialect, SqlStore};
+use crate::domain::ids::{ChannelId, GuildId, UserId};
+use crate::store::codec::{day_to_db, StoredId};
+use crate::store::recap::{RecapCounts, RecapSettings, RecapStore};
+use crate::store::StoreError;
+
+fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn weekday_from_db(stored: i64) -> Weekday {
+    Weekday::try_from(u8::try_from(stored.rem_euclid(7)).unwrap_or(0)).unwrap_or(Weekday::Mon)
+}
+
+/// Per member totals, most first, as the total and the first `limit` members; the placeholder
+/// of erased members (0) is counted in the total and never named.
+fn total_and_top(mut rows: Vec<(i64, i64)>, limit: u32) -> (u64, Vec<(UserId, u64)>) {
+    let total = rows.iter().map(|(_, value)| count(*value)).sum();
+    rows.retain(|(user, value)| *user != 0 && *value > 0);
+    rows.sort_by_key(|(user, value)| (std::cmp::Reverse(*value), UserId::from_db(*user).0));
+    let top = rows
+        .into_iter()
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .map(|(user, value)| (UserId::from_db(user), count(value)))
+        .collect();
+    (total, top)
+}
+
+#[async_trait]
+impl<DB> RecapStore for SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+    i64: Column<DB>,
+    DB::Time: Column<DB>,
+{
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn recap_settings(&self, guild_id: GuildId) -> Result<Option<RecapSettings>, StoreError> {
+        let row: Option<(i64, i64, i64, DB::Time)> = sqlx::query_as(
+            "SELECT channel_id, weekday, hour, set_up_at FROM recap_settings WHERE guild_id = $1",
+        )
+        .bind(guild_id.to_db())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(settings_from_row::<DB>).transpose()
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn save_recap_settings(
+        &self,
+        guild_id: GuildId,
+        settings: &RecapSettings,
+    ) -> Result<(), StoreError> {
+        let written = sqlx::query(
+            "INSERT INTO recap_settings (guild_id, channel_id, weekday, hour, set_up_at)
+             SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM guilds WHERE id = $1)
+             ON CONFLICT (guild_id) DO UPDATE SET channel_id = EXCLUDED.channel_id,
+                 weekday = EXCLUDED.weekday, hour = EXCLUDED.hour, set_up_at = EXCLUDED.set_up_at",
+        )
+        .bind(guild_id.to_db())
+        .bind(settings.channel_id.to_db())
+        .bind(i64::from(settings.weekday.num_days_from_monday()))
+        .bind(i64::from(settings.hour))
+        .bind(DB::time_to_db(settings.set_up_at))
+        .execute(&self.pool)
+        .await
+        .map(|done| DB::rows_affected(&done))?;
+        if written == 0 {
+            return Err(StoreError::UnknownGuild(guild_id));
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn stop_recap(&self, guild_id: GuildId) -> Result<bool, StoreError> {
+        let removed = sqlx::query("DELETE FROM recap_settings WHERE guild_id = $1")
+            .bind(guild_id.to_db())
+            .execute(&self.pool)
+            .await
+            .map(|done| DB::rows_affected(&done))?;
+        Ok(removed > 0)
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn recaps(&self) -> Result<Vec<(GuildId, RecapSettings)>, StoreError> {
+        let rows: Vec<(i64, i64, i64, i64, DB::Time)> = sqlx::query_as(
+            "SELECT guild_id, channel_id, weekday, hour, set_up_at FROM recap_settings
+             ORDER BY guild_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(guild, channel, weekday, hour, at)| {
+                Ok((
+                    GuildId::from_db(guild),
+                    settings_from_row::<DB>((channel, weekday, hour, at))?,
+                ))
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn claim_recap(
+        &self,
+        guild_id: GuildId,
+        day: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let written = sqlx::query(
+            "INSERT INTO recap_posts (guild_id, day, claimed_at)
+             SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM guilds WHERE id = $1)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(guild_id.to_db())
+        .bind(day_to_db(day))
+        .bind(DB::time_to_db(at))
+        .execute(&self.pool)
+        .await
+        .map(|done| DB::rows_affected(&done))?;
+        Ok(written == 1)
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn recap_posted(
+        &self,
+        guild_id: GuildId,
+        day: NaiveDate,
+        message_id: u64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE recap_posts SET message_id = $3 WHERE guild_id = $1 AND day = $2")
+            .bind(guild_id.to_db())
+            .bind(day_to_db(day))
+            .bind(i64::from_ne_bytes(message_id.to_ne_bytes()))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn unclaim_recap(&self, guild_id: GuildId, day: NaiveDate) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM recap_posts WHERE guild_id = $1 AND day = $2 AND message_id IS NULL",
+        )
+        .bind(guild_id.to_db())
+        .bind(day_to_db(day))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn recap_counts(
+        &self,
+        guild_id: GuildId,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        limit: u32,
+    ) -> Result<RecapCounts, StoreError> {
+        let (guild, from, to) = (guild_id.to_db(), DB::time_to_db(from), DB::time_to_db(to));
+        let per_member = |sql: &'static str| {
+            sqlx::query_as::<_, (i64, i64)>(sql)
+                .bind(guild)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+        };
+        let kills = per_member(
+            "SELECT player_id, CAST(SUM(count) AS BIGINT) FROM kill_ledger
+             WHERE guild_id = $1 AND kind = 0 AND undone_at IS NULL
+               AND recorded_at >= $2 AND recorded_at < $3
+             GROUP BY player_id",
+        )
+        .await?;
+        let messages = per_member(
+            "SELECT user_id, CAST(SUM(messages) AS BIGINT) FROM message_rollups
+             WHERE guild_id = $1 AND hour >= $2 AND hour < $3
+             GROUP BY user_id",
+        )
+        .await?;
+        let hours: Vec<(DB::Time, i64)> = sqlx::query_as(
+            "SELECT hour, CAST(SUM(messages) AS BIGINT) FROM channel_rollups
+             WHERE guild_id = $1 AND hour >= $2 AND hour < $3
+             GROUP BY hour ORDER BY hour",
+        )
+        .bind(guild)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        let (new_members, returning_members, unlocks): (i64, i64, i64) = sqlx::query_as(
+            "SELECT
+                 CAST(COALESCE(SUM(CASE WHEN b.before = 0 THEN 1 ELSE 0 END), 0) AS BIGINT),
+                 CAST(COALESCE(SUM(CASE WHEN b.before = 1 THEN 1 ELSE 0 END), 0) AS BIGINT),
+                 CAST((SELECT COUNT(*) FROM achievement_unlocks
+                       WHERE guild_id = $1 AND unlocked_at >= $2 AND unlocked_at < $3) AS BIGINT)
+             FROM (SELECT CASE WHEN EXISTS (
+                              SELECT 1 FROM member_joins p
+                              WHERE p.guild_id = j.guild_id AND p.user_id = j.user_id
+                                AND p.joined_at < j.joined_at) THEN 1 ELSE 0 END AS before
+                   FROM member_joins j
+                   WHERE j.guild_id = $1 AND j.joined_at >= $2 AND j.joined_at < $3) b",
+        )
+        .bind(guild)
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        let (kills, top_killers) = total_and_top(kills, limit);
+        let (messages, top_posters) = total_and_top(messages, limit);
+        Ok(RecapCounts {
+            kills,
+            top_killers,
+            messages,
+            top_posters,
+            message_hours: hours
+                .into_iter()
+                .map(|(hour, messages)| Ok((DB::time_from_db(hour)?, count(messages))))
+                .collect::<Result<_, sqlx::Error>>()?,
+            new_members: count(new_members),
+            returning_members: count(returning_members),
+            unlocks: count(unlocks),
+        })
+    }
+}
+
+fn settings_from_row<DB: Dialect>(
+    (channel, weekday, hour, at): (i64, i64, i64, DB::Time),
+) -> Result<RecapSettings, StoreError> {
+    Ok(RecapSettings {
+        channel_id: ChannelId::from_db(channel),
+        weekday: weekday_from_db(weekday),
+        hour: u32::try_from(hour).unwrap_or(0),
+        set_up_at: DB::time_from_db(at)?,
+    })
+}

@@ -1,0 +1,297 @@
+//! Outgoing webhooks as a service: registering hooks, publishing events into the durable outbox
+//! and the loop that delivers it.
+//!
+//! Publishing writes the event to the outbox (one row per following hook) and wakes the loop;
+//! the loop leases due hooks, sends each hook's deliveries oldest first, deletes what was
+//! accepted, and after a failure makes the hook wait with backoff, pausing it after a day of
+//! failures. Deliveries are at least once: a receiver that answered but whose answer was lost
+//! gets the same event (same id) again.
+
+pub mod payload;
+pub mod sender;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use futures::StreamExt;
+use rand::RngCore;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::clock::Clock;
+use crate::config::Secret;
+use crate::domain::ids::{ChannelId, GuildId};
+use crate::domain::webhooks::{
+    backoff, envelope, Destination, DestinationError, Event, Events, FIRST_RETRY, HOOK_LIMIT,
+    PAUSE_AFTER,
+};
+use crate::store::webhooks::{NewHook, Paused};
+use crate::store::{Store, StoreError};
+pub use sender::Sender;
+
+/// How long a process holds a hook it is delivering.
+const LEASE: TimeDelta = TimeDelta::seconds(60);
+
+/// How long a process works one hook before letting others have their turn.
+const TURN: Duration = Duration::from_secs(20);
+
+/// Hooks delivered side by side.
+const PARALLEL_HOOKS: usize = 8;
+
+/// How often the loop looks for due hooks when nothing woke it (retries, other processes).
+const POLL: Duration = Duration::from_secs(1);
+
+/// Hooks leased in one round.
+const CLAIM: u32 = 32;
+
+/// Why a hook was not added.
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    /// The URL was refused.
+    #[error("{0}")]
+    Destination(#[from] DestinationError),
+    /// The server has [`HOOK_LIMIT`] already.
+    #[error("this server has {HOOK_LIMIT} webhooks already; remove one first")]
+    Limit,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A hook just added, with its secret: shown once, never again.
+#[derive(Debug)]
+pub struct Added {
+    /// Its number.
+    pub id: i64,
+    /// Its signing secret.
+    pub secret: Secret,
+}
+
+/// Webhooks for every server of this process.
+pub struct Webhooks {
+    store: Arc<dyn Store>,
+    sender: Sender,
+    clock: Clock,
+    wake: Notify,
+    first_retry: Duration,
+}
+
+impl Webhooks {
+    /// Webhooks over `store`, sending with `sender`, timed by `clock`.
+    #[must_use]
+    pub fn new(store: Arc<dyn Store>, sender: Sender, clock: Clock) -> Self {
+        Self {
+            store,
+            sender,
+            clock,
+            wake: Notify::new(),
+            first_retry: FIRST_RETRY,
+        }
+    }
+
+    /// The same with a different wait after a first failure (benchmarks and tests, whose
+    /// receivers fail on purpose); doubling and the 15-minute cap stay.
+    #[must_use]
+    pub const fn with_first_retry(mut self, first_retry: Duration) -> Self {
+        self.first_retry = first_retry;
+        self
+    }
+
+    /// Adds a hook to `url` following `events`, added in `channel`, after checking the URL and
+    /// the addresses its host resolves to.
+    ///
+    /// # Errors
+    /// An [`AddError`] saying what is wrong; nothing is written then.
+    pub async fn add(
+        &self,
+        guild: GuildId,
+        url: &str,
+        events: Events,
+        channel: ChannelId,
+    ) -> Result<Added, AddError> {
+        let destination = Destination::parse(url, self.sender.allowed())?;
+        self.sender.check_host(&destination).await?;
+        let secret = Secret::new(random_hex(32));
+        let hook = NewHook {
+            guild_id: guild,
+            url: destination.as_str().to_owned(),
+            secret: secret.clone(),
+            events,
+            channel_id: channel,
+        };
+        let id = self
+            .store
+            .add_hook(&hook, HOOK_LIMIT, self.clock.now())
+            .await?
+            .ok_or(AddError::Limit)?;
+        Ok(Added { id, secret })
+    }
+
+    /// Queues `event` with `data` for every hook of `guild` that follows it. Never fails the
+    /// caller: a store error is logged (the fact itself is recorded already).
+    pub async fn publish(&self, guild: GuildId, event: Event, data: serde_json::Value) {
+        if let Err(error) = self.queue(guild, event, None, &data).await {
+            tracing::warn!(%error, guild = %guild, event = event.key(), "could not queue a webhook event");
+        }
+    }
+
+    /// Queues a test delivery for hook `hook` of `guild`; `false` when there is no such hook.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn ping(&self, guild: GuildId, hook: i64) -> Result<bool, StoreError> {
+        let data = serde_json::json!({ "hook_id": hook });
+        Ok(self.queue(guild, Event::Ping, Some(hook), &data).await? > 0)
+    }
+
+    async fn queue(
+        &self,
+        guild: GuildId,
+        event: Event,
+        only: Option<i64>,
+        data: &serde_json::Value,
+    ) -> Result<u64, StoreError> {
+        let at = self.clock.now();
+        let id = random_hex(16);
+        let body = envelope(&id, event, guild.0, at, data);
+        let queued = self
+            .store
+            .enqueue(guild, event, only, (&id, &body), at)
+            .await?;
+        if queued > 0 {
+            self.wake.notify_one();
+        }
+        Ok(queued)
+    }
+
+    /// Delivers the outbox until `stopped` resolves, calling `on_paused` for each hook paused
+    /// after a day of failures. Stops between deliveries, giving its leases back, so a restart
+    /// picks up at once where this one stopped.
+    pub async fn run<F, P>(&self, stopped: F, on_paused: P)
+    where
+        F: std::future::Future<Output = ()> + Send,
+        P: Fn(Paused) + Sync,
+    {
+        tokio::pin!(stopped);
+        let stopping = AtomicBool::new(false);
+        // The soonest retry a failure set: the loop looks again then, whatever wakes it before.
+        let soonest: Mutex<Option<Instant>> = Mutex::new(None);
+        loop {
+            let claimed = match self.store.claim_due(self.clock.now(), LEASE, CLAIM).await {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::warn!(%error, "could not read the webhook outbox; retrying");
+                    Vec::new()
+                }
+            };
+            if claimed.is_empty() {
+                let wait = {
+                    let mut soonest = lock(&soonest);
+                    match *soonest {
+                        Some(at) if at > Instant::now() => (at - Instant::now()).min(POLL),
+                        _ => {
+                            *soonest = None;
+                            POLL
+                        }
+                    }
+                };
+                tokio::select! {
+                    () = &mut stopped => return,
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(wait) => {}
+                }
+                continue;
+            }
+            let work = futures::stream::iter(claimed).for_each_concurrent(PARALLEL_HOOKS, |hook| {
+                let (stopping, soonest, on_paused) = (&stopping, &soonest, &on_paused);
+                async move {
+                    if let Some(wait) = self.work(hook, stopping, on_paused).await {
+                        let at = Instant::now() + wait;
+                        let mut soonest = lock(soonest);
+                        *soonest = Some(soonest.map_or(at, |other| other.min(at)));
+                    }
+                }
+            });
+            tokio::pin!(work);
+            tokio::select! {
+                () = &mut work => {}
+                () = &mut stopped => {
+                    // Each hook finishes the delivery in hand and gives its lease back.
+                    stopping.store(true, Ordering::SeqCst);
+                    work.await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Sends `hook`'s deliveries oldest first for one turn, stopping at its first failure;
+    /// returns how long the hook waits then.
+    async fn work(
+        &self,
+        hook: i64,
+        stopping: &AtomicBool,
+        on_paused: &(impl Fn(Paused) + Sync),
+    ) -> Option<Duration> {
+        let started = tokio::time::Instant::now();
+        let outcome: Result<Option<Duration>, StoreError> = async {
+            while started.elapsed() < TURN && !stopping.load(Ordering::SeqCst) {
+                let Some(delivery) = self.store.next_delivery(hook).await? else {
+                    break;
+                };
+                match self.sender.send(&delivery).await {
+                    Ok(()) => self.store.delivered(hook, delivery.outbox_id).await?,
+                    Err(error) => {
+                        let now = self.clock.now();
+                        let failures = u32::try_from(delivery.failures + 1).unwrap_or(u32::MAX);
+                        let wait = backoff(failures, self.first_retry);
+                        let retry_at = now + TimeDelta::from_std(wait).unwrap_or(LEASE);
+                        tracing::debug!(hook, %error, "a webhook delivery failed");
+                        if let Some(paused) = self
+                            .store
+                            .delivery_failed(hook, &error, (now, retry_at), PAUSE_AFTER)
+                            .await?
+                        {
+                            tracing::warn!(hook, guild = %paused.guild_id, "paused a webhook failing for a day");
+                            on_paused(paused);
+                        }
+                        // `delivery_failed` gave the lease back.
+                        return Ok(Some(wait));
+                    }
+                }
+            }
+            self.store.release(hook).await?;
+            Ok(None)
+        }
+        .await;
+        outcome.unwrap_or_else(|error| {
+            // The lease runs out on its own; the delivery is still in the outbox.
+            tracing::warn!(%error, hook, "webhook delivery interrupted by the store");
+            None
+        })
+    }
+
+    /// Wakes the delivery loop (a hook was resumed).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The time now, as this service sees it.
+    #[must_use]
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `bytes` random bytes as lowercase hex.
+fn random_hex(bytes: usize) -> String {
+    let mut raw = vec![0_u8; bytes];
+    rand::thread_rng().fill_bytes(&mut raw);
+    crate::domain::webhooks::hex(&raw)
+}
