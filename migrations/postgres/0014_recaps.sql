@@ -5,7 +5,7 @@ CREATE TABLE recap_settings (
     guild_id   bigint      NOT NULL PRIMARY KEY REFERENCES guilds (id) ON DELETE CASCADE,
     channel_id bigint      NOT NULL,
     weekday    bigint      NOT NULL CHECK (weekday BETWEEN 0 AND 6),
-    hour       bigint      NOT NULL CHECK (hour BETWEEN 0 AND 23),
+    local_hour bigint      NOT NULL CHECK (local_hour BETWEEN 0 AND 23),
     set_up_at  timestamptz NOT NULL
 );
 

@@ -22,8 +22,10 @@ CREATE TABLE webhooks (
 ) STRICT;
 CREATE INDEX webhooks_by_guild ON webhooks (guild_id, id);
 
+-- AUTOINCREMENT: an id is never reused, so a late acknowledgement can only ever delete the
+-- delivery it was for.
 CREATE TABLE webhook_outbox (
-    id         INTEGER NOT NULL PRIMARY KEY,
+    id         INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     hook_id    INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
     guild_id   INTEGER NOT NULL,
     event      TEXT    NOT NULL,

@@ -5,7 +5,7 @@ CREATE TABLE recap_settings (
     guild_id   INTEGER NOT NULL PRIMARY KEY REFERENCES guilds (id) ON DELETE CASCADE,
     channel_id INTEGER NOT NULL,
     weekday    INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
-    hour       INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+    local_hour INTEGER NOT NULL CHECK (local_hour BETWEEN 0 AND 23),
     set_up_at  INTEGER NOT NULL
 ) STRICT;
 

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, TimeDelta, Timelike, Utc};
 use chrono_tz::Tz;
 
+use crate::charts::messages::Messages;
 use crate::domain::coplay::{pair_overlaps, VoiceStay};
 use crate::domain::ids::{GuildId, UserId};
 use crate::domain::recap::{RecapTime, Week, WeekNumbers, TOP};
@@ -155,6 +156,22 @@ pub async fn numbers(
     })
 }
 
+/// The week's messages per day as the messages chart draws them (no channels: the store keeps
+/// no names); `None` when nothing was posted.
+#[must_use]
+pub fn messages_chart(week: &WeekNumbers, title: &str) -> Option<Messages> {
+    (week.messages > 0).then(|| Messages {
+        title: format!("Messages — {title}"),
+        days: week
+            .days
+            .iter()
+            .map(|(day, _)| day.format("%a %b %-d").to_string())
+            .collect(),
+        per_day: week.days.iter().map(|(_, count)| *count).collect(),
+        channels: Vec::new(),
+    })
+}
+
 /// The numbers of `week` and of the week before it.
 ///
 /// # Errors
@@ -166,14 +183,7 @@ pub async fn week_and_before(
     tz: Tz,
 ) -> Result<(WeekNumbers, WeekNumbers), StoreError> {
     let hidden = store.hidden_members(guild).await?;
-    let this = numbers(store, guild, (week.start(), week.end), tz, &hidden).await?;
-    let before = numbers(
-        store,
-        guild,
-        (week.previous_start(), week.start()),
-        tz,
-        &hidden,
-    )
-    .await?;
+    let this = numbers(store, guild, (week.start, week.end), tz, &hidden).await?;
+    let before = numbers(store, guild, (week.previous_start, week.start), tz, &hidden).await?;
     Ok((this, before))
 }

@@ -18,17 +18,20 @@ use crate::webhooks::{payload, Webhooks};
 /// How often the voice pass looks for stays closed since the last one.
 const VOICE_PASS_EVERY: Duration = Duration::from_secs(600);
 
-/// Checks `player`'s kill milestones in the background (after a /track or an /untrack), then
-/// announces what was won in the server's channel or `happened_in`, and grants or takes back
-/// roles. Never delays the command's answer.
+/// In the background, after a /track or an /untrack: tells the server's webhooks about the
+/// entry (`event`), then checks `player`'s kill milestones, announces what was won in the
+/// server's channel or `happened_in`, and grants or takes back roles. Never delays the command's
+/// answer; the webhook event is queued before any badge it caused.
 pub fn after_ledger_change(
     http: Arc<serenity::Http>,
     app: Arc<App>,
-    guild: GuildId,
-    player: UserId,
-    happened_in: Option<ChannelId>,
+    (guild, player, happened_in): (GuildId, UserId, Option<ChannelId>),
+    event: Option<(Event, serde_json::Value)>,
 ) {
     tokio::spawn(async move {
+        if let Some((event, data)) = event {
+            app.webhooks.publish(guild, event, data).await;
+        }
         match achievements::check_ledger(app.store.as_ref(), guild, player, Utc::now()).await {
             Ok(changes) => follow_up(&http, &app.webhooks, &changes, happened_in).await,
             Err(error) => {

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use poise::serenity_prelude as serenity;
 
 use crate::app::App;
-use crate::charts::messages::{messages, Messages};
+use crate::charts::messages::messages;
 use crate::community::recap::{self, Due};
 use crate::discord::reply;
 use crate::domain::ids::GuildId;
@@ -31,7 +31,7 @@ pub async fn build(app: &App, guild: GuildId, week: &Week, tz: Tz) -> Result<Rec
     let (this, before) = recap::week_and_before(app.store.as_ref(), guild, week, tz).await?;
     let title = format!(
         "Weekly recap — {} to {}",
-        local_day(week.start(), tz),
+        local_day(week.start, tz),
         local_day(week.end, tz)
     );
     let chart = chart(&this, &title).await;
@@ -53,19 +53,7 @@ const CHART_FILE: &str = "recap-messages.png";
 /// The week's messages per day, drawn off the async runtime; `None` when nothing was posted or
 /// the drawing failed (the recap goes out without it).
 async fn chart(week: &WeekNumbers, title: &str) -> Option<serenity::CreateAttachment> {
-    if week.messages == 0 {
-        return None;
-    }
-    let chart = Messages {
-        title: format!("Messages — {title}"),
-        days: week
-            .days
-            .iter()
-            .map(|(day, _)| day.format("%a %b %-d").to_string())
-            .collect(),
-        per_day: week.days.iter().map(|(_, count)| *count).collect(),
-        channels: Vec::new(),
-    };
+    let chart = recap::messages_chart(week, title)?;
     match tokio::task::spawn_blocking(move || messages(&chart)).await {
         Ok(Ok(png)) => Some(serenity::CreateAttachment::bytes(png, CHART_FILE)),
         Ok(Err(error)) => {
@@ -119,7 +107,12 @@ async fn post(
             return Err(error);
         }
     };
-    let mut message = reply::channel_message().embed(recap.embed);
+    // Discord drops a repeated enforced nonce: a post whose answer was lost is not made twice.
+    let nonce = format!("r{:x}{}", due.guild.0, due.week.day.format("%y%m%d"));
+    let mut message = reply::channel_message()
+        .embed(recap.embed)
+        .nonce(serenity::Nonce::String(nonce))
+        .enforce_nonce(true);
     if let Some(chart) = recap.chart {
         message = message.add_file(chart);
     }

@@ -22,12 +22,18 @@ pub fn spawn(http: Arc<serenity::Http>, app: Arc<App>) -> tokio::task::JoinHandl
 }
 
 async fn tell_paused(http: &serenity::Http, paused: &Paused) {
+    // The error may carry the receiver's words: shown as code, so no link or markup renders.
+    let error: String = paused
+        .last_error
+        .chars()
+        .filter(|c| *c != '`' && !c.is_control())
+        .take(120)
+        .collect();
     let text = format!(
-        "⏸️ Webhook {id} is paused: every delivery to it failed for a day (last: {error}). \
+        "⏸️ Webhook {id} is paused: every delivery to it failed for a day (last: `{error}`). \
          Nothing is lost — its events wait for it. Fix the receiver, then run \
          /webhooks resume {id}.",
         id = paused.hook_id,
-        error = paused.last_error,
     );
     let channel = serenity::ChannelId::new(paused.channel_id.0.max(1));
     if let Err(error) = channel

@@ -19,6 +19,7 @@ pub mod schedule;
 pub mod session_summary;
 pub mod team_stats;
 pub mod text;
+pub mod tournament;
 pub mod uptime;
 pub mod voice;
 pub mod voice_time;

@@ -79,30 +79,52 @@ impl RecapTime {
     #[must_use]
     pub fn due(&self, now: DateTime<Utc>, set_up_at: DateTime<Utc>) -> Option<Week> {
         let (at, day) = self.latest(now);
-        (at > set_up_at && now - at <= CATCH_UP).then_some(Week { day, end: at })
+        (at > set_up_at && now - at <= CATCH_UP).then(|| self.week(day))
+    }
+
+    /// The next recap time after `now`.
+    #[must_use]
+    pub fn next(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let (_, day) = self.latest(now);
+        self.at(day + Duration::days(7))
+    }
+
+    /// The week the recap of local date `day` covers, from the recap time a week before to
+    /// its own, so that weeks follow each other without gap or overlap when the clocks change.
+    #[must_use]
+    pub fn week(&self, day: NaiveDate) -> Week {
+        Week {
+            day,
+            previous_start: self.at(day - Duration::days(14)),
+            start: self.at(day - Duration::days(7)),
+            end: self.at(day),
+        }
     }
 }
 
-/// The week a recap covers: the seven days before `end`.
+/// The week a recap covers, and the week before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Week {
     /// The local date of the recap, its key.
     pub day: NaiveDate,
+    /// When the week before starts.
+    pub previous_start: DateTime<Utc>,
+    /// When the week starts (and the week before ends).
+    pub start: DateTime<Utc>,
     /// When the week ends (the recap's time).
     pub end: DateTime<Utc>,
 }
 
 impl Week {
-    /// When the week starts.
+    /// The seven days up to `now` and the seven before (a preview), keyed by `day`.
     #[must_use]
-    pub fn start(&self) -> DateTime<Utc> {
-        self.end - Duration::days(7)
-    }
-
-    /// When the week before starts.
-    #[must_use]
-    pub fn previous_start(&self) -> DateTime<Utc> {
-        self.end - Duration::days(14)
+    pub fn ending(now: DateTime<Utc>, day: NaiveDate) -> Self {
+        Self {
+            day,
+            previous_start: now - Duration::days(14),
+            start: now - Duration::days(7),
+            end: now,
+        }
     }
 }
 
@@ -286,10 +308,11 @@ mod tests {
         let set_up = utc(2026, 11, 1, 0, 0);
         let week = time.due(utc(2026, 11, 30, 9, 30), set_up).expect("due");
         assert_eq!(
-            (week.start(), week.end),
+            (week.start, week.end),
             (utc(2026, 11, 23, 9, 0), utc(2026, 11, 30, 9, 0))
         );
-        assert_eq!(week.previous_start(), utc(2026, 11, 16, 9, 0));
+        assert_eq!(week.previous_start, utc(2026, 11, 16, 9, 0));
+        assert_eq!(time.next(utc(2026, 11, 30, 9, 30)), utc(2026, 12, 7, 9, 0));
         assert!(
             time.due(utc(2026, 12, 1, 9, 0), set_up).is_some(),
             "a day late still"
@@ -302,6 +325,22 @@ mod tests {
             time.due(utc(2026, 11, 30, 9, 30), utc(2026, 11, 30, 9, 10))
                 .is_none(),
             "set up after this week's time"
+        );
+    }
+
+    #[test]
+    fn weeks_across_a_clock_change_follow_each_other_on_the_local_clock() {
+        // Paris leaves summer time on Sunday 2026-10-25: the week to Monday 10-26 09:00 CET is
+        // 7 days and an hour long, and starts where the week before ended.
+        let time = RecapTime::new(Weekday::Mon, 9, chrono_tz::Europe::Paris).expect("valid");
+        let day = NaiveDate::from_ymd_opt(2026, 10, 26).expect("valid");
+        let week = time.week(day);
+        assert_eq!(week.end, utc(2026, 10, 26, 8, 0));
+        assert_eq!(week.start, utc(2026, 10, 19, 7, 0));
+        assert_eq!(week.start, time.week(day - Duration::days(7)).end);
+        assert_eq!(
+            week.previous_start,
+            time.week(day - Duration::days(7)).start
         );
     }
 

@@ -3,7 +3,7 @@
 //! after a failure.
 
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -255,7 +255,14 @@ impl Networks {
                     .filter(|bits| *bits <= longest)
                     .ok_or_else(|| format!("{entry:?} has a prefix outside 0..={longest}"))?
             };
-            networks.push((address, prefix));
+            // Addresses are compared as IPv4 when they are IPv4 mapped into IPv6: so are blocks.
+            let network = match address {
+                IpAddr::V6(v6) if prefix >= 96 => v6
+                    .to_ipv4_mapped()
+                    .map_or((address, prefix), |v4| (IpAddr::V4(v4), prefix - 96)),
+                _ => (address, prefix),
+            };
+            networks.push(network);
         }
         Ok(Self(networks))
     }
@@ -323,15 +330,18 @@ pub fn is_public(address: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public_v4(v4);
             }
-            let first = v6.segments()[0];
+            let [first, second, ..] = v6.segments();
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00 // unique local
                 || (first & 0xffc0) == 0xfe80 // link-local
-                || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation
-                || first == 0x0064 && v6.segments()[1] == 0xff9b // NAT64
-                || v6 == Ipv6Addr::from([0; 16]))
+                || (first & 0xffc0) == 0xfec0 // site-local (deprecated, still routed inside)
+                || first == 0x2001 && second == 0x0db8 // documentation
+                || first == 0x2001 && second == 0x0000 // Teredo: tunnels to an IPv4 address
+                || first == 0x2002 // 6to4: embeds an IPv4 address
+                || first == 0x0064 && second == 0xff9b // NAT64
+                || v6.segments()[..6] == [0; 6]) // IPv4-compatible (::a.b.c.d)
         }
     }
 }
@@ -475,8 +485,15 @@ mod tests {
 
     #[test]
     fn allowed_networks_are_addresses_and_cidr_blocks() {
-        let allowed = Networks::parse("127.0.0.1, 10.1.0.0/16,fd00::/8").expect("valid");
-        for inside in ["127.0.0.1", "10.1.255.3", "fd12::1", "::ffff:10.1.0.9"] {
+        let allowed = Networks::parse("127.0.0.1, 10.1.0.0/16,fd00::/8,::ffff:192.168.0.0/112")
+            .expect("valid");
+        for inside in [
+            "127.0.0.1",
+            "10.1.255.3",
+            "fd12::1",
+            "::ffff:10.1.0.9",
+            "192.168.3.4",
+        ] {
             assert!(allowed.contains(inside.parse().expect("ip")), "{inside}");
         }
         for outside in ["127.0.0.2", "10.2.0.1", "fe80::1"] {
@@ -496,6 +513,10 @@ mod tests {
             assert!(is_public(public.parse().expect("ip")), "{public}");
         }
         for internal in [
+            "2002:a00:1::1",
+            "2001:0:4136:e378::1",
+            "::a00:1",
+            "fec0::1",
             "0.0.0.0",
             "10.1.2.3",
             "100.64.0.1",

@@ -114,6 +114,7 @@ impl Dialect for Postgres {
     const GREATEST: &'static str = "GREATEST";
     const LEAST: &'static str = "LEAST";
     const NULL_SAFE_EQ: &'static str = "IS NOT DISTINCT FROM";
+    const FOR_UPDATE_SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const FOR_UPDATE: &'static str = " FOR UPDATE";
     const BEGIN_WRITE: &'static str = "BEGIN";
 

@@ -63,7 +63,8 @@ pub trait RecapStore: Send + Sync {
     async fn recaps(&self) -> Result<Vec<(GuildId, RecapSettings)>, StoreError>;
 
     /// Claims the recap of the week keyed `day`; `true` only for the one caller that claimed it,
-    /// however many processes race.
+    /// however many processes race. A claim left without a post for ten minutes (its process
+    /// stopped) can be claimed again; a posted recap cannot.
     async fn claim_recap(
         &self,
         guild_id: GuildId,

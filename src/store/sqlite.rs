@@ -189,6 +189,7 @@ impl Dialect for Sqlite {
     const GREATEST: &'static str = "MAX";
     const LEAST: &'static str = "MIN";
     const NULL_SAFE_EQ: &'static str = "IS";
+    const FOR_UPDATE_SKIP_LOCKED: &'static str = "";
     const FOR_UPDATE: &'static str = "";
     const BEGIN_WRITE: &'static str = "BEGIN IMMEDIATE";
 

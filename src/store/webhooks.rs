@@ -120,8 +120,8 @@ pub trait WebhookStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 
     /// Queues `body` (the envelope of event `event_id`) for every hook of the guild that follows
-    /// `event` and is not paused, or for `only` that hook whatever it follows; returns how many
-    /// deliveries were queued.
+    /// `event` (a paused one keeps it until it is resumed), or for `only` that hook whatever it
+    /// follows; returns how many deliveries were queued.
     async fn enqueue(
         &self,
         guild_id: GuildId,
@@ -131,21 +131,21 @@ pub trait WebhookStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
 
-    /// Takes the lease, until `now + lease`, of up to `limit` hooks, in any guild, that have a
+    /// Takes the lease, until `lease_ends_at`, of up to `limit` hooks, in any guild, that have a
     /// delivery waiting, are due and are not paused or leased by another process.
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
-        lease: TimeDelta,
+        lease_ends_at: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<i64>, StoreError>;
 
     /// The hook's oldest waiting delivery.
     async fn next_delivery(&self, hook_id: i64) -> Result<Option<Delivery>, StoreError>;
 
-    /// The receiver accepted the delivery: it leaves the outbox and the hook's failures are
-    /// forgotten.
-    async fn delivered(&self, hook_id: i64, outbox_id: i64) -> Result<(), StoreError>;
+    /// The receiver accepted the delivery: it leaves the outbox (that row of that event only,
+    /// whatever was queued since) and the hook's failures are forgotten.
+    async fn delivered(&self, delivery: &Delivery) -> Result<(), StoreError>;
 
     /// A delivery failed with `error`: the hook waits until `retry_at` and gives up its lease;
     /// when it has been failing for `pause_after` it is paused and returned, once.
@@ -157,8 +157,9 @@ pub trait WebhookStore: Send + Sync {
         pause_after: TimeDelta,
     ) -> Result<Option<Paused>, StoreError>;
 
-    /// Gives up the lease of a hook this process holds.
-    async fn release(&self, hook_id: i64) -> Result<(), StoreError>;
+    /// Gives up the lease this process took until `lease_ends_at`; a lease another process took
+    /// since (this one ran out) is left alone.
+    async fn release(&self, hook_id: i64, lease_ends_at: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// Deliveries waiting, in every guild.
     async fn outbox_len(&self) -> Result<u64, StoreError>;

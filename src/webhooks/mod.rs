@@ -38,13 +38,17 @@ const LEASE: TimeDelta = TimeDelta::seconds(60);
 const TURN: Duration = Duration::from_secs(20);
 
 /// Hooks delivered side by side.
-const PARALLEL_HOOKS: usize = 8;
+const PARALLEL_HOOKS: usize = CLAIM as usize;
 
 /// How often the loop looks for due hooks when nothing woke it (retries, other processes).
 const POLL: Duration = Duration::from_secs(1);
 
-/// Hooks leased in one round.
-const CLAIM: u32 = 32;
+/// Hooks leased in one round: as many as are worked at once, so every lease taken is worked at
+/// once, and a turn plus one delivery (30 s) ends well inside it.
+const CLAIM: u32 = 8;
+
+/// Tries at queueing an event before it is given up (and logged).
+const QUEUE_TRIES: u32 = 3;
 
 /// Why a hook was not added.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +62,17 @@ pub enum AddError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What became of a test delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ping {
+    /// Queued.
+    Queued,
+    /// The hook is paused: nothing is sent until it is resumed.
+    Paused,
+    /// The server has no such hook.
+    NoSuchHook,
 }
 
 /// A hook just added, with its secret: shown once, never again.
@@ -130,20 +145,40 @@ impl Webhooks {
     }
 
     /// Queues `event` with `data` for every hook of `guild` that follows it. Never fails the
-    /// caller: a store error is logged (the fact itself is recorded already).
+    /// caller: the fact itself is recorded already, so a store error is retried a few times and
+    /// then logged.
     pub async fn publish(&self, guild: GuildId, event: Event, data: serde_json::Value) {
-        if let Err(error) = self.queue(guild, event, None, &data).await {
-            tracing::warn!(%error, guild = %guild, event = event.key(), "could not queue a webhook event");
+        for attempt in 1..=QUEUE_TRIES {
+            match self.queue(guild, event, None, &data).await {
+                Ok(_) => return,
+                Err(error) if attempt == QUEUE_TRIES => {
+                    tracing::warn!(%error, guild = %guild, event = event.key(), "could not queue a webhook event");
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await,
+            }
         }
     }
 
-    /// Queues a test delivery for hook `hook` of `guild`; `false` when there is no such hook.
+    /// Queues a test delivery for hook `hook` of `guild`.
     ///
     /// # Errors
     /// When the store fails.
-    pub async fn ping(&self, guild: GuildId, hook: i64) -> Result<bool, StoreError> {
+    pub async fn ping(&self, guild: GuildId, hook: i64) -> Result<Ping, StoreError> {
+        let Some(found) = self
+            .store
+            .hooks(guild)
+            .await?
+            .into_iter()
+            .find(|found| found.id == hook)
+        else {
+            return Ok(Ping::NoSuchHook);
+        };
+        if found.paused_at.is_some() {
+            return Ok(Ping::Paused);
+        }
         let data = serde_json::json!({ "hook_id": hook });
-        Ok(self.queue(guild, Event::Ping, Some(hook), &data).await? > 0)
+        self.queue(guild, Event::Ping, Some(hook), &data).await?;
+        Ok(Ping::Queued)
     }
 
     async fn queue(
@@ -179,7 +214,9 @@ impl Webhooks {
         // The soonest retry a failure set: the loop looks again then, whatever wakes it before.
         let soonest: Mutex<Option<Instant>> = Mutex::new(None);
         loop {
-            let claimed = match self.store.claim_due(self.clock.now(), LEASE, CLAIM).await {
+            let now = self.clock.now();
+            let lease_ends_at = now + LEASE;
+            let claimed = match self.store.claim_due(now, lease_ends_at, CLAIM).await {
                 Ok(claimed) => claimed,
                 Err(error) => {
                     tracing::warn!(%error, "could not read the webhook outbox; retrying");
@@ -207,7 +244,8 @@ impl Webhooks {
             let work = futures::stream::iter(claimed).for_each_concurrent(PARALLEL_HOOKS, |hook| {
                 let (stopping, soonest, on_paused) = (&stopping, &soonest, &on_paused);
                 async move {
-                    if let Some(wait) = self.work(hook, stopping, on_paused).await {
+                    if let Some(wait) = self.work((hook, lease_ends_at), stopping, on_paused).await
+                    {
                         let at = Instant::now() + wait;
                         let mut soonest = lock(soonest);
                         *soonest = Some(soonest.map_or(at, |other| other.min(at)));
@@ -231,7 +269,7 @@ impl Webhooks {
     /// returns how long the hook waits then.
     async fn work(
         &self,
-        hook: i64,
+        (hook, lease_ends_at): (i64, DateTime<Utc>),
         stopping: &AtomicBool,
         on_paused: &(impl Fn(Paused) + Sync),
     ) -> Option<Duration> {
@@ -242,7 +280,7 @@ impl Webhooks {
                     break;
                 };
                 match self.sender.send(&delivery).await {
-                    Ok(()) => self.store.delivered(hook, delivery.outbox_id).await?,
+                    Ok(()) => self.store.delivered(&delivery).await?,
                     Err(error) => {
                         let now = self.clock.now();
                         let failures = u32::try_from(delivery.failures + 1).unwrap_or(u32::MAX);
@@ -262,7 +300,7 @@ impl Webhooks {
                     }
                 }
             }
-            self.store.release(hook).await?;
+            self.store.release(hook, lease_ends_at).await?;
             Ok(None)
         }
         .await;

@@ -85,15 +85,8 @@ impl Sender {
         if status.is_success() {
             Ok(())
         } else if status.is_redirection() {
-            let to = answer
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .and_then(|location| location.to_str().ok())
-                .unwrap_or("elsewhere");
-            Err(short(&format!(
-                "HTTP {} redirect to {to} not followed",
-                status.as_u16()
-            )))
+            // Where it pointed is the receiver's text: not repeated in the server's channel.
+            Err(format!("HTTP {} redirect not followed", status.as_u16()))
         } else {
             Err(format!("HTTP {}", status.as_u16()))
         }
@@ -109,10 +102,13 @@ impl Sender {
             return Ok(());
         };
         let port = destination.url().port_or_known_default().unwrap_or(443);
-        let addresses: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
-            .await
-            .map_err(|_| DestinationError::Unresolved(name.to_owned()))?
-            .collect();
+        let unresolved = || DestinationError::Unresolved(name.to_owned());
+        let addresses: Vec<SocketAddr> =
+            tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((name, port)))
+                .await
+                .map_err(|_| unresolved())?
+                .map_err(|_| unresolved())?
+                .collect();
         if addresses.is_empty() {
             return Err(DestinationError::Unresolved(name.to_owned()));
         }

@@ -114,7 +114,7 @@ pub async fn setup(
         set_up_at: now,
     };
     store.save_recap_settings(guild, &settings).await?;
-    let next = time.latest(now).0 + chrono::Duration::days(7);
+    let next = time.next(now);
     reply::private_text(
         ctx,
         &format!(
@@ -150,10 +150,7 @@ pub async fn preview(ctx: Context<'_>) -> Result<(), CommandError> {
     let app = ctx.data();
     let zone = server_zone(app.store.as_ref(), guild).await?;
     let now = app.schedules.now();
-    let week = Week {
-        day: now.with_timezone(&zone).date_naive(),
-        end: now,
-    };
+    let week = Week::ending(now, now.with_timezone(&zone).date_naive());
     let recap = build(app, guild, &week, zone).await?;
     let mut answer = reply::private().embed(recap.embed);
     if let Some(chart) = recap.chart {

@@ -10,7 +10,7 @@ use crate::discord::{achievements, checks, render, reply, CommandError, Context}
 use crate::domain::access::check_undo;
 use crate::app::App;
 use crate::domain::ids::{ChannelId, InteractionId};
-use crate::domain::kills::{check_victim, KillCount, KillKind, LedgerEntry, NewEntry, Note};
+use crate::domain::kills::{check_victim, KillCount, KillKind, NewEntry, Note};
 use crate::domain::reaction::ReactionEmoji;
 use crate::store::records::DEFAULT_TRACK_REACTION;
 use crate::store::squad::Recorded;
@@ -89,15 +89,16 @@ pub async fn track(
         request_id: Some(InteractionId(ctx.id())),
     };
     let recorded = record_until_known(app, &new).await?;
-    let reply = reply::text(ctx, render::tracked(&recorded)).await?;
-    publish(app, Event::KillTracked, &recorded.entry);
+    let replied = reply::text(ctx, render::tracked(&recorded)).await;
+    // Whether or not the answer reached Discord, the entry is recorded: the server's webhooks
+    // hear of it, then its achievements are checked, in that order.
     achievements::after_ledger_change(
         Arc::clone(&ctx.serenity_context().http),
         Arc::clone(app),
-        guild,
-        player_id,
-        Some(new.channel_id),
+        (guild, player_id, Some(new.channel_id)),
+        Some((Event::KillTracked, payload::ledger_entry(&recorded.entry))),
     );
+    let reply = replied?;
     let emoji = settings
         .reaction_emoji
         .as_deref()
@@ -125,13 +126,6 @@ const IN_DOUBT_RETRY_FOR: Duration = Duration::from_secs(10 * 60);
 /// if not. The member is told "recorded" only once that is known; meanwhile the watchdog has
 /// deferred the answer. A database that cannot be reached at all fails at once, since then
 /// nothing was sent and nothing was recorded.
-/// Tells the server's webhooks about the entry, after the answer went out.
-fn publish(app: &Arc<App>, event: Event, entry: &LedgerEntry) {
-    let webhooks = Arc::clone(&app.webhooks);
-    let (guild, data) = (entry.guild_id, payload::ledger_entry(entry));
-    tokio::spawn(async move { webhooks.publish(guild, event, data).await });
-}
-
 async fn record_until_known(app: &App, new: &NewEntry) -> Result<Recorded, CommandError> {
     let first = match app.boards.record(new).await {
         Ok(recorded) => return Ok(recorded),
@@ -186,14 +180,12 @@ pub async fn untrack(
         .undo(guild, target.id, caller.user_id)
         .await?
         .ok_or_else(|| CommandError::user(format!("Entry #{} is already undone.", target.id)))?;
-    reply::text(ctx, render::untracked(&undone)).await?;
-    publish(app, Event::KillUndone, &undone);
+    let replied = reply::text(ctx, render::untracked(&undone)).await;
     achievements::after_ledger_change(
         Arc::clone(&ctx.serenity_context().http),
         Arc::clone(app),
-        guild,
-        undone.player_id,
-        Some(undone.channel_id),
+        (guild, undone.player_id, Some(undone.channel_id)),
+        Some((Event::KillUndone, payload::ledger_entry(&undone))),
     );
-    Ok(())
+    replied.map(drop)
 }

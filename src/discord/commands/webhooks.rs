@@ -5,7 +5,7 @@
 use crate::discord::{checks, render, reply, CommandError, Context};
 use crate::domain::ids::ChannelId;
 use crate::domain::webhooks::{Event, Events, DELIVERY_HEADER, SIGNATURE_HEADER};
-use crate::webhooks::AddError;
+use crate::webhooks::{AddError, Ping};
 
 /// The events a hook can follow, as the option offers them.
 #[derive(Clone, Copy, Debug, poise::ChoiceParameter)]
@@ -182,8 +182,14 @@ pub async fn test(
     id: i64,
 ) -> Result<(), CommandError> {
     let guild = checks::manager_guild(ctx).await?;
-    if !ctx.data().webhooks.ping(guild, id).await? {
-        return Err(no_such_hook(id));
+    match ctx.data().webhooks.ping(guild, id).await? {
+        Ping::Queued => {}
+        Ping::NoSuchHook => return Err(no_such_hook(id)),
+        Ping::Paused => {
+            return Err(CommandError::user(format!(
+                "Webhook {id} is paused: nothing is sent to it until /webhooks resume {id}."
+            )))
+        }
     }
     reply::private_text(
         ctx,

@@ -74,6 +74,10 @@ pub trait Dialect: Database {
     /// on Postgres; nothing on SQLite, whose write transaction already holds the whole file.
     const FOR_UPDATE: &'static str;
 
+    /// As [`Dialect::FOR_UPDATE`], skipping rows another transaction holds instead of waiting
+    /// for them (a claim that must never wait, so it can never deadlock with a writer).
+    const FOR_UPDATE_SKIP_LOCKED: &'static str;
+
     /// Starts a transaction that writes. SQLite takes its write lock up front (`BEGIN IMMEDIATE`):
     /// a deferred transaction that reads first can fail at its first write, without waiting, when
     /// another connection wrote in between.

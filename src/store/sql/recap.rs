@@ -10,6 +10,9 @@ use crate::store::codec::{day_to_db, StoredId};
 use crate::store::recap::{RecapCounts, RecapSettings, RecapStore};
 use crate::store::StoreError;
 
+/// How long a claim may go without its post before another pass takes it over.
+const STALE_CLAIM: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
 fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
@@ -45,7 +48,7 @@ where
     #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn recap_settings(&self, guild_id: GuildId) -> Result<Option<RecapSettings>, StoreError> {
         let row: Option<(i64, i64, i64, DB::Time)> = sqlx::query_as(
-            "SELECT channel_id, weekday, hour, set_up_at FROM recap_settings WHERE guild_id = $1",
+            "SELECT channel_id, weekday, local_hour, set_up_at FROM recap_settings WHERE guild_id = $1",
         )
         .bind(guild_id.to_db())
         .fetch_optional(&self.pool)
@@ -60,10 +63,11 @@ where
         settings: &RecapSettings,
     ) -> Result<(), StoreError> {
         let written = sqlx::query(
-            "INSERT INTO recap_settings (guild_id, channel_id, weekday, hour, set_up_at)
+            "INSERT INTO recap_settings (guild_id, channel_id, weekday, local_hour, set_up_at)
              SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM guilds WHERE id = $1)
              ON CONFLICT (guild_id) DO UPDATE SET channel_id = EXCLUDED.channel_id,
-                 weekday = EXCLUDED.weekday, hour = EXCLUDED.hour, set_up_at = EXCLUDED.set_up_at",
+                 weekday = EXCLUDED.weekday, local_hour = EXCLUDED.local_hour,
+                 set_up_at = EXCLUDED.set_up_at",
         )
         .bind(guild_id.to_db())
         .bind(settings.channel_id.to_db())
@@ -92,7 +96,7 @@ where
     #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn recaps(&self) -> Result<Vec<(GuildId, RecapSettings)>, StoreError> {
         let rows: Vec<(i64, i64, i64, i64, DB::Time)> = sqlx::query_as(
-            "SELECT guild_id, channel_id, weekday, hour, set_up_at FROM recap_settings
+            "SELECT guild_id, channel_id, weekday, local_hour, set_up_at FROM recap_settings
              ORDER BY guild_id",
         )
         .fetch_all(&self.pool)
@@ -114,14 +118,18 @@ where
         day: NaiveDate,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        // A claim whose post never went out (the process stopped in between) is taken over once
+        // it is stale; a posted recap is never claimed again.
         let written = sqlx::query(
             "INSERT INTO recap_posts (guild_id, day, claimed_at)
              SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM guilds WHERE id = $1)
-             ON CONFLICT DO NOTHING",
+             ON CONFLICT (guild_id, day) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
+             WHERE recap_posts.message_id IS NULL AND recap_posts.claimed_at < $4",
         )
         .bind(guild_id.to_db())
         .bind(day_to_db(day))
         .bind(DB::time_to_db(at))
+        .bind(DB::time_to_db(at - STALE_CLAIM))
         .execute(&self.pool)
         .await
         .map(|done| DB::rows_affected(&done))?;

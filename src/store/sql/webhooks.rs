@@ -173,6 +173,22 @@ where
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let (event_id, body) = envelope;
+        // Most servers have no hook: a read tells, without taking SQLite's write lock after
+        // every /track.
+        let following: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM webhooks WHERE guild_id = $1 AND ((events & $2) <> 0 OR id = $3)",
+        )
+        .bind(guild_id.to_db())
+        .bind(event.bit())
+        .bind(only.unwrap_or(0))
+        .fetch_one(&self.pool)
+        .await?;
+        if following == 0 {
+            return Ok(0);
+        }
+        // Paused hooks get their events too: they wait for the hook to be resumed. The hook rows
+        // are locked (Postgres; a SQLite write is serial anyway) so that two events queued at
+        // once get their ids in the order they commit, and a hook never sees a later one first.
         let mut sql =
             "INSERT INTO webhook_outbox (hook_id, guild_id, event, event_id, body, created_at)
              SELECT id, guild_id, $2, $3, $4, $5 FROM webhooks WHERE guild_id = $1"
@@ -180,9 +196,10 @@ where
         if only.is_some() {
             sql.push_str(" AND id = $6");
         } else {
-            sql.push_str(" AND paused_at IS NULL AND (events & $6) <> 0");
+            sql.push_str(" AND (events & $6) <> 0");
         }
         sql.push_str(" ORDER BY id");
+        sql.push_str(DB::FOR_UPDATE);
         let queued = sqlx::query(&sql)
             .bind(guild_id.to_db())
             .bind(event.key())
@@ -200,24 +217,26 @@ where
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
-        lease: TimeDelta,
+        lease_ends_at: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<i64>, StoreError> {
         // The lease test is repeated in the outer WHERE: on Postgres a second process updating
-        // the same row waits for the first and then sees its lease, so only one takes it.
-        let ids: Vec<i64> = sqlx::query_scalar(
+        // the same row waits for the first and then sees its lease, so only one takes it. The
+        // rows are picked without waiting for locks, so a claim never deadlocks with an enqueue.
+        let ids: Vec<i64> = sqlx::query_scalar(&format!(
             "UPDATE webhooks SET lease_ends_at = $2
              WHERE id IN (
                  SELECT w.id FROM webhooks w
                  WHERE w.paused_at IS NULL AND w.next_attempt_at <= $1
                    AND (w.lease_ends_at IS NULL OR w.lease_ends_at < $1)
                    AND EXISTS (SELECT 1 FROM webhook_outbox o WHERE o.hook_id = w.id)
-                 ORDER BY w.next_attempt_at, w.id LIMIT $3)
+                 ORDER BY w.next_attempt_at, w.id LIMIT $3{})
                AND (lease_ends_at IS NULL OR lease_ends_at < $1)
              RETURNING id",
-        )
+            DB::FOR_UPDATE_SKIP_LOCKED
+        ))
         .bind(DB::time_to_db(now))
-        .bind(DB::time_to_db(now + lease))
+        .bind(DB::time_to_db(lease_ends_at))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
@@ -248,11 +267,14 @@ where
         ))
     }
 
-    #[tracing::instrument(skip(self), err(level = "debug"))]
-    async fn delivered(&self, hook_id: i64, outbox_id: i64) -> Result<(), StoreError> {
+    #[tracing::instrument(skip(self, delivery), fields(hook = delivery.hook_id), err(level = "debug"))]
+    async fn delivered(&self, delivery: &Delivery) -> Result<(), StoreError> {
+        let hook_id = delivery.hook_id;
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM webhook_outbox WHERE id = $1")
-            .bind(outbox_id)
+        sqlx::query("DELETE FROM webhook_outbox WHERE id = $1 AND hook_id = $2 AND event_id = $3")
+            .bind(delivery.outbox_id)
+            .bind(hook_id)
+            .bind(delivery.event_id.as_str())
             .execute(&mut *tx)
             .await?;
         sqlx::query(
@@ -305,11 +327,14 @@ where
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
-    async fn release(&self, hook_id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE webhooks SET lease_ends_at = NULL WHERE id = $1")
-            .bind(hook_id)
-            .execute(&self.pool)
-            .await?;
+    async fn release(&self, hook_id: i64, lease_ends_at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE webhooks SET lease_ends_at = NULL WHERE id = $1 AND lease_ends_at = $2",
+        )
+        .bind(hook_id)
+        .bind(DB::time_to_db(lease_ends_at))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -6,10 +6,12 @@
 //! returned. Name it as in [`PATHS`] so its path's total counts it.
 
 use trakker::community::charts::{draw, Chart, ChartCache, Drawing, Request};
+use trakker::community::recap::{messages_chart, week_and_before};
 use trakker::domain::coplay::{
     detect_communities, force_layout, pair_overlaps, CoplayGraph, LayoutOptions, PairTable,
 };
 use trakker::domain::ids::GuildId;
+use trakker::domain::recap::{text as recap_text, Week};
 use trakker::domain::voice_time::heatmap::heatmap;
 use trakker::domain::voice_time::hour_table::HourTable;
 use trakker::domain::voice_time::inactive::{inactive_members, InactiveRule};
@@ -52,6 +54,9 @@ const COMMUNITY_ANCHOR: &[&str] = &[
     "layout.spring_fr50",
     "render.graph_png",
 ];
+
+/// The weekly recap: both weeks' numbers, the text and the chart.
+const RECAP: &str = "recap (two weeks, text and chart)";
 
 /// Our step reading the hourly message counts.
 const MESSAGE_HOURS: &str = "message_hours.read";
@@ -162,6 +167,29 @@ fn message_rows(hours: &[ChannelHour]) -> Vec<MessageHour> {
         .collect()
 }
 
+/// Times the weekly recap of the data's last week, as the bot makes it: the two weeks' numbers,
+/// the text and the chart's PNG.
+async fn time_recap(
+    timer: &mut StepTimer,
+    store: &dyn Store,
+    guild: GuildId,
+    until: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    timer
+        .step(RECAP, &[], async || {
+            let week = Week::ending(until, until.date_naive());
+            let (this, before) = week_and_before(store, guild, &week, chrono_tz::UTC).await?;
+            let text = recap_text(&this, &before);
+            let png = match messages_chart(&this, "recap") {
+                Some(chart) => trakker::charts::messages::messages(&chart)?,
+                None => Vec::new(),
+            };
+            Ok((text, png, this))
+        })
+        .await?;
+    Ok(())
+}
+
 /// Runs every step of ours once per repeat, in the order the charts need them.
 pub(crate) async fn run_steps(
     timer: &mut StepTimer,
@@ -170,6 +198,8 @@ pub(crate) async fn run_steps(
     period: Period,
 ) -> anyhow::Result<Produced> {
     let Period { since, until } = period;
+
+    time_recap(timer, store, guild, until).await?;
 
     let stays = timer
         .step(STAYS, &["voice.parse_csv"], async || {
