@@ -500,7 +500,66 @@ async fn members_erase_their_data_managers_erase_leavers_and_retention_removes_o
     store.close().await;
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
+    hooks_and_a_recap(database.url(), GuildId(guild.id.0)).await;
     the_database_moves_and_comes_back(&database, &file).await;
+}
+
+/// A paused webhook with an event waiting, and a weekly recap set up and made: rows of every
+/// kind the later features keep, so the copies below carry them too (times, numbers, text).
+async fn hooks_and_a_recap(database: &DatabaseUrl, guild: GuildId) {
+    use trakker::config::Secret;
+    use trakker::domain::ids::ChannelId;
+    use trakker::domain::webhooks::{Event, Events, PAUSE_AFTER};
+    use trakker::store::recap::RecapSettings;
+    use trakker::store::webhooks::NewHook;
+    let store = trakker::store::connect(database, false)
+        .await
+        .expect("open");
+    let now = chrono::Utc::now();
+    let hook = store
+        .add_hook(
+            &NewHook {
+                guild_id: guild,
+                url: "https://hooks.example.com/trakker".to_owned(),
+                secret: Secret::new("s3cret"),
+                events: Events::all(),
+                channel_id: ChannelId(1),
+            },
+            10,
+            now,
+        )
+        .await
+        .expect("added")
+        .expect("under the limit");
+    store
+        .enqueue(guild, Event::KillTracked, None, ("e1", "{}"), now)
+        .await
+        .expect("queued");
+    for at in [now - PAUSE_AFTER, now] {
+        store
+            .delivery_failed(hook, "HTTP 503", (at, at), PAUSE_AFTER)
+            .await
+            .expect("failed");
+    }
+    store
+        .save_recap_settings(
+            guild,
+            &RecapSettings {
+                channel_id: ChannelId(2),
+                weekday: chrono::Weekday::Mon,
+                hour: 23,
+                set_up_at: now,
+            },
+        )
+        .await
+        .expect("recap set up");
+    let day = now.date_naive();
+    assert!(store.claim_recap(guild, day, now).await.expect("claimed"));
+    store
+        .recap_posted(guild, day, u64::MAX)
+        .await
+        .expect("posted");
+    store.close().await;
 }
 
 /// Runs the real binary with `DATABASE_URL` set to `database` and nothing else, in a
