@@ -13,7 +13,7 @@ use crate::store::webhooks::Paused;
 /// Starts delivering the webhook outbox until the app stops.
 pub fn spawn(http: Arc<serenity::Http>, app: Arc<App>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let on_paused = |paused: Paused| {
+        let on_paused = move |paused: Paused| {
             let http = Arc::clone(&http);
             tokio::spawn(async move { tell_paused(&http, &paused).await });
         };

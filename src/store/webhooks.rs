@@ -140,6 +140,10 @@ pub trait WebhookStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<i64>, StoreError>;
 
+    /// When the next hook with a delivery waiting falls due (its retry time, or the end of
+    /// another process's lease on it), paused hooks left out; `None` when nothing waits.
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
     /// The hook's oldest waiting delivery.
     async fn next_delivery(&self, hook_id: i64) -> Result<Option<Delivery>, StoreError>;
 

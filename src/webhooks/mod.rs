@@ -11,14 +11,13 @@ pub mod payload;
 pub mod sender;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use futures::StreamExt;
 use rand::RngCore;
 use tokio::sync::Notify;
-use tokio::time::Instant;
+use tokio::task::JoinSet;
 
 use crate::clock::Clock;
 use crate::config::Secret;
@@ -37,15 +36,16 @@ const LEASE: TimeDelta = TimeDelta::seconds(60);
 /// How long a process works one hook before letting others have their turn.
 const TURN: Duration = Duration::from_secs(20);
 
-/// Hooks delivered side by side.
-const PARALLEL_HOOKS: usize = CLAIM as usize;
-
 /// How often the loop looks for due hooks when nothing woke it (retries, other processes).
 const POLL: Duration = Duration::from_secs(1);
 
-/// Hooks leased in one round: as many as are worked at once, so every lease taken is worked at
-/// once, and a turn plus one delivery (30 s) ends well inside it.
-const CLAIM: u32 = 8;
+/// The shortest wait between two looks, so a hook due now but leased elsewhere is not polled
+/// in a tight loop.
+const MIN_WAIT: Duration = Duration::from_millis(5);
+
+/// Hooks worked at once. A hook is leased only when a slot is free for it, so its turn plus
+/// one delivery (30 s) ends well inside its lease.
+const PARALLEL_HOOKS: usize = 8;
 
 /// Tries at queueing an event before it is given up (and logged).
 const QUEUE_TRIES: u32 = 3;
@@ -202,79 +202,84 @@ impl Webhooks {
     }
 
     /// Delivers the outbox until `stopped` resolves, calling `on_paused` for each hook paused
-    /// after a day of failures. Stops between deliveries, giving its leases back, so a restart
-    /// picks up at once where this one stopped.
-    pub async fn run<F, P>(&self, stopped: F, on_paused: P)
+    /// after a day of failures. Up to [`PARALLEL_HOOKS`] hooks are worked at once, each turn a
+    /// task of its own (a turn holding a write transaction must never wait for this loop),
+    /// taken as soon as a slot is free and a hook is due. Stops between deliveries, giving its
+    /// leases back, so a restart picks up at once where this one stopped.
+    pub async fn run<F, P>(self: &Arc<Self>, stopped: F, on_paused: P)
     where
         F: std::future::Future<Output = ()> + Send,
-        P: Fn(Paused) + Sync,
+        P: Fn(Paused) + Send + Sync + 'static,
     {
         tokio::pin!(stopped);
-        let stopping = AtomicBool::new(false);
-        // The soonest retry a failure set: the loop looks again then, whatever wakes it before.
-        let soonest: Mutex<Option<Instant>> = Mutex::new(None);
+        let stopping = Arc::new(AtomicBool::new(false));
+        let on_paused = Arc::new(on_paused);
+        let mut turns = JoinSet::new();
         loop {
-            let now = self.clock.now();
-            let lease_ends_at = now + LEASE;
-            let claimed = match self.store.claim_due(now, lease_ends_at, CLAIM).await {
-                Ok(claimed) => claimed,
-                Err(error) => {
-                    tracing::warn!(%error, "could not read the webhook outbox; retrying");
-                    Vec::new()
-                }
-            };
-            if claimed.is_empty() {
-                let wait = {
-                    let mut soonest = lock(&soonest);
-                    match *soonest {
-                        Some(at) if at > Instant::now() => (at - Instant::now()).min(POLL),
-                        _ => {
-                            *soonest = None;
-                            POLL
+            let free = PARALLEL_HOOKS - turns.len();
+            let mut wait = POLL;
+            if free > 0 {
+                let now = self.clock.now();
+                let lease_ends_at = now + LEASE;
+                let limit = u32::try_from(free).unwrap_or(1);
+                match self.store.claim_due(now, lease_ends_at, limit).await {
+                    Ok(claimed) => {
+                        let all_taken = claimed.len() == free;
+                        for hook in claimed {
+                            let (this, stopping, on_paused) = (
+                                Arc::clone(self),
+                                Arc::clone(&stopping),
+                                Arc::clone(&on_paused),
+                            );
+                            turns.spawn(async move {
+                                this.work((hook, lease_ends_at), &stopping, on_paused.as_ref())
+                                    .await;
+                            });
+                        }
+                        if !all_taken {
+                            wait = self.until_next_due().await;
                         }
                     }
-                };
-                tokio::select! {
-                    () = &mut stopped => return,
-                    () = self.wake.notified() => {}
-                    () = tokio::time::sleep(wait) => {}
-                }
-                continue;
-            }
-            let work = futures::stream::iter(claimed).for_each_concurrent(PARALLEL_HOOKS, |hook| {
-                let (stopping, soonest, on_paused) = (&stopping, &soonest, &on_paused);
-                async move {
-                    if let Some(wait) = self.work((hook, lease_ends_at), stopping, on_paused).await
-                    {
-                        let at = Instant::now() + wait;
-                        let mut soonest = lock(soonest);
-                        *soonest = Some(soonest.map_or(at, |other| other.min(at)));
+                    Err(error) => {
+                        tracing::warn!(%error, "could not read the webhook outbox; retrying");
                     }
                 }
-            });
-            tokio::pin!(work);
+            }
             tokio::select! {
-                () = &mut work => {}
+                Some(_) = turns.join_next(), if !turns.is_empty() => {}
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(wait) => {}
                 () = &mut stopped => {
                     // Each hook finishes the delivery in hand and gives its lease back.
                     stopping.store(true, Ordering::SeqCst);
-                    work.await;
+                    while turns.join_next().await.is_some() {}
                     return;
                 }
             }
         }
     }
 
-    /// Sends `hook`'s deliveries oldest first for one turn, stopping at its first failure;
-    /// returns how long the hook waits then.
+    /// How long until the next hook falls due (a retry, or another process's lease ending),
+    /// between [`MIN_WAIT`] and [`POLL`].
+    async fn until_next_due(&self) -> Duration {
+        match self.store.next_due().await {
+            Ok(Some(due)) => (due - self.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .clamp(MIN_WAIT, POLL),
+            Ok(None) | Err(_) => POLL,
+        }
+    }
+
+    /// Sends `hook`'s deliveries oldest first for one turn, stopping at its first failure.
     async fn work(
         &self,
         (hook, lease_ends_at): (i64, DateTime<Utc>),
         stopping: &AtomicBool,
-        on_paused: &(impl Fn(Paused) + Sync),
-    ) -> Option<Duration> {
+        on_paused: &(dyn Fn(Paused) + Send + Sync),
+    ) {
         let started = tokio::time::Instant::now();
-        let outcome: Result<Option<Duration>, StoreError> = async {
+        let outcome: Result<(), StoreError> = async {
             while started.elapsed() < TURN && !stopping.load(Ordering::SeqCst) {
                 let Some(delivery) = self.store.next_delivery(hook).await? else {
                     break;
@@ -296,19 +301,17 @@ impl Webhooks {
                             on_paused(paused);
                         }
                         // `delivery_failed` gave the lease back.
-                        return Ok(Some(wait));
+                        return Ok(());
                     }
                 }
             }
-            self.store.release(hook, lease_ends_at).await?;
-            Ok(None)
+            self.store.release(hook, lease_ends_at).await
         }
         .await;
-        outcome.unwrap_or_else(|error| {
+        if let Err(error) = outcome {
             // The lease runs out on its own; the delivery is still in the outbox.
             tracing::warn!(%error, hook, "webhook delivery interrupted by the store");
-            None
-        })
+        }
     }
 
     /// Wakes the delivery loop (a hook was resumed).
@@ -321,10 +324,6 @@ impl Webhooks {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// `bytes` random bytes as lowercase hex.

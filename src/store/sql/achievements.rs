@@ -12,15 +12,19 @@ use crate::store::codec::StoredId;
 use crate::store::StoreError;
 
 /// A member's ledger measures in one statement, read off the covering index `kill_ledger_tally`.
-/// Runs are numbered by the team kills before each entry in time order (the id settles a tie),
+/// The member's rows are read apart (`MATERIALIZED`) before they are put in time order: left to
+/// itself, SQLite without table statistics walks the guild's whole ledger by `kill_ledger_by_time`
+/// to avoid that sort (90 ms on a million rows instead of half a millisecond). Runs are numbered by the team kills before each entry in time order (the id settles a tie),
 /// so a run's kills are a clean streak; kind 0 is a kill and 1 a team kill. A season's first
 /// kill is looked up only for the seasons the member killed in (`kill_ledger_first_kills`).
 const PROGRESS: &str = "
-    WITH e AS (
+    WITH mine AS MATERIALIZED (
+        SELECT kind, count, session_id, season_id, recorded_at, id FROM kill_ledger
+        WHERE guild_id = $1 AND player_id = $2 AND undone_at IS NULL),
+    e AS MATERIALIZED (
         SELECT kind, count, session_id, season_id,
                SUM(kind) OVER (ORDER BY recorded_at, id ROWS UNBOUNDED PRECEDING) AS run
-        FROM kill_ledger
-        WHERE guild_id = $1 AND player_id = $2 AND undone_at IS NULL),
+        FROM mine),
     per_session AS (
         SELECT SUM(CASE WHEN kind = 0 THEN count ELSE 0 END) AS kills,
                SUM(CASE WHEN kind = 1 THEN count ELSE 0 END) AS teamkills

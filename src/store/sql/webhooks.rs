@@ -244,6 +244,20 @@ where
     }
 
     #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let due: Option<DB::Time> = sqlx::query_scalar(&format!(
+            "SELECT MIN({greatest}(w.next_attempt_at, COALESCE(w.lease_ends_at, w.next_attempt_at)))
+             FROM webhooks w
+             WHERE w.paused_at IS NULL
+               AND EXISTS (SELECT 1 FROM webhook_outbox o WHERE o.hook_id = w.id)",
+            greatest = DB::GREATEST
+        ))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(due.map(DB::time_from_db).transpose()?)
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn next_delivery(&self, hook_id: i64) -> Result<Option<Delivery>, StoreError> {
         let row: Option<(i64, String, String, String, String, String, i64)> = sqlx::query_as(
             "SELECT o.id, w.url, w.secret, o.event, o.event_id, o.body, w.failures
