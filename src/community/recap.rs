@@ -126,7 +126,14 @@ pub async fn numbers(
         .collect();
     top_voice.sort_by_key(|(user, ms)| (std::cmp::Reverse(*ms), user.0));
     top_voice.truncate(TOP);
-    let duo = pair_overlaps(&week_stays)
+    // A large server's week is thousands of stays: swept off the async runtime.
+    let pairs = tokio::task::spawn_blocking(move || pair_overlaps(&week_stays))
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, guild = %guild, "the recap's duo could not be found");
+            Vec::new()
+        });
+    let duo = pairs
         .into_iter()
         .filter(|pair| {
             let (low, high) = (UserId(pair.pair.low()), UserId(pair.pair.high()));

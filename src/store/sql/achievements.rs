@@ -132,23 +132,7 @@ where
         limit: u32,
         at: DateTime<Utc>,
     ) -> Result<Option<Milestone>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        // The guild's row is locked (on Postgres; SQLite's write transaction is one already),
-        // so two managers adding at once cannot both pass the limit.
-        let known: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT id FROM guilds WHERE id = $1{}",
-            DB::FOR_UPDATE
-        ))
-        .bind(guild_id.to_db())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if known.is_none() {
-            return Err(StoreError::UnknownGuild(guild_id));
-        }
-        let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM milestones WHERE guild_id = $1")
-            .bind(guild_id.to_db())
-            .fetch_one(&mut *tx)
-            .await?;
+        let (mut tx, held) = self.lock_guild_counting(guild_id, "milestones").await?;
         if held >= i64::from(limit) {
             return Ok(None);
         }

@@ -79,6 +79,43 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 }
 
+impl<DB> SqlStore<DB>
+where
+    DB: Dialect,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+    i64: Column<DB>,
+{
+    /// Starts a write transaction holding the guild's row (on Postgres; SQLite's write
+    /// transaction holds the whole file) and counts the guild's rows in `table`, so that two
+    /// managers adding at once cannot both pass a limit checked against the count. An unknown
+    /// guild is [`StoreError::UnknownGuild`].
+    async fn lock_guild_counting(
+        &self,
+        guild_id: GuildId,
+        table: &str,
+    ) -> Result<(Transaction<'static, DB>, i64), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let known: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT id FROM guilds WHERE id = $1{}",
+            DB::FOR_UPDATE
+        ))
+        .bind(guild_id.to_db())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if known.is_none() {
+            return Err(StoreError::UnknownGuild(guild_id));
+        }
+        let held: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE guild_id = $1"))
+                .bind(guild_id.to_db())
+                .fetch_one(&mut *tx)
+                .await?;
+        Ok((tx, held))
+    }
+}
+
 #[async_trait]
 impl<DB> Store for SqlStore<DB>
 where

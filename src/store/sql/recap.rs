@@ -118,6 +118,20 @@ where
         day: NaiveDate,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        // Every process asks every minute for a day after the recap's time: a read answers
+        // once it is made or claimed, without taking SQLite's write lock.
+        let settled: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(1 AS BIGINT) FROM recap_posts WHERE guild_id = $1 AND day = $2
+               AND (message_id IS NOT NULL OR claimed_at >= $3)",
+        )
+        .bind(guild_id.to_db())
+        .bind(day_to_db(day))
+        .bind(DB::time_to_db(at - STALE_CLAIM))
+        .fetch_optional(&self.pool)
+        .await?;
+        if settled.is_some() {
+            return Ok(false);
+        }
         // A claim whose post never went out (the process stopped in between) is taken over once
         // it is stale; a posted recap is never claimed again.
         let written = sqlx::query(
