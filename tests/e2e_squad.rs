@@ -1116,4 +1116,50 @@ async fn the_webhook_received_it_all(
         !list.content.contains(secret),
         "the secret is never shown again"
     );
+    test_resume_and_remove(bot, guild, receiver).await;
+}
+
+/// `test` sends a ping, `resume` answers for a hook that is not paused, a hook number this
+/// server does not have (a forged option) is refused at each, a plain member is refused, and
+/// `remove` leaves the list empty.
+async fn test_resume_and_remove(
+    bot: &Bot,
+    guild: &GuildInfo,
+    receiver: &support::receiver::Receiver,
+) {
+    use support::interactions::{manager, refused};
+    let ask = |by: &str, command: &str, id: i64| {
+        CommandInvocation::new(guild.id, by, command).option(OptionSpec::new("id", id))
+    };
+    for command in ["webhooks test", "webhooks resume", "webhooks remove"] {
+        refused(
+            &run(bot, manager(ask("mod", command, 99))).await,
+            "no webhook 99",
+        );
+    }
+    refused(
+        &run(bot, ask("bob", "webhooks remove", 1)).await,
+        "Manage Server",
+    );
+    let tested = run(bot, manager(ask("mod", "webhooks test", 1))).await;
+    assert!(tested.content.contains("on its way"), "{}", tested.content);
+    support::bot::eventually(ANSWER, || async {
+        receiver
+            .seen()
+            .iter()
+            .any(|seen| seen.event == "ping")
+            .then_some(())
+    })
+    .await
+    .unwrap_or_else(|| panic!("a ping: {:?}", receiver.seen()));
+    let resumed = run(bot, manager(ask("mod", "webhooks resume", 1))).await;
+    assert!(resumed.content.contains("resumed"), "{}", resumed.content);
+    let removed = run(bot, manager(ask("mod", "webhooks remove", 1))).await;
+    assert!(removed.content.contains("removed"), "{}", removed.content);
+    let list = run(
+        bot,
+        manager(CommandInvocation::new(guild.id, "mod", "webhooks list")),
+    )
+    .await;
+    assert!(list.content.contains("No webhook yet"), "{}", list.content);
 }
