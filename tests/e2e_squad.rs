@@ -940,6 +940,7 @@ async fn achievements_are_announced_reward_roles_and_follow_an_untrack() {
     assert!(shown.content.contains("no badge"), "{}", shown.content);
     lists_milestones_and_turns_them_off(&bot, &guild).await;
     the_webhook_received_it_all(&bot, &guild, &receiver, &secret).await;
+    a_tournament_from_its_lobby_to_its_final(&bot, &guild, &receiver).await;
 
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
@@ -1162,4 +1163,157 @@ async fn test_resume_and_remove(
     )
     .await;
     assert!(list.content.contains("No webhook yet"), "{}", list.content);
+}
+
+/// A tournament on the same server: refusals (a plain member creating, a team of 9, a
+/// two-line name), the lobby's buttons (joining twice, leaving without having joined, a forged
+/// button for a tournament the server does not have), the draw with its picture, a report by
+/// someone not playing, the two reports that settle the final, and its `tournament.result`
+/// event at a hook that follows only those.
+async fn a_tournament_from_its_lobby_to_its_final(
+    bot: &Bot,
+    guild: &GuildInfo,
+    receiver: &support::receiver::Receiver,
+) {
+    use support::interactions::{click, component, manager, refused};
+    let hooked = run(
+        bot,
+        manager(CommandInvocation::new(guild.id, "mod", "webhooks add"))
+            .option(OptionSpec::new("url", receiver.url("/hook/cup")))
+            .option(OptionSpec::new("events", 4)),
+    )
+    .await;
+    assert!(
+        hooked.content.contains("tournament.result"),
+        "{}",
+        hooked.content
+    );
+    let create = |by: &str, name: &str, team_size: i64| {
+        CommandInvocation::new(guild.id, by, "tournament create")
+            .option(OptionSpec::new("name", name))
+            .option(OptionSpec::new("format", 0))
+            .option(OptionSpec::new("team_size", team_size))
+    };
+    refused(&run(bot, create("bob", "Cup", 1)).await, "Manage Server");
+    refused(
+        &run(bot, manager(create("mod", "Cup", 9))).await,
+        "between 1 and 5",
+    );
+    refused(
+        &run(bot, manager(create("mod", "Cup\nnight", 1))).await,
+        "tournament name",
+    );
+    let lobby = run(bot, manager(create("mod", "Friday cup", 1))).await;
+    assert!(
+        !lobby.ephemeral && lobby.content.contains("Friday cup"),
+        "{}",
+        lobby.content
+    );
+    let message = lobby.message_id.expect("the lobby's message");
+    let join = component(&lobby, "tournament:join:");
+    let leave = component(&lobby, "tournament:leave:");
+    for player in ["ada", "bob"] {
+        let joined = click(
+            bot,
+            ComponentClick::button(message, player, join.clone()).genuine(),
+            ANSWER,
+        )
+        .await;
+        assert!(joined.content.contains("entered"), "{}", joined.content);
+    }
+    let twice = click(
+        bot,
+        ComponentClick::button(message, "ada", join.clone()).genuine(),
+        ANSWER,
+    )
+    .await;
+    refused(&twice, "in already");
+    let outsider = click(
+        bot,
+        ComponentClick::button(message, "mod", leave).genuine(),
+        ANSWER,
+    )
+    .await;
+    refused(&outsider, "not in this tournament");
+    let mut forged = ComponentClick::button(message, "bob", "tournament:join:999");
+    // A button the message never had: fakecord cannot look its type up.
+    forged.component_type = Some(2);
+    let forged = click(bot, forged, ANSWER).await;
+    refused(&forged, "does not exist here");
+
+    the_final_is_reported_and_announced(bot, guild, receiver, &join).await;
+}
+
+/// The draw with its picture, a report by someone not playing, the two reports that settle the
+/// final, its `tournament.result` event, and the bracket afterwards.
+async fn the_final_is_reported_and_announced(
+    bot: &Bot,
+    guild: &GuildInfo,
+    receiver: &support::receiver::Receiver,
+    join: &str,
+) {
+    use support::interactions::{manager, refused};
+    let ask = |by: &str, command: &str| CommandInvocation::new(guild.id, by, command);
+    refused(
+        &run(bot, ask("bob", "tournament start")).await,
+        "Manage Server",
+    );
+    let started = run(bot, manager(ask("mod", "tournament start"))).await;
+    assert!(
+        started.content.contains("The draw is made: 2 entrants"),
+        "{}",
+        started.content
+    );
+    assert_eq!(
+        started
+            .attachments
+            .iter()
+            .map(|file| file.filename.as_str())
+            .collect::<Vec<_>>(),
+        [format!(
+            "tournament-{}.png",
+            join.rsplit(':').next().expect("id")
+        )],
+    );
+    let ada = guild.user("ada").expect("ada").to_string();
+    let report = |by: &str| {
+        ask(by, "tournament report")
+            .option(OptionSpec::new("match", 1))
+            .option(OptionSpec::new("winner", ada.clone()))
+    };
+    refused(&run(bot, report("mod")).await, "not playing");
+    let first = run(bot, report("ada")).await;
+    assert!(
+        first.content.contains("counts once the other side"),
+        "{}",
+        first.content
+    );
+    let last = run(bot, report("bob")).await;
+    assert!(
+        last.content.contains("Final standings")
+            && last.content.contains(&format!("🥇 1. <@{ada}>")),
+        "{}",
+        last.content
+    );
+    let result = support::bot::eventually(ANSWER, || async {
+        receiver
+            .seen()
+            .into_iter()
+            .find(|seen| seen.event == "tournament.result")
+    })
+    .await
+    .unwrap_or_else(|| panic!("a tournament result: {:?}\n{}", receiver.seen(), bot.logs()));
+    let body: serde_json::Value = serde_json::from_str(&result.body).expect("json");
+    assert_eq!(body["data"]["finished"], true, "{}", result.body);
+    assert_eq!(
+        body["data"]["match"]["winner"]["members"][0], ada,
+        "{}",
+        result.body
+    );
+    let shown = run(bot, ask("bob", "tournament bracket")).await;
+    assert!(
+        shown.content.contains("is over") && shown.attachments.len() == 1,
+        "{}",
+        shown.content
+    );
 }

@@ -14,12 +14,14 @@ use trakker::domain::ids::{ChannelId, GuildId, UserId};
 use trakker::domain::kills::{KillCount, KillKind, NewEntry, Note};
 use trakker::domain::names::{GameName, SeasonName, SessionName};
 use trakker::domain::retention::RetentionDays;
+use trakker::domain::tournament::{Event, Format, Seeding};
 use trakker::exports::{write_csv, Parts, Period};
 use trakker::store::activity::{InviteRecord, JoinRecord, JoinSource};
 use trakker::store::exports::ExportTable;
 use trakker::store::privacy::PrivacyChoices;
 use trakker::store::schedule::{MemberZone, Rank};
 use trakker::store::squad::SessionStart;
+use trakker::store::tournaments::{LoggedEvent, NewTournament};
 use trakker::store::{self, GuildRecord, MemberRecord, SessionEnd, Store, StoreError, VoiceFlags};
 
 conformance! {
@@ -300,7 +302,90 @@ async fn erin_everywhere(store: &dyn Store) -> i64 {
         .unlock(GUILD, ERIN, "session-kills-3", at(21, 0))
         .await
         .expect("a badge"));
+    erins_tournament(store).await;
     session.id
+}
+
+/// Erin's tournament after she was erased: her seat and her report stay, naming nobody.
+async fn erins_seat_stays(store: &dyn Store) {
+    let cup = store
+        .latest_tournament(GUILD)
+        .await
+        .expect("read")
+        .expect("the cup stays");
+    let entrants = store
+        .tournament_entrants(GUILD, cup.id)
+        .await
+        .expect("read");
+    assert_eq!(
+        entrants
+            .iter()
+            .map(|entrant| (entrant.user_id, entrant.seat))
+            .collect::<Vec<_>>(),
+        [(UserId::ERASED, Some(0)), (BOB, Some(1))],
+        "her seat stays in the bracket, for nobody in particular"
+    );
+    assert_eq!(
+        store
+            .tournament_log(GUILD, cup.id)
+            .await
+            .expect("read")
+            .len(),
+        1,
+        "her report still counts"
+    );
+}
+
+/// A tournament Erin created, entered and reported a result in.
+async fn erins_tournament(store: &dyn Store) {
+    let cup = store
+        .create_tournament(&NewTournament {
+            guild_id: GUILD,
+            name: "Erin's cup".to_owned(),
+            game: None,
+            format: Format::SingleElimination,
+            team_size: 1,
+            seeding: Seeding::Random,
+            channel_id: GENERAL,
+            created_by: ERIN,
+            created_at: at(21, 0),
+        })
+        .await
+        .expect("created")
+        .expect("the server's first");
+    for player in [ERIN, BOB] {
+        store
+            .join_tournament(GUILD, cup, player, at(21, 5), 128)
+            .await
+            .expect("joins");
+    }
+    assert!(store
+        .start_tournament(GUILD, cup, &[(1, 0), (2, 1)], at(21, 10))
+        .await
+        .expect("starts"));
+    let report = LoggedEvent {
+        event: Event::Report {
+            number: 1,
+            by: 0,
+            winner: 0,
+        },
+        actor: ERIN,
+        at: at(21, 20),
+    };
+    assert!(store
+        .append_tournament_event(GUILD, cup, 1, &report, false)
+        .await
+        .expect("reported"));
+    let export = store.member_export(GUILD, ERIN).await.expect("export");
+    assert_eq!(
+        export
+            .tournaments
+            .iter()
+            .map(|entry| (entry.name.as_str(), entry.seed, entry.joined_at))
+            .collect::<Vec<_>>(),
+        [("Erin's cup", Some(1), at(21, 5))],
+        "her export lists the tournament"
+    );
 }
 
 fn all_time(kind: KillKind) -> BoardScope {
@@ -412,6 +497,7 @@ async fn erasing_a_member_leaves_no_row_naming_them_and_the_squad_totals_stay(st
         after.is_empty(),
         "nothing in the guild names Erin: {after:?}"
     );
+    erins_seat_stays(store).await;
     let elsewhere = store
         .columns_holding(OTHER_GUILD, ERIN.to_db())
         .await

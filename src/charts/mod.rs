@@ -21,8 +21,10 @@
 //! - [`hours_heatmap`] — month × hour of day, and top members × hour of day.
 //! - [`timeline`] — weekly hours per top member, and the community total.
 //! - [`messages`] — messages per day and the busiest channels.
+//! - [`bracket`] — a tournament's bracket, or a round robin's cross table.
 
 mod bar_panel;
+pub mod bracket;
 mod canvas;
 mod categories;
 pub mod community_graph;
@@ -45,6 +47,7 @@ mod samples;
 #[cfg(test)]
 mod testing;
 
+pub use bracket::{bracket, cross_table, Bracket, BracketMatch, CrossTable};
 pub use community_graph::{community_graph, Community, CommunityGraph, GraphEdge, GraphNode};
 pub use horizontal_bars::{horizontal_bars, HorizontalBars, LabelledHours};
 pub use hours_heatmap::{hours_heatmap, HourRow, HoursHeatmap};

@@ -329,6 +329,70 @@ fn sample_messages() -> Messages {
     }
 }
 
+/// A twelve-player bracket two rounds in (byes to the top four seeds), drawn from the rules.
+fn sample_bracket() -> Bracket {
+    use crate::domain::tournament::{Event, Format, Tournament};
+    let mut cup = Tournament::new(Format::SingleElimination, 12).expect("a bracket");
+    for _ in 0..2 {
+        let open: Vec<(u32, usize)> = cup
+            .open_matches(None)
+            .map(|game| {
+                (
+                    game.number,
+                    game.players[usize::from(game.number % 3 == 0)].expect("p"),
+                )
+            })
+            .collect();
+        for (number, winner) in open {
+            cup.apply(&Event::Decide { number, winner })
+                .expect("decided");
+        }
+    }
+    Bracket {
+        title: "Friday night cup".to_owned(),
+        subtitle: "single elimination · 12 players · quarter-finals".to_owned(),
+        matches: cup
+            .matches()
+            .iter()
+            .map(|game| BracketMatch {
+                number: game.number,
+                round: game.round,
+                players: game.players.map(|seat| match seat {
+                    Some(seat) => Some(name(seat)),
+                    None if game.round == 1 => Some("bye".to_owned()),
+                    None => None,
+                }),
+                winner: game
+                    .winner()
+                    .and_then(|winner| game.players.iter().position(|seat| *seat == Some(winner))),
+            })
+            .collect(),
+    }
+}
+
+/// A six-player round robin with most of its matches played.
+fn sample_cross_table() -> CrossTable {
+    let results = vec![
+        (0, 1),
+        (2, 0),
+        (0, 3),
+        (4, 0),
+        (1, 2),
+        (1, 3),
+        (5, 1),
+        (2, 3),
+        (2, 4),
+        (3, 4),
+        (5, 3),
+    ];
+    CrossTable {
+        title: "Spring league".to_owned(),
+        subtitle: "round robin · 6 players".to_owned(),
+        entrants: (0..6).map(name).collect(),
+        results,
+    }
+}
+
 /// Renders `draw` a few times and prints the fastest and the median time.
 fn timed(
     label: &str,
@@ -414,5 +478,15 @@ fn render_samples_and_timings() {
     save(
         "messages.png",
         &timed("messages (60 days, 8 channels)", 20, || messages(&posts)),
+    );
+    let cup = sample_bracket();
+    save(
+        "bracket.png",
+        &timed("bracket (12 players)", 20, || bracket(&cup)),
+    );
+    let league = sample_cross_table();
+    save(
+        "cross_table.png",
+        &timed("cross table (6 players)", 20, || cross_table(&league)),
     );
 }

@@ -66,6 +66,15 @@ impl From<crate::community::charts::ChartsError> for CommandError {
     }
 }
 
+impl From<crate::squad::tournaments::Failure> for CommandError {
+    fn from(failure: crate::squad::tournaments::Failure) -> Self {
+        match failure {
+            crate::squad::tournaments::Failure::Refused(sentence) => Self::User(sentence),
+            crate::squad::tournaments::Failure::Store(error) => error.into(),
+        }
+    }
+}
+
 impl From<crate::exports::ExportError> for CommandError {
     fn from(error: crate::exports::ExportError) -> Self {
         match error {

@@ -16,7 +16,7 @@ use serenity::FullEvent;
 
 use crate::app::App;
 use crate::discord::commands::{history, privacy, week};
-use crate::discord::{activity, members, schedule};
+use crate::discord::{activity, members, schedule, tournament};
 use crate::discord::{reply, CommandError};
 use crate::domain::ids::GuildId;
 
@@ -78,6 +78,8 @@ pub async fn handle(
                 week::on_component(ctx, app, click).await?;
             } else if click.data.custom_id.starts_with(privacy::ERASE_PREFIX) {
                 privacy::on_component(ctx, app, click).await?;
+            } else if click.data.custom_id.starts_with(tournament::PREFIX) {
+                tournament::on_component(ctx, app, click).await?;
             } else {
                 // A button or menu of an older version, or a forged one: still answered, since
                 // Discord otherwise shows the member "This interaction failed".

@@ -17,6 +17,8 @@
 //!   events that concern it.
 //! - [`achievements`] — announcing badges, granting their roles, and the voice pass.
 //! - [`sweeper`] — ends idle game sessions and posts their summaries; a task the app owns.
+//! - [`tournament`] — tournament lobbies with their buttons, brackets as text and pictures, and
+//!   the result events.
 //! - [`error`] — the one error type of commands and the one place that reports errors.
 
 pub mod achievements;
@@ -34,6 +36,7 @@ pub mod reply;
 pub mod schedule;
 pub mod startup;
 pub mod sweeper;
+pub mod tournament;
 pub mod webhooks;
 
 use std::sync::Arc;

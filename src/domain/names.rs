@@ -169,6 +169,30 @@ impl BadgeName {
     }
 }
 
+/// The most characters a tournament's name may have.
+pub const MAX_TOURNAMENT_CHARS: usize = 60;
+
+/// A tournament's name ("Friday cup"), one line of visible text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TournamentName(String);
+
+impl TournamentName {
+    /// Checks a tournament name.
+    ///
+    /// # Errors
+    /// A sentence for the user when it is empty, too long, or holds line breaks, invisible or
+    /// direction-changing characters.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        checked(text, MAX_TOURNAMENT_CHARS, "tournament name").map(Self)
+    }
+
+    /// The name as given.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -568,6 +568,97 @@ fn round_robin(entrants: usize) -> Vec<Match> {
     matches
 }
 
+/// How entrants are put in order when a tournament starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seeding {
+    /// A random draw.
+    Random,
+    /// Most kills this season first (ties by the draw).
+    Kills,
+}
+
+impl Seeding {
+    /// The key, as stored.
+    #[must_use]
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Random => "random",
+            Self::Kills => "kills",
+        }
+    }
+
+    /// The seeding with this key.
+    #[must_use]
+    pub fn from_key(key: &str) -> Option<Self> {
+        [Self::Random, Self::Kills]
+            .into_iter()
+            .find(|seeding| seeding.key() == key)
+    }
+}
+
+/// Where a tournament stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Taking entrants.
+    Open,
+    /// Started: matches are being played.
+    Running,
+    /// Every match is settled.
+    Finished,
+    /// Stopped by a manager.
+    Cancelled,
+}
+
+impl State {
+    /// The key, as stored.
+    #[must_use]
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Running => "running",
+            Self::Finished => "finished",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// The state with this key.
+    #[must_use]
+    pub fn from_key(key: &str) -> Option<Self> {
+        [Self::Open, Self::Running, Self::Finished, Self::Cancelled]
+            .into_iter()
+            .find(|state| state.key() == key)
+    }
+
+    /// Whether it is open or running: a server has at most one such tournament.
+    #[must_use]
+    pub const fn is_active(self) -> bool {
+        matches!(self, Self::Open | Self::Running)
+    }
+}
+
+/// The largest team a tournament can have.
+pub const MAX_TEAM_SIZE: usize = 5;
+
+/// Players in seed order dealt into teams of about `team_size`, snake-draft style (the first
+/// seed to team 1, the second to team 2 … then back), so teams come out balanced: as many teams
+/// as `team_size` fills, each with `team_size` or one more. Team 1 is the first seed's team.
+/// Fewer players than two teams need gives fewer than two teams, which the caller refuses.
+#[must_use]
+pub fn teams<T: Clone>(players: &[T], team_size: usize) -> Vec<Vec<T>> {
+    let count = players.len() / team_size.max(1);
+    if count == 0 {
+        return Vec::new();
+    }
+    let mut teams = vec![Vec::new(); count];
+    for (index, player) in players.iter().enumerate() {
+        let lap = index / count;
+        let step = index % count;
+        let team = if lap % 2 == 0 { step } else { count - 1 - step };
+        teams[team].push(player.clone());
+    }
+    teams
+}
+
 /// Entrants in seed order: by `kills` (most first, ties by `shuffle`) when given, else in the
 /// order `shuffle` gives. `shuffle` is the draw's random number per entrant, kept with the
 /// tournament so the draw can be rebuilt.
@@ -590,6 +681,35 @@ pub fn seed<T: Clone>(entrants: &[(T, u64)], kills: Option<&[u64]>) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn teams_are_dealt_snake_style_and_balanced() {
+        let players: Vec<u32> = (1..=7).collect();
+        let teams = teams(&players, 2);
+        assert_eq!(teams, vec![vec![1, 6, 7], vec![2, 5], vec![3, 4]]);
+        assert!(
+            super::teams(&players, 4).len() == 1,
+            "one team is not a tournament"
+        );
+        assert!(super::teams(&[1, 2, 3], 5).is_empty());
+        assert_eq!(super::teams(&[1, 2, 3], 1), vec![vec![1], vec![2], vec![3]]);
+    }
+
+    #[test]
+    fn keys_read_back() {
+        for state in [
+            State::Open,
+            State::Running,
+            State::Finished,
+            State::Cancelled,
+        ] {
+            assert_eq!(State::from_key(state.key()), Some(state));
+        }
+        for seeding in [Seeding::Random, Seeding::Kills] {
+            assert_eq!(Seeding::from_key(seeding.key()), Some(seeding));
+        }
+        assert_eq!(State::from_key("paused"), None);
+    }
 
     fn report(number: u32, by: Entrant, winner: Entrant) -> Event {
         Event::Report { number, by, winner }

@@ -36,6 +36,7 @@ pub mod schedule;
 pub mod sql;
 pub mod sqlite;
 pub mod squad;
+pub mod tournaments;
 mod unreachable;
 pub mod webhooks;
 
@@ -63,6 +64,7 @@ pub use records::{
 pub use retention::RetentionStore;
 pub use schedule::ScheduleStore;
 pub use squad::SquadStore;
+pub use tournaments::TournamentStore;
 pub use webhooks::WebhookStore;
 
 /// Which database a [`Store`] talks to; shown by /about and `check-config`.
@@ -199,6 +201,7 @@ pub trait Store:
     + PortableStore
     + WebhookStore
     + RecapStore
+    + TournamentStore
     + Any
     + Send
     + Sync

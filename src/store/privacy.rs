@@ -180,6 +180,8 @@ pub struct MemberExport {
     pub weekly_schedule: Vec<WeekdayRow>,
     /// Badges they hold, by milestone key.
     pub achievements: Vec<AchievementRow>,
+    /// The tournaments they entered.
+    pub tournaments: Vec<TournamentEntryRow>,
     /// Their time zone, if set.
     pub timezone: Option<String>,
 }
@@ -191,6 +193,21 @@ pub struct AchievementRow {
     pub milestone: String,
     /// When it was unlocked.
     pub unlocked_at: DateTime<Utc>,
+}
+
+/// One row of [`MemberExport::tournaments`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TournamentEntryRow {
+    /// The tournament's number in the server.
+    pub tournament_id: i64,
+    /// Its name.
+    pub name: String,
+    /// When they joined.
+    pub joined_at: DateTime<Utc>,
+    /// Their seed (from 1; a team's members share one), once it started.
+    pub seed: Option<i64>,
+    /// When they left after the start.
+    pub left_at: Option<DateTime<Utc>>,
 }
 
 impl MemberExport {
@@ -213,6 +230,7 @@ impl MemberExport {
             || !self.schedule_marks.is_empty()
             || !self.weekly_schedule.is_empty()
             || !self.achievements.is_empty()
+            || !self.tournaments.is_empty()
     }
 }
 

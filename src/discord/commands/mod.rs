@@ -29,6 +29,7 @@ command_modules!(
     session,
     stats,
     timezone,
+    tournament,
     track,
     webhooks,
     week
@@ -54,6 +55,7 @@ pub fn all() -> Vec<poise::Command<Arc<App>, CommandError>> {
         season::season(),
         schedule::schedule(),
         recap::recap(),
+        tournament::tournament(),
         timezone::timezone(),
         rank::rank(),
         config::config(),

@@ -21,6 +21,7 @@ mod recap;
 mod retention;
 mod schedule;
 mod squad;
+mod tournaments;
 mod webhooks;
 
 use std::fmt;

@@ -10,7 +10,7 @@ use crate::store::codec::{application_id_from_db, count_from_db, StoredId};
 use crate::store::privacy::{
     AchievementRow, CommandHourRow, EmojiHourRow, Erased, FlagChangeRow, GameRow, JoinRow, KillRow,
     MarkRow, MemberExport, MessageHourRow, PrivacyAction, PrivacyChoices, PrivacyStore,
-    RecordedAbout, VoiceStayRow, WeekdayRow,
+    RecordedAbout, TournamentEntryRow, VoiceStayRow, WeekdayRow,
 };
 use crate::store::{MemberRecord, StoreError};
 
@@ -90,6 +90,10 @@ const ERASE_ANONYMISES: &[&str] = &[
     "UPDATE game_sessions SET ended_by = $3 WHERE guild_id = $1 AND ended_by = $2",
     "UPDATE seasons SET started_by = $3 WHERE guild_id = $1 AND started_by = $2",
     "UPDATE seasons SET ended_by = $3 WHERE guild_id = $1 AND ended_by = $2",
+    // A bracket needs its seats: the entry stays, as an erased member.
+    "UPDATE tournament_entrants SET user_id = $3 WHERE guild_id = $1 AND user_id = $2",
+    "UPDATE tournament_events SET actor_id = $3 WHERE guild_id = $1 AND actor_id = $2",
+    "UPDATE tournaments SET created_by = $3 WHERE guild_id = $1 AND created_by = $2",
 ];
 
 impl<DB> SqlStore<DB>
@@ -551,6 +555,19 @@ where
                 user_id,
             )
             .await?;
+        let entries: Vec<(i64, String, i64, Option<i64>, Option<i64>)> = self
+            .member_rows(
+                &format!(
+                    "SELECT t.id, t.name, {}, e.seat, {} FROM tournament_entrants AS e
+                     JOIN tournaments AS t ON t.id = e.tournament_id
+                     WHERE e.guild_id = $1 AND e.user_id = $2 ORDER BY t.id",
+                    ms("e.joined_at"),
+                    ms("e.left_at")
+                ),
+                guild_id,
+                user_id,
+            )
+            .await?;
         let timezone: Option<(String,)> = self
             .member_rows(
                 "SELECT timezone FROM member_timezones WHERE guild_id = $1 AND user_id = $2",
@@ -673,6 +690,18 @@ where
                     milestone,
                     unlocked_at: time(unlocked),
                 })
+                .collect(),
+            tournaments: entries
+                .into_iter()
+                .map(
+                    |(tournament_id, name, joined, seat, left)| TournamentEntryRow {
+                        tournament_id,
+                        name,
+                        joined_at: time(joined),
+                        seed: seat.map(|seat| seat + 1),
+                        left_at: left.map(time),
+                    },
+                )
                 .collect(),
             timezone,
         })
