@@ -54,6 +54,7 @@ conformance! {
         the_charts_stay_cache_reads_what_the_ledger_holds_as_it_grows,
         a_member_export_holds_their_rows_and_nobody_elses,
         a_recap_counts_its_week_and_names_no_hidden_member,
+        a_recap_sums_whole_days_and_the_hours_around_them,
         a_recap_is_claimed_once_and_its_setting_round_trips,
     ],
 }
@@ -2058,6 +2059,51 @@ async fn a_recap_counts_its_week_and_names_no_hidden_member(store: &dyn Store) {
     );
 
     hidden_and_on_another_clock(store).await;
+}
+
+/// A week that does not start at a UTC midnight (a server on another clock) counts its whole
+/// days from the members' daily counts and the hours around them from the hourly rollups: each
+/// post once, none from outside, whichever flush brought it.
+async fn a_recap_sums_whole_days_and_the_hours_around_them(store: &dyn Store) {
+    guild_with_a_leaver_and_a_bot(store).await;
+    let day = |n: i64, hour: u32| at(hour, 30) + Duration::days(n);
+    let inside = [(0, 5, 1), (1, 12, 2), (1, 23, 1), (2, 1, 4), (3, 3, 3)];
+    let outside = [(-1, 23, 7), (0, 3, 6), (3, 9, 5)];
+    for (batch, (n, hour, count)) in inside.iter().chain(&outside).enumerate() {
+        // One flush per post, so a day's row is added to as the ingest would.
+        let mut deltas = Deltas::default();
+        posts(&mut deltas, GUILD, GENERAL, ADA, day(*n, *hour), *count);
+        posts(&mut deltas, GUILD, RAIDS, BOB, day(*n, *hour), 1);
+        store
+            .apply_deltas(&format!("days-{batch}"), &deltas)
+            .await
+            .expect("flushed");
+    }
+    let range = (day(0, 4), day(3, 4));
+    let counts = store.recap_counts(GUILD, range, 5).await.expect("read");
+    let ada: u64 = inside.iter().map(|(_, _, count)| u64::from(*count)).sum();
+    assert_eq!(
+        counts.top_posters,
+        vec![(ADA, ada), (BOB, 5)],
+        "two edge hours and two whole days"
+    );
+    assert_eq!(counts.messages, ada + 5);
+    let utc_days = store
+        .recap_counts(
+            GUILD,
+            (
+                day(0, 0) - Duration::minutes(30),
+                day(2, 0) - Duration::minutes(30),
+            ),
+            5,
+        )
+        .await
+        .expect("read");
+    assert_eq!(
+        utc_days.top_posters,
+        vec![(ADA, 10), (BOB, 4)],
+        "midnight to midnight"
+    );
 }
 
 /// The period before, the same period with Bob hidden (counted, never named) and on Tokyo's

@@ -85,6 +85,14 @@ pub type MessageRowKey = (i64, DateTime<Utc>, i64, i64);
 /// A channel rollup row's key in primary-key order: guild, hour, channel.
 pub type ChannelRowKey = (i64, DateTime<Utc>, i64);
 
+/// A member's messages-per-day row key in primary-key order: guild, UTC day (its midnight), user.
+pub type MemberDayKey = (i64, DateTime<Utc>, i64);
+
+/// The UTC midnight starting the day that holds `hour`.
+pub(super) fn day_of(hour: DateTime<Utc>) -> DateTime<Utc> {
+    hour.date_naive().and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
 /// An emoji rollup row's key in primary-key order: guild, hour, emoji, user.
 pub type EmojiRowKey<'a> = (i64, DateTime<Utc>, &'a str, i64);
 
@@ -98,6 +106,8 @@ pub struct RollupRows<'a> {
     pub messages: Vec<(MessageRowKey, MessageCounts)>,
     /// The server-wide messages per channel and hour the message rows add up to.
     pub channels: Vec<(ChannelRowKey, u64)>,
+    /// Each member's messages per UTC day the message rows add up to (none for zero).
+    pub member_days: Vec<(MemberDayKey, u64)>,
     /// Emoji rows.
     pub emojis: Vec<(EmojiRowKey<'a>, EmojiCounts)>,
     /// Application-command rows and their uses.
@@ -142,6 +152,13 @@ pub(super) fn rollup_rows(
         let row = channels.entry((guild, hour, channel)).or_default();
         *row = row.saturating_add(counts.messages);
     }
+    let mut member_days: BTreeMap<MemberDayKey, u64> = BTreeMap::new();
+    for (&(guild, hour, _, user), counts) in
+        messages.iter().filter(|(_, counts)| counts.messages > 0)
+    {
+        let row = member_days.entry((guild, day_of(hour), user)).or_default();
+        *row = row.saturating_add(counts.messages);
+    }
     let mut emojis: BTreeMap<EmojiRowKey<'_>, EmojiCounts> = BTreeMap::new();
     for (key, counts) in deltas
         .emojis
@@ -182,6 +199,7 @@ pub(super) fn rollup_rows(
     RollupRows {
         messages: messages.into_iter().collect(),
         channels: channels.into_iter().collect(),
+        member_days: member_days.into_iter().collect(),
         emojis: emojis.into_iter().collect(),
         apps: apps.into_iter().collect(),
     }

@@ -23,8 +23,8 @@ use super::activity::InviteRecord;
 use super::codec::{count_to_db, StoredId};
 use super::normalize::{truncate_to_millis, RollupRows};
 use super::sql::dialect::{
-    APP_ROLLUP_UPSERT, CHANNEL_ROLLUP_UPSERT, EMOJI_ROLLUP_UPSERT, INVITE_UPSERT, MEMBER_UPSERT,
-    MESSAGE_ROLLUP_UPSERT,
+    APP_ROLLUP_UPSERT, CHANNEL_ROLLUP_UPSERT, EMOJI_ROLLUP_UPSERT, INVITE_UPSERT,
+    MEMBER_DAY_UPSERT, MEMBER_UPSERT, MESSAGE_ROLLUP_UPSERT,
 };
 use super::sql::{Dialect, SqlStore};
 use super::{unreachable, Backend, MemberRecord, StoreError};
@@ -350,6 +350,26 @@ async fn add_message_rollups(
         .bind(&guilds)
         .bind(&hours)
         .bind(&channels)
+        .bind(&messages)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if !rows.member_days.is_empty() {
+        let (mut guilds, mut days, mut users, mut messages) = (vec![], vec![], vec![], vec![]);
+        for ((guild, day, user), count) in &rows.member_days {
+            guilds.push(*guild);
+            days.push(*day);
+            users.push(*user);
+            messages.push(count_to_db(*count));
+        }
+        sqlx::query(&format!(
+            "INSERT INTO member_message_days (guild_id, day_at, user_id, messages)
+                 SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::bigint[],
+                     $4::bigint[]){MEMBER_DAY_UPSERT}"
+        ))
+        .bind(&guilds)
+        .bind(&days)
+        .bind(&users)
         .bind(&messages)
         .execute(&mut *tx)
         .await?;

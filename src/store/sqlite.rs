@@ -25,8 +25,8 @@ use super::activity::InviteRecord;
 use super::codec::{count_to_db, StoredId};
 use super::normalize::{from_millis, to_millis, RollupRows};
 use super::sql::dialect::{
-    APP_ROLLUP_UPSERT, CHANNEL_ROLLUP_UPSERT, EMOJI_ROLLUP_UPSERT, INVITE_UPSERT, MEMBER_UPSERT,
-    MESSAGE_ROLLUP_UPSERT,
+    APP_ROLLUP_UPSERT, CHANNEL_ROLLUP_UPSERT, EMOJI_ROLLUP_UPSERT, INVITE_UPSERT,
+    MEMBER_DAY_UPSERT, MEMBER_UPSERT, MESSAGE_ROLLUP_UPSERT,
 };
 use super::sql::{Dialect, SqlStore};
 use super::{unreachable, Backend, MemberRecord, StoreError};
@@ -300,6 +300,19 @@ impl Dialect for Sqlite {
                     .push_bind(count_to_db(*messages));
             });
             upsert.push(CHANNEL_ROLLUP_UPSERT);
+            execute_chunk(tx, upsert, chunk.len() == ROLLUP_ROWS_PER_STATEMENT).await?;
+        }
+        for chunk in rows.member_days.chunks(ROLLUP_ROWS_PER_STATEMENT) {
+            let mut upsert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO member_message_days (guild_id, day_at, user_id, messages) ",
+            );
+            upsert.push_values(chunk, |mut row, ((guild, day, user), messages)| {
+                row.push_bind(*guild)
+                    .push_bind(to_millis(*day))
+                    .push_bind(*user)
+                    .push_bind(count_to_db(*messages));
+            });
+            upsert.push(MEMBER_DAY_UPSERT);
             execute_chunk(tx, upsert, chunk.len() == ROLLUP_ROWS_PER_STATEMENT).await?;
         }
         for chunk in rows.emojis.chunks(ROLLUP_ROWS_PER_STATEMENT) {

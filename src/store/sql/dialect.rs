@@ -155,6 +155,11 @@ pub(in crate::store) const CHANNEL_ROLLUP_UPSERT: &str =
     " ON CONFLICT (guild_id, hour, channel_id) DO UPDATE SET
          messages = channel_rollups.messages + EXCLUDED.messages";
 
+/// The conflict clause of the members' messages-per-day upsert: counts add up.
+pub(in crate::store) const MEMBER_DAY_UPSERT: &str =
+    " ON CONFLICT (guild_id, day_at, user_id) DO UPDATE SET
+         messages = member_message_days.messages + EXCLUDED.messages";
+
 /// The conflict clause of the emoji rollup upsert: counts add up.
 pub(in crate::store) const EMOJI_ROLLUP_UPSERT: &str =
     " ON CONFLICT (guild_id, hour, emoji, user_id) DO UPDATE SET

@@ -57,6 +57,7 @@ const RECORDED: &[&str] = &[
 /// Rows deleted when a member is erased: `$1` is the guild, `$2` the member.
 const ERASE_DELETES: &[&str] = &[
     "DELETE FROM message_rollups WHERE guild_id = $1 AND user_id = $2",
+    "DELETE FROM member_message_days WHERE guild_id = $1 AND user_id = $2",
     "DELETE FROM emoji_rollups WHERE guild_id = $1 AND user_id = $2",
     "DELETE FROM app_rollups WHERE guild_id = $1 AND user_id = $2",
     "DELETE FROM voice_sessions WHERE guild_id = $1 AND user_id = $2",

@@ -182,9 +182,10 @@ where
     async fn recap_counts(
         &self,
         guild_id: GuildId,
-        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        range: (DateTime<Utc>, DateTime<Utc>),
         limit: u32,
     ) -> Result<RecapCounts, StoreError> {
+        let (from, to) = range;
         let (guild, from, to) = (guild_id.to_db(), DB::time_to_db(from), DB::time_to_db(to));
         let per_member = |sql: &'static str| {
             sqlx::query_as::<_, (i64, i64)>(sql)
@@ -200,11 +201,27 @@ where
              GROUP BY player_id",
         )
         .await?;
-        let messages = per_member(
-            "SELECT user_id, CAST(SUM(messages) AS BIGINT) FROM message_rollups
-             WHERE guild_id = $1 AND hour >= $2 AND hour < $3
-             GROUP BY user_id",
+        // Whole UTC days from the members' daily counts; the hours before the first midnight
+        // and after the last one (a server whose clock is not UTC) from the hourly rollups.
+        let (days_from, days_to) = whole_days(range);
+        let messages: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT user_id, CAST(SUM(messages) AS BIGINT) FROM (
+                 SELECT user_id, messages FROM member_message_days
+                 WHERE guild_id = $1 AND day_at >= $4 AND day_at < $5
+                 UNION ALL
+                 SELECT user_id, messages FROM message_rollups
+                 WHERE guild_id = $1 AND hour >= $2 AND hour < $4
+                 UNION ALL
+                 SELECT user_id, messages FROM message_rollups
+                 WHERE guild_id = $1 AND hour >= $5 AND hour < $3
+             ) AS week GROUP BY user_id",
         )
+        .bind(guild)
+        .bind(from)
+        .bind(to)
+        .bind(DB::time_to_db(days_from))
+        .bind(DB::time_to_db(days_to))
+        .fetch_all(&self.pool)
         .await?;
         let hours: Vec<(DB::Time, i64)> = sqlx::query_as(
             "SELECT hour, CAST(SUM(messages) AS BIGINT) FROM channel_rollups
@@ -252,6 +269,23 @@ where
     }
 }
 
+/// The whole UTC days inside `[from, to)`, as their first midnight and the midnight after the
+/// last; both `to` when there is none.
+fn whole_days((from, to): (DateTime<Utc>, DateTime<Utc>)) -> (DateTime<Utc>, DateTime<Utc>) {
+    let midnight = |at: DateTime<Utc>| at.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+    let first = if midnight(from) == from {
+        from
+    } else {
+        midnight(from) + chrono::TimeDelta::days(1)
+    };
+    let last = midnight(to);
+    if first < last {
+        (first, last)
+    } else {
+        (to, to)
+    }
+}
+
 fn settings_from_row<DB: Dialect>(
     (channel, weekday, hour, at): (i64, i64, i64, DB::Time),
 ) -> Result<RecapSettings, StoreError> {
@@ -261,4 +295,29 @@ fn settings_from_row<DB: Dialect>(
         hour: u32::try_from(hour).unwrap_or(0),
         set_up_at: DB::time_from_db(at)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0)
+            .single()
+            .expect("a time")
+    }
+
+    #[test]
+    fn whole_days_are_cut_from_a_week_on_any_clock() {
+        assert_eq!(whole_days((at(2, 0), at(9, 0))), (at(2, 0), at(9, 0)));
+        assert_eq!(whole_days((at(2, 15), at(9, 15))), (at(3, 0), at(9, 0)));
+        assert_eq!(
+            whole_days((at(2, 15), at(3, 9))),
+            (at(3, 9), at(3, 9)),
+            "no whole day"
+        );
+        assert_eq!(whole_days((at(2, 0), at(2, 23))), (at(2, 23), at(2, 23)));
+    }
 }

@@ -29,6 +29,13 @@ const KINDS: &[Kind] = &[
         old: "hour < $2",
         voice_stays: false,
     },
+    // A day goes with its first hour: nothing older than the cutoff is kept, even summed.
+    Kind {
+        table: "member_message_days",
+        key: "guild_id, day_at, user_id",
+        old: "day_at < $2",
+        voice_stays: false,
+    },
     Kind {
         table: "channel_rollups",
         key: "guild_id, hour, channel_id",

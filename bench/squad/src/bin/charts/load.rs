@@ -129,18 +129,30 @@ pub(crate) async fn load(store: &dyn Store, data: &Path, guild: GuildId) -> anyh
     let server_wide = "INSERT INTO channel_rollups (guild_id, hour, channel_id, messages)
         SELECT guild_id, hour, channel_id, SUM(messages) FROM message_rollups
         WHERE guild_id = $1 GROUP BY guild_id, hour, channel_id";
+    // And each member's messages per UTC day, as migration 0016 builds them.
+    let member_days = |day: &str| {
+        format!(
+            "INSERT INTO member_message_days (guild_id, day_at, user_id, messages)
+             SELECT guild_id, {day}, user_id, SUM(messages) FROM message_rollups
+             WHERE guild_id = $1 GROUP BY guild_id, {day}, user_id HAVING SUM(messages) > 0"
+        )
+    };
     match pool {
         StorePool::Sqlite(pool) => {
-            sqlx::query(server_wide)
-                .bind(to_db(guild.0))
-                .execute(pool)
-                .await?;
+            for sql in [
+                server_wide.to_owned(),
+                member_days("hour - (hour % 86400000)"),
+            ] {
+                sqlx::query(&sql).bind(to_db(guild.0)).execute(pool).await?;
+            }
         }
         StorePool::Postgres(pool) => {
-            sqlx::query(server_wide)
-                .bind(to_db(guild.0))
-                .execute(pool)
-                .await?;
+            for sql in [
+                server_wide.to_owned(),
+                member_days("date_trunc('day', hour, 'UTC')"),
+            ] {
+                sqlx::query(&sql).bind(to_db(guild.0)).execute(pool).await?;
+            }
         }
     }
     match pool {
