@@ -78,7 +78,10 @@ pub async fn numbers(
     hidden: &[UserId],
 ) -> Result<WeekNumbers, StoreError> {
     let limit = u32::try_from(TOP + hidden.len()).unwrap_or(u32::MAX);
-    let counts = store.recap_counts(guild, (from, to), limit).await?;
+    let (counts, stays) = tokio::try_join!(
+        store.recap_counts(guild, (from, to), limit),
+        store.voice_sessions(guild, None, from, to),
+    )?;
     let shown = |top: Vec<(UserId, u64)>| -> Vec<(UserId, u64)> {
         top.into_iter()
             .filter(|(user, _)| !hidden.contains(user))
@@ -101,7 +104,6 @@ pub async fn numbers(
         hours[local.hour() as usize] += messages;
         *days.entry(local.date_naive()).or_default() += messages;
     }
-    let stays = store.voice_sessions(guild, None, from, to).await?;
     let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
     let week_stays: Vec<VoiceStay> = stays
         .iter()
@@ -190,7 +192,9 @@ pub async fn week_and_before(
     tz: Tz,
 ) -> Result<(WeekNumbers, WeekNumbers), StoreError> {
     let hidden = store.hidden_members(guild).await?;
-    let this = numbers(store, guild, (week.start, week.end), tz, &hidden).await?;
-    let before = numbers(store, guild, (week.previous_start, week.start), tz, &hidden).await?;
-    Ok((this, before))
+    // The two weeks read separate rows: both at once, on two connections.
+    tokio::try_join!(
+        numbers(store, guild, (week.start, week.end), tz, &hidden),
+        numbers(store, guild, (week.previous_start, week.start), tz, &hidden),
+    )
 }
