@@ -360,7 +360,7 @@ async fn erins_tournament(store: &dyn Store) {
             .expect("joins");
     }
     assert!(store
-        .start_tournament(GUILD, cup, &[(1, 0), (2, 1)], at(21, 10))
+        .start_tournament(GUILD, cup, &[(1, ERIN, 0), (2, BOB, 1)], at(21, 10))
         .await
         .expect("starts"));
     let report = LoggedEvent {

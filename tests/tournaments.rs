@@ -25,6 +25,7 @@ conformance! {
         seeding_by_season_kills_deals_balanced_teams,
         a_cancelled_tournament_takes_no_result_and_frees_the_server,
         kills_tracked_while_a_match_runs_are_its_stats,
+        a_withdrawal_left_half_done_or_an_erased_player_is_made_by_the_next_event,
     ],
 }
 
@@ -458,31 +459,34 @@ async fn seeding_by_season_kills_deals_balanced_teams(store: &dyn Store) {
         .await
         .expect("starts");
     assert_eq!(loaded.record.id, id);
-    // By kills: 2 (40), 4 (25), 3 (7), 1 (2), 5 (1); snake-dealt into two teams.
+    // By kills: 2 (40), 4 (25), 3 (7), 1 (2), 5 (1); snake-dealt into three teams of at most
+    // two: [2], [4, 5], [3, 1].
     assert_eq!(
         loaded.seats,
         [
-            vec![player(1), player(2), player(5)],
-            vec![player(3), player(4)],
-        ]
-        .map(|mut team| {
-            team.sort_unstable();
-            team
-        }),
+            vec![player(2)],
+            vec![player(4), player(5)],
+            vec![player(1), player(3)]
+        ],
         "teams follow the draw: {:?}",
         loaded.seats
     );
+    let bracket = loaded.bracket.as_ref().expect("b");
+    assert_eq!(
+        bracket.match_numbered(1).expect("1").outcome,
+        Outcome::Won(0, Settled::Bye),
+        "the top seed's team has the bye"
+    );
     // Any player of a team reports for it; the other team's player confirms.
-    let progress = tournaments::report(store, GUILD, player(5), 1, player(4), at(6))
+    let progress = tournaments::report(store, GUILD, player(5), 2, player(4), at(6))
         .await
         .expect("reports for the team");
     assert!(progress.settled.is_empty());
-    let progress = tournaments::report(store, GUILD, player(3), 1, player(4), at(7))
+    let progress = tournaments::report(store, GUILD, player(3), 2, player(4), at(7))
         .await
         .expect("confirms");
-    assert_eq!(progress.settled, [1]);
-    assert_eq!(progress.loaded.record.state, State::Finished);
-    let data = tournaments::result_data(&progress.loaded, 1).expect("data");
+    assert_eq!(progress.settled, [2]);
+    let data = tournaments::result_data(&progress.loaded, 2).expect("data");
     assert_eq!(data["match"]["winner"]["seed"], 2);
     assert_eq!(
         data["match"]["winner"]["members"]
@@ -578,5 +582,73 @@ async fn kills_tracked_while_a_match_runs_are_its_stats(store: &dyn Store) {
     assert_eq!(
         kills, expected,
         "only the match's game, between its start and its result"
+    );
+}
+
+async fn a_withdrawal_left_half_done_or_an_erased_player_is_made_by_the_next_event(
+    store: &dyn Store,
+) {
+    let loaded = started_cup_of_four(store).await;
+    let id = loaded.record.id;
+    let bracket = loaded.bracket.clone().expect("b");
+    let first = bracket.match_numbered(1).expect("1").clone();
+    let leaver = in_seat(&loaded, first.players[1].expect("p"));
+    // The leave was saved but its withdrawal never made (the process stopped in between).
+    store
+        .leave_tournament(GUILD, id, leaver, at(6))
+        .await
+        .expect("left");
+    let again = tournaments::leave(store, GUILD, id, leaver, at(7))
+        .await
+        .expect("leaving again finishes it");
+    assert_eq!(again.settled, [1], "a walkover at last");
+    refused(
+        tournaments::leave(store, GUILD, id, leaver, at(8)).await,
+        "not in this tournament",
+    );
+
+    // An erased player's match goes to their opponent before the next result is checked.
+    let second = bracket.match_numbered(2).expect("2").clone();
+    let (stays, erased) = (
+        in_seat(&loaded, second.players[0].expect("p")),
+        in_seat(&loaded, second.players[1].expect("p")),
+    );
+    store
+        .erase_member(GUILD, erased, None, at(9))
+        .await
+        .expect("erased");
+    refused(
+        tournaments::report(store, GUILD, stays, 2, stays, at(10)).await,
+        "settled already",
+    );
+    let after = tournaments::latest(store, GUILD).await.expect("read");
+    let walkover = after
+        .bracket
+        .as_ref()
+        .expect("b")
+        .match_numbered(2)
+        .expect("2")
+        .outcome;
+    assert_eq!(
+        walkover,
+        Outcome::Won(second.players[0].expect("p"), Settled::Walkover)
+    );
+
+    // An entry in a tournament not started yet goes with the member.
+    tournaments::cancel(store, GUILD, at(11))
+        .await
+        .expect("cancelled");
+    let open = with_players(store, &cup(Format::RoundRobin, 1, Seeding::Random), 2).await;
+    store
+        .erase_member(GUILD, player(1), None, at(12))
+        .await
+        .expect("erased");
+    let entrants = store.tournament_entrants(GUILD, open).await.expect("read");
+    assert_eq!(
+        entrants
+            .iter()
+            .map(|entrant| entrant.user_id)
+            .collect::<Vec<_>>(),
+        [player(2)]
     );
 }

@@ -179,17 +179,23 @@ fn match_line(loaded: &Loaded, game: &crate::domain::tournament::Match) -> Strin
     format!("`#{}` {players} — {state}", game.number)
 }
 
-/// The matches still to play, then the results, most recent round first, within one message.
+/// `before` (what just happened, if anything), the matches still to play, then the results, most
+/// recent first, within one message.
 #[must_use]
-pub fn bracket_text(loaded: &Loaded) -> String {
+pub fn bracket_text(loaded: &Loaded, before: &str) -> String {
     let settings = &loaded.record.settings;
     let Some(bracket) = &loaded.bracket else {
         return format!("🏆 **{}** has not started.", settings.name);
     };
-    let header = match loaded.record.state {
+    let state = match loaded.record.state {
         State::Finished => format!("🏆 **{}** is over.", settings.name),
         State::Cancelled => format!("🏆 **{}** was cancelled; results so far:", settings.name),
         _ => format!("🏆 **{}** — {}.", settings.name, describe(loaded)),
+    };
+    let header = if before.is_empty() {
+        state
+    } else {
+        format!("{before}\n{state}")
     };
     let mut lines: Vec<String> = Vec::new();
     if bracket.is_finished() {
@@ -331,39 +337,24 @@ pub async fn picture(app: &App, loaded: &Loaded) -> Result<Option<Vec<u8>>, Comm
     Ok(Some(png))
 }
 
-/// The bracket's text with its picture attached, for a reply.
-///
-/// # Errors
-/// When the store fails or the picture cannot be drawn.
-pub async fn bracket_reply(
-    app: &App,
-    loaded: &Loaded,
-    before: &str,
-) -> Result<poise::CreateReply, CommandError> {
-    let mut text = String::from(before);
-    if !text.is_empty() {
-        text.push('\n');
+/// The bracket's text after `before`, with its picture attached when it can be drawn.
+pub async fn bracket_reply(app: &App, loaded: &Loaded, before: &str) -> poise::CreateReply {
+    let mut reply = reply::public().content(bracket_text(loaded, before));
+    // The result is saved already: a picture that cannot be drawn must not turn the answer
+    // into an error the player would retry.
+    match picture(app, loaded).await {
+        Ok(Some(png)) => {
+            reply = reply.attachment(serenity::CreateAttachment::bytes(
+                png,
+                format!("tournament-{}.png", loaded.record.id),
+            ));
+        }
+        Ok(None) => {}
+        Err(error) => {
+            tracing::warn!(%error, tournament = loaded.record.id, "could not draw the bracket");
+        }
     }
-    text.push_str(&bracket_text(loaded));
-    let text = shorten(&text);
-    let mut reply = reply::public().content(text);
-    if let Some(png) = picture(app, loaded).await? {
-        reply = reply.attachment(serenity::CreateAttachment::bytes(
-            png,
-            format!("tournament-{}.png", loaded.record.id),
-        ));
-    }
-    Ok(reply)
-}
-
-/// `text` cut to Discord's 2,000 characters.
-fn shorten(text: &str) -> String {
-    if text.chars().count() <= 2_000 {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(1_990).collect();
-    cut.push_str("\n…");
-    cut
+    reply
 }
 
 /// What a settled match's players tracked while it ran: "Match kills: @a 7 · @b 4".
@@ -447,6 +438,16 @@ pub async fn on_component(
         let loaded = match asked {
             Click::Join(id) => tournaments::join(store, guild, id, user, now).await?,
             Click::Leave(id) => {
+                let started = store
+                    .tournament(guild, id)
+                    .await?
+                    .is_some_and(|record| record.state != State::Open);
+                if started {
+                    // An old lobby must not forfeit a running tournament in one click.
+                    return Err(CommandError::user(
+                        "This tournament has started: to leave it, use /tournament leave.",
+                    ));
+                }
                 let leaving = tournaments::leave(store, guild, id, user, now).await?;
                 publish_results(app, &leaving.loaded, &leaving.settled).await;
                 leaving.loaded

@@ -639,13 +639,13 @@ impl State {
 /// The largest team a tournament can have.
 pub const MAX_TEAM_SIZE: usize = 5;
 
-/// Players in seed order dealt into teams of about `team_size`, snake-draft style (the first
-/// seed to team 1, the second to team 2 … then back), so teams come out balanced: as many teams
-/// as `team_size` fills, each with `team_size` or one more. Team 1 is the first seed's team.
-/// Fewer players than two teams need gives fewer than two teams, which the caller refuses.
+/// Players in seed order dealt into teams of at most `team_size`, snake-draft style (the first
+/// seed to team 1, the second to team 2 … then back), so teams come out balanced: as few teams as
+/// hold everyone, their sizes at most one apart. Team 1 is the first seed's team. Fewer players
+/// than two teams need gives one team (or none), which the caller refuses.
 #[must_use]
 pub fn teams<T: Clone>(players: &[T], team_size: usize) -> Vec<Vec<T>> {
-    let count = players.len() / team_size.max(1);
+    let count = players.len().div_ceil(team_size.max(1));
     if count == 0 {
         return Vec::new();
     }
@@ -686,12 +686,16 @@ mod tests {
     fn teams_are_dealt_snake_style_and_balanced() {
         let players: Vec<u32> = (1..=7).collect();
         let teams = teams(&players, 2);
-        assert_eq!(teams, vec![vec![1, 6, 7], vec![2, 5], vec![3, 4]]);
-        assert!(
-            super::teams(&players, 4).len() == 1,
+        assert_eq!(teams, vec![vec![1], vec![2, 7], vec![3, 6], vec![4, 5]]);
+        let fourteen: Vec<u32> = (1..=14).collect();
+        let sizes: Vec<usize> = super::teams(&fourteen, 5).iter().map(Vec::len).collect();
+        assert_eq!(sizes, [5, 5, 4], "never above the team size");
+        assert_eq!(
+            super::teams(&[1, 2, 3], 5).len(),
+            1,
             "one team is not a tournament"
         );
-        assert!(super::teams(&[1, 2, 3], 5).is_empty());
+        assert!(super::teams::<u32>(&[], 5).is_empty());
         assert_eq!(super::teams(&[1, 2, 3], 1), vec![vec![1], vec![2], vec![3]]);
     }
 

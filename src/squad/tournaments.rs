@@ -253,36 +253,45 @@ pub async fn leave(
     let Some(record) = store.tournament(guild, id).await? else {
         return refused("That tournament does not exist here.");
     };
-    match store.leave_tournament(guild, id, user, now).await? {
-        Left::NotEntered => refused("You are not in this tournament."),
+    let left = store.leave_tournament(guild, id, user, now).await?;
+    let loaded = load(store, record.clone()).await?;
+    // Their seat, when they left it and it still waits for its withdrawal.
+    let unfinished = loaded
+        .entrants
+        .iter()
+        .find(|entrant| entrant.user_id == user && entrant.left_at.is_some())
+        .and_then(|entrant| usize::try_from(entrant.seat?).ok())
+        .filter(|seat| {
+            gone_seats(&loaded).contains(seat)
+                && loaded
+                    .bracket
+                    .as_ref()
+                    .is_some_and(|bracket| !bracket.has_withdrawn(*seat))
+        });
+    match left {
         Left::Closed => refused("This tournament is over."),
         Left::Withdrawn => Ok(Leaving {
-            loaded: load(store, record).await?,
+            loaded,
             settled: Vec::new(),
         }),
-        Left::LeftSeat(seat) => {
-            let loaded = load(store, record.clone()).await?;
-            let seat = usize::try_from(seat).unwrap_or(usize::MAX);
-            let team_gone = loaded
-                .entrants
-                .iter()
-                .filter(|entrant| entrant.seat.and_then(|s| usize::try_from(s).ok()) == Some(seat))
-                .all(|entrant| entrant.left_at.is_some());
-            if !team_gone {
-                return Ok(Leaving {
-                    loaded,
-                    settled: Vec::new(),
-                });
-            }
-            let withdraw = Event::Withdraw { entrant: seat };
-            match append(store, &record, withdraw, user, now).await {
+        // Leaving again after the start makes the withdrawal a failed first try did not.
+        Left::NotEntered if unfinished.is_none() || loaded.record.state != State::Running => {
+            refused("You are not in this tournament.")
+        }
+        Left::NotEntered | Left::LeftSeat(_) => {
+            match append(store, &record, None, user, now).await {
                 Ok((loaded, settled)) => Ok(Leaving { loaded, settled }),
-                // The tournament ended meanwhile: leaving changes nothing more.
-                Err(Failure::Refused(_)) => Ok(Leaving {
-                    loaded: load(store, record).await?,
-                    settled: Vec::new(),
-                }),
-                Err(error) => Err(error),
+                Err(error) => {
+                    // The tournament ended meanwhile: leaving changes nothing more.
+                    let after = store.tournament(guild, id).await?;
+                    match after {
+                        Some(after) if after.state != State::Running => Ok(Leaving {
+                            loaded: load(store, after).await?,
+                            settled: Vec::new(),
+                        }),
+                        _ => Err(error),
+                    }
+                }
             }
         }
     }
@@ -323,7 +332,7 @@ async fn draw(
     store: &dyn Store,
     loaded: &Loaded,
     now: DateTime<Utc>,
-) -> Result<Vec<(u32, u32)>, Failure> {
+) -> Result<Vec<(u32, UserId, u32)>, Failure> {
     let settings = &loaded.record.settings;
     let team_size = usize::try_from(settings.team_size.max(1)).unwrap_or(1);
     let entries: Vec<(EntrantRecord, u64)> = {
@@ -376,7 +385,11 @@ async fn draw(
     let mut seats = Vec::with_capacity(order.len());
     for (seat, team) in teams.iter().enumerate() {
         for entrant in team {
-            seats.push((entrant.entry, u32::try_from(seat).unwrap_or(u32::MAX)));
+            seats.push((
+                entrant.entry,
+                entrant.user_id,
+                u32::try_from(seat).unwrap_or(u32::MAX),
+            ));
         }
     }
     Ok(seats)
@@ -415,7 +428,7 @@ pub async fn report(
         return Err(Refusal::WinnerNotInMatch(number).into());
     };
     let event = Event::Report { number, by, winner };
-    let (loaded, settled) = append(store, &loaded.record, event, user, now).await?;
+    let (loaded, settled) = append(store, &loaded.record, Some(event), user, now).await?;
     Ok(Progress { loaded, settled })
 }
 
@@ -436,7 +449,7 @@ pub async fn decide(
         return Err(Refusal::WinnerNotInMatch(number).into());
     };
     let event = Event::Decide { number, winner };
-    let (loaded, settled) = append(store, &loaded.record, event, by, now).await?;
+    let (loaded, settled) = append(store, &loaded.record, Some(event), by, now).await?;
     Ok(Progress { loaded, settled })
 }
 
@@ -473,15 +486,18 @@ async fn running(store: &dyn Store, guild: GuildId) -> Result<Loaded, Failure> {
 }
 
 /// Checks `event` against the bracket replayed from the log and appends it under the next
-/// number, again after a replay when another event took that number first.
+/// number, again after a replay when another event took that number first. Seats whose members
+/// have all gone (left, or erased) are withdrawn first, so a withdrawal whose first try failed is
+/// made by the next event; with no `event`, only that is done.
 async fn append(
     store: &dyn Store,
     record: &TournamentRecord,
-    event: Event,
+    event: Option<Event>,
     actor: UserId,
     now: DateTime<Utc>,
 ) -> Result<(Loaded, Vec<u32>), Failure> {
     let guild = record.settings.guild_id;
+    let mut settled = Vec::new();
     for _ in 0..ATTEMPTS {
         let Some(fresh) = store.tournament(guild, record.id).await? else {
             return refused("That tournament does not exist here.");
@@ -497,24 +513,50 @@ async fn append(
         let Some(mut bracket) = loaded.bracket.clone() else {
             return refused("The tournament has no bracket.");
         };
-        let settled = bracket.apply(&event)?;
+        let withdrawal = gone_seats(&loaded)
+            .into_iter()
+            .find(|seat| !bracket.has_withdrawn(*seat))
+            .map(|entrant| Event::Withdraw { entrant });
+        let (next, repairing) = match (withdrawal, event) {
+            (Some(withdraw), Some(event)) if withdraw == event => (event, false),
+            (Some(withdraw), _) => (withdraw, true),
+            (None, Some(event)) => (event, false),
+            (None, None) => return Ok((loaded, settled)),
+        };
+        let newly = bracket.apply(&next)?;
         let seq = u32::try_from(loaded.log.len() + 1).unwrap_or(u32::MAX);
         let logged = LoggedEvent {
-            event,
+            event: next,
             actor,
             at: now,
         };
-        if store
+        if !store
             .append_tournament_event(guild, record.id, seq, &logged, bracket.is_finished())
             .await?
         {
+            continue;
+        }
+        settled.extend(newly);
+        if !repairing {
             let Some(after) = store.tournament(guild, record.id).await? else {
                 return refused("That tournament does not exist here.");
             };
             return Ok((load(store, after).await?, settled));
         }
     }
-    refused("Results kept arriving at once; report again.")
+    refused("Results kept arriving at once; try again.")
+}
+
+/// The seats all of whose members have left or were erased.
+fn gone_seats(loaded: &Loaded) -> Vec<tournament::Entrant> {
+    let mut present = vec![false; loaded.seats.len()];
+    for entrant in &loaded.entrants {
+        let seat = entrant.seat.and_then(|seat| usize::try_from(seat).ok());
+        if let Some(here) = seat.and_then(|seat| present.get_mut(seat)) {
+            *here |= entrant.left_at.is_none() && !entrant.user_id.is_erased();
+        }
+    }
+    (0..present.len()).filter(|seat| !present[*seat]).collect()
 }
 
 /// Kills each player of match `number` tracked between its opening and its end (or now), in the

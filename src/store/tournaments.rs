@@ -157,14 +157,14 @@ pub trait TournamentStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<Left, StoreError>;
 
-    /// Starts an open tournament, giving each entry (by `entry`) its seat; `false` when it is
-    /// not open any more or its entrants are not exactly those seated (someone joined or left
-    /// meanwhile: draw again).
+    /// Starts an open tournament, giving each entry (by `entry`, held by the member given) its
+    /// seat; `false` when it is not open any more or its entrants are not exactly those seated
+    /// (someone joined or left meanwhile: draw again).
     async fn start_tournament(
         &self,
         guild_id: GuildId,
         id: i64,
-        seats: &[(u32, u32)],
+        seats: &[(u32, UserId, u32)],
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 

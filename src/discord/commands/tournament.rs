@@ -132,7 +132,7 @@ pub async fn start(ctx: Context<'_>) -> Result<(), CommandError> {
         })
         .unwrap_or_default();
     tournament::publish_results(app, &loaded, &settled).await;
-    let reply = tournament::bracket_reply(app, &loaded, &before).await?;
+    let reply = tournament::bracket_reply(app, &loaded, &before).await;
     reply::send(ctx, reply).await.map(drop)
 }
 
@@ -212,7 +212,7 @@ async fn answer_progress(
         before.push('\n');
         before.push_str(&kills);
     }
-    let reply = tournament::bracket_reply(app, loaded, &before).await?;
+    let reply = tournament::bracket_reply(app, loaded, &before).await;
     reply::send(ctx, reply).await.map(drop)
 }
 
@@ -235,7 +235,7 @@ pub async fn leave(ctx: Context<'_>) -> Result<(), CommandError> {
         "{} left {name}; their open matches are walkovers.",
         crate::discord::render::mention(user)
     );
-    let reply = tournament::bracket_reply(app, &leaving.loaded, &before).await?;
+    let reply = tournament::bracket_reply(app, &leaving.loaded, &before).await;
     reply::send(ctx, reply).await.map(drop)
 }
 
@@ -253,7 +253,7 @@ pub async fn bracket(ctx: Context<'_>) -> Result<(), CommandError> {
         return reply::send(ctx, reply).await.map(drop);
     }
     reply::defer_as(ctx, false).await?;
-    let reply = tournament::bracket_reply(app, &loaded, "").await?;
+    let reply = tournament::bracket_reply(app, &loaded, "").await;
     reply::send(ctx, reply).await.map(drop)
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 
 use super::dialect::INVITE_UPSERT;
@@ -318,18 +318,42 @@ where
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<VoiceSession>, StoreError> {
-        let rows: Vec<VoiceSessionRow<DB::Time>> = sqlx::query_as(&format!(
-            "SELECT {VOICE_SESSION_COLUMNS} FROM voice_sessions
-             WHERE guild_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR user_id = $2)
-               AND joined_at < $4 AND (left_at IS NULL OR left_at > $3)
-             ORDER BY joined_at, id"
-        ))
-        .bind(guild_id.to_db())
-        .bind(user_id.map(UserId::to_db))
-        .bind(DB::time_to_db(since))
-        .bind(DB::time_to_db(until))
-        .fetch_all(&self.pool)
-        .await?;
+        let member = "(CAST($2 AS BIGINT) IS NULL OR user_id = $2)";
+        // A whole server's recent weeks (the recap, /me): three ranges, each through its own
+        // index, rather than every stay that began before `until` (a year of them, for last
+        // week's) — the stays begun in the period, and those begun before it and ended in it,
+        // after it or not yet (by `left_at`, across servers: the unary plus keeps the databases
+        // off the server's indexes). A member's stays, or a long period, read the server's or
+        // the member's index in one range as before.
+        let recent = user_id.is_none() && until - since <= TimeDelta::days(31);
+        let sql = if recent {
+            format!(
+                "SELECT {VOICE_SESSION_COLUMNS} FROM voice_sessions
+                 WHERE guild_id = $1 AND {member} AND joined_at >= $3 AND joined_at < $4
+                   AND (left_at IS NULL OR left_at > $3)
+                 UNION ALL
+                 SELECT {VOICE_SESSION_COLUMNS} FROM voice_sessions
+                 WHERE left_at > $3 AND +guild_id = $1 AND {member} AND joined_at < $3
+                 UNION ALL
+                 SELECT {VOICE_SESSION_COLUMNS} FROM voice_sessions
+                 WHERE left_at IS NULL AND +guild_id = $1 AND {member} AND joined_at < $3
+                 ORDER BY joined_at, id"
+            )
+        } else {
+            format!(
+                "SELECT {VOICE_SESSION_COLUMNS} FROM voice_sessions
+                 WHERE guild_id = $1 AND {member}
+                   AND joined_at < $4 AND (left_at IS NULL OR left_at > $3)
+                 ORDER BY joined_at, id"
+            )
+        };
+        let rows: Vec<VoiceSessionRow<DB::Time>> = sqlx::query_as(&sql)
+            .bind(guild_id.to_db())
+            .bind(user_id.map(UserId::to_db))
+            .bind(DB::time_to_db(since))
+            .bind(DB::time_to_db(until))
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .into_iter()
             .map(voice_session::<DB>)

@@ -58,6 +58,9 @@ const RECORDED: &[&str] = &[
 const ERASE_DELETES: &[&str] = &[
     "DELETE FROM message_rollups WHERE guild_id = $1 AND user_id = $2",
     "DELETE FROM member_message_days WHERE guild_id = $1 AND user_id = $2",
+    // An entry in a tournament not started yet simply goes; started ones keep the seat below.
+    "DELETE FROM tournament_entrants WHERE guild_id = $1 AND user_id = $2
+       AND tournament_id IN (SELECT id FROM tournaments WHERE guild_id = $1 AND state = 'open')",
     "DELETE FROM emoji_rollups WHERE guild_id = $1 AND user_id = $2",
     "DELETE FROM app_rollups WHERE guild_id = $1 AND user_id = $2",
     "DELETE FROM voice_sessions WHERE guild_id = $1 AND user_id = $2",

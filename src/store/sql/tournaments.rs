@@ -367,25 +367,30 @@ where
         &self,
         guild_id: GuildId,
         id: i64,
-        seats: &[(u32, u32)],
+        seats: &[(u32, UserId, u32)],
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let (mut tx, state) = self.lock_tournament(guild_id, id).await?;
         if state != Some(State::Open) {
             return Ok(false);
         }
-        let mut entries: Vec<i64> =
-            sqlx::query_scalar("SELECT entry FROM tournament_entrants WHERE tournament_id = $1")
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await?;
+        // Entry numbers can be taken again after the last entrant leaves: the member matters too.
+        let mut entries: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT entry, user_id FROM tournament_entrants WHERE tournament_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
         entries.sort_unstable();
-        let mut seated: Vec<i64> = seats.iter().map(|(entry, _)| i64::from(*entry)).collect();
+        let mut seated: Vec<(i64, i64)> = seats
+            .iter()
+            .map(|(entry, user, _)| (i64::from(*entry), user.to_db()))
+            .collect();
         seated.sort_unstable();
         if entries != seated {
             return Ok(false);
         }
-        for (entry, seat) in seats {
+        for (entry, _, seat) in seats {
             sqlx::query(
                 "UPDATE tournament_entrants SET seat = $3 WHERE tournament_id = $1 AND entry = $2",
             )

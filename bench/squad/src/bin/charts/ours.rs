@@ -187,6 +187,36 @@ async fn time_recap(
             Ok((text, png, this))
         })
         .await?;
+    // Its parts one by one, to see where the time goes.
+    let week = Week::ending(until, until.date_naive());
+    let weeks = [(week.start, week.end), (week.previous_start, week.start)];
+    timer
+        .step("recap.counts", &[], async || {
+            for range in weeks {
+                store.recap_counts(guild, range, 10).await?;
+            }
+            Ok(())
+        })
+        .await?;
+    let stays = timer
+        .step("recap.stays", &[], async || {
+            let mut stays = Vec::new();
+            for (from, to) in weeks {
+                stays.push(store.voice_sessions(guild, None, from, to).await?);
+            }
+            Ok(stays)
+        })
+        .await?;
+    let (this, _) = week_and_before(store, guild, &week, chrono_tz::UTC).await?;
+    timer
+        .step("recap.chart", &[], async || {
+            Ok(match messages_chart(&this, "recap") {
+                Some(chart) => trakker::charts::messages::messages(&chart)?,
+                None => Vec::new(),
+            })
+        })
+        .await?;
+    drop(stays);
     Ok(())
 }
 
