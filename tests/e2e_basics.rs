@@ -33,6 +33,7 @@ async fn a_guild_meets_the_bot(database: &DatabaseUrl, expected_storage: &str) {
             "season",
             "schedule",
             "recap",
+            "tournament",
             "timezone",
             "rank",
             "config",

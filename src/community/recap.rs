@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Timelike, Utc};
 use chrono_tz::Tz;
 
 use crate::charts::messages::Messages;
-use crate::domain::coplay::{pair_overlaps, VoiceStay};
+use crate::domain::coplay::pair_overlaps;
 use crate::domain::ids::{GuildId, UserId};
 use crate::domain::recap::{RecapTime, Week, WeekNumbers, TOP};
 use crate::store::recap::RecapSettings;
@@ -78,9 +78,9 @@ pub async fn numbers(
     hidden: &[UserId],
 ) -> Result<WeekNumbers, StoreError> {
     let limit = u32::try_from(TOP + hidden.len()).unwrap_or(u32::MAX);
-    let (counts, stays) = tokio::try_join!(
+    let (counts, week_stays) = tokio::try_join!(
         store.recap_counts(guild, (from, to), limit),
-        store.voice_sessions(guild, None, from, to),
+        store.recap_stays(guild, (from, to)),
     )?;
     let shown = |top: Vec<(UserId, u64)>| -> Vec<(UserId, u64)> {
         top.into_iter()
@@ -104,18 +104,6 @@ pub async fn numbers(
         hours[local.hour() as usize] += messages;
         *days.entry(local.date_naive()).or_default() += messages;
     }
-    let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
-    let week_stays: Vec<VoiceStay> = stays
-        .iter()
-        .filter(|stay| !stay.afk)
-        .map(|stay| VoiceStay {
-            user: stay.user_id.0,
-            channel: stay.channel_id.0,
-            start_ms: stay.joined_at.timestamp_millis().max(from_ms),
-            end_ms: stay.left_at.unwrap_or(to).timestamp_millis().min(to_ms),
-        })
-        .filter(|stay| stay.end_ms > stay.start_ms)
-        .collect();
     let mut voice: HashMap<u64, i64> = HashMap::new();
     for stay in &week_stays {
         *voice.entry(stay.user).or_default() += stay.duration_ms();

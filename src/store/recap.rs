@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 
 use super::StoreError;
+use crate::domain::coplay::VoiceStay;
 use crate::domain::ids::{ChannelId, GuildId, UserId};
 
 /// Where and when a server's recap is made.
@@ -90,4 +91,12 @@ pub trait RecapStore: Send + Sync {
         (from, to): (DateTime<Utc>, DateTime<Utc>),
         limit: u32,
     ) -> Result<RecapCounts, StoreError>;
+
+    /// The server's voice stays outside AFK channels overlapping `[from, to)`, each cut to it
+    /// (stays still open end at `to`); empty ones left out, in no particular order.
+    async fn recap_stays(
+        &self,
+        guild_id: GuildId,
+        range: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<Vec<VoiceStay>, StoreError>;
 }

@@ -130,6 +130,32 @@ where
     }
 }
 
+/// The longest period [`recent_stays`] serves.
+pub(super) const RECENT_DAYS: i64 = 31;
+
+/// The statement reading `columns` of a server's voice stays overlapping `[$3, $4)` of a recent
+/// period (`$1` the server, `$2` a member or NULL), AFK stays too unless `extra` filters them.
+///
+/// Three ranges, each through its own index, rather than every stay that began before the
+/// period's end (a year of them, for last week's): the stays begun in the period, and those begun
+/// before it and ended in it, after it or not yet (by `left_at`, across servers: the unary plus
+/// keeps both databases off the server's indexes). Reading `left_at` across servers is cheap for
+/// a recent period only, hence [`RECENT_DAYS`]; a member's stays, or a long period, read one range.
+pub(super) fn recent_stays(columns: &str, extra: &str) -> String {
+    let member = "(CAST($2 AS BIGINT) IS NULL OR user_id = $2)";
+    format!(
+        "SELECT {columns} FROM voice_sessions
+         WHERE guild_id = $1 AND {member} AND joined_at >= $3 AND joined_at < $4
+           AND (left_at IS NULL OR left_at > $3){extra}
+         UNION ALL
+         SELECT {columns} FROM voice_sessions
+         WHERE left_at > $3 AND +guild_id = $1 AND {member} AND joined_at < $3{extra}
+         UNION ALL
+         SELECT {columns} FROM voice_sessions
+         WHERE left_at IS NULL AND +guild_id = $1 AND {member} AND joined_at < $3{extra}"
+    )
+}
+
 #[async_trait]
 impl<DB> ActivityStore for SqlStore<DB>
 where
@@ -318,35 +344,16 @@ where
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<VoiceSession>, StoreError> {
-        let member = "(CAST($2 AS BIGINT) IS NULL OR user_id = $2)";
-        // A whole server's recent weeks (the recap, /me): three ranges, each through its own
-        // index, rather than every stay that began before `until` (a year of them, for last
-        // week's) — the stays begun in the period, and those begun before it and ended in it,
-        // after it or not yet (by `left_at`, across servers: the unary plus keeps the databases
-        // off the server's indexes). A member's stays, or a long period, read the server's or
-        // the member's index in one range as before.
-        let recent = user_id.is_none() && until - since <= TimeDelta::days(31);
+        let recent = user_id.is_none() && until - since <= TimeDelta::days(RECENT_DAYS);
         let sql = if recent {
-            format!(
-                "SELECT {VOICE_SESSION_COLUMNS} FROM voice_sessions
-                 WHERE guild_id = $1 AND {member} AND joined_at >= $3 AND joined_at < $4
-                   AND (left_at IS NULL OR left_at > $3)
-                 UNION ALL
-                 SELECT {VOICE_SESSION_COLUMNS} FROM voice_sessions
-                 WHERE left_at > $3 AND +guild_id = $1 AND {member} AND joined_at < $3
-                 UNION ALL
-                 SELECT {VOICE_SESSION_COLUMNS} FROM voice_sessions
-                 WHERE left_at IS NULL AND +guild_id = $1 AND {member} AND joined_at < $3
-                 ORDER BY joined_at, id"
-            )
+            recent_stays(VOICE_SESSION_COLUMNS, "")
         } else {
             format!(
                 "SELECT {VOICE_SESSION_COLUMNS} FROM voice_sessions
-                 WHERE guild_id = $1 AND {member}
-                   AND joined_at < $4 AND (left_at IS NULL OR left_at > $3)
-                 ORDER BY joined_at, id"
+                 WHERE guild_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR user_id = $2)
+                   AND joined_at < $4 AND (left_at IS NULL OR left_at > $3)"
             )
-        };
+        } + " ORDER BY joined_at, id";
         let rows: Vec<VoiceSessionRow<DB::Time>> = sqlx::query_as(&sql)
             .bind(guild_id.to_db())
             .bind(user_id.map(UserId::to_db))

@@ -4,7 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use sqlx::{ColumnIndex, Executor, IntoArguments};
 
+use super::activity::{recent_stays, RECENT_DAYS};
 use super::{Column, Dialect, SqlStore};
+use crate::domain::coplay::VoiceStay;
 use crate::domain::ids::{ChannelId, GuildId, UserId};
 use crate::store::codec::{day_to_db, StoredId};
 use crate::store::recap::{RecapCounts, RecapSettings, RecapStore};
@@ -43,7 +45,9 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     usize: ColumnIndex<DB::Row>,
     i64: Column<DB>,
+    Option<i64>: Column<DB>,
     DB::Time: Column<DB>,
+    Option<DB::Time>: Column<DB>,
 {
     #[tracing::instrument(skip(self), err(level = "debug"))]
     async fn recap_settings(&self, guild_id: GuildId) -> Result<Option<RecapSettings>, StoreError> {
@@ -266,6 +270,46 @@ where
             returning_members: count(returning_members),
             unlocks: count(unlocks),
         })
+    }
+
+    #[tracing::instrument(skip(self), err(level = "debug"))]
+    async fn recap_stays(
+        &self,
+        guild_id: GuildId,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<Vec<VoiceStay>, StoreError> {
+        const COLUMNS: &str = "user_id, channel_id, joined_at, left_at";
+        let sql = if to - from <= chrono::TimeDelta::days(RECENT_DAYS) {
+            recent_stays(COLUMNS, " AND NOT afk")
+        } else {
+            format!(
+                "SELECT {COLUMNS} FROM voice_sessions
+                 WHERE guild_id = $1 AND CAST($2 AS BIGINT) IS NULL AND NOT afk
+                   AND joined_at < $4 AND (left_at IS NULL OR left_at > $3)"
+            )
+        };
+        let rows: Vec<(i64, i64, DB::Time, Option<DB::Time>)> = sqlx::query_as(&sql)
+            .bind(guild_id.to_db())
+            .bind(None::<i64>)
+            .bind(DB::time_to_db(from))
+            .bind(DB::time_to_db(to))
+            .fetch_all(&self.pool)
+            .await?;
+        let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
+        let mut stays = Vec::with_capacity(rows.len());
+        for (user, channel, joined, left) in rows {
+            let end = left.map(DB::time_from_db).transpose()?.unwrap_or(to);
+            let stay = VoiceStay {
+                user: UserId::from_db(user).0,
+                channel: ChannelId::from_db(channel).0,
+                start_ms: DB::time_from_db(joined)?.timestamp_millis().max(from_ms),
+                end_ms: end.timestamp_millis().min(to_ms),
+            };
+            if stay.end_ms > stay.start_ms {
+                stays.push(stay);
+            }
+        }
+        Ok(stays)
     }
 }
 

@@ -202,7 +202,7 @@ async fn time_recap(
         .step("recap.stays", &[], async || {
             let mut stays = Vec::new();
             for (from, to) in weeks {
-                stays.push(store.voice_sessions(guild, None, from, to).await?);
+                stays.push(store.recap_stays(guild, (from, to)).await?);
             }
             Ok(stays)
         })
