@@ -85,14 +85,6 @@ impl Loaded {
             .and_then(|seat| usize::try_from(seat).ok())
     }
 
-    /// Whether `user` is entered (before the start) or plays (after it).
-    #[must_use]
-    pub fn has_entered(&self, user: UserId) -> bool {
-        self.entrants
-            .iter()
-            .any(|entrant| entrant.user_id == user && entrant.left_at.is_none())
-    }
-
     /// The most entrants (members) it takes.
     #[must_use]
     pub fn most_members(&self) -> u32 {
@@ -250,11 +242,12 @@ pub async fn leave(
     user: UserId,
     now: DateTime<Utc>,
 ) -> Result<Leaving, Failure> {
+    // Read after the leave, so the state is the one the leave saw or a later one.
+    let left = store.leave_tournament(guild, id, user, now).await?;
     let Some(record) = store.tournament(guild, id).await? else {
         return refused("That tournament does not exist here.");
     };
-    let left = store.leave_tournament(guild, id, user, now).await?;
-    let loaded = load(store, record.clone()).await?;
+    let loaded = load(store, record).await?;
     // Their seat, when they left it and it still waits for its withdrawal.
     let unfinished = loaded
         .entrants
@@ -279,7 +272,7 @@ pub async fn leave(
             refused("You are not in this tournament.")
         }
         Left::NotEntered | Left::LeftSeat(_) => {
-            match append(store, &record, None, user, now).await {
+            match append(store, loaded, None, user, now).await {
                 Ok((loaded, settled)) => Ok(Leaving { loaded, settled }),
                 Err(error) => {
                     // The tournament ended meanwhile: leaving changes nothing more.
@@ -428,7 +421,7 @@ pub async fn report(
         return Err(Refusal::WinnerNotInMatch(number).into());
     };
     let event = Event::Report { number, by, winner };
-    let (loaded, settled) = append(store, &loaded.record, Some(event), user, now).await?;
+    let (loaded, settled) = append(store, loaded, Some(event), user, now).await?;
     Ok(Progress { loaded, settled })
 }
 
@@ -449,7 +442,7 @@ pub async fn decide(
         return Err(Refusal::WinnerNotInMatch(number).into());
     };
     let event = Event::Decide { number, winner };
-    let (loaded, settled) = append(store, &loaded.record, Some(event), by, now).await?;
+    let (loaded, settled) = append(store, loaded, Some(event), by, now).await?;
     Ok(Progress { loaded, settled })
 }
 
@@ -491,25 +484,20 @@ async fn running(store: &dyn Store, guild: GuildId) -> Result<Loaded, Failure> {
 /// made by the next event; with no `event`, only that is done.
 async fn append(
     store: &dyn Store,
-    record: &TournamentRecord,
+    mut loaded: Loaded,
     event: Option<Event>,
     actor: UserId,
     now: DateTime<Utc>,
 ) -> Result<(Loaded, Vec<u32>), Failure> {
-    let guild = record.settings.guild_id;
+    let (guild, id) = (loaded.record.settings.guild_id, loaded.record.id);
     let mut settled = Vec::new();
     for _ in 0..ATTEMPTS {
-        let Some(fresh) = store.tournament(guild, record.id).await? else {
-            return refused("That tournament does not exist here.");
-        };
-        if fresh.state != State::Running {
-            return refused(match fresh.state {
-                State::Cancelled => "The tournament was cancelled.",
-                State::Finished => "The tournament is over.",
-                _ => "The tournament has not started yet.",
-            });
+        match loaded.record.state {
+            State::Running => {}
+            State::Cancelled => return refused("The tournament was cancelled."),
+            State::Finished => return refused("The tournament is over."),
+            State::Open => return refused("The tournament has not started yet."),
         }
-        let loaded = load(store, fresh).await?;
         let Some(mut bracket) = loaded.bracket.clone() else {
             return refused("The tournament has no bracket.");
         };
@@ -530,21 +518,37 @@ async fn append(
             actor,
             at: now,
         };
-        if !store
-            .append_tournament_event(guild, record.id, seq, &logged, bracket.is_finished())
+        if store
+            .append_tournament_event(guild, id, seq, &logged, bracket.is_finished())
             .await?
         {
-            continue;
-        }
-        settled.extend(newly);
-        if !repairing {
-            let Some(after) = store.tournament(guild, record.id).await? else {
+            settled.extend(newly);
+            loaded = with_event(loaded, bracket, logged);
+            if !repairing {
+                return Ok((loaded, settled));
+            }
+        } else {
+            // Another event took the number, or the tournament ended: read it again.
+            let Some(fresh) = store.tournament(guild, id).await? else {
                 return refused("That tournament does not exist here.");
             };
-            return Ok((load(store, after).await?, settled));
+            loaded = load(store, fresh).await?;
         }
     }
     refused("Results kept arriving at once; try again.")
+}
+
+/// `loaded` once `logged` is appended, `bracket` being its bracket with the event applied: what
+/// reading it again would give.
+fn with_event(mut loaded: Loaded, bracket: Tournament, logged: LoggedEvent) -> Loaded {
+    stamp(&bracket, &mut loaded.times, logged.at);
+    if bracket.is_finished() {
+        loaded.record.state = State::Finished;
+        loaded.record.ended_at = Some(logged.at);
+    }
+    loaded.log.push(logged);
+    loaded.bracket = Some(bracket);
+    loaded
 }
 
 /// The seats all of whose members have left or were erased.

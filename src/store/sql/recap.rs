@@ -9,6 +9,7 @@ use super::{Column, Dialect, SqlStore};
 use crate::domain::coplay::VoiceStay;
 use crate::domain::ids::{ChannelId, GuildId, UserId};
 use crate::store::codec::{day_to_db, StoredId};
+use crate::store::normalize::day_of;
 use crate::store::recap::{RecapCounts, RecapSettings, RecapStore};
 use crate::store::StoreError;
 
@@ -191,19 +192,16 @@ where
     ) -> Result<RecapCounts, StoreError> {
         let (from, to) = range;
         let (guild, from, to) = (guild_id.to_db(), DB::time_to_db(from), DB::time_to_db(to));
-        let per_member = |sql: &'static str| {
-            sqlx::query_as::<_, (i64, i64)>(sql)
-                .bind(guild)
-                .bind(from)
-                .bind(to)
-                .fetch_all(&self.pool)
-        };
-        let kills = per_member(
+        let kills: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT player_id, CAST(SUM(count) AS BIGINT) FROM kill_ledger
              WHERE guild_id = $1 AND kind = 0 AND undone_at IS NULL
                AND recorded_at >= $2 AND recorded_at < $3
              GROUP BY player_id",
         )
+        .bind(guild)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
         .await?;
         // Whole UTC days from the members' daily counts; the hours before the first midnight
         // and after the last one (a server whose clock is not UTC) from the hourly rollups.
@@ -316,13 +314,12 @@ where
 /// The whole UTC days inside `[from, to)`, as their first midnight and the midnight after the
 /// last; both `to` when there is none.
 fn whole_days((from, to): (DateTime<Utc>, DateTime<Utc>)) -> (DateTime<Utc>, DateTime<Utc>) {
-    let midnight = |at: DateTime<Utc>| at.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
-    let first = if midnight(from) == from {
+    let first = if day_of(from) == from {
         from
     } else {
-        midnight(from) + chrono::TimeDelta::days(1)
+        day_of(from) + chrono::TimeDelta::days(1)
     };
-    let last = midnight(to);
+    let last = day_of(to);
     if first < last {
         (first, last)
     } else {
