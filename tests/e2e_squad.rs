@@ -1242,6 +1242,7 @@ async fn a_tournament_from_its_lobby_to_its_final(
     refused(&forged, "does not exist here");
 
     the_final_is_reported_and_announced(bot, guild, receiver, &join).await;
+    a_disputed_final_is_decided_and_a_lobby_cancelled(bot, guild).await;
 }
 
 /// The draw with its picture, a report by someone not playing, the two reports that settle the
@@ -1315,5 +1316,77 @@ async fn the_final_is_reported_and_announced(
         shown.content.contains("is over") && shown.attachments.len() == 1,
         "{}",
         shown.content
+    );
+}
+
+/// A second tournament whose players disagree: `decide` refused to a plain member and for a
+/// match that does not exist, then a manager's decision ends it; `leave` by someone not in it;
+/// a third one cancelled from its lobby, after which `cancel` has nothing to stop.
+async fn a_disputed_final_is_decided_and_a_lobby_cancelled(bot: &Bot, guild: &GuildInfo) {
+    use support::interactions::{click, component, manager, refused};
+    let ask = |by: &str, command: &str| CommandInvocation::new(guild.id, by, command);
+    let create = |name: &str| {
+        manager(ask("mod", "tournament create"))
+            .option(OptionSpec::new("name", name))
+            .option(OptionSpec::new("format", 1))
+    };
+    let lobby = run(bot, create("Rematch")).await;
+    let message = lobby.message_id.expect("the lobby's message");
+    for player in ["ada", "bob"] {
+        let join = ComponentClick::button(message, player, component(&lobby, "tournament:join:"));
+        click(bot, join.genuine(), ANSWER).await;
+    }
+    run(bot, manager(ask("mod", "tournament start"))).await;
+    refused(
+        &run(bot, ask("mod", "tournament leave")).await,
+        "not in this tournament",
+    );
+    let user = |name: &str| guild.user(name).expect("a member").to_string();
+    for (by, winner) in [("ada", "ada"), ("bob", "bob")] {
+        let reported = run(
+            bot,
+            ask(by, "tournament report")
+                .option(OptionSpec::new("match", 1))
+                .option(OptionSpec::new("winner", user(winner))),
+        )
+        .await;
+        assert!(
+            reported.content.contains("counts once"),
+            "{}",
+            reported.content
+        );
+    }
+    let decide = |by: &str, number: i64| {
+        ask(by, "tournament decide")
+            .option(OptionSpec::new("match", number))
+            .option(OptionSpec::new("winner", user("bob")))
+    };
+    refused(&run(bot, decide("bob", 1)).await, "Manage Server");
+    refused(&run(bot, manager(decide("mod", 99))).await, "no match 99");
+    let decided = run(bot, manager(decide("mod", 1))).await;
+    assert!(
+        decided.content.contains("decided by a manager")
+            && decided
+                .content
+                .contains(&format!("🥇 1. <@{}>", user("bob"))),
+        "{}",
+        decided.content
+    );
+
+    let lobby = run(bot, create("Cup three")).await;
+    assert!(lobby.content.contains("0 entered"), "{}", lobby.content);
+    refused(
+        &run(bot, ask("bob", "tournament cancel")).await,
+        "Manage Server",
+    );
+    let cancelled = run(bot, manager(ask("mod", "tournament cancel"))).await;
+    assert!(
+        cancelled.content.contains("was cancelled"),
+        "{}",
+        cancelled.content
+    );
+    refused(
+        &run(bot, manager(ask("mod", "tournament cancel"))).await,
+        "No tournament is open or running",
     );
 }
