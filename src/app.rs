@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -30,6 +30,7 @@ use crate::community::Membership;
 use crate::config::Config;
 use crate::ingest::voice::{spawn_heartbeat, VoiceLog, VoiceWriter};
 use crate::ingest::{Ingest, IngestTasks, Telemetry, SHUTDOWN_FLUSH_DEADLINE};
+use crate::ops::ShardReport;
 use crate::schedule::Schedules;
 use crate::squad::Leaderboards;
 use crate::store::{self, Store};
@@ -70,6 +71,8 @@ pub struct App {
     pub started_at: Instant,
     /// The configuration the bot runs with.
     pub config: Config,
+    /// This process's shards, once the Discord client is built: for `/readyz` and the metrics.
+    pub gateway: OnceLock<Arc<dyn ShardReport>>,
     background: Mutex<Background>,
     /// Set to `true` when shutdown begins, for tasks that finish the work in hand first.
     stop: watch::Sender<bool>,
@@ -171,6 +174,7 @@ impl App {
             stop: watch::Sender::new(false),
             started_at: Instant::now(),
             config,
+            gateway: OnceLock::new(),
         }
     }
 
@@ -201,6 +205,12 @@ impl App {
             // An error means the app is gone, which is a stop too.
             let _ = stop.wait_for(|stopped| *stopped).await;
         }
+    }
+
+    /// Whether shutdown has begun.
+    #[must_use]
+    pub fn is_stopping(&self) -> bool {
+        *self.stop.borrow()
     }
 
     fn background(&self) -> std::sync::MutexGuard<'_, Background> {
@@ -268,7 +278,7 @@ pub async fn open_cache(config: &Config) -> Arc<dyn Cache> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use super::*;
@@ -276,7 +286,7 @@ mod tests {
     use crate::domain::ids::GuildId;
 
     /// An app over an in-memory database and cache, as a test builds one.
-    async fn app() -> App {
+    pub(crate) async fn app() -> App {
         let config = Config::from_lookup(|name| {
             (name == "DATABASE_URL").then(|| "sqlite::memory:".to_owned())
         })

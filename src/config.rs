@@ -3,7 +3,7 @@
 //! print them.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -156,6 +156,8 @@ pub struct Config {
     /// Internal networks webhooks may reach anyway (`WEBHOOKS_ALLOW_NETWORKS`); public hosts only
     /// when empty.
     pub webhook_networks: Networks,
+    /// Where the health and metrics HTTP server listens (`METRICS_ADDR`); `None` runs none.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// A configuration value that cannot be used. Messages never contain secret values.
@@ -280,6 +282,13 @@ impl Config {
             }),
         );
 
+        let metrics_addr = keep(
+            &mut errors,
+            get("METRICS_ADDR")
+                .map(|raw| parse_metrics_addr(&raw))
+                .transpose(),
+        );
+
         match (
             database_url,
             redis_url,
@@ -292,6 +301,7 @@ impl Config {
             presence_intent,
             clock_start,
             webhook_networks,
+            metrics_addr,
         ) {
             (
                 Some(database_url),
@@ -305,6 +315,7 @@ impl Config {
                 Some(presence_intent),
                 Some(clock_start),
                 Some(webhook_networks),
+                Some(metrics_addr),
             ) => Ok(Self {
                 discord_token: get("DISCORD_TOKEN").map(Secret::new),
                 database_url,
@@ -318,6 +329,7 @@ impl Config {
                 flush_interval,
                 clock_start,
                 webhook_networks,
+                metrics_addr,
             }),
             _ => Err(ConfigErrors(errors)),
         }
@@ -395,8 +407,23 @@ impl Config {
                     self.webhook_networks.to_string()
                 },
             ),
+            (
+                "METRICS_ADDR",
+                or_unset(
+                    self.metrics_addr.map(|addr| addr.to_string()),
+                    "(unset: no health or metrics server)",
+                ),
+            ),
         ]
     }
+}
+
+/// `METRICS_ADDR`: a socket address such as `127.0.0.1:9100` or `0.0.0.0:9100`.
+fn parse_metrics_addr(raw: &str) -> Result<SocketAddr, ConfigError> {
+    raw.parse().map_err(|_| ConfigError::Invalid {
+        variable: "METRICS_ADDR",
+        reason: format!("`{raw}` is not an address and port like 127.0.0.1:9100"),
+    })
 }
 
 fn parse_url(
@@ -725,6 +752,23 @@ mod tests {
         let err = config(&[base, ("CLOCK_START", "tomorrow")]).expect_err("not a time");
         assert!(err.to_string().contains("RFC 3339"), "{err}");
         assert_eq!(config(&[]).map(|c| c.clock_start), Ok(None));
+    }
+
+    #[test]
+    fn metrics_addr_is_an_address_and_port() {
+        let addr = |raw: &str| config(&[("METRICS_ADDR", raw)]).map(|c| c.metrics_addr);
+        assert_eq!(addr("").ok(), Some(None), "unset runs no server");
+        assert_eq!(
+            addr("127.0.0.1:9100").ok(),
+            Some(Some(SocketAddr::from(([127, 0, 0, 1], 9100))))
+        );
+        for wrong in ["9100", "localhost:9100", "127.0.0.1", "127.0.0.1:99999"] {
+            let errors = addr(wrong).expect_err(wrong);
+            assert!(
+                errors.to_string().contains("METRICS_ADDR"),
+                "{wrong}: {errors}"
+            );
+        }
     }
 
     #[test]

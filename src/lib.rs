@@ -41,6 +41,7 @@ pub mod domain;
 pub mod exports;
 pub mod ingest;
 pub mod maintenance;
+pub mod ops;
 pub mod schedule;
 pub mod squad;
 pub mod store;

@@ -6,11 +6,13 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use trakker::app::{self, App};
 use trakker::config::{Config, LogFormat, MISSING_TOKEN_HELP};
 use trakker::discord;
 use trakker::maintenance;
+use trakker::ops;
 use trakker::store::{self, Probe};
 
 /// A Discord bot for gaming communities: squad stats and community activity.
@@ -151,9 +153,31 @@ async fn run(config: Config) -> anyhow::Result<ExitCode> {
         eprintln!("error: {MISSING_TOKEN_HELP}");
         return Ok(ExitCode::from(2));
     }
+    // Installed before the app opens its store and cache, so their first outage is counted.
+    let metrics = match config.metrics_addr {
+        Some(addr) => Some((
+            addr,
+            ops::metrics::install().context("a metrics recorder was installed already")?,
+        )),
+        None => None,
+    };
     let app = Arc::new(App::start(config).await?);
+    let server = match metrics {
+        Some((addr, handle)) => {
+            ops::metrics::database_answered(true);
+            Some(
+                ops::server::start(addr, Arc::clone(&app), handle)
+                    .await
+                    .with_context(|| format!("could not listen on METRICS_ADDR {addr}"))?,
+            )
+        }
+        None => None,
+    };
     let result = discord::client::run(Arc::clone(&app), shutdown_signal()).await;
     app.shutdown().await;
+    if let Some(server) = server {
+        server.stop();
+    }
     result?;
     tracing::info!("stopped cleanly");
     Ok(ExitCode::SUCCESS)

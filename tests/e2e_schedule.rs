@@ -21,6 +21,7 @@ use fakecord::Snowflake;
 use support::bot::{eventually, Bot};
 use support::db::TempSqlite;
 use support::interactions::{component, manager, refused};
+use support::metrics::{self, Scrape};
 
 /// How long one command or one change may take, generous for a loaded CI machine.
 const ANSWER: Duration = Duration::from_secs(30);
@@ -119,7 +120,11 @@ async fn react(bot: &Bot, guild: &GuildInfo, post: Snowflake, user: &str, emoji:
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_daily_post_end_to_end() {
     let db = TempSqlite::new();
-    let mut bot = Bot::start_rate_limited(db.url(), &[("CLOCK_START", CLOCK_START)]).await;
+    let mut bot = Bot::start_rate_limited(
+        db.url(),
+        &[("CLOCK_START", CLOCK_START), metrics::ON_ANY_PORT],
+    )
+    .await;
     let guild = bot
         .guild_from(
             GuildSpec::new("Owls")
@@ -299,6 +304,14 @@ async fn reactions_and_voice(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
 /// Fifty members react at once: all appear, in a few edits.
 async fn a_burst(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
     // Fifty members react at once: all appear, in a few edits.
+    let addr = metrics::address(bot);
+    let before = Scrape::from(addr).await;
+    assert_eq!(
+        before.count(POSTS, &[]),
+        1,
+        "one post so far: {}",
+        before.text
+    );
     bot.discord.clear_requests().await.expect("log cleared");
     let burst = std::time::Instant::now();
     let everyone: Vec<String> = (1..=50).map(|n| format!("member-{n:04}")).collect();
@@ -335,7 +348,18 @@ async fn a_burst(bot: &Bot, guild: &GuildInfo, post: &MessageView) {
         (1..=allowed).contains(&edits),
         "{edits} edits for 50 reactions in {reacted_in:?}"
     );
+    // The metrics tell the same story: the edits sent, and the reactions that rode along.
+    let after = Scrape::from(addr).await;
+    let delta = |name: &str| after.count(name, &[]) - before.count(name, &[]);
+    let sent = u64::try_from(edits).expect("a handful");
+    assert_eq!(delta(EDITS), sent, "{}", after.text);
+    assert!(delta(COALESCED) + sent >= 50, "{}", after.text);
+    assert_eq!(after.count(POSTS, &[]), 1);
 }
+
+const POSTS: &str = "trakker_schedule_posts_total";
+const EDITS: &str = "trakker_schedule_edits_total";
+const COALESCED: &str = "trakker_schedule_edits_coalesced_total";
 
 /// Dan sets a weekly schedule with the menus (Sundays at 05:00) and appears on today's post
 /// without reacting; forged picks are refused and change nothing.

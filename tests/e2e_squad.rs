@@ -11,6 +11,7 @@ use fakecord::Snowflake;
 use support::bot::Bot;
 use support::cache::PrivateRedis;
 use support::db::{FreshPostgres, TempSqlite};
+use support::metrics::{self, Scrape};
 use trakker::config::DatabaseUrl;
 use trakker::domain::board::{BoardScope, Span};
 use trakker::domain::ids::GuildId;
@@ -317,7 +318,12 @@ async fn every_command_answers_from_the_store_while_redis_is_down() {
     let Some(mut redis) = PrivateRedis::start().await else {
         return;
     };
-    let bot = Bot::start_with(database.url(), &[("REDIS_URL", redis.url().expose())]).await;
+    let bot = Bot::start_with(
+        database.url(),
+        &[("REDIS_URL", redis.url().expose()), metrics::ON_ANY_PORT],
+    )
+    .await;
+    let addr = metrics::address(&bot);
     let guild = bot.guild("Squad", &["ada", "bob"]).await;
     let ada = guild.user("ada").expect("ada");
     track(&bot, &guild, "bob", "ada", 3).await;
@@ -338,6 +344,20 @@ async fn every_command_answers_from_the_store_while_redis_is_down() {
     assert!(leaderboard(&bot, &guild, "ada", Vec::new())
         .await
         .contains("You are #1 with 3 kills"));
+    let down = Scrape::from(addr).await;
+    assert_eq!(
+        down.value("trakker_cache_up", &[]),
+        Some(0.0),
+        "{}",
+        down.text
+    );
+    assert_eq!(down.count("trakker_cache_outages_total", &[]), 1);
+    assert!(down.count("trakker_cache_errors_total", &[]) >= 1);
+    assert_eq!(
+        metrics::get(addr, "/readyz").await,
+        (200, "ready\n".to_owned()),
+        "a cache outage does not take the bot out of service"
+    );
 
     redis.restart().await;
     // The bot tries Redis again a few seconds after the outage; until then it answers from the
@@ -354,6 +374,9 @@ async fn every_command_answers_from_the_store_while_redis_is_down() {
         "the board is back in Redis and equal to the ledger"
     );
     assert_eq!(ledger_kills(database.url(), guild.id, ada).await, 3);
+    let up = Scrape::from(addr).await;
+    assert_eq!(up.value("trakker_cache_up", &[]), Some(1.0), "{}", up.text);
+    assert_eq!(up.count("trakker_cache_outages_total", &[]), 1);
     let (status, logs) = bot.stop().await;
     assert!(status.success(), "{logs}");
     assert_eq!(

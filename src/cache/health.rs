@@ -73,9 +73,11 @@ impl CacheHealth {
     /// cache says so itself, in words for that moment.
     pub fn note_down_at_start(&self) {
         *self.failed_at() = Some(Instant::now());
-        if !self.unavailable.swap(true, Ordering::AcqRel) {
+        let started = !self.unavailable.swap(true, Ordering::AcqRel);
+        if started {
             self.outages.fetch_add(1, Ordering::Relaxed);
         }
+        crate::ops::metrics::cache_error(started);
     }
 
     fn note_success(&self) {
@@ -91,7 +93,9 @@ impl CacheHealth {
     fn note_outage(&self, error: &CacheError) {
         *self.failed_at() = Some(Instant::now());
         // `swap` makes exactly one of many concurrent failures the one that logs.
-        if !self.unavailable.swap(true, Ordering::AcqRel) {
+        let started = !self.unavailable.swap(true, Ordering::AcqRel);
+        crate::ops::metrics::cache_error(started);
+        if started {
             self.outages.fetch_add(1, Ordering::Relaxed);
             tracing::warn!("cache unavailable, answering from the database: {error}");
         }

@@ -109,6 +109,12 @@ pub trait Cache: Send + Sync + 'static {
     /// A round trip, for health checks.
     async fn ping(&self) -> Result<(), CacheError>;
 
+    /// Whether the cache answered its last call (see [`CacheHealth::is_available`]); a cache
+    /// that cannot fail always does.
+    fn is_available(&self) -> bool {
+        true
+    }
+
     /// Adds `delta` to `member`'s score in the sorted set (creating either); returns the new score.
     /// A result that is not a number (`inf + -inf`) is refused and changes nothing.
     async fn zincr(&self, key: &CacheKey, member: &str, delta: f64) -> Result<f64, CacheError>;

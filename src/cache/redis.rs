@@ -352,6 +352,10 @@ impl Cache for RedisCache {
         CacheBackend::Redis
     }
 
+    fn is_available(&self) -> bool {
+        self.health.is_available()
+    }
+
     fn prefix(&self) -> &str {
         &self.prefix
     }

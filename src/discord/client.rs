@@ -21,6 +21,38 @@ use crate::config::Sharding;
 use crate::discord::schedule::SerenityPosts;
 use crate::discord::startup::{self, Registration};
 use crate::discord::{commands, error, events, intents, reply, sweeper, CommandError};
+use crate::ops::metrics::Outcome;
+use crate::ops::{ShardReport, ShardState};
+
+/// This process's shards as the health server sees them: serenity's runners, read when asked.
+struct Gateway {
+    manager: Arc<serenity::ShardManager>,
+    shards: std::ops::Range<u32>,
+}
+
+#[async_trait::async_trait]
+impl ShardReport for Gateway {
+    async fn shards(&self) -> Vec<ShardState> {
+        let runners = self.manager.runners.lock().await;
+        self.shards
+            .clone()
+            .map(|id| match runners.get(&serenity::ShardId(id)) {
+                Some(runner) => ShardState {
+                    id,
+                    connected: runner.stage == serenity::ConnectionStage::Connected,
+                    stage: runner.stage.to_string(),
+                    latency: runner.latency,
+                },
+                None => ShardState {
+                    id,
+                    connected: false,
+                    stage: "not started yet".to_owned(),
+                    latency: None,
+                },
+            })
+            .collect()
+    }
+}
 
 /// Connects to Discord and runs until `shutdown` resolves, then stops every shard and returns.
 /// Resolving before the shards start (start-up retries can take a while) returns at once.
@@ -98,6 +130,24 @@ pub async fn run(
         Arc::clone(&client.cache),
     )));
     app.keep_task(Task::Scheduler, app.schedules.spawn(app.stopped()));
+    // Auto sharding asks Discord for its recommended count here rather than inside serenity, so
+    // this process knows which shards it must have connected before it reports ready.
+    let (first, last, total) = match config.sharding {
+        Sharding::Auto => {
+            let total = client
+                .http
+                .get_bot_gateway()
+                .await
+                .context("could not ask Discord how many shards to run")?
+                .shards;
+            (0, total.saturating_sub(1), total)
+        }
+        Sharding::Range { first, last, total } => (first, last, total),
+    };
+    let _ = app.gateway.set(Arc::new(Gateway {
+        manager: Arc::clone(&client.shard_manager),
+        shards: first..last + 1,
+    }));
     let shard_manager = Arc::clone(&client.shard_manager);
     let stopper = tokio::spawn(async move {
         shutdown.await;
@@ -105,12 +155,10 @@ pub async fn run(
         shard_manager.shutdown_all().await;
     });
 
-    let result = match config.sharding {
-        Sharding::Auto => client.start_autosharded().await,
-        Sharding::Range { first, last, total } => {
-            client.start_shard_range(first..last + 1, total).await
-        }
-    };
+    // serenity 0.12 reads the range's end as the last shard to run, not one past it: `first..last`
+    // runs `first` to `last` inclusive (`first..last + 1` would start a shard of another process,
+    // or one Discord refuses).
+    let result = client.start_shard_range(first..last, total).await;
     stopper.abort();
     result.context("the gateway connection failed")
 }
@@ -124,6 +172,7 @@ fn framework(
             commands,
             on_error: |err| Box::pin(error::on_error(err)),
             pre_command: |ctx| Box::pin(reply::watch(ctx)),
+            post_command: |ctx| Box::pin(error::count(ctx, Outcome::Ok)),
             allowed_mentions: Some(reply::nobody()),
             event_handler: |framework, event| Box::pin(events::handle(framework, event)),
             ..Default::default()

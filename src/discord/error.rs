@@ -12,6 +12,7 @@ use poise::FrameworkError;
 
 use crate::app::App;
 use crate::discord::reply;
+use crate::ops::metrics::{self, Outcome};
 
 /// What went wrong in a command.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +123,9 @@ pub const INTERNAL_ERROR_REPLY: &str =
 
 /// The framework's error hook: every error of every command ends here.
 pub async fn on_error(error: FrameworkError<'_, Arc<App>, CommandError>) {
+    if let Some(ctx) = error.ctx() {
+        count(ctx, outcome(&error)).await;
+    }
     match error {
         FrameworkError::Command { error, ctx, .. } => {
             let origin = Origin {
@@ -217,6 +221,32 @@ pub async fn on_error(error: FrameworkError<'_, Arc<App>, CommandError>) {
             // What is left belongs to prefix commands, which trakker does not have.
             tracing::debug!(error = %other, "ignored a framework error");
         }
+    }
+}
+
+/// Counts a finished command in the metrics, with its outcome and how long it ran. The
+/// framework's post-command hook calls it for the commands that succeeded, [`on_error`] for the
+/// rest.
+pub async fn count(ctx: crate::discord::Context<'_>, outcome: Outcome) {
+    metrics::command(
+        &ctx.command().qualified_name,
+        outcome,
+        reply::elapsed(ctx).await,
+    );
+}
+
+/// How a command that ended in `error` ended.
+fn outcome(error: &FrameworkError<'_, Arc<App>, CommandError>) -> Outcome {
+    match error {
+        FrameworkError::Command { error, .. } => match error {
+            CommandError::User(_) => Outcome::Refused,
+            CommandError::Unavailable(_) => Outcome::Unavailable,
+            CommandError::InDoubt(_) => Outcome::InDoubt,
+            CommandError::Expired(_) => Outcome::Expired,
+            CommandError::Internal(_) => Outcome::Failed,
+        },
+        FrameworkError::CommandPanic { .. } => Outcome::Failed,
+        _ => Outcome::Refused,
     }
 }
 

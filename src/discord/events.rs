@@ -33,6 +33,7 @@ pub async fn handle(
     event: &FullEvent,
 ) -> Result<(), CommandError> {
     let (ctx, app) = (framework.serenity_context, framework.user_data);
+    crate::ops::metrics::gateway_event(event.snake_case_name());
     // The daily post reads some events that activity counts too.
     match event {
         FullEvent::ReactionAdd { add_reaction } => {

@@ -306,6 +306,16 @@ enum Answer {
 /// One interaction's answer state, shared by the command and its watchdog.
 struct Responder {
     state: Mutex<Answer>,
+    /// When the pre-command hook ran, for the command latency metric.
+    started: std::time::Instant,
+}
+
+/// How long the command has been running since the pre-command hook; `None` before it ran (a
+/// permission refused first).
+pub async fn elapsed(ctx: Context<'_>) -> Option<Duration> {
+    responder(ctx)
+        .await
+        .map(|responder| responder.started.elapsed())
 }
 
 async fn responder(ctx: Context<'_>) -> Option<Arc<Responder>> {
@@ -322,6 +332,7 @@ pub async fn watch(ctx: Context<'_>) {
     };
     let responder = Arc::new(Responder {
         state: Mutex::new(Answer::Pending),
+        started: std::time::Instant::now(),
     });
     ctx.set_invocation_data(Arc::clone(&responder)).await;
     let http = Arc::clone(&ctx.serenity_context().http);

@@ -150,6 +150,14 @@ impl Ingest {
     pub fn pending_rows(&self) -> usize {
         lock(&self.pending).rows() + self.flusher.inflight_rows()
     }
+
+    /// How long the rows waiting now may have waited: the time since a flush last left nothing
+    /// behind it, or zero when nothing waits. One flush interval at most while the database
+    /// keeps up; it grows during an outage.
+    #[must_use]
+    pub fn flush_lag(&self) -> Duration {
+        self.flusher.lag(self.pending_rows() > 0)
+    }
 }
 
 impl IngestTasks {

@@ -30,8 +30,8 @@ const OUTAGE_REPORT_EVERY: Duration = Duration::from_secs(60);
 pub(super) struct Flusher {
     store: Arc<dyn Store>,
     pending: Arc<Mutex<Deltas>>,
-    /// The batch being written, kept as it is until the store has it.
-    inflight: Mutex<Option<(String, Deltas)>>,
+    /// The batch being written, kept as it is until the store has it, with when it was taken.
+    inflight: Mutex<Option<Inflight>>,
     /// Held while a batch is written; by [`Flusher::hold_without`] so an erasure is never
     /// overtaken by a batch taken before it, and by [`Flusher::hold`] so another writer of this
     /// process takes turns with flushes instead of racing them for the database.
@@ -41,6 +41,16 @@ pub(super) struct Flusher {
     next: AtomicU64,
     /// Where each written batch's message hours are noted.
     written: Arc<WrittenHours>,
+    /// When a flush last left nothing behind it: rows waiting now have waited at most this long.
+    caught_up: Mutex<Instant>,
+}
+
+/// A batch taken out of the pending deltas and not yet stored.
+struct Inflight {
+    id: String,
+    batch: Deltas,
+    /// When it was taken: rows pending after it arrived later.
+    taken_at: Instant,
 }
 
 /// The outcome of one flush.
@@ -66,6 +76,7 @@ impl Flusher {
             run: format!("{started:x}-{:x}", std::process::id()),
             next: AtomicU64::new(0),
             written: Arc::default(),
+            caught_up: Mutex::new(Instant::now()),
         }
     }
 
@@ -78,10 +89,29 @@ impl Flusher {
     pub(super) fn inflight_rows(&self) -> usize {
         self.inflight()
             .as_ref()
-            .map_or(0, |(_, batch)| batch.rows())
+            .map_or(0, |inflight| inflight.batch.rows())
     }
 
-    fn inflight(&self) -> std::sync::MutexGuard<'_, Option<(String, Deltas)>> {
+    /// How long rows have waited since the writer last caught up, or zero when nothing waits.
+    pub(super) fn lag(&self, waiting: bool) -> Duration {
+        if waiting {
+            self.caught_up
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .elapsed()
+        } else {
+            Duration::ZERO
+        }
+    }
+
+    fn caught_up(&self, at: Instant) {
+        *self
+            .caught_up
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = at;
+    }
+
+    fn inflight(&self) -> std::sync::MutexGuard<'_, Option<Inflight>> {
         self.inflight.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -99,10 +129,10 @@ impl Flusher {
     ) -> tokio::sync::OwnedMutexGuard<()> {
         let held = self.hold().await;
         let mut dropped = lock(&self.pending).remove_member(guild, user);
-        if let Some((_, batch)) = self.inflight().as_mut() {
+        if let Some(inflight) = self.inflight().as_mut() {
             // The batch keeps its id: if it was written already, the retry is skipped as before;
             // if not, what is written no longer holds the member.
-            dropped += batch.remove_member(guild, user);
+            dropped += inflight.batch.remove_member(guild, user);
         }
         tracing::debug!(rows = dropped, "dropped an erased member's waiting rows");
         held
@@ -112,29 +142,46 @@ impl Flusher {
     pub(super) async fn flush(&self) -> Flush {
         let _writing = self.writing.lock().await;
         let retry = self.inflight().take();
-        let (id, batch) = if let Some(inflight) = retry {
+        let Inflight {
+            id,
+            batch,
+            taken_at,
+        } = if let Some(inflight) = retry {
             inflight
         } else {
+            let taken_at = Instant::now();
             let batch = std::mem::take(&mut *lock(&self.pending));
             if batch.is_empty() {
+                self.caught_up(taken_at);
                 return Flush::Nothing;
             }
             let number = self.next.fetch_add(1, Ordering::Relaxed);
-            (format!("{}-{number}", self.run), batch)
+            Inflight {
+                id: format!("{}-{number}", self.run),
+                batch,
+                taken_at,
+            }
         };
         let (rows, events) = (batch.rows(), batch.events);
-        match self.store.apply_deltas(&id, &batch).await {
-            Ok(true) => {
+        let result = self.store.apply_deltas(&id, &batch).await;
+        crate::ops::metrics::flush(result.is_ok());
+        match result {
+            Ok(fresh) => {
                 self.written.note(&batch);
-                Flush::Written { rows, events }
-            }
-            Ok(false) => {
-                self.written.note(&batch);
-                tracing::info!(batch = %id, rows, "a retried flush had been written already; not counted twice");
+                if !fresh {
+                    tracing::info!(batch = %id, rows, "a retried flush had been written already; not counted twice");
+                }
+                // Everything pending when the batch was taken was in it: what waits now came
+                // later.
+                self.caught_up(taken_at);
                 Flush::Written { rows, events }
             }
             Err(error) => {
-                *self.inflight() = Some((id, batch));
+                *self.inflight() = Some(Inflight {
+                    id,
+                    batch,
+                    taken_at,
+                });
                 Flush::Failed { rows, error }
             }
         }

@@ -508,6 +508,7 @@ impl Schedules {
         self.settle(guild, day);
         self.forget_failure(guild);
         tracing::info!(guild = %guild, %day, "made the daily post");
+        crate::ops::metrics::schedule_posted();
         for (_, emoji) in post_emojis(&plan.plan, day) {
             if let Err(error) = channel.react(post.channel_id, message, emoji).await {
                 tracing::warn!(guild = %guild, %error, "could not add a reaction to the daily post");
@@ -522,6 +523,7 @@ impl Schedules {
     /// Schedules a coalesced edit of the guild's post of `day`.
     fn schedule_edit(self: &Arc<Self>, guild: GuildId, day: NaiveDate) {
         let Some(at) = self.edits.schedule(guild, day) else {
+            crate::ops::metrics::schedule_edit_coalesced();
             return;
         };
         let this = Arc::clone(self);
@@ -548,7 +550,7 @@ impl Schedules {
         };
         let text = self.render(guild, &plan, day).await?;
         match channel.edit(post.channel_id, message, &text).await {
-            Ok(()) => {}
+            Ok(()) => crate::ops::metrics::schedule_edited(),
             Err(PortError::Gone) => {
                 self.store.post_deleted(guild, message).await?;
                 self.forget_post(message);

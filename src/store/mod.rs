@@ -48,6 +48,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::DatabaseUrl;
 use crate::domain::ids::{GuildId, UserId};
+use crate::ops::metrics::{self, DatabaseFailure};
 pub use achievements::AchievementStore;
 pub use activity::{
     ActivitySession, ActivityStore, InviteRecord, JoinRecord, JoinSource, MemberActivity, Metric,
@@ -128,8 +129,10 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         if is_unavailable(&error) {
+            metrics::database_error(DatabaseFailure::Unavailable);
             Self::Unavailable(error)
         } else {
+            metrics::database_error(DatabaseFailure::Refused);
             Self::Database(error)
         }
     }
@@ -141,8 +144,10 @@ impl StoreError {
     #[must_use]
     pub fn from_commit(error: sqlx::Error) -> Self {
         if is_unavailable(&error) {
+            metrics::database_error(DatabaseFailure::InDoubt);
             Self::InDoubt(error)
         } else {
+            metrics::database_error(DatabaseFailure::Refused);
             Self::Database(error)
         }
     }

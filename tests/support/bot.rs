@@ -16,8 +16,8 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A running bot process and the fake Discord it is connected to.
 pub struct Bot {
-    /// The fake Discord.
-    pub server: RunningServer,
+    /// The fake Discord, shared with the other processes of a sharded bot ([`Bot::beside`]).
+    pub server: Arc<RunningServer>,
     /// A client of fakecord's control API.
     pub discord: Fakecord,
     child: Child,
@@ -42,6 +42,19 @@ impl Bot {
     /// When either does not start in time; the bot's log is in the message.
     pub async fn start_with(database: &DatabaseUrl, vars: &[(&str, &str)]) -> Self {
         let server = start_fakecord().await;
+        Self::launch(server, database, vars, None).await
+    }
+
+    /// Like [`Bot::start_with`], against a fakecord made from `config` (more shards, say).
+    ///
+    /// # Panics
+    /// When either does not start in time; the bot's log is in the message.
+    pub async fn start_on(
+        config: fakecord::Config,
+        database: &DatabaseUrl,
+        vars: &[(&str, &str)],
+    ) -> Self {
+        let server = start_fakecord_with(config).await;
         Self::launch(server, database, vars, None).await
     }
 
@@ -91,12 +104,19 @@ impl Bot {
         vars: &[(&str, &str)],
         guild: Option<fakecord::Snowflake>,
     ) -> Self {
+        let bot = Self::spawned(Arc::new(server), database, vars);
+        bot.wait_until_registered(guild).await;
+        bot
+    }
+
+    /// Starts the bot process against `server`, without waiting for anything.
+    fn spawned(server: Arc<RunningServer>, database: &DatabaseUrl, vars: &[(&str, &str)]) -> Self {
         let discord = server.client();
         let workdir = tempfile::tempdir().expect("a working directory");
         let vars = owned(vars);
         let logs = Arc::new(Mutex::new(String::new()));
         let child = spawn(&server, database, &vars, workdir.path(), &logs);
-        let bot = Self {
+        Self {
             server,
             discord,
             child,
@@ -104,9 +124,27 @@ impl Bot {
             database: database.clone(),
             vars,
             workdir,
-        };
-        bot.wait_until_registered(guild).await;
-        bot
+        }
+    }
+
+    /// Starts another process of the same bot, on this one's fake Discord and database, with its
+    /// own `vars` (e.g. another `SHARDS` range); returns once it is connected. Each process is
+    /// stopped on its own; the fake Discord stops with the last.
+    ///
+    /// # Panics
+    /// When it does not connect in time.
+    pub async fn beside(&self, vars: &[(&str, &str)]) -> Self {
+        let other = Self::spawned(Arc::clone(&self.server), &self.database, vars);
+        let connected = eventually(START_TIMEOUT, || async {
+            other.logs().contains("connected to Discord").then_some(())
+        })
+        .await;
+        assert!(
+            connected.is_some(),
+            "the second process did not connect\n{}",
+            other.logs()
+        );
+        other
     }
 
     /// Commands are registered before the gateway connects, so both are waited for: a test may
@@ -300,7 +338,9 @@ impl Bot {
         let status = self.terminate().await;
         self.assert_nobody_pinged().await;
         let logs = self.logs();
-        self.server.shutdown().await;
+        if let Ok(server) = Arc::try_unwrap(self.server) {
+            server.shutdown().await;
+        }
         (status, logs)
     }
 

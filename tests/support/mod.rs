@@ -20,6 +20,7 @@ pub mod cli;
 pub mod conformance;
 pub mod db;
 pub mod interactions;
+pub mod metrics;
 pub mod proxy;
 pub mod receiver;
 pub mod stored;
