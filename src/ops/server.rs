@@ -6,7 +6,8 @@
 //!   database answers; otherwise 503, with one line per reason. For a load balancer or a
 //!   rolling deploy deciding whether this process serves.
 //! - `GET /metrics` — the Prometheus text format: what [`metrics`](super::metrics) recorded, with
-//!   the gauges of the present (shards, waiting rows, the cache) read at the scrape.
+//!   the gauges of the present (shards, waiting rows, the cache, a ping of the database) read at
+//!   the scrape.
 //!
 //! Nothing here reads members' data, and no answer carries a secret: the reasons are fixed
 //! sentences, never an error's text (which could quote a database URL).
@@ -128,12 +129,7 @@ async fn not_ready(app: &App) -> Vec<String> {
             }
         }
     }
-    let answered = matches!(
-        tokio::time::timeout(PING_TIMEOUT, app.store.ping()).await,
-        Ok(Ok(()))
-    );
-    metrics::database_answered(answered);
-    if !answered {
+    if !database_answers(app).await {
         reasons.push(format!(
             "the database ({}) is not answering",
             app.store.backend().name()
@@ -142,8 +138,21 @@ async fn not_ready(app: &App) -> Vec<String> {
     reasons
 }
 
+/// Pings the database (noting the answer for `trakker_database_up`): whether it answered within
+/// [`PING_TIMEOUT`].
+async fn database_answers(app: &App) -> bool {
+    let answered = matches!(
+        tokio::time::timeout(PING_TIMEOUT, app.store.ping()).await,
+        Ok(Ok(()))
+    );
+    metrics::database_answered(answered);
+    answered
+}
+
 async fn scrape(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     let app = &shared.app;
+    // A quiet bot makes no other call that would notice the database coming back.
+    database_answers(app).await;
     if let Some(gateway) = app.gateway.get() {
         for shard in gateway.shards().await {
             metrics::shard(shard.id, shard.connected, shard.latency);

@@ -32,6 +32,17 @@ pub struct Launch {
 pub struct Bot {
     child: Child,
     log_file: PathBuf,
+    /// How long it took from the process's start.
+    pub startup: Startup,
+}
+
+/// How long a bot took to start, from the moment its process was spawned.
+#[derive(Clone, Copy, Debug)]
+pub struct Startup {
+    /// Until a new gateway session was connected (READY sent).
+    pub ready: Duration,
+    /// Until it answered /about.
+    pub answered: Duration,
 }
 
 impl Bot {
@@ -72,16 +83,22 @@ impl Bot {
             command.env("RUST_LOG", filter);
         }
         command.envs(launch.env.iter().map(|(name, value)| (name, value)));
+        let spawned = std::time::Instant::now();
         let child = command
             .spawn()
             .with_context(|| format!("start {}", launch.binary.display()))?;
-        let bot = Self {
+        let mut bot = Self {
             child,
             log_file: launch.log_file.clone(),
+            startup: Startup {
+                ready: Duration::ZERO,
+                answered: Duration::ZERO,
+            },
         };
+        let ready_at = std::sync::Mutex::new(None);
         let ready = discord
             .wait_for(timeout, "a new gateway session answering /about", || {
-                let (discord, known) = (&discord, &known);
+                let (discord, known, ready_at) = (&discord, &known, &ready_at);
                 async move {
                     let status = discord.status().await?;
                     let fresh = status.sessions.iter().any(|s| {
@@ -90,6 +107,10 @@ impl Bot {
                     if !fresh {
                         return Ok(None);
                     }
+                    ready_at
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .get_or_insert_with(|| spawned.elapsed());
                     let about = CommandInvocation::new(guild, "member-0001", "about")
                         .timeout(Duration::from_secs(5));
                     Ok(discord.invoke_with(about).await.ok())
@@ -102,6 +123,14 @@ impl Bot {
                 bot.log_tail()
             );
         }
+        let answered = spawned.elapsed();
+        bot.startup = Startup {
+            ready: ready_at
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .unwrap_or(answered),
+            answered,
+        };
         Ok(bot)
     }
 
@@ -115,6 +144,19 @@ impl Bot {
     #[must_use]
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_file).unwrap_or_default()
+    }
+
+    /// Where the bot's health and metrics server listens, from its log (`METRICS_ADDR` set).
+    #[must_use]
+    pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
+        self.log()
+            .lines()
+            .rev()
+            .find(|line| line.contains("serving /healthz, /readyz and /metrics"))?
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix("addr="))?
+            .parse()
+            .ok()
     }
 
     /// The last lines the bot wrote, for error messages.

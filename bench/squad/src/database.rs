@@ -328,12 +328,27 @@ impl BenchDatabase {
 
     /// Drops the Postgres database (the SQLite file goes with the working directory).
     pub async fn drop_database(&self) -> anyhow::Result<()> {
-        if let Self::Postgres { server, name, .. } = self {
-            let mut admin = server.connect().await?;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin)
-                .await
-                .with_context(|| format!("drop database {name}"))?;
+        match self {
+            Self::Postgres { server, name, .. } => {
+                let mut admin = server.connect().await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+                    .with_context(|| format!("drop database {name}"))?;
+            }
+            // The next database of the run (the same backend measured again) starts empty too.
+            Self::Sqlite { path, .. } => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                    match std::fs::remove_file(&file) {
+                        Ok(()) => {}
+                        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(error) => {
+                            return Err(error).with_context(|| format!("remove {}", file.display()))
+                        }
+                    }
+                }
+            }
         }
         Ok(())
     }

@@ -20,6 +20,8 @@ mod load;
 mod report;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -79,7 +81,34 @@ struct Args {
     /// Also write every sample to this CSV file (database, time, sent, stored, CPU, memory).
     #[arg(long)]
     timeline: Option<PathBuf>,
+    /// Run the bot with `METRICS_ADDR` set and scrape its /metrics every second (`on`), without
+    /// (`off`), or each database both ways, without first (`both`): the cost of metrics.
+    #[arg(long, value_enum, default_value_t = MetricsMode::Off)]
+    metrics: MetricsMode,
 }
+
+/// Whether the bot runs with its metrics server, for `--metrics`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum MetricsMode {
+    Off,
+    On,
+    Both,
+}
+
+impl MetricsMode {
+    /// The runs per database: `false` without metrics, `true` with.
+    fn runs(self) -> &'static [bool] {
+        match self {
+            Self::Off => &[false],
+            Self::On => &[true],
+            Self::Both => &[false, true],
+        }
+    }
+}
+
+/// How often the bench scrapes /metrics while the bot runs with it: more often than a
+/// Prometheus server would (every 15 s by default), to be on the safe side.
+const SCRAPE_EVERY: Duration = Duration::from_secs(1);
 
 /// How long a bot may take to connect and answer /about.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -140,12 +169,18 @@ async fn main() -> anyhow::Result<()> {
         },
         measured: Vec::new(),
     };
-    for backend in &args.databases {
+    let runs = args.databases.iter().flat_map(|backend| {
+        args.metrics
+            .runs()
+            .iter()
+            .map(move |metrics| (*backend, *metrics))
+    });
+    for (backend, metrics) in runs {
         let logs = args.log_dir.as_deref().unwrap_or(workdir.path());
         std::fs::create_dir_all(logs).with_context(|| format!("create {}", logs.display()))?;
         let database =
-            BenchDatabase::create(*backend, workdir.path(), logs, &args.postgres_url).await?;
-        let outcome = measure(&args, &bot_binary, &server, &database, &guild).await;
+            BenchDatabase::create(backend, workdir.path(), logs, &args.postgres_url).await?;
+        let outcome = measure(&args, &bot_binary, &server, &database, &guild, metrics).await;
         let dropped = database.drop_database().await;
         let measured = outcome?;
         dropped?;
@@ -194,24 +229,53 @@ async fn measure(
     server: &RunningServer,
     database: &BenchDatabase,
     guild: &GuildInfo,
+    metrics: bool,
 ) -> anyhow::Result<Measured> {
-    let log = format!("bot-ingest-{}.log", database.backend());
+    let log = format!(
+        "bot-ingest-{}{}.log",
+        database.backend(),
+        if metrics { "-metrics" } else { "" }
+    );
+    let mut env: Vec<(String, String)> = args
+        .flush_ms
+        .map(|ms| ("FLUSH_INTERVAL_MS".to_owned(), ms.to_string()))
+        .into_iter()
+        .collect();
+    if metrics {
+        env.push(("METRICS_ADDR".to_owned(), "127.0.0.1:0".to_owned()));
+    }
     let launch = Launch {
         binary: bot_binary.to_path_buf(),
         database_url: database.url().to_owned(),
         redis_url: None,
         rust_log: args.bot_log.clone(),
         log_file: database.dir().join(&log),
-        env: args
-            .flush_ms
-            .map(|ms| ("FLUSH_INTERVAL_MS".to_owned(), ms.to_string()))
-            .into_iter()
-            .collect(),
+        env,
     };
     let bot = Bot::start(server, &launch, guild.id, START_TIMEOUT).await?;
     let pid = bot.pid().context("the bot exited")?;
     println!("{}: bot pid {pid}", database.backend());
+    let scrapes = Arc::new(AtomicU64::new(0));
+    let scraping = if metrics {
+        let addr = bot
+            .metrics_address()
+            .context("the bot did not log its metrics address")?;
+        Some(tokio::spawn(scrape_until_stopped(
+            addr,
+            Arc::clone(&scrapes),
+        )))
+    } else {
+        None
+    };
     let outcome = drive(args, server, database, guild, pid).await;
+    if let Some(task) = scraping {
+        task.abort();
+        println!(
+            "{}: scraped /metrics {} times",
+            database.backend(),
+            scrapes.load(Ordering::Relaxed)
+        );
+    }
     let stopped = bot.stop().await;
     let (run, baseline) = outcome.with_context(|| {
         format!(
@@ -223,6 +287,7 @@ async fn measure(
     let bot_log = stopped?;
     let server_version = database.server_version().await.unwrap_or_default();
     Ok(Measured {
+        metrics,
         backend: database.backend(),
         server_version,
         sent: args.events,
@@ -230,6 +295,27 @@ async fn measure(
         logged: report::logged_events(&bot_log),
         run,
     })
+}
+
+/// Scrapes `/metrics` every [`SCRAPE_EVERY`] until aborted, counting the scrapes in `scrapes`;
+/// a scrape that fails stops the bench.
+async fn scrape_until_stopped(addr: std::net::SocketAddr, scrapes: Arc<AtomicU64>) {
+    let client = reqwest::Client::new();
+    loop {
+        let body = client
+            .get(format!("http://{addr}/metrics"))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status);
+        match body {
+            Ok(response) => {
+                let _ = response.bytes().await;
+                scrapes.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(error) => panic!("scraping the bot's /metrics failed: {error}"),
+        }
+        tokio::time::sleep(SCRAPE_EVERY).await;
+    }
 }
 
 /// Posts the reaction targets, waits for the store to count them, and runs the load.

@@ -17,6 +17,8 @@ const TARGET_RSS_MIB: f64 = 64.0;
 
 /// One database, measured.
 pub(crate) struct Measured {
+    /// Whether the bot ran with `METRICS_ADDR` and was scraped.
+    pub metrics: bool,
     /// The database.
     pub backend: Backend,
     /// Its version.
@@ -111,6 +113,15 @@ fn verdict(met: bool) -> &'static str {
 }
 
 impl Measured {
+    /// The database, and whether metrics were on.
+    fn label(&self) -> String {
+        if self.metrics {
+            format!("{} + metrics", self.backend)
+        } else {
+            self.backend.to_string()
+        }
+    }
+
     fn bulk_rate(&self, kind: BulkKind) -> f64 {
         let (sent, slowest) = self
             .run
@@ -129,7 +140,7 @@ impl Measured {
             writeln!(
                 out,
                 "{},{:.3},{},{},{:.2},{},{},{:.2},{:.2}",
-                self.backend,
+                self.label(),
                 t.at.as_secs_f64(),
                 t.sent,
                 t.stored,
@@ -223,7 +234,7 @@ impl Measured {
         writeln!(
             f,
             "| {} | {} | {} | {:.0} ({:.0} / {:.0}) | {} | {:.2} | {:.2} | {:.1} | {} | {} | {} |",
-            self.backend,
+            self.label(),
             self.sent,
             figures
                 .end_to_end
@@ -251,7 +262,7 @@ impl Measured {
             "{} ({}): stored {} messages, {} reactions added, {} removed; sending took {:.1} s. \
              Targets: ≥ {TARGET_EVENTS_PER_SECOND:.0} events/s {}, flush lag ≤ {TARGET_LAG_SECONDS} s {}, \
              RSS ≤ {TARGET_RSS_MIB} MiB {}, nothing lost {}.",
-            self.backend,
+            self.label(),
             self.server_version,
             stored.messages,
             stored.reactions_added,
