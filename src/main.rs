@@ -153,23 +153,22 @@ async fn run(config: Config) -> anyhow::Result<ExitCode> {
         eprintln!("error: {MISSING_TOKEN_HELP}");
         return Ok(ExitCode::from(2));
     }
-    // Installed before the app opens its store and cache, so their first outage is counted.
+    // Bound and installed before the app opens its store and cache: a port in use stops the
+    // process before anything starts, and the store's and cache's first outage is counted.
     let metrics = match config.metrics_addr {
         Some(addr) => Some((
-            addr,
+            ops::server::bind(addr)
+                .await
+                .with_context(|| format!("could not listen on METRICS_ADDR {addr}"))?,
             ops::metrics::install().context("a metrics recorder was installed already")?,
         )),
         None => None,
     };
     let app = Arc::new(App::start(config).await?);
     let server = match metrics {
-        Some((addr, handle)) => {
+        Some((listener, handle)) => {
             ops::metrics::database_answered(true);
-            Some(
-                ops::server::start(addr, Arc::clone(&app), handle)
-                    .await
-                    .with_context(|| format!("could not listen on METRICS_ADDR {addr}"))?,
-            )
+            Some(ops::server::start(listener, Arc::clone(&app), handle)?)
         }
         None => None,
     };

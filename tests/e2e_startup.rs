@@ -42,6 +42,25 @@ async fn a_dev_guild_the_bot_is_not_in_stops_it_with_the_reason() {
 }
 
 #[tokio::test]
+async fn a_metrics_port_in_use_stops_the_bot_before_it_opens_anything() {
+    let database = TempSqlite::new();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let addr = taken.local_addr().expect("its address").to_string();
+    let (status, logs) =
+        run_until_exit(database.url(), &[("METRICS_ADDR", &addr)], EXIT_TIMEOUT).await;
+    assert_stopped_with_an_error(status, &logs);
+    assert!(
+        logs.contains(&format!("could not listen on METRICS_ADDR {addr}")),
+        "{logs}"
+    );
+    assert!(!logs.contains("storage ready"), "nothing opened: {logs}");
+    assert!(
+        !database.path().exists(),
+        "no database file was created: {logs}"
+    );
+}
+
+#[tokio::test]
 async fn a_refused_token_stops_the_bot_and_names_discord_token() {
     let database = TempSqlite::new();
     let (status, logs) = run_until_exit(

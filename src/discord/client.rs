@@ -27,7 +27,7 @@ use crate::ops::{ShardReport, ShardState};
 /// This process's shards as the health server sees them: serenity's runners, read when asked.
 struct Gateway {
     manager: Arc<serenity::ShardManager>,
-    shards: std::ops::Range<u32>,
+    shards: std::ops::RangeInclusive<u32>,
 }
 
 #[async_trait::async_trait]
@@ -146,7 +146,7 @@ pub async fn run(
     };
     let _ = app.gateway.set(Arc::new(Gateway {
         manager: Arc::clone(&client.shard_manager),
-        shards: first..last + 1,
+        shards: first..=last,
     }));
     let shard_manager = Arc::clone(&client.shard_manager);
     let stopper = tokio::spawn(async move {

@@ -71,16 +71,23 @@ struct Shared {
     metrics: PrometheusHandle,
 }
 
-/// Listens on `addr` and serves the three routes for `app` until [`Server::stop`].
+/// Binds `addr`, before anything else starts, so a port in use stops the process at once.
 ///
 /// # Errors
 /// When `addr` cannot be bound (in use, or not an address of this machine).
-pub async fn start(
-    addr: SocketAddr,
+pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await
+}
+
+/// Serves the three routes for `app` on `listener` until [`Server::stop`].
+///
+/// # Errors
+/// When the listener's address cannot be read.
+pub fn start(
+    listener: tokio::net::TcpListener,
     app: Arc<App>,
     metrics: PrometheusHandle,
 ) -> std::io::Result<Server> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let router = Router::new()
         .route("/healthz", get(healthz))
@@ -205,13 +212,11 @@ mod tests {
     async fn readyz_names_each_reason_over_http_until_there_is_none() {
         let app = Arc::new(crate::app::tests::app().await);
         let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
-        let server = start(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            Arc::clone(&app),
-            recorder.handle(),
-        )
-        .await
-        .expect("a free port");
+        let listener = bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("a free port");
+        let server =
+            start(listener, Arc::clone(&app), recorder.handle()).expect("a bound listener");
         let get = |path: &'static str| async move {
             let response = reqwest::get(format!("http://{}{path}", server.addr))
                 .await
