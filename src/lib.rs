@@ -24,6 +24,8 @@
 //! - [`charts`] — the moderators' charts: pure functions from plain data (names, hours, a
 //!   titled period) to PNG bytes, drawn with plotters and an embedded font.
 //! - [`discord`] — the only module that talks to Discord: the poise framework, commands, events.
+//! - [`ops`] — operating the bot: the metrics it exports and the health and metrics server
+//!   (`METRICS_ADDR`).
 //! - [`app`] — start-up and shutdown: the [`app::App`] built from configuration, store and
 //!   cache, which owns every background task and stops them in order.
 //!
