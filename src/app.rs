@@ -73,6 +73,8 @@ pub struct App {
     pub config: Config,
     /// This process's shards, once the Discord client is built: for `/readyz` and the metrics.
     pub gateway: OnceLock<Arc<dyn ShardReport>>,
+    /// The one clock: everything recorded or decided by the time reads it ([`App::now`]).
+    pub clock: Clock,
     background: Mutex<Background>,
     /// Set to `true` when shutdown begins, for tasks that finish the work in hand first.
     stop: watch::Sender<bool>,
@@ -138,11 +140,12 @@ impl App {
     /// writer, so it must be called inside a tokio runtime.
     #[must_use]
     pub fn new(config: Config, store: Arc<dyn Store>, cache: Arc<dyn Cache>) -> Self {
-        let boards = Leaderboards::new(Arc::clone(&store), Arc::clone(&cache));
-        let membership = Membership::new(Arc::clone(&store));
         let clock = config
             .clock_start
             .map_or_else(Clock::system, Clock::starting_at);
+        let clock = config.clock_rate.map_or(clock, |rate| clock.running(rate));
+        let boards = Leaderboards::new(Arc::clone(&store), Arc::clone(&cache), clock);
+        let membership = Membership::new(Arc::clone(&store));
         let webhooks = Arc::new(Webhooks::new(
             Arc::clone(&store),
             Sender::new(config.webhook_networks.clone()),
@@ -152,8 +155,9 @@ impl App {
         schedules.publish_to(Arc::clone(&webhooks));
         let (ingest, ingest_tasks) = Ingest::start(Arc::clone(&store), config.flush_interval);
         let chart_cache = ChartCache::new(ingest.written());
-        let (voice, voice_writer) = VoiceLog::start(Arc::clone(&store));
+        let (voice, voice_writer) = VoiceLog::start(Arc::clone(&store), clock);
         Self {
+            clock,
             store,
             cache,
             boards,
@@ -205,6 +209,12 @@ impl App {
             // An error means the app is gone, which is a stop too.
             let _ = stop.wait_for(|stopped| *stopped).await;
         }
+    }
+
+    /// The current time on the one clock.
+    #[must_use]
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// Whether shutdown has begun.

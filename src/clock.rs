@@ -1,34 +1,90 @@
-//! The one clock the scheduled features read: the system clock, or (against a local fake
-//! Discord only, see `CLOCK_START`) the system clock shifted to start at a chosen instant, so an
-//! end-to-end test can live through a daylight-saving change in a few seconds.
+//! The one clock the bot reads: the system clock, or (against a local fake Discord only, see
+//! `CLOCK_START` and `CLOCK_RATE`) a clock that starts at a chosen instant and may run faster
+//! than real time, so an end-to-end test can live through a daylight-saving change in a few
+//! seconds and the demo through weeks of a community's life in a minute.
+//!
+//! Everything the bot records or decides by the time of day reads [`Clock::now`]; waits that
+//! last until a moment on this clock are converted with [`Clock::real`].
+
+use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+/// The fastest a clock may run: a day in under a second.
+pub const MAX_RATE: u32 = 100_000;
+
 /// Wall-clock time as the bot sees it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Clock {
-    offset: TimeDelta,
+    /// The system time at which this clock read `start`.
+    origin: DateTime<Utc>,
+    /// What it read then.
+    start: DateTime<Utc>,
+    /// How many of its seconds pass per real second.
+    rate: u32,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::system()
+    }
 }
 
 impl Clock {
     /// The system clock.
     #[must_use]
     pub fn system() -> Self {
-        Self::default()
+        let now = Utc::now();
+        Self {
+            origin: now,
+            start: now,
+            rate: 1,
+        }
     }
 
     /// A clock that reads `start` now and runs on at the system clock's pace.
     #[must_use]
     pub fn starting_at(start: DateTime<Utc>) -> Self {
         Self {
-            offset: start - Utc::now(),
+            origin: Utc::now(),
+            start,
+            rate: 1,
+        }
+    }
+
+    /// The same clock from this moment on running `rate` times as fast (1 to [`MAX_RATE`]).
+    #[must_use]
+    pub fn running(self, rate: u32) -> Self {
+        let now = self.now();
+        Self {
+            origin: Utc::now(),
+            start: now,
+            rate: rate.clamp(1, MAX_RATE),
         }
     }
 
     /// The current time.
     #[must_use]
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.offset
+        let elapsed = Utc::now() - self.origin;
+        if self.rate == 1 {
+            return self.start + elapsed;
+        }
+        elapsed
+            .num_microseconds()
+            .and_then(|micros| micros.checked_mul(i64::from(self.rate)))
+            .and_then(|micros| {
+                self.start
+                    .checked_add_signed(TimeDelta::microseconds(micros))
+            })
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+
+    /// How long to wait in real time for `span` of this clock to pass (none for a negative
+    /// span).
+    #[must_use]
+    pub fn real(&self, span: TimeDelta) -> Duration {
+        span.to_std().unwrap_or_default() / self.rate
     }
 }
 
@@ -46,5 +102,27 @@ mod tests {
         assert!((first - start).num_seconds().abs() < 5, "starts at {first}");
         assert!(clock.now() >= first, "never runs backwards");
         assert!((Clock::system().now() - Utc::now()).num_seconds().abs() < 5);
+        assert_eq!(clock.real(TimeDelta::seconds(90)), Duration::from_secs(90));
+        assert_eq!(clock.real(TimeDelta::seconds(-5)), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_fast_clock_runs_its_rate_times_as_fast_and_waits_that_much_less() {
+        let start = DateTime::parse_from_rfc3339("2026-11-02T12:00:00Z")
+            .expect("a time")
+            .with_timezone(&Utc);
+        let clock = Clock::starting_at(start).running(3_600);
+        let began = std::time::Instant::now();
+        std::thread::sleep(Duration::from_millis(50));
+        let read = clock.now() - start;
+        let elapsed = TimeDelta::from_std(began.elapsed()).expect("short");
+        // At least the 50 ms slept, times the rate: three minutes of the clock.
+        assert!(read >= TimeDelta::seconds(180), "{read}");
+        assert!(
+            read <= elapsed * 3_600 + TimeDelta::seconds(1),
+            "{read} {elapsed}"
+        );
+        assert_eq!(clock.real(TimeDelta::hours(1)), Duration::from_secs(1));
+        assert_eq!(Clock::system().running(0).rate, 1, "a rate below 1 is 1");
     }
 }

@@ -153,6 +153,9 @@ pub struct Config {
     /// Where the bot's clock starts (`CLOCK_START`), for tests and demos against a local fake
     /// Discord only; `None` is the system clock.
     pub clock_start: Option<DateTime<Utc>>,
+    /// How many times faster than real time the bot's clock runs (`CLOCK_RATE`), for the demo
+    /// against a local fake Discord only; `None` is real time.
+    pub clock_rate: Option<u32>,
     /// Internal networks webhooks may reach anyway (`WEBHOOKS_ALLOW_NETWORKS`); public hosts only
     /// when empty.
     pub webhook_networks: Networks,
@@ -258,6 +261,13 @@ impl Config {
                 get("DISCORD_API_BASE").is_some(),
             ),
         );
+        let clock_rate = keep(
+            &mut errors,
+            parse_clock_rate(
+                get("CLOCK_RATE").as_deref(),
+                get("DISCORD_API_BASE").is_some(),
+            ),
+        );
         let message_content_intent = keep(
             &mut errors,
             parse_flag(
@@ -300,6 +310,7 @@ impl Config {
             message_content_intent,
             presence_intent,
             clock_start,
+            clock_rate,
             webhook_networks,
             metrics_addr,
         ) {
@@ -314,6 +325,7 @@ impl Config {
                 Some(message_content_intent),
                 Some(presence_intent),
                 Some(clock_start),
+                Some(clock_rate),
                 Some(webhook_networks),
                 Some(metrics_addr),
             ) => Ok(Self {
@@ -328,6 +340,7 @@ impl Config {
                 presence_intent,
                 flush_interval,
                 clock_start,
+                clock_rate,
                 webhook_networks,
                 metrics_addr,
             }),
@@ -397,6 +410,13 @@ impl Config {
                 or_unset(
                     self.clock_start.map(|start| start.to_rfc3339()),
                     "(unset: the system clock)",
+                ),
+            ),
+            (
+                "CLOCK_RATE",
+                or_unset(
+                    self.clock_rate.map(|rate| rate.to_string()),
+                    "(unset: real time)",
                 ),
             ),
             (
@@ -589,6 +609,28 @@ fn parse_clock_start(
         })
 }
 
+/// `CLOCK_RATE`: how many times faster than real time the clock runs, 1 to
+/// [`crate::clock::MAX_RATE`]. Like `CLOCK_START`, only beside `DISCORD_API_BASE`.
+fn parse_clock_rate(raw: Option<&str>, local_discord: bool) -> Result<Option<u32>, ConfigError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let invalid = |reason: String| ConfigError::Invalid {
+        variable: "CLOCK_RATE",
+        reason,
+    };
+    if !local_discord {
+        return Err(invalid(
+            "it is only allowed with DISCORD_API_BASE (a local fake Discord)".to_owned(),
+        ));
+    }
+    match raw.parse::<u32>() {
+        Ok(rate) if (1..=crate::clock::MAX_RATE).contains(&rate) => Ok(Some(rate)),
+        _ => Err(invalid(format!(
+            "`{raw}` is not a whole number from 1 to {}",
+            crate::clock::MAX_RATE
+        ))),
+    }
+}
+
 /// `DISCORD_API_BASE` may only point at this machine: it carries the bot token.
 fn parse_api_base(raw: &str) -> Result<Url, ConfigError> {
     let invalid = |reason: &'static str| ConfigError::InvalidUrl {
@@ -752,6 +794,19 @@ mod tests {
         let err = config(&[base, ("CLOCK_START", "tomorrow")]).expect_err("not a time");
         assert!(err.to_string().contains("RFC 3339"), "{err}");
         assert_eq!(config(&[]).map(|c| c.clock_start), Ok(None));
+
+        let fast = config(&[base, ("CLOCK_RATE", "30000")]).expect("a rate beside fakecord");
+        assert_eq!(fast.clock_rate, Some(30_000));
+        let err = config(&[("CLOCK_RATE", "30000")]).expect_err("refused against discord.com");
+        assert!(
+            err.to_string().starts_with("CLOCK_RATE is invalid"),
+            "{err}"
+        );
+        for wrong in ["0", "100001", "fast", "-2"] {
+            let err = config(&[base, ("CLOCK_RATE", wrong)]).expect_err(wrong);
+            assert!(err.to_string().contains("from 1 to 100000"), "{err}");
+        }
+        assert_eq!(config(&[]).map(|c| c.clock_rate), Ok(None));
     }
 
     #[test]

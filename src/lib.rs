@@ -18,6 +18,9 @@
 //! - [`exports`] — CSV exports of a server's tables, streamed to a file or cut into files
 //!   Discord accepts.
 //! - [`maintenance`] — the operator's data commands: backup, restore, migrate-data.
+//! - [`admin`] — the operator's routine tasks (overview, check the configuration, migrate,
+//!   backup, export, render charts, retention), each a subcommand and an entry of the
+//!   `trakker admin` menu.
 //! - [`squad`] — squad-stats services: leaderboards kept in the cache, session summaries.
 //! - [`webhooks`] — outgoing webhooks: the durable outbox, signed deliveries with retries, and
 //!   the one HTTP client that refuses internal addresses.
@@ -32,6 +35,7 @@
 //! The binary's command line is in `main.rs`, which also listens for the signals that stop the
 //! bot.
 
+pub mod admin;
 pub mod app;
 pub mod cache;
 pub mod charts;

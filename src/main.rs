@@ -1,4 +1,5 @@
-//! The `trakker` command line: run the bot, apply migrations, or check the configuration.
+//! The `trakker` command line: run the bot (the default) or one of the operator's tasks in
+//! [`trakker::admin`], alone or from the `admin` menu.
 //!
 //! `run` owns the process's lifetime: it builds the [`App`], runs the Discord client until
 //! SIGTERM or Ctrl-C, then shuts the app down in order.
@@ -8,12 +9,11 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use trakker::app::{self, App};
+use trakker::admin;
+use trakker::app::App;
 use trakker::config::{Config, LogFormat, MISSING_TOKEN_HELP};
 use trakker::discord;
-use trakker::maintenance;
 use trakker::ops;
-use trakker::store::{self, Probe};
 
 /// A Discord bot for gaming communities: squad stats and community activity.
 ///
@@ -34,6 +34,15 @@ struct Cli {
 enum Command {
     /// Run the bot (the default).
     Run,
+    /// Open a menu of the tasks below, chosen with the arrow keys (needs a terminal).
+    Admin,
+    #[command(flatten)]
+    Task(Task),
+}
+
+/// The operator's tasks, each also an entry of the `admin` menu.
+#[derive(Subcommand)]
+enum Task {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the effective configuration (secrets redacted) and check the database and Redis.
@@ -58,24 +67,13 @@ enum Command {
         to: String,
     },
     /// Write a server's data as CSV files, streamed from the database (safe while the bot runs).
-    Export(ExportArgs),
-}
-
-/// What `trakker export` writes.
-#[derive(clap::Args)]
-struct ExportArgs {
-    /// The server's id.
-    #[arg(long)]
-    guild: u64,
-    /// What to export: ledger, players, sessions, voice, daily, invites, or all.
-    #[arg(long, default_value = "all")]
-    what: String,
-    /// Only the last this many days (default: everything).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
-    days: Option<u32>,
-    /// The directory the files go to; they are named trakker-<guild>-<what>.csv.
-    #[arg(long, default_value = ".")]
-    out: std::path::PathBuf,
+    Export(admin::ExportArgs),
+    /// List every server the database knows: members, rows, last activity; and its size.
+    Overview,
+    /// Draw every chart of a server into PNG files.
+    Charts(admin::ChartsArgs),
+    /// Remove every server's activity older than its retention now (the bot does it hourly).
+    Retention,
 }
 
 fn main() -> ExitCode {
@@ -109,17 +107,12 @@ fn main() -> ExitCode {
         }
     };
     let log_format = config.log_format;
-    let result = runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Run) {
-            Command::Run => run(config).await,
-            Command::Migrate => migrate(&config).await,
-            Command::CheckConfig => Ok(check_config(&config).await),
-            Command::Export(args) => export(&config, &args).await,
-            Command::Backup { file } => backup(&config, &file).await,
-            Command::Restore { file } => restore(&config, &file).await,
-            Command::MigrateData { from, to } => migrate_data(&from, &to).await,
-        }
-    });
+    let result = match cli.command.unwrap_or(Command::Run) {
+        Command::Run => runtime.block_on(run(config)),
+        // The menu reads the terminal itself and runs each task on the runtime in turn.
+        Command::Admin => admin::menu::run(&runtime, &config),
+        Command::Task(task) => runtime.block_on(perform(task, &config)),
+    };
     match result {
         Ok(code) => code,
         Err(error) => {
@@ -131,6 +124,21 @@ fn main() -> ExitCode {
             }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Runs one task to its end.
+async fn perform(task: Task, config: &Config) -> anyhow::Result<ExitCode> {
+    match task {
+        Task::Migrate => admin::migrate(config).await,
+        Task::CheckConfig => Ok(admin::check_config(config).await),
+        Task::Export(args) => admin::export(config, &args).await,
+        Task::Backup { file } => admin::backup(config, &file).await,
+        Task::Restore { file } => admin::restore(config, &file).await,
+        Task::MigrateData { from, to } => admin::migrate_data(&from, &to).await,
+        Task::Overview => admin::overview(config).await,
+        Task::Charts(args) => admin::charts(config, &args).await,
+        Task::Retention => admin::retention(config).await,
     }
 }
 
@@ -180,172 +188,6 @@ async fn run(config: Config) -> anyhow::Result<ExitCode> {
     result?;
     tracing::info!("stopped cleanly");
     Ok(ExitCode::SUCCESS)
-}
-
-async fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
-    let store = store::connect(&config.database_url, true).await?;
-    println!(
-        "migrations applied to {} ({})",
-        config.database_url,
-        store.backend().name()
-    );
-    store.close().await;
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<ExitCode> {
-    let store = store::connect(&config.database_url, false).await?;
-    let tally = maintenance::backup(store.as_ref(), file).await;
-    store.close().await;
-    let tally = tally?;
-    println!(
-        "{}: {} rows of {} tables",
-        file.display(),
-        tally.rows(),
-        tally.tables.len()
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn restore(config: &Config, file: &std::path::Path) -> anyhow::Result<ExitCode> {
-    let store = store::connect(&config.database_url, true).await?;
-    let result = maintenance::restore(store.as_ref(), file).await;
-    store.close().await;
-    match result {
-        Ok(tally) => {
-            println!(
-                "restored {} rows of {} tables into {}",
-                tally.rows(),
-                tally.tables.len(),
-                config.database_url
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(maintenance::MaintenanceError::Refused(sentence)) => {
-            eprintln!("error: {sentence}");
-            Ok(ExitCode::from(2))
-        }
-        Err(other) => Err(other.into()),
-    }
-}
-
-async fn migrate_data(from: &str, to: &str) -> anyhow::Result<ExitCode> {
-    let parse = |url: &str, flag: &str| {
-        trakker::config::DatabaseUrl::parse(url)
-            .map_err(|error| anyhow::anyhow!("--{flag} is not a database URL: {error}"))
-    };
-    let (source_url, target_url) = (parse(from, "from")?, parse(to, "to")?);
-    if maintenance::same_database(&source_url, &target_url) {
-        eprintln!("error: --from and --to name the same database; nothing was copied.");
-        return Ok(ExitCode::from(2));
-    }
-    let source = store::connect(&source_url, true).await?;
-    let target = store::connect(&target_url, true).await?;
-    let result = maintenance::migrate_data(source.as_ref(), target.as_ref()).await;
-    source.close().await;
-    target.close().await;
-    match result {
-        Ok(tally) => {
-            println!(
-                "copied {} rows of {} tables from {source_url} to {target_url}; every table's rows and checksum match",
-                tally.rows(),
-                tally.tables.len()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(maintenance::MaintenanceError::Refused(sentence)) => {
-            eprintln!("error: {sentence}");
-            Ok(ExitCode::from(2))
-        }
-        Err(other) => Err(other.into()),
-    }
-}
-
-/// Writes each asked-for table to its own file, one row at a time.
-async fn export(config: &Config, args: &ExportArgs) -> anyhow::Result<ExitCode> {
-    use trakker::exports::{file_name, write_csv, Period};
-    use trakker::store::exports::ExportTable;
-
-    let tables = if args.what == "all" {
-        ExportTable::ALL.to_vec()
-    } else if let Some(table) = ExportTable::from_name(&args.what) {
-        vec![table]
-    } else {
-        let names: Vec<&str> = ExportTable::ALL.iter().map(|table| table.name()).collect();
-        eprintln!(
-            "error: --what must be one of {} or all, not `{}`",
-            names.join(", "),
-            args.what
-        );
-        return Ok(ExitCode::from(2));
-    };
-    let store = store::connect(&config.database_url, true).await?;
-    let guild = trakker::domain::ids::GuildId(args.guild);
-    let now = chrono::Utc::now();
-    let period = Period {
-        since: args
-            .days
-            .and_then(|days| now.checked_sub_days(chrono::Days::new(u64::from(days)))),
-        until: now,
-    };
-    for table in tables {
-        let path = args.out.join(file_name(guild, table, None));
-        let file = std::fs::File::create(&path)
-            .map_err(|error| anyhow::anyhow!("could not create {}: {error}", path.display()))?;
-        let mut out = std::io::BufWriter::new(file);
-        let rows = write_csv(store.as_ref(), guild, table, period, &mut out).await?;
-        println!("{}: {rows} rows", path.display());
-    }
-    store.close().await;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Exits non-zero only when the database fails: a dead Redis degrades the bot but does not stop
-/// it, so it is reported without failing the check.
-async fn check_config(config: &Config) -> ExitCode {
-    println!("configuration:");
-    for (name, value) in config.describe() {
-        println!("  {name} = {value}");
-    }
-    println!("checks:");
-    // `probe`, not `connect`: checking must not create the SQLite file it checks.
-    let database_ok = match store::probe(&config.database_url).await {
-        Ok(Probe::Ready(backend)) => {
-            println!("  database: ok ({})", backend.name());
-            true
-        }
-        Ok(Probe::NotCreatedYet(file)) => {
-            println!(
-                "  database: ok (SQLite): {} does not exist yet; run and migrate create it",
-                file.display()
-            );
-            true
-        }
-        Err(error) => {
-            println!("  database: FAILED: {error}");
-            false
-        }
-    };
-    if config.redis_url.is_none() {
-        println!("  redis: not configured (in-process cache)");
-    } else {
-        match app::open_cache(config).await.ping().await {
-            Ok(()) => println!("  redis: ok"),
-            Err(error) => println!(
-                "  redis: FAILED: {error} (the bot still runs, answering from the database)"
-            ),
-        }
-    }
-    if config.discord_token.is_none() {
-        println!("  discord token: missing ({MISSING_TOKEN_HELP})");
-    } else {
-        println!("  discord token: set");
-    }
-    if database_ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
 }
 
 /// Resolves on SIGTERM (Heroku, Docker, systemd) or Ctrl-C. Listened for here, not inside the

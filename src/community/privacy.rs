@@ -2,8 +2,6 @@
 //! written, the leaderboards in the cache, the charts' kept voice stays and today's schedule
 //! post, in the order that lets nothing gathered before the erasure come back after it.
 
-use chrono::Utc;
-
 use crate::app::App;
 use crate::cache::CacheError;
 use crate::domain::ids::{GuildId, UserId};
@@ -37,7 +35,7 @@ pub async fn erase(
 ) -> Result<Erased, EraseError> {
     // Counts gathered before now must not be written after the erasure.
     let hold = app.ingest.hold_without(guild, user).await;
-    let erased = app.store.erase_member(guild, user, by, Utc::now()).await?;
+    let erased = app.store.erase_member(guild, user, by, app.now()).await?;
     drop(hold);
     app.chart_cache.forget(guild);
     if let Err(error) = app.schedules.refresh_today(guild).await {

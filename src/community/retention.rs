@@ -67,30 +67,53 @@ pub fn spawn(app: Arc<App>) -> JoinHandle<()> {
 /// # Errors
 /// When the store fails; what earlier batches removed stays removed.
 pub async fn pass(app: &App) -> Result<u64, StoreError> {
-    let mut removed = 0;
-    for (guild, days) in app.store.retention_guilds().await? {
-        removed += purge(
-            app.store.as_ref(),
-            &app.chart_cache,
-            &app.ingest,
-            guild,
-            days,
-        )
-        .await?;
+    let neighbours = Neighbours {
+        charts: &app.chart_cache,
+        ingest: &app.ingest,
+    };
+    let removed = apply(app.store.as_ref(), Some(neighbours)).await?;
+    Ok(removed.iter().map(|(_, _, rows)| rows).sum())
+}
+
+/// Applies every server's retention now; returns, per server with a retention, the days kept
+/// and the rows removed. `neighbours` are the bot's own, or `None` from the command line.
+///
+/// # Errors
+/// When the store fails; what earlier batches removed stays removed.
+pub async fn apply(
+    store: &dyn Store,
+    neighbours: Option<Neighbours<'_>>,
+) -> Result<Vec<(GuildId, RetentionDays, u64)>, StoreError> {
+    let mut removed = Vec::new();
+    for (guild, days) in store.retention_guilds().await? {
+        let rows = purge(store, neighbours, guild, days).await?;
+        removed.push((guild, days, rows));
     }
     Ok(removed)
 }
 
+/// What a purge inside the bot's process must keep in step: the charts' cached voice stays and
+/// the ingest writer, which takes turns with the batches. From the command line there is
+/// neither: a running bot drops the removed stays from its charts when its cached copy of the
+/// server expires (15 minutes after its last draw) or at restart.
+#[derive(Clone, Copy)]
+pub struct Neighbours<'a> {
+    /// The charts' cache.
+    pub charts: &'a ChartCache,
+    /// The ingest writer.
+    pub ingest: &'a Ingest,
+}
+
 /// Removes everything of `guild` older than `days`, batch by batch, taking turns with the
-/// ingest writer's flushes, and makes the charts read the voice stays again when some went;
+/// ingest writer's flushes, and makes the charts read the voice stays again when some went
+/// (both when `neighbours` are given);
 /// returns the rows removed.
 ///
 /// # Errors
 /// When the store fails; what earlier batches removed stays removed.
 pub async fn purge(
     store: &dyn Store,
-    stays: &ChartCache,
-    ingest: &Ingest,
+    neighbours: Option<Neighbours<'_>>,
     guild: GuildId,
     days: RetentionDays,
 ) -> Result<u64, StoreError> {
@@ -99,11 +122,14 @@ pub async fn purge(
     loop {
         let purged = {
             // Batches and flushes take turns, so a flush waits one batch at most.
-            let _turn = ingest.hold().await;
+            let _turn = match neighbours {
+                Some(neighbours) => Some(neighbours.ingest.hold().await),
+                None => None,
+            };
             store.purge_activity(guild, before, BATCH_ROWS).await?
         };
-        if purged.voice_stays {
-            stays.forget(guild);
+        if let (true, Some(neighbours)) = (purged.voice_stays, neighbours) {
+            neighbours.charts.forget(guild);
         }
         removed += purged.rows;
         if purged.rows == 0 {

@@ -32,7 +32,7 @@ pub fn after_ledger_change(
         if let Some((event, data)) = event {
             app.webhooks.publish(guild, event, data).await;
         }
-        match achievements::check_ledger(app.store.as_ref(), guild, player, Utc::now()).await {
+        match achievements::check_ledger(app.store.as_ref(), guild, player, app.now()).await {
             Ok(changes) => follow_up(&http, &app.webhooks, &changes, happened_in).await,
             Err(error) => {
                 tracing::warn!(%error, guild = %guild, "could not check achievements");
@@ -161,9 +161,9 @@ pub fn spawn_voice_pass(http: Arc<serenity::Http>, app: Arc<App>) -> tokio::task
         tokio::pin!(stopped);
         // The first pass after a start looks back a week, so nothing closed while the bot was
         // down is missed.
-        let mut since = Utc::now() - chrono::Duration::days(7);
+        let mut since = app.now() - chrono::Duration::days(7);
         loop {
-            let started = Utc::now();
+            let started = app.now();
             match voice_pass(&http, &app, since).await {
                 Ok(()) => since = started,
                 Err(error) => {
@@ -184,8 +184,7 @@ async fn voice_pass(
     since: chrono::DateTime<Utc>,
 ) -> Result<(), crate::store::StoreError> {
     for (guild, user) in app.store.voice_closed_since(since).await? {
-        let changes =
-            achievements::check_voice(app.store.as_ref(), guild, user, Utc::now()).await?;
+        let changes = achievements::check_voice(app.store.as_ref(), guild, user, app.now()).await?;
         follow_up(http, &app.webhooks, &changes, None).await;
     }
     Ok(())

@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::Utc;
 use poise::serenity_prelude as serenity;
 use serenity::FullEvent;
 
@@ -66,7 +65,7 @@ async fn message(ctx: &serenity::Context, app: &App, message: &serenity::Message
                         application_id: application,
                         command: interaction.name.clone(),
                         user_id: user,
-                        hour: hour_of(Utc::now()),
+                        hour: hour_of(app.now()),
                     },
                 })
                 .await;
@@ -150,7 +149,7 @@ async fn reaction(ctx: &serenity::Context, app: &App, reaction: &serenity::React
                 guild_id: guild,
                 emoji,
                 user_id: user,
-                hour: hour_of(Utc::now()),
+                hour: hour_of(app.now()),
             },
             added,
         })
@@ -191,7 +190,7 @@ async fn own_command(ctx: &serenity::Context, app: &App, command: &serenity::Com
                 application_id: command.application_id.get(),
                 command: name,
                 user_id: user,
-                hour: hour_of(Utc::now()),
+                hour: hour_of(app.now()),
             },
         })
         .await;
@@ -270,7 +269,7 @@ fn voice(
         user_id: user,
         channel,
         flags: flags_of(&state),
-        at: Utc::now(),
+        at: app.now(),
     });
 }
 
@@ -356,7 +355,7 @@ pub(crate) async fn guild_available(ctx: &serenity::Context, app: &App, guild: &
         shard: ctx.shard_id.0,
         present,
         afk_channel: afk,
-        at: Utc::now(),
+        at: app.now(),
     });
     if let Some(invites) = fetch_invites(ctx, app, guild.id).await {
         if let Err(error) = app.membership.sync_invites(guild_id, &invites).await {

@@ -54,6 +54,45 @@ impl ShardReport for Gateway {
     }
 }
 
+/// The REST client for the configured token: Discord's, or with `DISCORD_API_BASE` the local
+/// server's (serenity's rate limiter off, since a local server has none).
+///
+/// # Errors
+/// When no token is configured.
+pub fn rest(config: &crate::config::Config) -> anyhow::Result<serenity::Http> {
+    let token = config
+        .discord_token
+        .as_ref()
+        .context(crate::config::MISSING_TOKEN_HELP)?;
+    let mut http = serenity::HttpBuilder::new(token.expose());
+    if let Some(base) = &config.discord_api_base {
+        tracing::warn!(base = %base, "sending Discord traffic to a local server instead of discord.com");
+        http = http
+            .proxy(base.as_str().trim_end_matches('/'))
+            .ratelimiter_disabled(true);
+    }
+    Ok(http.build())
+}
+
+/// A server's channel names by id, asked of Discord over REST (the command line has no
+/// gateway cache to read them from).
+///
+/// # Errors
+/// When no token is configured or Discord does not answer.
+pub async fn channel_names(
+    config: &crate::config::Config,
+    guild: crate::domain::ids::GuildId,
+) -> anyhow::Result<std::collections::HashMap<u64, String>> {
+    let http = rest(config)?;
+    let guild = serenity::GuildId::new(guild.0.max(1));
+    Ok(guild
+        .channels(&http)
+        .await?
+        .into_iter()
+        .map(|(id, channel)| (id.get(), channel.name))
+        .collect())
+}
+
 /// Connects to Discord and runs until `shutdown` resolves, then stops every shard and returns.
 /// Resolving before the shards start (start-up retries can take a while) returns at once.
 ///
@@ -68,19 +107,7 @@ pub async fn run(
     // shards.
     let mut shutdown = Box::pin(shutdown);
     let config = &app.config;
-    let token = config
-        .discord_token
-        .as_ref()
-        .context(crate::config::MISSING_TOKEN_HELP)?;
-    let mut http = serenity::HttpBuilder::new(token.expose());
-    if let Some(base) = &config.discord_api_base {
-        tracing::warn!(base = %base, "sending Discord traffic to a local server instead of discord.com");
-        http = http
-            .proxy(base.as_str().trim_end_matches('/'))
-            .ratelimiter_disabled(true);
-    }
-
-    let http = http.build();
+    let http = rest(config)?;
     if let Some(base) = &config.discord_api_base {
         // If this call fails, serenity silently falls back to Discord's real gateway, which would
         // send the token to discord.com while the operator asked for a local server.

@@ -10,7 +10,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use poise::serenity_prelude as serenity;
 use serenity::FullEvent;
 
@@ -66,7 +65,7 @@ pub async fn handle(
         FullEvent::InviteDelete { data } => members::invite_deleted(app, data).await?,
         FullEvent::GuildDelete { incomplete, .. } if !incomplete.unavailable => {
             app.store
-                .mark_guild_left(GuildId(incomplete.id.get()), Utc::now())
+                .mark_guild_left(GuildId(incomplete.id.get()), app.now())
                 .await?;
             tracing::info!(guild = incomplete.id.get(), "removed from guild");
         }

@@ -132,7 +132,7 @@ pub async fn invite_deleted(
     };
     let turn = app.membership.turn(GuildId(guild.get())).await;
     app.membership
-        .invite_deleted(&turn, &data.code, Utc::now())
+        .invite_deleted(&turn, &data.code, app.now())
         .await
 }
 
@@ -149,7 +149,7 @@ pub async fn left(
     let tracked = activity::tracked(app, guild, user_id, user.bot);
     let turn = app.membership.turn(guild).await;
     app.membership
-        .left(&turn, user_id, tracked, Utc::now())
+        .left(&turn, user_id, tracked, app.now())
         .await
 }
 
@@ -180,7 +180,7 @@ pub async fn presence(
         .and_then(|cached| cached.presences.get(&presence.user.id).map(games_played));
     let playing = latest.unwrap_or_else(|| games_played(presence));
     app.membership
-        .playing(&turn, user, &playing, Utc::now())
+        .playing(&turn, user, &playing, app.now())
         .await
 }
 

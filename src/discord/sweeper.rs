@@ -9,7 +9,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use poise::serenity_prelude as serenity;
 use tokio::task::JoinHandle;
 
@@ -44,7 +43,7 @@ pub fn spawn(http: Arc<serenity::Http>, app: Arc<App>) -> JoinHandle<()> {
 async fn sweep(http: &serenity::Http, app: &App) {
     app.chart_cache.release_idle();
     crate::discord::recap::post_due(http, app).await;
-    let ended = match sessions::end_idle(app.store.as_ref(), Utc::now()).await {
+    let ended = match sessions::end_idle(app.store.as_ref(), app.now()).await {
         Ok(ended) => ended,
         Err(error) => {
             tracing::warn!(%error, "could not look for idle sessions; trying again in a minute");

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use chrono::Utc;
 use poise::serenity_prelude as serenity;
 
 use crate::app::App;
@@ -366,7 +365,7 @@ pub async fn match_kills_line(
     loaded: &Loaded,
     number: u32,
 ) -> Result<String, CommandError> {
-    let kills = tournaments::match_kills(app.store.as_ref(), loaded, number, Utc::now()).await?;
+    let kills = tournaments::match_kills(app.store.as_ref(), loaded, number, app.now()).await?;
     if kills.is_empty() {
         return Ok(String::new());
     }
@@ -434,7 +433,7 @@ pub async fn on_component(
             return Err(CommandError::user("Bots cannot enter tournaments."));
         }
         let store = app.store.as_ref();
-        let now = Utc::now();
+        let now = app.now();
         let loaded = match asked {
             Click::Join(id) => tournaments::join(store, guild, id, user, now).await?,
             Click::Leave(id) => {

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::clock::Clock;
 use crate::domain::ids::{ChannelId, GuildId, UserId};
 use crate::domain::voice::{reconcile, OpenSession};
 use crate::store::activity::VoiceFlags;
@@ -73,6 +74,7 @@ pub enum VoiceOp {
 #[derive(Clone)]
 pub struct VoiceLog {
     sender: mpsc::UnboundedSender<VoiceOp>,
+    clock: Clock,
 }
 
 /// The task writing a [`VoiceLog`].
@@ -84,13 +86,13 @@ pub struct VoiceWriter {
 impl VoiceLog {
     /// Starts the writer.
     #[must_use]
-    pub fn start(store: Arc<dyn Store>) -> (Self, VoiceWriter) {
+    pub fn start(store: Arc<dyn Store>, clock: Clock) -> (Self, VoiceWriter) {
         // Unbounded: voice events are a few per member per evening, and a handler must never
         // wait on the database, which a full bounded queue would make it do during an outage.
         let (sender, receiver) = mpsc::unbounded_channel();
         let (close, closed) = watch::channel(false);
-        let task = tokio::spawn(write(store, receiver, closed));
-        (Self { sender }, VoiceWriter { task, close })
+        let task = tokio::spawn(write(store, receiver, closed, clock.now()));
+        (Self { sender, clock }, VoiceWriter { task, close })
     }
 
     /// Queues one fact.
@@ -145,11 +147,12 @@ async fn write(
     store: Arc<dyn Store>,
     mut receiver: mpsc::UnboundedReceiver<VoiceOp>,
     mut closed: watch::Receiver<bool>,
+    started: DateTime<Utc>,
 ) {
     let mut memory = Memory {
         previous_run: HashMap::new(),
         reconciled: HashSet::new(),
-        started: Utc::now(),
+        started,
         flags: HashMap::new(),
     };
     loop {
@@ -316,7 +319,7 @@ pub fn spawn_heartbeat(log: VoiceLog, shard: u32) -> JoinHandle<()> {
             ticks.tick().await;
             log.record(VoiceOp::Heartbeat {
                 shard,
-                at: Utc::now(),
+                at: log.clock.now(),
             });
         }
     })

@@ -595,14 +595,15 @@ impl Schedules {
             }
         };
         let now = self.now();
-        let mut next = now + LOOK_EVERY;
+        let mut next: Option<DateTime<Utc>> = None;
         let mut due = tokio::task::JoinSet::new();
         for guild in guilds {
             if !channel.serves(guild.guild_id) {
                 continue;
             }
             let plan = guild_plan(guild.settings, guild.timezone.as_deref());
-            next = next.min(plan.plan.next_post(now));
+            let post = plan.plan.next_post(now);
+            next = Some(next.map_or(post, |next| next.min(post)));
             let Some(day) = plan.plan.due_today(now) else {
                 continue;
             };
@@ -619,10 +620,10 @@ impl Schedules {
             });
         }
         while due.join_next().await.is_some() {}
-        (next - self.now())
-            .to_std()
-            .unwrap_or(Duration::ZERO)
-            .min(LOOK_EVERY)
+        // The wait is real time: on a clock running fast (the demo) a day passes in seconds.
+        next.map_or(LOOK_EVERY, |next| {
+            self.clock.real(next - self.now()).min(LOOK_EVERY)
+        })
     }
 
     fn known_post(&self, guild: GuildId, message: MessageId) -> Option<NaiveDate> {

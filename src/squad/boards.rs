@@ -26,10 +26,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{Days, Utc};
+use chrono::Days;
 use tokio::sync::RwLock;
 
 use crate::cache::{Cache, CacheError, Ranked};
+use crate::clock::Clock;
 use crate::domain::board::{ranked, BoardScope, Span, Standing};
 use crate::domain::ids::{GuildId, UserId};
 use crate::domain::kills::{LedgerEntry, NewEntry};
@@ -79,6 +80,7 @@ impl BoardView {
 pub struct Leaderboards {
     store: Arc<dyn Store>,
     cache: Arc<dyn Cache>,
+    clock: Clock,
     guilds: Mutex<HashMap<GuildId, Arc<GuildBoards>>>,
 }
 
@@ -134,10 +136,11 @@ fn writes_on(seal: f64) -> Option<u64> {
 impl Leaderboards {
     /// Boards counted from the ledger in `store` and kept in `cache`.
     #[must_use]
-    pub fn new(store: Arc<dyn Store>, cache: Arc<dyn Cache>) -> Self {
+    pub fn new(store: Arc<dyn Store>, cache: Arc<dyn Cache>, clock: Clock) -> Self {
         Self {
             store,
             cache,
+            clock,
             guilds: Mutex::default(),
         }
     }
@@ -194,7 +197,11 @@ impl Leaderboards {
     ) -> Result<Option<LedgerEntry>, StoreError> {
         let boards = self.guild(guild);
         let _writing = boards.lock.read().await;
-        let Some(undone) = self.store.undo_entry(guild, id, by, Utc::now()).await? else {
+        let Some(undone) = self
+            .store
+            .undo_entry(guild, id, by, self.clock.now())
+            .await?
+        else {
             return Ok(None);
         };
         // The boards counted the entry as it was before the undo.
@@ -232,7 +239,9 @@ impl Leaderboards {
     async fn adjust(&self, boards: &GuildBoards, entry: &LedgerEntry, delta: f64) {
         let targets: Vec<(BoardScope, Arc<WriteCount>)> = {
             let mut fresh = boards.fresh();
-            let oldest = Utc::now()
+            let oldest = self
+                .clock
+                .now()
                 .date_naive()
                 .checked_sub_days(Days::new(OLDEST_WINDOW_DAYS));
             fresh.retain(|scope, _| match (scope.span, oldest) {

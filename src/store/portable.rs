@@ -9,8 +9,10 @@
 //! as it was.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::StoreError;
+use crate::domain::ids::GuildId;
 
 /// How a column's values travel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -106,6 +108,32 @@ pub fn parents_first(tables: &mut [TableShape]) {
     });
 }
 
+/// The database at a glance, as `trakker overview` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overview {
+    /// The database's size on disk in bytes, as the database reports it.
+    pub database_bytes: u64,
+    /// Every server the database knows, the ones the bot is in first, then by name.
+    pub guilds: Vec<GuildOverview>,
+}
+
+/// One server in the [`Overview`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuildOverview {
+    /// The server.
+    pub guild: GuildId,
+    /// Its name when the bot last saw it.
+    pub name: String,
+    /// When the bot left it; `None` while the bot is in it.
+    pub left_at: Option<DateTime<Utc>>,
+    /// Members recorded as present, bots left out.
+    pub members: u64,
+    /// Rows that name the server, in every table that has a server column.
+    pub rows: u64,
+    /// The latest message hour, voice stay or tracked kill recorded; `None` when there is none.
+    pub last_activity: Option<DateTime<Utc>>,
+}
+
 /// Where [`PortableStore::read_all`] puts what it reads.
 #[async_trait]
 pub trait RowSink: Send {
@@ -138,6 +166,10 @@ pub trait PortableStore: Send + Sync {
 
     /// How many rows every table holds, by table.
     async fn row_counts(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Every server's members, rows and last activity, and the database's size. It counts
+    /// every table, so it takes a while on a large database; it only reads.
+    async fn overview(&self) -> Result<Overview, StoreError>;
 
     /// Every row of every table into `sink`, in [`PortableStore::tables`]'s order, read in one
     /// read-only transaction: a consistent snapshot while the bot writes.

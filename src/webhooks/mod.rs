@@ -263,9 +263,9 @@ impl Webhooks {
     /// between [`MIN_WAIT`] and [`POLL`].
     async fn until_next_due(&self) -> Duration {
         match self.store.next_due().await {
-            Ok(Some(due)) => (due - self.clock.now())
-                .to_std()
-                .unwrap_or(Duration::ZERO)
+            Ok(Some(due)) => self
+                .clock
+                .real(due - self.clock.now())
                 .clamp(MIN_WAIT, POLL),
             Ok(None) | Err(_) => POLL,
         }

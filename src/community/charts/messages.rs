@@ -35,11 +35,12 @@ pub(super) fn messages(
             per_day[index] = day.messages;
         }
     }
-    let channel_name = |channel: u64| {
-        request
-            .channel_names
-            .get(&channel)
-            .map_or_else(|| "#deleted-channel".to_owned(), |name| format!("#{name}"))
+    // No names at all means none were known (the command line without a token), not that
+    // every channel was deleted.
+    let channel_name = |channel: u64| match request.channel_names.get(&channel) {
+        Some(name) => format!("#{name}"),
+        None if request.channel_names.is_empty() => format!("channel {channel}"),
+        None => "#deleted-channel".to_owned(),
     };
     let channels: Vec<charts::ChannelMessages> = busiest
         .iter()

@@ -113,7 +113,8 @@ pub struct Request {
     pub timezone: Option<String>,
     /// Members left out of the chart.
     pub hidden: Vec<UserId>,
-    /// Channel names by id, for the messages chart (the store keeps no names).
+    /// Channel names by id, for the messages chart (the store keeps no names); empty when no
+    /// names are known, and channels are then named by id.
     pub channel_names: HashMap<u64, String>,
 }
 

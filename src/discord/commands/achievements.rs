@@ -1,7 +1,6 @@
 //! /achievements: the badges members hold, the server's milestones, and the managers' settings
 //! (their own milestones, role rewards, where unlocks are announced, shame badges).
 
-use chrono::Utc;
 use poise::serenity_prelude as serenity;
 
 use crate::discord::achievements::role_problem;
@@ -160,7 +159,7 @@ pub async fn add(
     let added = ctx
         .data()
         .store
-        .add_milestone(guild, &new, CUSTOM_LIMIT, Utc::now())
+        .add_milestone(guild, &new, CUSTOM_LIMIT, ctx.data().now())
         .await?
         .ok_or_else(|| {
             CommandError::user(format!(

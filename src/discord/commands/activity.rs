@@ -100,7 +100,7 @@ pub async fn top(
             return Err(CommandError::user("That channel is not in this server."));
         }
     }
-    let now = Utc::now();
+    let now = ctx.data().now();
     let since = period.since(now).unwrap_or(DateTime::UNIX_EPOCH);
     let store = &ctx.data().store;
     let mut standings = store
@@ -144,7 +144,7 @@ async fn profile(
     let guild = checks::guild(ctx)?;
     let app = ctx.data();
     let period = period.unwrap_or(ActivityPeriod::Days30);
-    let now = Utc::now();
+    let now = app.now();
     let since = period.since(now).unwrap_or(DateTime::UNIX_EPOCH);
     if app.telemetry.is_opted_out(guild, user) {
         return Err(CommandError::user(

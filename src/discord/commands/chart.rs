@@ -233,7 +233,7 @@ async fn answer(
     }
     let channel = channel_option(guild, channel)?;
     reply::defer_as(ctx, !public).await?;
-    let now = Utc::now();
+    let now = app.now();
     let period = period.unwrap_or_default();
     let request = Request {
         guild,

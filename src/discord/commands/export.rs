@@ -1,7 +1,7 @@
 //! /export: a server's tables as CSV files for its managers, sent privately. Large exports are
 //! read and sent one file at a time, each below Discord's upload limit.
 
-use chrono::{Days, Utc};
+use chrono::Days;
 use poise::serenity_prelude as serenity;
 use poise::ChoiceParameter as _;
 
@@ -68,7 +68,7 @@ pub async fn export(
     let guild = checks::guild(ctx)?;
     let settings = ctx.data().store.settings(guild).await?;
     checks::require_manager(&checks::caller(ctx), &settings)?;
-    let now = Utc::now();
+    let now = ctx.data().now();
     let since = match days {
         None => None,
         Some(days) if (1..=MAX_DAYS).contains(&days) => {

@@ -383,7 +383,7 @@ async fn set_tracking(ctx: Context<'_>, opted_out: bool) -> Result<(), CommandEr
     let app = ctx.data();
     let changed = app
         .store
-        .set_tracking_opt_out(guild, &member, opted_out, Utc::now())
+        .set_tracking_opt_out(guild, &member, opted_out, app.now())
         .await?;
     // This process receives the server's events, so it stops counting now; any other process
     // leaves the member out of its next flush, since the writer reads the choice in the store.

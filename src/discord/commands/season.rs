@@ -1,7 +1,6 @@
 //! /season start | end | list: how a squad wipes. Nothing is deleted; boards and /stats default to
 //! the running season, and all time stays available.
 
-use chrono::Utc;
 
 use crate::discord::{checks, render, reply, CommandError, Context};
 use crate::domain::names::SeasonName;
@@ -36,7 +35,7 @@ pub async fn start(
     let name = SeasonName::parse(&name).map_err(CommandError::User)?;
     let (started, ended) = app
         .store
-        .start_season(guild, &name, caller.user_id, Utc::now())
+        .start_season(guild, &name, caller.user_id, app.now())
         .await?;
     let ended = ended
         .map(|ended| format!(" {} is over and stays in the history.", ended.name))
@@ -59,7 +58,7 @@ pub async fn end(ctx: Context<'_>) -> Result<(), CommandError> {
     checks::require_manager(&caller, &app.store.settings(guild).await?)?;
     let ended = app
         .store
-        .end_season(guild, caller.user_id, Utc::now())
+        .end_season(guild, caller.user_id, app.now())
         .await?
         .ok_or_else(|| CommandError::user("No season is running."))?;
     reply::text(ctx, format!(

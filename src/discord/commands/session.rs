@@ -1,6 +1,5 @@
 //! /session start | end | status: game sessions, one per text channel, with a summary at the end.
 
-use chrono::Utc;
 
 use crate::discord::{checks, render, reply, CommandError, Context};
 use crate::domain::ids::ChannelId;
@@ -49,7 +48,7 @@ pub async fn start(
     let by = checks::caller(ctx).user_id;
     match app
         .store
-        .start_session(guild, channel, game.as_ref(), name.as_ref(), by, Utc::now())
+        .start_session(guild, channel, game.as_ref(), name.as_ref(), by, app.now())
         .await?
     {
         SessionStart::Started(session) => {
@@ -80,7 +79,7 @@ pub async fn end(ctx: Context<'_>) -> Result<(), CommandError> {
         guild,
         channel,
         Some(by),
-        Utc::now(),
+        app.now(),
         SessionEnd::Command,
     )
     .await?

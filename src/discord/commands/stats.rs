@@ -1,6 +1,5 @@
 //! /stats, /team-stats and /leaderboard: reading the ledger back, from the cache where it helps.
 
-use chrono::Utc;
 use poise::serenity_prelude as serenity;
 
 use crate::discord::{checks, render, reply, CommandError, Context};
@@ -72,7 +71,7 @@ pub async fn leaderboard(
     let period: Period = period.map_or(Period::Season, Into::into);
     let game = checks::game_option(ctx, guild, game.as_deref()).await?;
     let season = app.store.running_season(guild).await?;
-    let span = period.span(Utc::now(), season.as_ref().map(|season| season.id));
+    let span = period.span(app.now(), season.as_ref().map(|season| season.id));
     let scope = BoardScope::new(kind, span, game.as_ref().map(GameName::as_str));
     let caller = UserId(ctx.author().id.get());
     let hidden = app.store.hidden_members(guild).await?;
@@ -134,7 +133,7 @@ pub async fn team_stats(
     // Folding a large ledger can take a moment: answer "thinking…" first.
     reply::defer(ctx).await?;
     let season = app.store.running_season(guild).await?;
-    let span = period.span(Utc::now(), season.as_ref().map(|season| season.id));
+    let span = period.span(app.now(), season.as_ref().map(|season| season.id));
     let (season_id, since) = match span {
         Span::AllTime => (None, None),
         Span::Season(id) => (Some(id), None),

@@ -2,7 +2,6 @@
 //! the bracket), decides disputed matches or cancels it; players report their results and can
 //! leave; anyone sees the bracket.
 
-use chrono::Utc;
 use poise::serenity_prelude as serenity;
 
 use crate::discord::{checks, reply, tournament, CommandError, Context};
@@ -92,7 +91,7 @@ pub async fn create(
         },
         channel_id: ChannelId(ctx.channel_id().get()),
         created_by: checks::caller(ctx).user_id,
-        created_at: Utc::now(),
+        created_at: ctx.data().now(),
     };
     let store = ctx.data().store.as_ref();
     let id = tournaments::create(store, &new).await?;
@@ -113,7 +112,7 @@ pub async fn start(ctx: Context<'_>) -> Result<(), CommandError> {
     let guild = checks::manager_guild(ctx).await?;
     reply::defer_as(ctx, false).await?;
     let app = ctx.data();
-    let loaded = tournaments::start(app.store.as_ref(), guild, Utc::now()).await?;
+    let loaded = tournaments::start(app.store.as_ref(), guild, app.now()).await?;
     let before = format!(
         "The draw is made: {} entrants.",
         loaded.seats.len()
@@ -179,7 +178,7 @@ async fn settle(
     let winner = checks::member_option(ctx, winner)?;
     let by = checks::caller(ctx).user_id;
     let store = ctx.data().store.as_ref();
-    let now = Utc::now();
+    let now = ctx.data().now();
     let progress = if decides {
         tournaments::decide(store, guild, by, number, winner, now).await?
     } else {
@@ -225,7 +224,7 @@ pub async fn leave(ctx: Context<'_>) -> Result<(), CommandError> {
     let current = tournaments::current(app.store.as_ref(), guild).await?;
     let user = checks::caller(ctx).user_id;
     let leaving =
-        tournaments::leave(app.store.as_ref(), guild, current.record.id, user, Utc::now()).await?;
+        tournaments::leave(app.store.as_ref(), guild, current.record.id, user, app.now()).await?;
     tournament::publish_results(app, &leaving.loaded, &leaving.settled).await;
     let name = &leaving.loaded.record.settings.name;
     if leaving.settled.is_empty() {
@@ -261,7 +260,7 @@ pub async fn bracket(ctx: Context<'_>) -> Result<(), CommandError> {
 #[poise::command(slash_command, guild_only)]
 pub async fn cancel(ctx: Context<'_>) -> Result<(), CommandError> {
     let guild = checks::manager_guild(ctx).await?;
-    let loaded = tournaments::cancel(ctx.data().store.as_ref(), guild, Utc::now()).await?;
+    let loaded = tournaments::cancel(ctx.data().store.as_ref(), guild, ctx.data().now()).await?;
     let played = loaded.bracket.as_ref().map_or(0, |bracket| {
         bracket
             .matches()

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use poise::serenity_prelude as serenity;
 
 use crate::discord::{achievements, checks, render, reply, CommandError, Context};
@@ -83,7 +82,7 @@ pub async fn track(
         victim_id,
         note,
         recorded_by: caller.user_id,
-        recorded_at: Utc::now(),
+        recorded_at: app.now(),
         channel_id: ChannelId(ctx.channel_id().get()),
         game: game.map(|game| game.as_str().to_owned()),
         request_id: Some(InteractionId(ctx.id())),
@@ -174,7 +173,7 @@ pub async fn untrack(
     };
     let settings = app.store.settings(guild).await?;
     let is_manager = caller.is_manager(settings.admin_role_id);
-    check_undo(&target, caller.user_id, is_manager, Utc::now()).map_err(CommandError::User)?;
+    check_undo(&target, caller.user_id, is_manager, app.now()).map_err(CommandError::User)?;
     let undone = app
         .boards
         .undo(guild, target.id, caller.user_id)

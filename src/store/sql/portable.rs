@@ -7,8 +7,10 @@ use futures::TryStreamExt;
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Row, Transaction, Type};
 
 use super::{Column, Dialect, SqlStore};
+use crate::domain::ids::GuildId;
 use crate::store::portable::{
-    parents_first, CopyIn, PortableStore, RowSink, TableShape, Value, ValueKind,
+    parents_first, CopyIn, GuildOverview, Overview, PortableStore, RowSink, TableShape, Value,
+    ValueKind,
 };
 use crate::store::{Backend, StoreError};
 
@@ -145,6 +147,93 @@ where
             counts.push((table.name, u64::try_from(rows).unwrap_or(0)));
         }
         Ok(counts)
+    }
+
+    async fn overview(&self) -> Result<Overview, StoreError> {
+        let size = match DB::BACKEND {
+            Backend::Sqlite => {
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+            }
+            Backend::Postgres => "SELECT pg_database_size(current_database())",
+        };
+        let database_bytes: i64 = sqlx::query_scalar(size).fetch_one(&self.pool).await?;
+        let known: Vec<(i64, String, Option<DB::Time>)> =
+            sqlx::query_as("SELECT id, name, left_at FROM guilds")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut guilds = std::collections::BTreeMap::new();
+        for (id, name, left_at) in known {
+            guilds.insert(
+                id,
+                GuildOverview {
+                    guild: GuildId(u64::try_from(id).unwrap_or_default()),
+                    name,
+                    left_at: left_at.map(DB::time_from_db).transpose()?,
+                    members: 0,
+                    rows: 1,
+                    last_activity: None,
+                },
+            );
+        }
+        let members: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT guild_id, CAST(COUNT(*) AS BIGINT) FROM members
+             WHERE left_at IS NULL AND NOT is_bot GROUP BY guild_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for (id, count) in members {
+            if let Some(guild) = guilds.get_mut(&id) {
+                guild.members = u64::try_from(count).unwrap_or_default();
+            }
+        }
+        for table in self.shapes().await? {
+            if !table.columns.iter().any(|(column, _)| column == "guild_id") {
+                continue;
+            }
+            let counts: Vec<(i64, i64)> = sqlx::query_as(&format!(
+                "SELECT guild_id, CAST(COUNT(*) AS BIGINT) FROM {} GROUP BY guild_id",
+                table.name
+            ))
+            .fetch_all(&self.pool)
+            .await?;
+            for (id, count) in counts {
+                if let Some(guild) = guilds.get_mut(&id) {
+                    guild.rows += u64::try_from(count).unwrap_or_default();
+                }
+            }
+        }
+        // A stay's end is never before its start, so the later of the two is the last moment
+        // it touched; a stay still open counts from its start.
+        for (table, moment) in [
+            ("message_rollups", "hour"),
+            ("voice_sessions", "COALESCE(left_at, joined_at)"),
+            ("kill_ledger", "recorded_at"),
+        ] {
+            let latest: Vec<(i64, Option<DB::Time>)> = sqlx::query_as(&format!(
+                "SELECT guild_id, MAX({moment}) FROM {table} GROUP BY guild_id"
+            ))
+            .fetch_all(&self.pool)
+            .await?;
+            for (id, at) in latest {
+                let (Some(guild), Some(at)) = (guilds.get_mut(&id), at) else {
+                    continue;
+                };
+                let at = DB::time_from_db(at)?;
+                guild.last_activity = Some(guild.last_activity.map_or(at, |last| last.max(at)));
+            }
+        }
+        let mut guilds: Vec<GuildOverview> = guilds.into_values().collect();
+        guilds.sort_by(|a, b| {
+            (a.left_at.is_some(), a.name.to_lowercase(), a.guild).cmp(&(
+                b.left_at.is_some(),
+                b.name.to_lowercase(),
+                b.guild,
+            ))
+        });
+        Ok(Overview {
+            database_bytes: u64::try_from(database_bytes).unwrap_or_default(),
+            guilds,
+        })
     }
 
     async fn read_all(&self, sink: &mut dyn RowSink) -> Result<(), StoreError> {

@@ -60,14 +60,12 @@ pub async fn run(
     tokio::time::sleep(QUIET).await;
     let pass_started = Instant::now();
     let days = RetentionDays::new(30).map_err(anyhow::Error::msg)?;
-    let removed = retention::purge(
-        store.as_ref(),
-        &ChartCache::new(ingest.written()),
-        &ingest,
-        guild,
-        days,
-    )
-    .await?;
+    let charts = ChartCache::new(ingest.written());
+    let neighbours = retention::Neighbours {
+        charts: &charts,
+        ingest: &ingest,
+    };
+    let removed = retention::purge(store.as_ref(), Some(neighbours), guild, days).await?;
     let pass_ended = Instant::now();
     tokio::time::sleep(QUIET).await;
     stop.send_replace(true);
