@@ -150,3 +150,23 @@ fn the_final_image_has_the_binary_on_the_path_and_nothing_heroku_refuses() {
         );
     }
 }
+
+#[test]
+fn the_deployed_binary_does_not_carry_the_fake_discord() {
+    let manifest = read("Cargo.toml");
+    let section = |name: &str| -> String {
+        manifest
+            .split(&format!("\n[{name}]\n"))
+            .nth(1)
+            .and_then(|rest| rest.split("\n[").next())
+            .unwrap_or_else(|| panic!("Cargo.toml has [{name}]"))
+            .to_owned()
+    };
+    let runtime = section("dependencies");
+    assert!(
+        !runtime.contains("fakecord"),
+        "fakecord is for tests and the demo only:\n{runtime}"
+    );
+    assert!(section("dev-dependencies").contains("fakecord"));
+    assert!(read("demo/Cargo.toml").contains("fakecord"));
+}
