@@ -11,6 +11,7 @@
 //! - [`bot`]: starting and stopping the `trakker` process.
 //! - [`database`]: throw-away databases, the ledger load, query plans and activity totals.
 //! - [`machine`]: what the figures were measured on.
+//! - [`metrics`]: running a bot with its metrics server and scraping it (`--metrics`).
 //! - [`proc_stats`]: CPU time and memory of a process, and of the whole machine.
 
 #![expect(
@@ -21,4 +22,5 @@
 pub mod bot;
 pub mod database;
 pub mod machine;
+pub mod metrics;
 pub mod proc_stats;

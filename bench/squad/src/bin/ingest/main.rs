@@ -31,6 +31,7 @@ use fakecord::{FakeDiscord, RunningServer, Snowflake};
 use trakker_bench::bot::{Bot, Launch};
 use trakker_bench::database::{Backend, BenchDatabase};
 use trakker_bench::machine::Machine;
+use trakker_bench::metrics::MetricsMode;
 
 use crate::load::Workload;
 use crate::report::{Measured, Report};
@@ -86,29 +87,6 @@ struct Args {
     #[arg(long, value_enum, default_value_t = MetricsMode::Off)]
     metrics: MetricsMode,
 }
-
-/// Whether the bot runs with its metrics server, for `--metrics`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum MetricsMode {
-    Off,
-    On,
-    Both,
-}
-
-impl MetricsMode {
-    /// The runs per database: `false` without metrics, `true` with.
-    fn runs(self) -> &'static [bool] {
-        match self {
-            Self::Off => &[false],
-            Self::On => &[true],
-            Self::Both => &[false, true],
-        }
-    }
-}
-
-/// How often the bench scrapes /metrics while the bot runs with it: more often than a
-/// Prometheus server would (every 15 s by default), to be on the safe side.
-const SCRAPE_EVERY: Duration = Duration::from_secs(1);
 
 /// How long a bot may take to connect and answer /about.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
@@ -241,9 +219,7 @@ async fn measure(
         .map(|ms| ("FLUSH_INTERVAL_MS".to_owned(), ms.to_string()))
         .into_iter()
         .collect();
-    if metrics {
-        env.push(("METRICS_ADDR".to_owned(), "127.0.0.1:0".to_owned()));
-    }
+    env.extend(trakker_bench::metrics::env(metrics));
     let launch = Launch {
         binary: bot_binary.to_path_buf(),
         database_url: database.url().to_owned(),
@@ -260,7 +236,7 @@ async fn measure(
         let addr = bot
             .metrics_address()
             .context("the bot did not log its metrics address")?;
-        Some(tokio::spawn(scrape_until_stopped(
+        Some(tokio::spawn(trakker_bench::metrics::scrape_until_stopped(
             addr,
             Arc::clone(&scrapes),
         )))
@@ -295,27 +271,6 @@ async fn measure(
         logged: report::logged_events(&bot_log),
         run,
     })
-}
-
-/// Scrapes `/metrics` every [`SCRAPE_EVERY`] until aborted, counting the scrapes in `scrapes`;
-/// a scrape that fails stops the bench.
-async fn scrape_until_stopped(addr: std::net::SocketAddr, scrapes: Arc<AtomicU64>) {
-    let client = reqwest::Client::new();
-    loop {
-        let body = client
-            .get(format!("http://{addr}/metrics"))
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status);
-        match body {
-            Ok(response) => {
-                let _ = response.bytes().await;
-                scrapes.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(error) => panic!("scraping the bot's /metrics failed: {error}"),
-        }
-        tokio::time::sleep(SCRAPE_EVERY).await;
-    }
 }
 
 /// Posts the reaction targets, waits for the store to count them, and runs the load.

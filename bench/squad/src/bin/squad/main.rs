@@ -23,6 +23,8 @@ mod measure;
 mod report;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -35,6 +37,7 @@ use crate::report::{Configuration, Report};
 use trakker_bench::bot::{Bot, Launch};
 use trakker_bench::database::{self, Backend, BenchDatabase, LedgerPlan};
 use trakker_bench::machine;
+use trakker_bench::metrics::{self, MetricsMode};
 
 /// The benchmark's knobs; the defaults are the figures recorded in bench/RESULTS.md.
 #[derive(Debug, Parser)]
@@ -84,6 +87,11 @@ struct Args {
     /// `callback_us`, `round_trip_us`), to look at the tail.
     #[arg(long)]
     samples: Option<PathBuf>,
+    /// Run the bot with `METRICS_ADDR` set and scrape its /metrics every second (`on`), without
+    /// (`off`), or each database and cache both ways, without first (`both`): the cost of
+    /// metrics on the commands' latency.
+    #[arg(long, value_enum, default_value_t = MetricsMode::Off)]
+    metrics: MetricsMode,
 }
 
 /// How long a bot may take to connect and answer /about.
@@ -163,18 +171,18 @@ async fn measure_database(
     plan: &LedgerPlan,
     workload: &Workload,
 ) -> anyhow::Result<Vec<Configuration>> {
-    let launch = |cache: report::CacheKind, log: &str| Launch {
+    let launch = |cache: report::CacheKind, log: &str, metrics: bool| Launch {
         binary: bot_binary.to_path_buf(),
         database_url: database.url().to_owned(),
         redis_url: (cache == report::CacheKind::Redis).then(|| args.redis_url.clone()),
         rust_log: args.bot_log.clone(),
         log_file: database.dir().join(log),
-        env: Vec::new(),
+        env: metrics::env(metrics),
     };
     // A first bot applies the migrations and stores the guild (the ledger's foreign key).
     let first = Bot::start(
         server,
-        &launch(report::CacheKind::Memory, "bot-setup.log"),
+        &launch(report::CacheKind::Memory, "bot-setup.log", false),
         plan.guild.into(),
         START_TIMEOUT,
     )
@@ -200,21 +208,49 @@ async fn measure_database(
     let server_version = database.server_version().await.unwrap_or_default();
 
     let mut configurations = Vec::new();
-    for cache in &args.caches {
-        if *cache == report::CacheKind::Redis {
+    let runs = args
+        .caches
+        .iter()
+        .flat_map(|cache| args.metrics.runs().iter().map(move |on| (*cache, *on)));
+    for (cache, with_metrics) in runs {
+        if cache == report::CacheKind::Redis {
             database::flush_redis(&args.redis_url).await?;
         }
-        let log = format!("bot-{}-{cache}.log", database.backend());
+        let log = format!(
+            "bot-{}-{cache}{}.log",
+            database.backend(),
+            if with_metrics { "-metrics" } else { "" }
+        );
         let bot = Bot::start(
             server,
-            &launch(*cache, &log),
+            &launch(cache, &log, with_metrics),
             plan.guild.into(),
             START_TIMEOUT,
         )
         .await?;
+        let scrapes = Arc::new(AtomicU64::new(0));
+        let scraping = if with_metrics {
+            let addr = bot
+                .metrics_address()
+                .context("the bot did not log its metrics address")?;
+            Some(tokio::spawn(metrics::scrape_until_stopped(
+                addr,
+                Arc::clone(&scrapes),
+            )))
+        } else {
+            None
+        };
         let runs = workload
-            .run(&server.client(), database.backend(), *cache)
+            .run(&server.client(), database.backend(), cache)
             .await;
+        if let Some(task) = scraping {
+            task.abort();
+            println!(
+                "{} + {cache}: scraped /metrics {} times",
+                database.backend(),
+                scrapes.load(Ordering::Relaxed)
+            );
+        }
         let stopped = bot.stop().await;
         let runs = runs.with_context(|| {
             format!(
@@ -227,7 +263,8 @@ async fn measure_database(
         configurations.push(Configuration {
             backend: database.backend(),
             server_version: server_version.clone(),
-            cache: *cache,
+            cache,
+            metrics: with_metrics,
             rows: plan.rows,
             load_time,
             runs,

@@ -34,6 +34,8 @@ pub(crate) struct Configuration {
     pub server_version: String,
     /// The cache.
     pub cache: CacheKind,
+    /// Whether the bot ran its metrics server (scraped every second).
+    pub metrics: bool,
     /// Ledger rows loaded.
     pub rows: u64,
     /// How long the load took.
@@ -42,6 +44,17 @@ pub(crate) struct Configuration {
     pub runs: Vec<Run>,
     /// Query plans on this database.
     pub plans: Vec<String>,
+}
+
+impl Configuration {
+    /// The cache, and "+ metrics" when the bot ran its metrics server.
+    fn cache_label(&self) -> String {
+        if self.metrics {
+            format!("{} + metrics", self.cache)
+        } else {
+            self.cache.to_string()
+        }
+    }
 }
 
 /// Everything printed at the end.
@@ -74,7 +87,7 @@ impl Report {
                         out,
                         "{},{},{},{i},{},{}",
                         config.backend,
-                        config.cache,
+                        config.cache_label(),
                         run.command.label(),
                         sample.callback.as_micros(),
                         sample.round_trip.as_micros()
@@ -186,7 +199,7 @@ impl fmt::Display for Report {
                     f,
                     "| {} | {} | /{} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {:.1} | {:.2} | {} |",
                     config.backend,
-                    config.cache,
+                    config.cache_label(),
                     run.command.label(),
                     run.samples.len(),
                     callback.p50,
