@@ -155,6 +155,19 @@ async fn overview_lists_members_rows_and_last_activity_on_postgres() {
     overview_lists_every_server(db.url(), dir.path(), "PostgreSQL").await;
 }
 
+#[test]
+fn overview_of_a_database_not_created_yet_creates_nothing() {
+    let db = TempSqlite::new();
+    let done = run(db.dir(), db.url(), &["overview"]);
+    assert!(done.status.success(), "{}", text(&done));
+    assert!(
+        text(&done).contains("does not exist yet; the bot (or `trakker migrate`) creates it"),
+        "{}",
+        text(&done)
+    );
+    assert!(!db.path().exists());
+}
+
 #[tokio::test]
 async fn charts_draws_a_picture_per_chart_with_data_and_refuses_an_unknown_server() {
     let db = TempSqlite::new();

@@ -74,6 +74,14 @@ async fn with_store<T>(
 /// # Errors
 /// When the database fails.
 pub async fn overview(config: &Config) -> anyhow::Result<ExitCode> {
+    // Looking must not create the SQLite file it looks at.
+    if let Ok(Probe::NotCreatedYet(file)) = store::probe(&config.database_url).await {
+        println!(
+            "database: {} does not exist yet; the bot (or `trakker migrate`) creates it",
+            file.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let (backend, overview) = with_store(config, async |store| {
         Ok((store.backend(), store.overview().await?))
     })
