@@ -13,6 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::app;
+use crate::charts::numbers::count;
 use crate::community::charts::{self, Chart, ChartCache, Drawing, Request};
 use crate::community::retention;
 use crate::config::{Config, MISSING_TOKEN_HELP};
@@ -123,8 +124,8 @@ fn guild_line(guild: &GuildOverview, now: DateTime<Utc>) -> String {
         "{} ({}){left}: {} members, {} rows, {last}",
         guild.name,
         guild.guild,
-        thousands(guild.members),
-        thousands(guild.rows)
+        count(guild.members),
+        count(guild.rows)
     )
 }
 
@@ -142,19 +143,6 @@ fn ago(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     };
     let plural = if count == 1 { "" } else { "s" };
     format!("{count} {unit}{plural} ago")
-}
-
-/// 1234567 as "1,234,567".
-fn thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// A size in the largest binary unit that keeps it at least 1.
@@ -471,10 +459,7 @@ mod tests {
 
     #[test]
     fn numbers_and_sizes_read_as_people_write_them() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(count(1_234_567), "1,234,567");
         assert_eq!(bytes(512), "512 bytes");
         assert_eq!(bytes(1_536), "1.5 KiB");
         assert_eq!(bytes(3 * 1024 * 1024), "3.0 MiB");

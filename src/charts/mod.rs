@@ -35,7 +35,7 @@ pub mod hours_heatmap;
 pub mod inactive;
 mod legend;
 pub mod messages;
-mod numbers;
+pub(crate) mod numbers;
 mod palette;
 mod raster;
 mod text;
