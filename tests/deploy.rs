@@ -170,3 +170,45 @@ fn the_deployed_binary_does_not_carry_the_fake_discord() {
     assert!(section("dev-dependencies").contains("fakecord"));
     assert!(read("demo/Cargo.toml").contains("fakecord"));
 }
+
+/// `build.rs` packs relative relocations exactly when the C library can load them: a binary with
+/// a `DT_RELR` table built against an older glibc would not start on the machine that built it.
+#[test]
+fn the_binary_packs_its_relocations_exactly_where_glibc_loads_them() {
+    if !cfg!(all(target_os = "linux", target_env = "gnu")) {
+        println!("skipped: DT_RELR is only used on GNU/Linux");
+        return;
+    }
+    let Ok(dynamic) = Command::new("readelf")
+        .args(["--dynamic", env!("CARGO_BIN_EXE_trakker")])
+        .output()
+    else {
+        println!("skipped: no readelf here to read the binary's dynamic section");
+        return;
+    };
+    assert!(dynamic.status.success(), "{dynamic:?}");
+    let dynamic = String::from_utf8_lossy(&dynamic.stdout);
+    let libc = Command::new("cc")
+        .arg("-print-file-name=libc.so.6")
+        .output()
+        .expect("the C compiler that links the binary is here");
+    let libc = std::fs::read(String::from_utf8_lossy(&libc.stdout).trim())
+        .expect("cc names the libc.so.6 it links against");
+    let marker = b"GLIBC_ABI_DT_RELR";
+    let glibc_loads_relr = libc.windows(marker.len()).any(|window| window == marker);
+    assert_eq!(
+        dynamic.contains("(RELR)"),
+        glibc_loads_relr,
+        "glibc here {} DT_RELR; the binary's dynamic section:\n{dynamic}",
+        if glibc_loads_relr {
+            "loads"
+        } else {
+            "cannot load"
+        }
+    );
+    let version = Command::new(env!("CARGO_BIN_EXE_trakker"))
+        .arg("--version")
+        .output()
+        .expect("the binary runs");
+    assert!(version.status.success(), "{version:?}");
+}
