@@ -169,6 +169,36 @@ fn overview_of_a_database_not_created_yet_creates_nothing() {
 }
 
 #[tokio::test]
+async fn looking_at_a_database_of_an_older_schema_is_refused_and_migrates_nothing() {
+    let db = TempSqlite::new();
+    // A database file the migrations never ran on: what an older trakker's looks like to a
+    // newer one, in the extreme.
+    store::connect(db.url(), false)
+        .await
+        .expect("the file opens")
+        .close()
+        .await;
+    for args in [&["overview"][..], &["charts", "--guild", "4242"][..]] {
+        let done = run(db.dir(), db.url(), args);
+        assert!(!done.status.success(), "{args:?}: {}", text(&done));
+        assert!(
+            text(&done).contains("run `trakker migrate` first"),
+            "{args:?}: {}",
+            text(&done)
+        );
+    }
+    let store = store::connect(db.url(), false)
+        .await
+        .expect("the file opens");
+    assert_eq!(
+        store.schema_version().await.unwrap_or(0),
+        0,
+        "looking migrated the database"
+    );
+    store.close().await;
+}
+
+#[tokio::test]
 async fn charts_draws_a_picture_per_chart_with_data_and_refuses_an_unknown_server() {
     let db = TempSqlite::new();
     let store = open(db.url()).await;

@@ -178,7 +178,7 @@ fn pick_server(
     config: &Config,
     theme: &ColorfulTheme,
 ) -> anyhow::Result<Option<u64>> {
-    let guilds = runtime.block_on(super::with_store(config, async |store| {
+    let guilds = runtime.block_on(super::with_store_as_is(config, async |store| {
         Ok(store.overview().await?.guilds)
     }))?;
     if guilds.is_empty() {

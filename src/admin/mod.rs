@@ -5,6 +5,7 @@
 
 pub mod menu;
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -70,6 +71,41 @@ async fn with_store<T>(
     result
 }
 
+/// Opens the configured database as it is, for the tasks that only look (overview, charts, the
+/// menu's list of servers): a newer `trakker` must not migrate a database that an older bot is
+/// running on just because someone looked. A schema of another version is refused with what to
+/// do instead.
+async fn with_store_as_is<T>(
+    config: &Config,
+    task: impl AsyncFnOnce(&dyn Store) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let store = store::connect(&config.database_url, false).await?;
+    let result = match schema_mismatch(store.as_ref()).await {
+        Some(sentence) => Err(anyhow::anyhow!(sentence)),
+        None => task(store.as_ref()).await,
+    };
+    store.close().await;
+    result
+}
+
+/// Why the database's schema is not the one this build knows, if it is not.
+async fn schema_mismatch(store: &dyn Store) -> Option<String> {
+    // A database no migration ran on yet has no migrations table to read.
+    let found = store.schema_version().await.unwrap_or(0);
+    let known = store.latest_migration();
+    match found.cmp(&known) {
+        Ordering::Less => Some(format!(
+            "the database's schema is older than this trakker's ({found} against {known}): \
+             run `trakker migrate` first (the bot does it when it starts)"
+        )),
+        Ordering::Greater => Some(format!(
+            "the database was migrated by a newer trakker (schema {found}, this one knows \
+             {known}): use that version"
+        )),
+        Ordering::Equal => None,
+    }
+}
+
 /// Every server the database knows: members, rows, last activity; and the database's size.
 ///
 /// # Errors
@@ -83,7 +119,7 @@ pub async fn overview(config: &Config) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let (backend, overview) = with_store(config, async |store| {
+    let (backend, overview) = with_store_as_is(config, async |store| {
         Ok((store.backend(), store.overview().await?))
     })
     .await?;
@@ -345,7 +381,7 @@ pub async fn export(config: &Config, args: &ExportArgs) -> anyhow::Result<ExitCo
 /// When the database, drawing or a file fails.
 pub async fn charts(config: &Config, args: &ChartsArgs) -> anyhow::Result<ExitCode> {
     let guild = GuildId(args.guild);
-    with_store(config, async |store| {
+    with_store_as_is(config, async |store| {
         let overview = store.overview().await?;
         if !overview.guilds.iter().any(|known| known.guild == guild) {
             return refused(&format!(
@@ -415,7 +451,7 @@ async fn channel_names(config: &Config, guild: GuildId) -> HashMap<u64, String> 
 /// When the database fails; what earlier batches removed stays removed.
 pub async fn retention(config: &Config) -> anyhow::Result<ExitCode> {
     let removed = with_store(config, async |store| {
-        Ok(retention::apply(store, None).await?)
+        Ok(retention::apply(store, None, Utc::now()).await?)
     })
     .await?;
     if removed.is_empty() {
