@@ -67,3 +67,26 @@ pub async fn scrape_until_stopped(addr: SocketAddr, scrapes: Arc<AtomicU64>) {
         tokio::time::sleep(SCRAPE_EVERY).await;
     }
 }
+
+/// Stops the scraper started with [`scrape_until_stopped`]. A scraper that already ended failed
+/// a scrape: the figures measured "with metrics" then mean nothing, and this says so.
+///
+/// # Errors
+/// When a scrape failed.
+pub async fn stop_scraping(task: tokio::task::JoinHandle<()>) -> anyhow::Result<()> {
+    if task.is_finished() {
+        return match task.await {
+            Ok(()) => Ok(()),
+            Err(error) => Err(anyhow::anyhow!(
+                "the run with metrics does not count: {}",
+                error
+                    .try_into_panic()
+                    .ok()
+                    .and_then(|panic| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "the /metrics scraper stopped".to_owned())
+            )),
+        };
+    }
+    task.abort();
+    Ok(())
+}

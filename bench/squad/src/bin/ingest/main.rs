@@ -245,7 +245,7 @@ async fn measure(
     };
     let outcome = drive(args, server, database, guild, pid).await;
     if let Some(task) = scraping {
-        task.abort();
+        trakker_bench::metrics::stop_scraping(task).await?;
         println!(
             "{}: scraped /metrics {} times",
             database.backend(),

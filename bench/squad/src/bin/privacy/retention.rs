@@ -65,7 +65,8 @@ pub async fn run(
         charts: &charts,
         ingest: &ingest,
     };
-    let removed = retention::purge(store.as_ref(), Some(neighbours), guild, days).await?;
+    let before = days.cutoff(chrono::Utc::now());
+    let removed = retention::purge(store.as_ref(), Some(neighbours), guild, before).await?;
     let pass_ended = Instant::now();
     tokio::time::sleep(QUIET).await;
     stop.send_replace(true);

@@ -244,7 +244,7 @@ async fn measure_database(
             .run(&server.client(), database.backend(), cache)
             .await;
         if let Some(task) = scraping {
-            task.abort();
+            metrics::stop_scraping(task).await?;
             println!(
                 "{} + {cache}: scraped /metrics {} times",
                 database.backend(),
