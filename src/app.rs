@@ -145,7 +145,7 @@ impl App {
             .map_or_else(Clock::system, Clock::starting_at);
         let clock = config.clock_rate.map_or(clock, |rate| clock.running(rate));
         let boards = Leaderboards::new(Arc::clone(&store), Arc::clone(&cache), clock);
-        let membership = Membership::new(Arc::clone(&store));
+        let membership = Membership::new(Arc::clone(&store), clock);
         let webhooks = Arc::new(Webhooks::new(
             Arc::clone(&store),
             Sender::new(config.webhook_networks.clone()),

@@ -66,18 +66,7 @@ impl Clock {
     /// The current time.
     #[must_use]
     pub fn now(&self) -> DateTime<Utc> {
-        let elapsed = Utc::now() - self.origin;
-        if self.rate == 1 {
-            return self.start + elapsed;
-        }
-        elapsed
-            .num_microseconds()
-            .and_then(|micros| micros.checked_mul(i64::from(self.rate)))
-            .and_then(|micros| {
-                self.start
-                    .checked_add_signed(TimeDelta::microseconds(micros))
-            })
-            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        self.at(Utc::now())
     }
 
     /// How long to wait in real time for `span` of this clock to pass (none for a negative
@@ -85,6 +74,34 @@ impl Clock {
     #[must_use]
     pub fn real(&self, span: TimeDelta) -> Duration {
         span.to_std().unwrap_or_default() / self.rate
+    }
+
+    /// How much of this clock passes in `real` time: the inverse of [`Clock::real`], for leases
+    /// and retry waits that are meant in real time but are stored as instants of this clock.
+    #[must_use]
+    pub fn span(&self, real: Duration) -> TimeDelta {
+        TimeDelta::from_std(real.saturating_mul(self.rate)).unwrap_or(TimeDelta::MAX)
+    }
+
+    /// What this clock read at the real instant `at`, e.g. a timestamp Discord put on a
+    /// message. The system clock reads `at` itself.
+    #[must_use]
+    pub fn at(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+        if self.rate == 1 && self.start == self.origin {
+            return at;
+        }
+        let real = at - self.origin;
+        real.num_microseconds()
+            .and_then(|micros| micros.checked_mul(i64::from(self.rate)))
+            .and_then(|micros| {
+                self.start
+                    .checked_add_signed(TimeDelta::microseconds(micros))
+            })
+            .unwrap_or(if real < TimeDelta::zero() {
+                DateTime::<Utc>::MIN_UTC
+            } else {
+                DateTime::<Utc>::MAX_UTC
+            })
     }
 }
 
@@ -104,6 +121,37 @@ mod tests {
         assert!((Clock::system().now() - Utc::now()).num_seconds().abs() < 5);
         assert_eq!(clock.real(TimeDelta::seconds(90)), Duration::from_secs(90));
         assert_eq!(clock.real(TimeDelta::seconds(-5)), Duration::ZERO);
+    }
+
+    #[test]
+    fn instants_and_spans_convert_between_real_time_and_the_clock() {
+        let real = Utc::now();
+        let system = Clock::system();
+        assert_eq!(
+            system.at(real),
+            real,
+            "the system clock reads real instants as they are"
+        );
+        assert_eq!(system.span(Duration::from_secs(60)), TimeDelta::seconds(60));
+
+        let start = DateTime::parse_from_rfc3339("2026-11-02T12:00:00Z")
+            .expect("a time")
+            .with_timezone(&Utc);
+        let fast = Clock::starting_at(start).running(3_600);
+        // A message stamped one real second after another is an hour later on this clock.
+        let first = fast.at(real);
+        assert_eq!(
+            fast.at(real + TimeDelta::seconds(1)) - first,
+            TimeDelta::hours(1)
+        );
+        assert!(
+            (first - fast.now()).num_hours().abs() < 24,
+            "now is near {first}"
+        );
+        // A 60 s lease in real time is 60 hours of this clock, and converts back.
+        let lease = fast.span(Duration::from_secs(60));
+        assert_eq!(lease, TimeDelta::hours(60));
+        assert_eq!(fast.real(lease), Duration::from_secs(60));
     }
 
     #[test]

@@ -91,7 +91,9 @@ async fn main() -> anyhow::Result<()> {
         .context("midnight")?
         .and_utc();
     let start = today - TimeDelta::days(i64::from(args.days));
-    let config = config(&server, &database, start, rate)?;
+    // The bot's clock starts a day early: its start-up and the schedule's set-up use that day
+    // (about three real seconds), so the first played day begins only once the bot is ready.
+    let config = config(&server, &database, start - TimeDelta::days(1), rate)?;
     println!(
         "\n1. Fake Discord at {}; the bot's database is {}",
         server.base_url(),

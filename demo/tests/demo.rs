@@ -1,6 +1,7 @@
 //! The demo as a newcomer runs it, shortened to three days: it must play them through the real
 //! bot without a refused step, show a leaderboard that adds up to the kills it tracked, a
-//! session summary and the daily post, and write a picture for every chart that had data.
+//! session summary and the daily post, and write a picture for every chart that had data; the
+//! messages it played are filed on the days they were played.
 
 use std::process::Command;
 
@@ -87,4 +88,66 @@ fn three_days_play_through_the_bot_and_every_chart_is_written() {
     assert_eq!(pictures, 7, "{said}");
     assert!(said.contains("inactive: no picture: "), "{said}");
     assert!(out.join("demo.db").exists());
+
+    // Messages are filed on the bot's clock, spread over the days played, not at the real moment
+    // they were sent (today, after the played days).
+    let guild: u64 = said
+        .lines()
+        .find_map(|line| {
+            line.split("/trakker-")
+                .nth(1)?
+                .split('-')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("the server's id in a picture's name:\n{said}"));
+    let days = days_with_messages(&out.join("demo.db"), guild);
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert_eq!(days.len(), 3, "a day of messages per day played: {days:?}");
+    assert!(
+        days.iter().all(|day| *day < today),
+        "{days:?} before {today}"
+    );
+}
+
+/// The days of the daily activity export (`trakker export --what daily`) with a message.
+fn days_with_messages(
+    database: &std::path::Path,
+    guild: u64,
+) -> std::collections::BTreeSet<String> {
+    let url = trakker::config::DatabaseUrl::parse(&format!("sqlite://{}", database.display()))
+        .expect("a database URL");
+    let csv = tokio::runtime::Runtime::new()
+        .expect("a runtime")
+        .block_on(async {
+            let store = trakker::store::connect(&url, false)
+                .await
+                .expect("the demo's database");
+            let mut csv = Vec::new();
+            let period = trakker::exports::Period {
+                since: None,
+                until: chrono::Utc::now() + chrono::TimeDelta::days(1),
+            };
+            trakker::exports::write_csv(
+                store.as_ref(),
+                trakker::domain::ids::GuildId(guild),
+                trakker::store::exports::ExportTable::Daily,
+                period,
+                &mut csv,
+            )
+            .await
+            .expect("the daily export");
+            store.close().await;
+            csv
+        });
+    let csv = String::from_utf8(csv).expect("UTF-8");
+    // day,user_id,messages,…
+    csv.lines()
+        .skip(1)
+        .filter_map(|row| {
+            let fields: Vec<&str> = row.split(',').collect();
+            (fields.get(2)?.parse::<u64>().ok()? > 0).then(|| fields[0].to_owned())
+        })
+        .collect()
 }

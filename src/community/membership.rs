@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, Utc};
 use tokio::sync::OwnedMutexGuard;
 
+use crate::clock::Clock;
 use crate::domain::ids::{GuildId, UserId};
 use crate::domain::invites::{attribute, InviteRecord, JoinRecord, JoinSource};
 use crate::store::{GuildRecord, MemberRecord, Store, StoreError};
@@ -28,6 +29,7 @@ pub struct Turn {
 /// What the bot records about a guild's members.
 pub struct Membership {
     store: Arc<dyn Store>,
+    clock: Clock,
     turns: Mutex<HashMap<GuildId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -45,11 +47,12 @@ pub struct Arrival {
 }
 
 impl Membership {
-    /// Member records kept in `store`.
+    /// Member records kept in `store`, dated by `clock`.
     #[must_use]
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn Store>, clock: Clock) -> Self {
         Self {
             store,
+            clock,
             turns: Mutex::default(),
         }
     }
@@ -117,7 +120,7 @@ impl Membership {
             user_id: arrival.member.user_id,
             joined_at: arrival.member.joined_at,
             source,
-            left_at: (!arrival.still_here).then(Utc::now),
+            left_at: (!arrival.still_here).then(|| self.clock.now()),
         };
         self.store.record_join(guild, &join).await
     }
@@ -133,7 +136,7 @@ impl Membership {
                 return JoinSource::Unknown;
             }
         };
-        if let Err(error) = self.store.sync_invites(guild, now, Utc::now()).await {
+        if let Err(error) = self.store.sync_invites(guild, now, self.clock.now()).await {
             tracing::warn!(%error, guild = %guild, "could not store the server's invites");
         }
         attribute(&before, now)
@@ -219,6 +222,8 @@ impl Membership {
         guild: GuildId,
         invites: &[InviteRecord],
     ) -> Result<(), StoreError> {
-        self.store.sync_invites(guild, invites, Utc::now()).await
+        self.store
+            .sync_invites(guild, invites, self.clock.now())
+            .await
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -71,22 +71,24 @@ pub async fn pass(app: &App) -> Result<u64, StoreError> {
         charts: &app.chart_cache,
         ingest: &app.ingest,
     };
-    let removed = apply(app.store.as_ref(), Some(neighbours)).await?;
+    let removed = apply(app.store.as_ref(), Some(neighbours), app.now()).await?;
     Ok(removed.iter().map(|(_, _, rows)| rows).sum())
 }
 
-/// Applies every server's retention now; returns, per server with a retention, the days kept
-/// and the rows removed. `neighbours` are the bot's own, or `None` from the command line.
+/// Applies every server's retention as of `now` (the bot's clock, which stamped the rows);
+/// returns, per server with a retention, the days kept and the rows removed. `neighbours` are
+/// the bot's own, or `None` from the command line.
 ///
 /// # Errors
 /// When the store fails; what earlier batches removed stays removed.
 pub async fn apply(
     store: &dyn Store,
     neighbours: Option<Neighbours<'_>>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<(GuildId, RetentionDays, u64)>, StoreError> {
     let mut removed = Vec::new();
     for (guild, days) in store.retention_guilds().await? {
-        let rows = purge(store, neighbours, guild, days).await?;
+        let rows = purge(store, neighbours, guild, days.cutoff(now)).await?;
         removed.push((guild, days, rows));
     }
     Ok(removed)
@@ -104,7 +106,7 @@ pub struct Neighbours<'a> {
     pub ingest: &'a Ingest,
 }
 
-/// Removes everything of `guild` older than `days`, batch by batch, taking turns with the
+/// Removes everything of `guild` from `before` back, batch by batch, taking turns with the
 /// ingest writer's flushes, and makes the charts read the voice stays again when some went
 /// (both when `neighbours` are given);
 /// returns the rows removed.
@@ -115,9 +117,8 @@ pub async fn purge(
     store: &dyn Store,
     neighbours: Option<Neighbours<'_>>,
     guild: GuildId,
-    days: RetentionDays,
+    before: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    let before = days.cutoff(Utc::now());
     let mut removed = 0;
     loop {
         let purged = {
@@ -141,7 +142,7 @@ pub async fn purge(
         tracing::info!(
             guild = guild.0,
             rows = removed,
-            days = days.get(),
+            %before,
             "removed activity older than the server's retention"
         );
     }

@@ -79,7 +79,9 @@ async fn message(ctx: &serenity::Context, app: &App, message: &serenity::Message
     if !app.telemetry.first_sight_of_message(message.id.get()) {
         return;
     }
-    let at = *message.timestamp;
+    // Discord's own time for the message, read on the bot's clock (the same instant unless a
+    // test or the demo runs the clock shifted or fast).
+    let at = app.clock.at(*message.timestamp);
     let hour = hour_of(at);
     // Messages in a thread count for the thread's channel, marked as in a thread.
     let thread_parent = message.guild_id.and_then(|guild_id| {

@@ -7,7 +7,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::ids::{ChannelId, UserId};
 
-/// Heartbeats are written every 30 s; a last heartbeat older than this means the bot was down.
+/// Heartbeats are written every 30 s of real time; a last heartbeat older than this (in real
+/// time: on a fast clock, see [`crate::clock::Clock::span`]) means the bot was down.
 pub const HEARTBEAT_GAP: TimeDelta = TimeDelta::seconds(90);
 
 /// A voice session the store holds open.
@@ -38,6 +39,7 @@ pub struct Reconciliation {
 /// reconciled (a gateway reconnect) rather than just started (a restart or a crash).
 /// `process_started` is when this process started: a session that began since then was opened
 /// by it, from a voice event it saw, so it is known even before the first reconciliation.
+/// `heartbeat_gap` is [`HEARTBEAT_GAP`] on the bot's clock.
 ///
 /// When the bot was up all along (same process, recent heartbeat), a session still true stays
 /// open and a session no longer true closes now. Otherwise nobody's time during the gap is known:
@@ -52,8 +54,9 @@ pub fn reconcile<S: std::hash::BuildHasher>(
     same_process: bool,
     process_started: DateTime<Utc>,
     now: DateTime<Utc>,
+    heartbeat_gap: TimeDelta,
 ) -> Reconciliation {
-    let alive = same_process && last_heartbeat.is_some_and(|beat| now - beat <= HEARTBEAT_GAP);
+    let alive = same_process && last_heartbeat.is_some_and(|beat| now - beat <= heartbeat_gap);
     let mut plan = Reconciliation::default();
     let mut kept = Vec::new();
     for session in open {
@@ -159,6 +162,7 @@ mod tests {
             false,
             NOT_HERE,
             at(21, 0),
+            HEARTBEAT_GAP,
         );
         assert_eq!(
             plan.close,
@@ -186,6 +190,7 @@ mod tests {
             true,
             NOT_HERE,
             at(21, 0),
+            HEARTBEAT_GAP,
         );
         assert_eq!(plan.close, [(2, at(21, 0))]);
         assert_eq!(plan.open, [(CLEO, RAID)]);
@@ -207,6 +212,7 @@ mod tests {
             false,
             at(21, 0),
             at(21, 2),
+            HEARTBEAT_GAP,
         );
         assert_eq!(plan.close, [(2, at(20, 30))], "only the old session closes");
         assert_eq!(plan.open, [(BOB, LOUNGE)], "Ada's session goes on");
@@ -223,6 +229,7 @@ mod tests {
             false,
             NOT_HERE,
             at(21, 0),
+            HEARTBEAT_GAP,
         );
         assert_eq!(plan.close, [(1, at(20, 59))]);
         assert_eq!(plan.open, [(ADA, LOUNGE)]);
@@ -238,6 +245,7 @@ mod tests {
             true,
             NOT_HERE,
             at(22, 0),
+            HEARTBEAT_GAP,
         );
         assert_eq!(plan.close, [(1, at(20, 40))], "never a negative duration");
     }
@@ -253,6 +261,7 @@ mod tests {
             true,
             NOT_HERE,
             at(21, 0),
+            HEARTBEAT_GAP,
         );
         assert_eq!(plan.close, [(1, at(21, 0))]);
         assert_eq!(plan.open, [(ADA, RAID)]);

@@ -8,13 +8,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::domain::ids::{ChannelId, GuildId, UserId};
-use crate::domain::voice::{reconcile, OpenSession};
+use crate::domain::voice::{reconcile, OpenSession, HEARTBEAT_GAP};
 use crate::store::activity::VoiceFlags;
 use crate::store::{Store, StoreError};
 
@@ -91,7 +91,10 @@ impl VoiceLog {
         // wait on the database, which a full bounded queue would make it do during an outage.
         let (sender, receiver) = mpsc::unbounded_channel();
         let (close, closed) = watch::channel(false);
-        let task = tokio::spawn(write(store, receiver, closed, clock.now()));
+        let heartbeat_gap = HEARTBEAT_GAP
+            .to_std()
+            .map_or(HEARTBEAT_GAP, |gap| clock.span(gap));
+        let task = tokio::spawn(write(store, receiver, closed, clock.now(), heartbeat_gap));
         (Self { sender, clock }, VoiceWriter { task, close })
     }
 
@@ -123,6 +126,9 @@ struct Memory {
     reconciled: HashSet<GuildId>,
     /// When this writer started: sessions opened since were opened by this process.
     started: DateTime<Utc>,
+    /// [`HEARTBEAT_GAP`] on the bot's clock: heartbeats come every 30 s of real time whatever
+    /// its rate.
+    heartbeat_gap: TimeDelta,
     /// The flags last written for each member in voice, so an event that changes nothing else
     /// (a repeat, or one overtaken by a later one) writes nothing.
     flags: HashMap<(GuildId, UserId), VoiceFlags>,
@@ -148,11 +154,13 @@ async fn write(
     mut receiver: mpsc::UnboundedReceiver<VoiceOp>,
     mut closed: watch::Receiver<bool>,
     started: DateTime<Utc>,
+    heartbeat_gap: TimeDelta,
 ) {
     let mut memory = Memory {
         previous_run: HashMap::new(),
         reconciled: HashSet::new(),
         started,
+        heartbeat_gap,
         flags: HashMap::new(),
     };
     loop {
@@ -263,6 +271,7 @@ async fn apply(store: &dyn Store, memory: &mut Memory, op: &VoiceOp) -> Result<(
                 same_process,
                 memory.started,
                 *at,
+                memory.heartbeat_gap,
             );
             for (session, end) in &plan.close {
                 store.close_voice_session(*guild_id, *session, *end).await?;

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -30,8 +30,9 @@ use crate::store::webhooks::{NewHook, Paused};
 use crate::store::{Store, StoreError};
 pub use sender::Sender;
 
-/// How long a process holds a hook it is delivering.
-const LEASE: TimeDelta = TimeDelta::seconds(60);
+/// How long a process holds a hook it is delivering, in real time (the turn inside it is real
+/// time too, whatever the clock's rate).
+const LEASE: Duration = Duration::from_secs(60);
 
 /// How long a process works one hook before letting others have their turn.
 const TURN: Duration = Duration::from_secs(20);
@@ -220,7 +221,7 @@ impl Webhooks {
             let mut wait = POLL;
             if free > 0 {
                 let now = self.clock.now();
-                let lease_ends_at = now + LEASE;
+                let lease_ends_at = now + self.clock.span(LEASE);
                 let limit = u32::try_from(free).unwrap_or(1);
                 match self.store.claim_due(now, lease_ends_at, limit).await {
                     Ok(claimed) => {
@@ -290,7 +291,7 @@ impl Webhooks {
                         let now = self.clock.now();
                         let failures = u32::try_from(delivery.failures + 1).unwrap_or(u32::MAX);
                         let wait = backoff(failures, self.first_retry);
-                        let retry_at = now + TimeDelta::from_std(wait).unwrap_or(LEASE);
+                        let retry_at = now + self.clock.span(wait);
                         tracing::debug!(hook, %error, "a webhook delivery failed");
                         if let Some(paused) = self
                             .store
