@@ -91,12 +91,10 @@ impl Clock {
             return at;
         }
         let real = at - self.origin;
-        real.num_microseconds()
-            .and_then(|micros| micros.checked_mul(i64::from(self.rate)))
-            .and_then(|micros| {
-                self.start
-                    .checked_add_signed(TimeDelta::microseconds(micros))
-            })
+        i32::try_from(self.rate)
+            .ok()
+            .and_then(|rate| real.checked_mul(rate))
+            .and_then(|span| self.start.checked_add_signed(span))
             .unwrap_or(if real < TimeDelta::zero() {
                 DateTime::<Utc>::MIN_UTC
             } else {
