@@ -17,15 +17,6 @@ use trakker::store::{self, GuildRecord, MemberRecord, Store, VoiceFlags};
 const SQUAD: GuildId = GuildId(4_242);
 const QUIET: GuildId = GuildId(5_151);
 
-const FLAGS: VoiceFlags = VoiceFlags {
-    self_mute: false,
-    self_deaf: false,
-    mute: false,
-    deaf: false,
-    streaming: false,
-    video: false,
-};
-
 async fn open(url: &DatabaseUrl) -> Box<dyn Store> {
     store::connect(url, true).await.expect("the database opens")
 }
@@ -58,13 +49,29 @@ async fn guild(store: &dyn Store, id: GuildId, name: &str, members: &[(u64, &str
 /// A closed stay of `user` in `channel` from `start` for `minutes`.
 async fn stay(store: &dyn Store, guild: GuildId, user: u64, start: DateTime<Utc>, minutes: i64) {
     store
-        .voice_join(guild, ChannelId(77), UserId(user), false, FLAGS, start)
+        .voice_join(
+            guild,
+            ChannelId(77),
+            UserId(user),
+            false,
+            VoiceFlags::default(),
+            start,
+        )
         .await
         .expect("joins");
     store
         .voice_leave(guild, UserId(user), start + TimeDelta::minutes(minutes))
         .await
         .expect("leaves");
+}
+
+/// A SQLite database holding [`seed`]'s servers, closed again for the binary to open.
+async fn seeded_sqlite() -> TempSqlite {
+    let db = TempSqlite::new();
+    let store = open(db.url()).await;
+    seed(store.as_ref()).await;
+    store.close().await;
+    db
 }
 
 /// Two servers: a squad that played together over the last weeks (and 100 days ago), and a
@@ -200,10 +207,7 @@ async fn looking_at_a_database_of_an_older_schema_is_refused_and_migrates_nothin
 
 #[tokio::test]
 async fn charts_draws_a_picture_per_chart_with_data_and_refuses_an_unknown_server() {
-    let db = TempSqlite::new();
-    let store = open(db.url()).await;
-    seed(store.as_ref()).await;
-    store.close().await;
+    let db = seeded_sqlite().await;
     let out = db.dir().join("pictures");
     let out_arg = out.display().to_string();
 
@@ -365,10 +369,7 @@ fn press(session: &mut rexpect::session::PtySession, keys: &str) {
 
 #[tokio::test]
 async fn the_admin_menu_runs_tasks_chosen_with_the_arrow_keys() {
-    let db = TempSqlite::new();
-    let store = open(db.url()).await;
-    seed(store.as_ref()).await;
-    store.close().await;
+    let db = seeded_sqlite().await;
     let out = db.dir().join("from-the-menu");
     let url = db.url().expose().to_owned();
     let mut menu = command(db.dir(), &["admin"], &[("DATABASE_URL", url.as_str())]);
