@@ -179,7 +179,7 @@ fn pick_server(
     theme: &ColorfulTheme,
 ) -> anyhow::Result<Option<u64>> {
     let guilds = runtime.block_on(super::with_store_as_is(config, async |store| {
-        Ok(store.overview().await?.guilds)
+        Ok(store.known_guilds().await?)
     }))?;
     if guilds.is_empty() {
         println!("no servers yet (the bot records a server when it joins one)");

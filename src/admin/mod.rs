@@ -382,8 +382,12 @@ pub async fn export(config: &Config, args: &ExportArgs) -> anyhow::Result<ExitCo
 pub async fn charts(config: &Config, args: &ChartsArgs) -> anyhow::Result<ExitCode> {
     let guild = GuildId(args.guild);
     with_store_as_is(config, async |store| {
-        let overview = store.overview().await?;
-        if !overview.guilds.iter().any(|known| known.guild == guild) {
+        if !store
+            .known_guilds()
+            .await?
+            .iter()
+            .any(|known| known.guild == guild)
+        {
             return refused(&format!(
                 "the database has no server {guild}; `trakker overview` lists the servers it has"
             ));

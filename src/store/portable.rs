@@ -117,6 +117,17 @@ pub struct Overview {
     pub guilds: Vec<GuildOverview>,
 }
 
+/// A server the database knows, read from its own table alone: cheap on any database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownGuild {
+    /// The server.
+    pub guild: GuildId,
+    /// Its name when the bot last saw it.
+    pub name: String,
+    /// When the bot left it; `None` while the bot is in it.
+    pub left_at: Option<DateTime<Utc>>,
+}
+
 /// One server in the [`Overview`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GuildOverview {
@@ -166,6 +177,10 @@ pub trait PortableStore: Send + Sync {
 
     /// How many rows every table holds, by table.
     async fn row_counts(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Every server the database knows, the ones the bot is in first, then by name. Reads one
+    /// small table: the way to find or check a server without counting every table.
+    async fn known_guilds(&self) -> Result<Vec<KnownGuild>, StoreError>;
 
     /// Every server's members, rows and last activity, and the database's size. It counts
     /// every table, so it takes a while on a large database; it only reads.

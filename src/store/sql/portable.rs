@@ -9,8 +9,8 @@ use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Row, Transaction, Type}
 use super::{Column, Dialect, SqlStore};
 use crate::domain::ids::GuildId;
 use crate::store::portable::{
-    parents_first, CopyIn, GuildOverview, Overview, PortableStore, RowSink, TableShape, Value,
-    ValueKind,
+    parents_first, CopyIn, GuildOverview, KnownGuild, Overview, PortableStore, RowSink, TableShape,
+    Value, ValueKind,
 };
 use crate::store::{Backend, StoreError};
 
@@ -149,6 +149,31 @@ where
         Ok(counts)
     }
 
+    async fn known_guilds(&self) -> Result<Vec<KnownGuild>, StoreError> {
+        let rows: Vec<(i64, String, Option<DB::Time>)> =
+            sqlx::query_as("SELECT id, name, left_at FROM guilds")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut guilds = rows
+            .into_iter()
+            .map(|(id, name, left_at)| {
+                Ok(KnownGuild {
+                    guild: GuildId(u64::try_from(id).unwrap_or_default()),
+                    name,
+                    left_at: left_at.map(DB::time_from_db).transpose()?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        guilds.sort_by(|a, b| {
+            (a.left_at.is_some(), a.name.to_lowercase(), a.guild).cmp(&(
+                b.left_at.is_some(),
+                b.name.to_lowercase(),
+                b.guild,
+            ))
+        });
+        Ok(guilds)
+    }
+
     async fn overview(&self) -> Result<Overview, StoreError> {
         let size = match DB::BACKEND {
             Backend::Sqlite => {
@@ -157,24 +182,25 @@ where
             Backend::Postgres => "SELECT pg_database_size(current_database())",
         };
         let database_bytes: i64 = sqlx::query_scalar(size).fetch_one(&self.pool).await?;
-        let known: Vec<(i64, String, Option<DB::Time>)> =
-            sqlx::query_as("SELECT id, name, left_at FROM guilds")
-                .fetch_all(&self.pool)
-                .await?;
-        let mut guilds = std::collections::BTreeMap::new();
-        for (id, name, left_at) in known {
-            guilds.insert(
-                id,
-                GuildOverview {
-                    guild: GuildId(u64::try_from(id).unwrap_or_default()),
-                    name,
-                    left_at: left_at.map(DB::time_from_db).transpose()?,
-                    members: 0,
-                    rows: 1,
-                    last_activity: None,
-                },
-            );
-        }
+        let mut guilds: Vec<GuildOverview> = self
+            .known_guilds()
+            .await?
+            .into_iter()
+            .map(|known| GuildOverview {
+                guild: known.guild,
+                name: known.name,
+                left_at: known.left_at,
+                members: 0,
+                rows: 1,
+                last_activity: None,
+            })
+            .collect();
+        let by_id: std::collections::HashMap<i64, usize> = guilds
+            .iter()
+            .enumerate()
+            .map(|(index, guild)| (i64::try_from(guild.guild.0).unwrap_or_default(), index))
+            .collect();
+        let find = |id: i64| by_id.get(&id).copied();
         let members: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT guild_id, CAST(COUNT(*) AS BIGINT) FROM members
              WHERE left_at IS NULL AND NOT is_bot GROUP BY guild_id",
@@ -182,8 +208,8 @@ where
         .fetch_all(&self.pool)
         .await?;
         for (id, count) in members {
-            if let Some(guild) = guilds.get_mut(&id) {
-                guild.members = u64::try_from(count).unwrap_or_default();
+            if let Some(index) = find(id) {
+                guilds[index].members = u64::try_from(count).unwrap_or_default();
             }
         }
         for table in self.shapes().await? {
@@ -197,8 +223,8 @@ where
             .fetch_all(&self.pool)
             .await?;
             for (id, count) in counts {
-                if let Some(guild) = guilds.get_mut(&id) {
-                    guild.rows += u64::try_from(count).unwrap_or_default();
+                if let Some(index) = find(id) {
+                    guilds[index].rows += u64::try_from(count).unwrap_or_default();
                 }
             }
         }
@@ -215,21 +241,14 @@ where
             .fetch_all(&self.pool)
             .await?;
             for (id, at) in latest {
-                let (Some(guild), Some(at)) = (guilds.get_mut(&id), at) else {
+                let (Some(index), Some(at)) = (find(id), at) else {
                     continue;
                 };
+                let guild = &mut guilds[index];
                 let at = DB::time_from_db(at)?;
                 guild.last_activity = Some(guild.last_activity.map_or(at, |last| last.max(at)));
             }
         }
-        let mut guilds: Vec<GuildOverview> = guilds.into_values().collect();
-        guilds.sort_by(|a, b| {
-            (a.left_at.is_some(), a.name.to_lowercase(), a.guild).cmp(&(
-                b.left_at.is_some(),
-                b.name.to_lowercase(),
-                b.guild,
-            ))
-        });
         Ok(Overview {
             database_bytes: u64::try_from(database_bytes).unwrap_or_default(),
             guilds,
